@@ -1,0 +1,285 @@
+"""The data sets: what they are, and loading them from the best source available.
+
+Loading order for each data set:
+
+1. a local folder (``data_dir`` argument, or the ``CNNVIZ_DATA_DIR`` environment variable)
+   holding a Keras-layout ``<name>.npz`` with x_train, y_train, x_test and y_test;
+2. Keras's own ``load_data()``: its cache in ~/.keras/datasets, or a download where there is
+   internet (skipped when ``CNNVIZ_OFFLINE=1``);
+3. the small sample bundled in assets/samples, cut from the real data.
+
+Images come back as uint8 arrays of shape (N, height, width, channels) and labels as int64
+arrays of shape (N,). The arrays are read-only because one copy is shared by every session.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
+OFFLINE_ENV = "CNNVIZ_OFFLINE"
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
+ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a data set is, before any of it is loaded."""
+
+    name: str
+    title: str
+    input_shape: tuple[int, int, int]
+    class_names: tuple[str, ...]
+    full_sizes: tuple[int, int]  # training and test images in the full set
+    credit: str
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.npz"
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            "mnist",
+            "MNIST",
+            (28, 28, 1),
+            tuple(str(digit) for digit in range(10)),
+            (60000, 10000),
+            "MNIST by Yann LeCun, Corinna Cortes and Christopher Burges (CC BY-SA 3.0).",
+        ),
+        DatasetInfo(
+            "fashion_mnist",
+            "Fashion-MNIST",
+            (28, 28, 1),
+            (
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ),
+            (60000, 10000),
+            "Fashion-MNIST by Zalando Research, Han Xiao, Kashif Rasul and Roland Vollgraf "
+            "(MIT licence).",
+        ),
+        DatasetInfo(
+            "cifar10",
+            "CIFAR-10",
+            (32, 32, 3),
+            (
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ),
+            (50000, 10000),
+            "CIFAR-10 by Alex Krizhevsky, Vinod Nair and Geoffrey Hinton.",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A loaded data set and where it came from.
+
+    Attributes:
+        source: "local", "keras" or "sample".
+        location: the file or cache it was read from, for messages.
+    """
+
+    info: DatasetInfo
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+    location: str
+
+    @property
+    def is_sample(self) -> bool:
+        return self.source == "sample"
+
+    @property
+    def num_classes(self) -> int:
+        return self.info.num_classes
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return self.info.input_shape
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.info.class_names
+
+    def describe_source(self) -> str:
+        """One sentence on what is loaded, e.g. for a sidebar."""
+        counts = f"{len(self.x_train):,} training and {len(self.x_test):,} test images"
+        where = {
+            "local": f"from {self.location}",
+            "keras": "from Keras's data set cache",
+            "sample": "the small sample bundled with cnnviz",
+        }[self.source]
+        return f"{self.info.title}: {counts}, {where}."
+
+    def sample_notice(self) -> str | None:
+        """When the bundled sample is in use, say so and how to get the full set."""
+        if not self.is_sample:
+            return None
+        full_train, full_test = self.info.full_sizes
+        return (
+            f"You are using a small sample of {self.info.title} ({len(self.x_train):,} training "
+            f"and {len(self.x_test):,} test images) because the full set "
+            f"({full_train:,} + {full_test:,}) could not be loaded. Accuracy will be lower than "
+            f"with the full set. To use it: connect to the internet once (Keras downloads and "
+            f"keeps it), or put {self.info.file_name} (Keras layout) in a folder and start "
+            f"cnnviz with --data-dir FOLDER or {DATA_DIR_ENV}=FOLDER."
+        )
+
+
+def get_info(name: str) -> DatasetInfo:
+    """The DatasetInfo for a name such as 'mnist'.
+
+    Raises:
+        ValueError: for an unknown name, listing the known ones.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"Unknown data set {name!r}. Choose one of: {', '.join(DATASETS)}.")
+    return DATASETS[name]
+
+
+def _standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarray, ...]:
+    """Check arrays against the data set's shape and classes; return read-only copies."""
+    result = []
+    for split in ("train", "test"):
+        images, labels = np.asarray(arrays[f"x_{split}"]), np.asarray(arrays[f"y_{split}"])
+        if images.ndim == 3:
+            images = images[..., np.newaxis]
+        labels = labels.reshape(-1)
+        if images.shape[1:] != info.input_shape:
+            raise ValueError(
+                f"{origin}: x_{split} holds images of shape {images.shape[1:]}, but "
+                f"{info.title} images are {info.input_shape}. Check that the file is the right "
+                f"data set."
+            )
+        if len(images) != len(labels) or len(images) == 0:
+            raise ValueError(
+                f"{origin}: x_{split} has {len(images)} images but y_{split} has {len(labels)} "
+                f"labels; they must match and not be empty."
+            )
+        if labels.min() < 0 or labels.max() >= info.num_classes:
+            raise ValueError(
+                f"{origin}: y_{split} holds labels outside 0..{info.num_classes - 1}."
+            )
+        images = np.ascontiguousarray(images, dtype=np.uint8)
+        labels = labels.astype(np.int64)
+        images.flags.writeable = False
+        labels.flags.writeable = False
+        result += [images, labels]
+    return tuple(result)
+
+
+def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:
+    """Read a Keras-layout .npz file: x_train, y_train, x_test, y_test.
+
+    Raises:
+        ValueError: when the file is unreadable or does not hold this data set.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [name for name in ARRAY_NAMES if name not in archive.files]
+            if missing:
+                raise ValueError(
+                    f"{path} is not a Keras-layout data set file: it lacks {', '.join(missing)}. "
+                    f"It needs x_train, y_train, x_test and y_test."
+                )
+            arrays = {name: archive[name] for name in ARRAY_NAMES}
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise ValueError(f"Could not read {path}: {error}. Is it a NumPy .npz file?") from None
+    return _standardise(info, arrays, str(path))
+
+
+def _load_with_keras(info: DatasetInfo) -> tuple[np.ndarray, ...]:
+    # Imported here: Keras pulls in TensorFlow (seconds), and most loads never get this far.
+    import keras
+
+    module = getattr(keras.datasets, info.name)
+    (x_train, y_train), (x_test, y_test) = module.load_data()
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    return _standardise(info, arrays, f"Keras's {info.name} data set")
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
+    """The local data folder to use: the argument, else the environment variable, else None.
+
+    Raises:
+        ValueError: when a folder is named but does not exist.
+    """
+    chosen = data_dir if data_dir not in (None, "") else os.environ.get(DATA_DIR_ENV) or None
+    if chosen is None:
+        return None
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        raise ValueError(
+            f"The data folder {path} does not exist. Create it and put the data set files "
+            f"(mnist.npz, fashion_mnist.npz, cifar10.npz) in it, or leave the folder out to use "
+            f"Keras's cache or the bundled sample."
+        )
+    return path
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    allow_download: bool | None = None,
+) -> Dataset:
+    """Load a data set from the first source that has it (see the module docstring).
+
+    Args:
+        name: "mnist", "fashion_mnist" or "cifar10".
+        data_dir: a folder holding <name>.npz; defaults to $CNNVIZ_DATA_DIR.
+        allow_download: whether to try Keras's load_data(); defaults to True unless
+            CNNVIZ_OFFLINE=1.
+
+    Raises:
+        ValueError: for an unknown name, a missing folder, or a local file that is broken.
+    """
+    info = get_info(name)
+    folder = resolve_data_dir(data_dir)
+    if folder is not None and (folder / info.file_name).is_file():
+        path = folder / info.file_name
+        return Dataset(info, *read_npz(path, info), source="local", location=str(path))
+    if allow_download is None:
+        allow_download = os.environ.get(OFFLINE_ENV, "") not in ("1", "true", "yes")
+    if allow_download:
+        try:
+            return Dataset(info, *_load_with_keras(info), source="keras", location="Keras")
+        except Exception as error:  # noqa: BLE001 - any failure here means "use the sample"
+            _LOGGER.warning("Keras could not load %s (%s); using the bundled sample.", name, error)
+    path = SAMPLES_DIR / info.file_name
+    return Dataset(info, *read_npz(path, info), source="sample", location=str(path))

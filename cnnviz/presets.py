@@ -1,0 +1,156 @@
+"""Named architectures, each a spec fitted to a data set's input shape and class count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cnnviz.spec import SpecError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made network and the training settings it was tuned with.
+
+    Attributes:
+        name: the identifier used in the CLI and the app (``--preset NAME``).
+        title: a short human name.
+        description: one or two sentences for students.
+        body: builds every layer but the classifier, given the input shape.
+        suggested: training settings that work well for it (epochs, batch_size, learning_rate).
+    """
+
+    name: str
+    title: str
+    description: str
+    body: Callable[[tuple[int, ...]], list[dict]]
+    suggested: dict = field(default_factory=dict)
+
+    def spec(self, input_shape: tuple[int, ...], num_classes: int) -> dict:
+        """The preset as a spec whose output layer has one unit per class."""
+        classifier = {"type": "Dense", "units": num_classes, "activation": "softmax"}
+        return {"name": self.name, "layers": [*self.body(tuple(input_shape)), classifier]}
+
+
+def _conv(filters: int, kernel_size: int = 3, **extra) -> dict:
+    return {
+        "type": "Conv2D",
+        "filters": filters,
+        "kernel_size": kernel_size,
+        "activation": "relu",
+        **extra,
+    }
+
+
+def _pool(kind: str = "MaxPooling2D") -> dict:
+    return {"type": kind, "pool_size": 2}
+
+
+def _keras_example(_input_shape):
+    return [
+        _conv(32),
+        _pool(),
+        _conv(64),
+        _pool(),
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 128, "activation": "relu"},
+    ]
+
+
+def _tiny(_input_shape):
+    return [_conv(8), _pool(), {"type": "Flatten"}]
+
+
+def _lenet5(_input_shape):
+    return [
+        {"type": "Conv2D", "filters": 6, "kernel_size": 5, "padding": "same", "activation": "tanh"},
+        _pool("AveragePooling2D"),
+        {"type": "Conv2D", "filters": 16, "kernel_size": 5, "activation": "tanh"},
+        _pool("AveragePooling2D"),
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 120, "activation": "tanh"},
+        {"type": "Dense", "units": 84, "activation": "tanh"},
+    ]
+
+
+def _compact_bn(_input_shape):
+    return [
+        _conv(32, padding="same"),
+        {"type": "BatchNormalization"},
+        _pool(),
+        _conv(64, padding="same"),
+        {"type": "BatchNormalization"},
+        _pool(),
+        {"type": "Flatten"},
+        {"type": "Dropout", "rate": 0.3},
+    ]
+
+
+def _vgg_small(_input_shape):
+    layers = []
+    for filters in (32, 64, 128):
+        layers += [
+            _conv(filters, padding="same"),
+            {"type": "BatchNormalization"},
+            _conv(filters, padding="same"),
+            {"type": "BatchNormalization"},
+            _pool(),
+            {"type": "Dropout", "rate": 0.2},
+        ]
+    return [*layers, {"type": "GlobalAveragePooling2D"}]
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "keras_example",
+            "Keras example CNN",
+            "Two convolution + pooling blocks and a dense layer: the classic first CNN.",
+            _keras_example,
+            {"epochs": 1, "batch_size": 128, "learning_rate": 0.001},
+        ),
+        Preset(
+            "tiny",
+            "Tiny CNN",
+            "One convolution with 8 filters: trains in seconds, easy to look inside.",
+            _tiny,
+            {"epochs": 2, "batch_size": 64, "learning_rate": 0.003},
+        ),
+        Preset(
+            "lenet5",
+            "LeNet-5",
+            "LeCun's 1998 digit reader: tanh convolutions and average pooling.",
+            _lenet5,
+            {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+        ),
+        Preset(
+            "compact_bn",
+            "Compact CNN with batch norm",
+            "Convolution blocks with batch normalisation and dropout: over 99 % on MNIST "
+            "in about a minute.",
+            _compact_bn,
+            {"epochs": 4, "batch_size": 128, "learning_rate": 0.002},
+        ),
+        Preset(
+            "vgg_small",
+            "Small VGG",
+            "Three blocks of two 3x3 convolutions, as in VGG, sized for CIFAR-10.",
+            _vgg_small,
+            {"epochs": 10, "batch_size": 64, "learning_rate": 0.001},
+        ),
+    )
+}
+
+DEFAULT_PRESET = "keras_example"
+
+
+def preset_spec(name: str, input_shape: tuple[int, ...], num_classes: int) -> dict:
+    """The named preset as a spec for this input shape and class count.
+
+    Raises:
+        SpecError: when there is no preset of that name.
+    """
+    if name not in PRESETS:
+        raise SpecError(f"Unknown preset {name!r}. Choose one of: {', '.join(PRESETS)}.")
+    return PRESETS[name].spec(input_shape, num_classes)

@@ -1,0 +1,552 @@
+"""Layer specs: the plain-JSON description of a model, its validation and shape inference.
+
+A model spec is ``{"layers": [...]}``. Each layer is a dict whose ``type`` is the Keras class
+name and whose other keys are that class's own argument names, for example
+``{"type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}``.
+
+This module is pure Python on purpose: the Build page checks a spec and shows output shapes and
+parameter counts on every edit, and must not wait for TensorFlow to import.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
+PADDINGS = ("valid", "same")
+
+# Keys a spec may carry besides its layers; they describe it and do not change the model.
+OPTIONAL_SPEC_KEYS = ("name", "description", "dataset")
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument a layer type accepts.
+
+    Attributes:
+        kind: "int", "float", "size" (an int or a pair of ints), "choice" or "bool".
+        default: the value Keras uses when the argument is left out (shown in the editor).
+        required: whether a spec must give it.
+        choices: the allowed values of a "choice" argument.
+        minimum: the smallest allowed number.
+        below: numbers must be strictly smaller than this (e.g. a dropout rate below 1).
+        nullable: whether JSON null (None) is allowed, meaning "same as Keras's default".
+        help: one short sentence for the editor.
+    """
+
+    kind: str
+    default: Any = None
+    required: bool = False
+    choices: tuple = ()
+    minimum: float | None = None
+    below: float | None = None
+    nullable: bool = False
+    help: str = ""
+
+
+def _activation(default: str = "linear", required: bool = False) -> Argument:
+    return Argument(
+        "choice",
+        default,
+        required=required,
+        choices=ACTIVATIONS,
+        help="Function applied to each output value.",
+    )
+
+
+_PADDING = Argument(
+    "choice",
+    "valid",
+    choices=PADDINGS,
+    help="'valid' shrinks the image by the kernel size; 'same' keeps it (zero padding).",
+)
+_USE_BIAS = Argument("bool", True, help="Whether each output unit adds a learned constant.")
+
+
+def _pooling_arguments() -> dict[str, Argument]:
+    return {
+        "pool_size": Argument(
+            "size", 2, minimum=1, help="Size of the window each output value summarises."
+        ),
+        "strides": Argument(
+            "size",
+            None,
+            minimum=1,
+            nullable=True,
+            help="Step between windows; empty means the same as pool_size.",
+        ),
+        "padding": _PADDING,
+    }
+
+
+LAYER_TYPES: dict[str, dict[str, Argument]] = {
+    "Conv2D": {
+        "filters": Argument(
+            "int", 32, required=True, minimum=1, help="Number of filters (output channels)."
+        ),
+        "kernel_size": Argument(
+            "size", 3, required=True, minimum=1, help="Height and width of each filter."
+        ),
+        "strides": Argument("size", 1, minimum=1, help="Step between filter positions."),
+        "padding": _PADDING,
+        "activation": _activation(),
+        "use_bias": _USE_BIAS,
+    },
+    "MaxPooling2D": _pooling_arguments(),
+    "AveragePooling2D": _pooling_arguments(),
+    "GlobalAveragePooling2D": {},
+    "GlobalMaxPooling2D": {},
+    "Flatten": {},
+    "Dense": {
+        "units": Argument("int", 64, required=True, minimum=1, help="Number of neurons."),
+        "activation": _activation(),
+        "use_bias": _USE_BIAS,
+    },
+    "Dropout": {
+        "rate": Argument(
+            "float",
+            0.25,
+            required=True,
+            minimum=0.0,
+            below=1.0,
+            help="Fraction of inputs set to zero at random during training.",
+        ),
+    },
+    "BatchNormalization": {
+        "momentum": Argument(
+            "float", 0.99, minimum=0.0, below=1.0, help="How slowly the running mean moves."
+        ),
+        "epsilon": Argument(
+            "float", 0.001, minimum=0.0, help="Small constant that avoids division by zero."
+        ),
+    },
+    "Activation": {"activation": _activation("relu", required=True)},
+}
+
+# One line for each type, shown when a student picks a layer to add.
+LAYER_DESCRIPTIONS = {
+    "Conv2D": "Slides small learned filters over the image; each filter makes one feature map.",
+    "MaxPooling2D": "Keeps the largest value of each window: halves the image, keeps strong features.",
+    "AveragePooling2D": "Keeps the average of each window: a smoother way to shrink the image.",
+    "GlobalAveragePooling2D": "Averages each feature map to one number: a light way to flatten.",
+    "GlobalMaxPooling2D": "Keeps the largest value of each feature map.",
+    "Flatten": "Unrolls the feature maps into one long vector for Dense layers.",
+    "Dense": "Connects every input to every neuron.",
+    "Dropout": "Switches off random inputs while training, so the network cannot rely on one.",
+    "BatchNormalization": "Re-centres and re-scales its inputs, which makes training steadier.",
+    "Activation": "Applies a function such as relu to every value.",
+}
+
+# Sensible layers to add from the editor, before the student changes anything.
+NEW_LAYER_DEFAULTS = {
+    "Conv2D": {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"},
+    "MaxPooling2D": {"pool_size": 2},
+    "AveragePooling2D": {"pool_size": 2},
+    "GlobalAveragePooling2D": {},
+    "GlobalMaxPooling2D": {},
+    "Flatten": {},
+    "Dense": {"units": 64, "activation": "relu"},
+    "Dropout": {"rate": 0.25},
+    "BatchNormalization": {},
+    "Activation": {"activation": "relu"},
+}
+
+SPATIAL_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+NEEDS_IMAGE_INPUT = SPATIAL_TYPES + ("GlobalAveragePooling2D", "GlobalMaxPooling2D")
+
+
+class SpecError(ValueError):
+    """A spec that cannot be built, with the 1-based position of the layer at fault (or None)."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What validation found out about one layer."""
+
+    position: int  # 1-based, as students count
+    type: str
+    output_shape: tuple[int, ...]  # without the batch axis
+    params: int
+    trainable_params: int
+
+
+def new_layer(layer_type: str) -> dict:
+    """Return a fresh layer dict of this type with sensible starting arguments."""
+    if layer_type not in LAYER_TYPES:
+        raise SpecError(_unknown_type_message(layer_type))
+    return {"type": layer_type, **copy.deepcopy(NEW_LAYER_DEFAULTS[layer_type])}
+
+
+def _unknown_type_message(layer_type: Any, prefix: str = "") -> str:
+    hint = difflib.get_close_matches(str(layer_type), LAYER_TYPES, n=1)
+    suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+    return (
+        f"{prefix}unknown layer type {layer_type!r}.{suggestion} "
+        f"Supported types: {', '.join(LAYER_TYPES)}."
+    )
+
+
+def _pair(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def format_size(value: Any) -> str:
+    """Show a size argument as students read it: 3 -> '3x3'."""
+    height, width = _pair(value)
+    return f"{height}x{width}"
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """Show an output shape without the batch axis: (28, 28, 32) -> '28 x 28 x 32'."""
+    return " x ".join(str(size) for size in shape)
+
+
+def describe_layer(layer: dict) -> str:
+    """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
+    layer_type = layer.get("type", "?")
+    if layer_type == "Conv2D":
+        text = f"Conv2D {layer.get('filters')} filters {format_size(layer.get('kernel_size', 3))}"
+    elif layer_type in ("MaxPooling2D", "AveragePooling2D"):
+        text = f"{layer_type} {format_size(layer.get('pool_size', 2))}"
+    elif layer_type == "Dense":
+        text = f"Dense {layer.get('units')}"
+    elif layer_type == "Dropout":
+        text = f"Dropout {layer.get('rate')}"
+    else:
+        text = str(layer_type)
+    activation = layer.get("activation")
+    if activation and activation != "linear" and layer_type != "Activation":
+        text += f", {activation}"
+    elif layer_type == "Activation":
+        text += f" {activation}"
+    return text
+
+
+def _check_argument(where: str, name: str, value: Any, argument: Argument) -> None:
+    """Raise SpecError unless value fits argument; `where` names the layer."""
+    received = f"Received: {name}={value!r}"
+    if value is None:
+        if argument.nullable:
+            return
+        raise SpecError(f"{where}: {name} needs a value. {received}")
+    if argument.kind == "bool":
+        if not isinstance(value, bool):
+            raise SpecError(f"{where}: {name} must be true or false. {received}")
+        return
+    if argument.kind == "choice":
+        if value not in argument.choices:
+            options = ", ".join(repr(choice) for choice in argument.choices)
+            raise SpecError(f"{where}: {name} must be one of {options}. {received}")
+        return
+    if argument.kind == "int":
+        numbers = [value]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SpecError(f"{where}: {name} must be a whole number. {received}")
+    elif argument.kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+            value
+        ):
+            raise SpecError(f"{where}: {name} must be a number. {received}")
+        numbers = [value]
+    else:  # "size": one whole number, or a pair of them for height and width
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        is_pair = (
+            isinstance(value, (list, tuple))
+            and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        )
+        if not (is_int or is_pair):
+            raise SpecError(
+                f"{where}: {name} must be a whole number such as 3, or a pair such as [3, 3]. "
+                f"{received}"
+            )
+        numbers = list(_pair(value))
+    for number in numbers:
+        if argument.minimum is not None and number < argument.minimum:
+            minimum = argument.minimum
+            bound = int(minimum) if float(minimum).is_integer() else minimum
+            raise SpecError(f"{where}: {name} must be at least {bound}. {received}")
+        if argument.below is not None and number >= argument.below:
+            raise SpecError(f"{where}: {name} must be below {argument.below:g}. {received}")
+
+
+def _check_layer_arguments(position: int, layer: Any) -> str:
+    """Check one layer's type and arguments; return its type."""
+    if not isinstance(layer, dict):
+        raise SpecError(
+            f"Layer {position}: each layer must be an object such as "
+            f'{{"type": "Dense", "units": 10}}. Received: {layer!r}',
+            position,
+        )
+    layer_type = layer.get("type")
+    if layer_type is None:
+        raise SpecError(
+            f"Layer {position}: it has no 'type'. Give the Keras class name, e.g. \"Conv2D\".",
+            position,
+        )
+    if layer_type not in LAYER_TYPES:
+        raise SpecError(_unknown_type_message(layer_type, f"Layer {position}: "), position)
+    where = f"Layer {position} ({layer_type})"
+    arguments = LAYER_TYPES[layer_type]
+    for name in layer:
+        if name != "type" and name not in arguments:
+            hint = difflib.get_close_matches(str(name), arguments, n=1)
+            suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+            accepted = ", ".join(arguments) if arguments else "no arguments"
+            raise SpecError(
+                f"{where}: unknown argument {name!r}.{suggestion} {layer_type} takes: {accepted}.",
+                position,
+            )
+    for name, argument in arguments.items():
+        if name not in layer:
+            if argument.required:
+                raise SpecError(
+                    f"{where}: the argument '{name}' is missing. {argument.help}", position
+                )
+            continue
+        try:
+            _check_argument(where, name, layer[name], argument)
+        except SpecError as error:
+            raise SpecError(str(error), position) from None
+    return layer_type
+
+
+def _spatial_output(
+    where: str,
+    position: int,
+    size: tuple[int, int],
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    padding: str,
+    window_name: str,
+) -> tuple[int, int]:
+    """Output height and width of a sliding window, with Keras's rounding."""
+    if padding == "same":
+        return tuple(math.ceil(n / s) for n, s in zip(size, strides))  # type: ignore[return-value]
+    if window[0] > size[0] or window[1] > size[1]:
+        raise SpecError(
+            f"{where}: {window_name} {window[0]}x{window[1]} is larger than its input "
+            f"{size[0]}x{size[1]}, so its output would have size 0. Use a smaller "
+            f"{window_name}, padding='same', or fewer pooling layers before it.",
+            position,
+        )
+    output = tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides))
+    if min(output) < 1:
+        raise SpecError(
+            f"{where}: the spatial size reaches 0 ({output[0]}x{output[1]}). Use smaller "
+            f"strides or padding='same'.",
+            position,
+        )
+    return output  # type: ignore[return-value]
+
+
+def _infer_layer(
+    position: int, layer: dict, input_shape: tuple[int, ...]
+) -> tuple[tuple[int, ...], int, int]:
+    """Return (output_shape, params, trainable_params) of one checked layer."""
+    layer_type = layer["type"]
+    where = f"Layer {position} ({layer_type})"
+    if layer_type in NEEDS_IMAGE_INPUT and len(input_shape) != 3:
+        raise SpecError(
+            f"{where}: it needs an image-shaped input (height x width x channels) but receives "
+            f"a flat vector of {format_shape(input_shape)} values. Move it before the Flatten "
+            f"(or GlobalAveragePooling2D) layer.",
+            position,
+        )
+    if layer_type == "Conv2D":
+        height, width, channels = input_shape
+        kernel = _pair(layer["kernel_size"])
+        out_h, out_w = _spatial_output(
+            where,
+            position,
+            (height, width),
+            kernel,
+            _pair(layer.get("strides", 1)),
+            layer.get("padding", "valid"),
+            "kernel_size",
+        )
+        filters = layer["filters"]
+        params = kernel[0] * kernel[1] * channels * filters
+        params += filters if layer.get("use_bias", True) else 0
+        return (out_h, out_w, filters), params, params
+    if layer_type in ("MaxPooling2D", "AveragePooling2D"):
+        height, width, channels = input_shape
+        pool = _pair(layer.get("pool_size", 2))
+        strides = layer.get("strides")
+        out_h, out_w = _spatial_output(
+            where,
+            position,
+            (height, width),
+            pool,
+            pool if strides is None else _pair(strides),
+            layer.get("padding", "valid"),
+            "pool_size",
+        )
+        return (out_h, out_w, channels), 0, 0
+    if layer_type in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        return (input_shape[-1],), 0, 0
+    if layer_type == "Flatten":
+        return (math.prod(input_shape),), 0, 0
+    if layer_type == "Dense":
+        if len(input_shape) != 1:
+            raise SpecError(
+                f"{where}: its input is {format_shape(input_shape)} (a 3-D stack of feature "
+                f"maps), but Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D "
+                f"layer before it.",
+                position,
+            )
+        units = layer["units"]
+        params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
+        return (units,), params, params
+    if layer_type == "BatchNormalization":
+        channels = input_shape[-1]
+        # gamma and beta learn; the moving mean and variance are tracked, not trained.
+        return input_shape, 4 * channels, 2 * channels
+    return input_shape, 0, 0  # Dropout, Activation
+
+
+def _check_output_layer(layers: list, num_classes: int, dataset_title: str) -> None:
+    needed = f"Dense with units={num_classes} and activation='softmax'"
+    if not layers:
+        raise SpecError(
+            f"The model has no layers. Start from a preset, or add at least the output layer: "
+            f"{needed}."
+        )
+    position = len(layers)
+    last = layers[-1]
+    if last.get("type") != "Dense":
+        raise SpecError(
+            f"Layer {position} ({last.get('type')}): the last layer must be the classifier, "
+            f"{needed} (one unit per class of {dataset_title}). Add it at the end.",
+            position,
+        )
+    if last["units"] != num_classes:
+        raise SpecError(
+            f"Layer {position} (Dense): the output layer needs units={num_classes}, one per "
+            f"class of {dataset_title}. Received: units={last['units']}",
+            position,
+        )
+    if last.get("activation", "linear") != "softmax":
+        raise SpecError(
+            f"Layer {position} (Dense): the output layer needs activation='softmax' so that its "
+            f"outputs are class probabilities. Received: activation="
+            f"{last.get('activation', 'linear')!r}",
+            position,
+        )
+
+
+def check_spec_structure(spec: Any) -> list:
+    """Check the outer shape of a spec and return its layer list."""
+    if not isinstance(spec, dict):
+        raise SpecError(
+            f'A model spec must be a JSON object such as {{"layers": [...]}}. Received: '
+            f"{type(spec).__name__}"
+        )
+    if "layers" not in spec:
+        raise SpecError('A model spec needs a "layers" list, e.g. {"layers": [...]}.')
+    unknown = [key for key in spec if key != "layers" and key not in OPTIONAL_SPEC_KEYS]
+    if unknown:
+        raise SpecError(
+            f"Unknown key {unknown[0]!r} in the spec. A spec holds 'layers' and optionally "
+            f"{', '.join(OPTIONAL_SPEC_KEYS)}."
+        )
+    layers = spec["layers"]
+    if not isinstance(layers, list):
+        raise SpecError(f'"layers" must be a list of layer objects. Received: {layers!r}')
+    return layers
+
+
+def validate(
+    spec: Any,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    dataset_title: str = "the data set",
+) -> list[LayerInfo]:
+    """Check a spec against a data set and infer every layer's output shape and parameters.
+
+    Args:
+        spec: ``{"layers": [...]}`` as described in the module docstring.
+        input_shape: the images' shape without the batch axis, e.g. (28, 28, 1).
+        num_classes: how many classes the output layer must predict.
+        dataset_title: the data set's name, used in messages.
+
+    Returns:
+        One LayerInfo per layer, in order.
+
+    Raises:
+        SpecError: (a ValueError) naming the layer at fault, what is wrong and how to fix it.
+    """
+    layers = check_spec_structure(spec)
+    for position, layer in enumerate(layers, start=1):
+        _check_layer_arguments(position, layer)
+    infos = []
+    shape = tuple(input_shape)
+    for position, layer in enumerate(layers, start=1):
+        shape, params, trainable = _infer_layer(position, layer, shape)
+        infos.append(LayerInfo(position, layer["type"], shape, params, trainable))
+    _check_output_layer(layers, num_classes, dataset_title)
+    return infos
+
+
+def total_params(infos: list[LayerInfo]) -> int:
+    """Sum of all parameters, trainable or not, as Keras's model.count_params() counts them."""
+    return sum(info.params for info in infos)
+
+
+def to_json(spec: dict) -> str:
+    """Serialise a spec as indented JSON."""
+    return json.dumps(spec, indent=2)
+
+
+def from_json(text: str | bytes) -> dict:
+    """Parse a spec from JSON text, checking only its outer shape.
+
+    Raises:
+        SpecError: when the text is not JSON or not a spec object.
+    """
+    try:
+        spec = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SpecError(f"The spec is not valid JSON: {error}.") from None
+    check_spec_structure(spec)
+    return spec
+
+
+def insert_layer(spec: dict, index: int, layer: dict) -> dict:
+    """Return a copy of spec with layer inserted before 0-based index."""
+    layers = copy.deepcopy(spec["layers"])
+    layers.insert(index, copy.deepcopy(layer))
+    return {**spec, "layers": layers}
+
+
+def remove_layer(spec: dict, index: int) -> dict:
+    """Return a copy of spec without the layer at 0-based index."""
+    layers = copy.deepcopy(spec["layers"])
+    del layers[index]
+    return {**spec, "layers": layers}
+
+
+def move_layer(spec: dict, index: int, offset: int) -> dict:
+    """Return a copy of spec with the layer at index moved by offset (-1 up, +1 down)."""
+    layers = copy.deepcopy(spec["layers"])
+    target = index + offset
+    if not 0 <= target < len(layers):
+        return {**spec, "layers": layers}
+    layers[index], layers[target] = layers[target], layers[index]
+    return {**spec, "layers": layers}
+
+
+def replace_layer(spec: dict, index: int, layer: dict) -> dict:
+    """Return a copy of spec with the layer at index replaced."""
+    layers = copy.deepcopy(spec["layers"])
+    layers[index] = copy.deepcopy(layer)
+    return {**spec, "layers": layers}
