@@ -18,7 +18,7 @@ def layer_name(position: int, layer_type: str) -> str:
     Naming layers by spec position keeps the spec, the shape table and the model in step, and
     does not depend on Keras's global name counters.
     """
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", layer_type).lower()
+    snake = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", layer_type).lower()
     return f"{snake}_{position}"
 
 

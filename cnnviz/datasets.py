@@ -193,9 +193,7 @@ def _standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarr
                 f"labels; they must match and not be empty."
             )
         if labels.min() < 0 or labels.max() >= info.num_classes:
-            raise ValueError(
-                f"{origin}: y_{split} holds labels outside 0..{info.num_classes - 1}."
-            )
+            raise ValueError(f"{origin}: y_{split} holds labels outside 0..{info.num_classes - 1}.")
         images = np.ascontiguousarray(images, dtype=np.uint8)
         labels = labels.astype(np.int64)
         images.flags.writeable = False

@@ -26,7 +26,9 @@ def balanced_indices(labels: np.ndarray, count: int, rng: np.random.Generator) -
     """`count` indices with (nearly) the same number of each class, in ascending order."""
     classes = np.unique(labels)
     per_class = count // len(classes)
-    chosen = [rng.choice(np.flatnonzero(labels == label), per_class, replace=False) for label in classes]
+    chosen = [
+        rng.choice(np.flatnonzero(labels == label), per_class, replace=False) for label in classes
+    ]
     return np.sort(np.concatenate(chosen))
 
 
@@ -70,7 +72,9 @@ def fashion_idx_to_npz(idx_dir: Path, out_dir: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("source_dir", type=Path, nargs="?", help="folder with the full .npz files")
     parser.add_argument("--fashion-idx", nargs=2, type=Path, metavar=("IDX_DIR", "OUT_DIR"))
     arguments = parser.parse_args()

@@ -252,8 +252,10 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
         if isinstance(value, bool) or not isinstance(value, int):
             raise SpecError(f"{where}: {name} must be a whole number. {received}")
     elif argument.kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-            value
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
         ):
             raise SpecError(f"{where}: {name} must be a number. {received}")
         numbers = [value]

@@ -1,0 +1,107 @@
+"""The runs a session has made: plain records for comparing, capped to bound memory."""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, field
+
+from cnnviz.training import TrainingJob
+
+MAX_RUNS_KEPT = 20
+
+
+@dataclass
+class RunRecord:
+    """What is kept of a run once it has finished or stopped: no model, only plain data."""
+
+    run_id: int
+    name: str
+    dataset: str
+    spec: dict
+    settings: dict
+    state: str
+    message: str
+    epochs: float
+    params: int
+    test_accuracy: float | None
+    test_loss: float | None
+    train_seconds: float
+    samples_per_second: float | None
+    history: dict = field(default_factory=dict)
+    recorded_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def from_job(cls, run_id: int, job: TrainingJob) -> RunRecord:
+        status = job.status()
+        speed = job.samples_trained / job.train_seconds if job.train_seconds > 0 else None
+        return cls(
+            run_id=run_id,
+            name=job.name,
+            dataset=job.dataset.info.name,
+            spec=copy.deepcopy(job.spec),
+            settings=asdict(job.settings),
+            state=status.state,
+            message=status.message,
+            epochs=round(status.progress, 2),
+            params=job.params,
+            test_accuracy=status.test_accuracy,
+            test_loss=status.test_loss,
+            train_seconds=job.train_seconds,
+            samples_per_second=speed,
+            history=status.history,
+        )
+
+    def summary_row(self) -> dict:
+        """One row of the comparison table, with the words students read."""
+        settings = self.settings
+        return {
+            "run": self.name,
+            "data set": self.dataset,
+            "layers": len(self.spec.get("layers", [])),
+            "parameters": self.params,
+            "optimizer": settings["optimizer"],
+            "learning rate": settings["learning_rate"],
+            "batch size": settings["batch_size"],
+            "training images": settings["train_limit"] or "all",
+            "epochs": self.epochs,
+            "test accuracy": None if self.test_accuracy is None else round(self.test_accuracy, 4),
+            "train seconds": round(self.train_seconds, 1),
+            "status": self.state,
+        }
+
+
+class RunHistory:
+    """The session's runs, newest last; a run that continues replaces its earlier record."""
+
+    def __init__(self, max_runs: int = MAX_RUNS_KEPT):
+        self.max_runs = max_runs
+        self._records: list[RunRecord] = []
+        self._next_id = 1
+
+    def new_run_id(self) -> int:
+        """A fresh number for a run about to start, so its record can be found again."""
+        run_id = self._next_id
+        self._next_id += 1
+        return run_id
+
+    def record(self, run_id: int, job: TrainingJob) -> RunRecord:
+        """Keep (or update) the record of a finished or stopped job."""
+        record = RunRecord.from_job(run_id, job)
+        self._records = [kept for kept in self._records if kept.run_id != run_id]
+        self._records.append(record)
+        # The oldest runs go first when the cap is reached.
+        del self._records[: max(0, len(self._records) - self.max_runs)]
+        return record
+
+    def remove(self, run_id: int) -> None:
+        self._records = [kept for kept in self._records if kept.run_id != run_id]
+
+    def records(self) -> list[RunRecord]:
+        return list(self._records)
+
+    def get(self, run_id: int) -> RunRecord | None:
+        return next((kept for kept in self._records if kept.run_id == run_id), None)
+
+    def __len__(self) -> int:
+        return len(self._records)
