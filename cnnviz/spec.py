@@ -131,7 +131,7 @@ LAYER_TYPES: dict[str, dict[str, Argument]] = {
 # One line for each type, shown when a student picks a layer to add.
 LAYER_DESCRIPTIONS = {
     "Conv2D": "Slides small learned filters over the image; each filter makes one feature map.",
-    "MaxPooling2D": "Keeps the largest value of each window: halves the image, keeps strong features.",
+    "MaxPooling2D": "Keeps the top value of each window: halves the size, keeps strong signals.",
     "AveragePooling2D": "Keeps the average of each window: a smoother way to shrink the image.",
     "GlobalAveragePooling2D": "Averages each feature map to one number: a light way to flatten.",
     "GlobalMaxPooling2D": "Keeps the largest value of each feature map.",
@@ -333,7 +333,7 @@ def _spatial_output(
 ) -> tuple[int, int]:
     """Output height and width of a sliding window, with Keras's rounding."""
     if padding == "same":
-        return tuple(math.ceil(n / s) for n, s in zip(size, strides))  # type: ignore[return-value]
+        return tuple(math.ceil(n / s) for n, s in zip(size, strides, strict=True))  # type: ignore[return-value]
     if window[0] > size[0] or window[1] > size[1]:
         raise SpecError(
             f"{where}: {window_name} {window[0]}x{window[1]} is larger than its input "
@@ -341,7 +341,7 @@ def _spatial_output(
             f"{window_name}, padding='same', or fewer pooling layers before it.",
             position,
         )
-    output = tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides))
+    output = tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))
     if min(output) < 1:
         raise SpecError(
             f"{where}: the spatial size reaches 0 ({output[0]}x{output[1]}). Use smaller "
