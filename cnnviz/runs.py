@@ -5,8 +5,12 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from cnnviz.training import TrainingJob
+if TYPE_CHECKING:
+    # Only for annotations: importing training pulls in TensorFlow, which the app's first
+    # screen must not wait for.
+    from cnnviz.training import TrainingJob
 
 MAX_RUNS_KEPT = 20
 

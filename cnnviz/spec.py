@@ -467,6 +467,46 @@ def check_spec_structure(spec: Any) -> list:
     return layers
 
 
+def check_layers(spec: Any) -> None:
+    """Check a spec's structure and every layer's type and arguments, but not the shapes.
+
+    An imported spec must pass this to be edited; shape problems are then shown in the editor.
+
+    Raises:
+        SpecError: naming the first layer with an unknown type or a bad argument.
+    """
+    for position, layer in enumerate(check_spec_structure(spec), start=1):
+        _check_layer_arguments(position, layer)
+
+
+def analyse(
+    spec: Any,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    dataset_title: str = "the data set",
+) -> tuple[list[LayerInfo], SpecError | None]:
+    """Like validate(), but return what was inferred up to the first problem instead of raising.
+
+    The Build page uses this to show shapes for the layers before a mistake and the message at
+    the layer that has it.
+
+    Returns:
+        (infos for the layers checked so far, the first SpecError or None).
+    """
+    infos: list[LayerInfo] = []
+    try:
+        layers = check_spec_structure(spec)
+        shape = tuple(input_shape)
+        for position, layer in enumerate(layers, start=1):
+            _check_layer_arguments(position, layer)
+            shape, params, trainable = _infer_layer(position, layer, shape)
+            infos.append(LayerInfo(position, layer["type"], shape, params, trainable))
+        _check_output_layer(layers, num_classes, dataset_title)
+    except SpecError as error:
+        return infos, error
+    return infos, None
+
+
 def validate(
     spec: Any,
     input_shape: tuple[int, ...],
@@ -474,6 +514,8 @@ def validate(
     dataset_title: str = "the data set",
 ) -> list[LayerInfo]:
     """Check a spec against a data set and infer every layer's output shape and parameters.
+
+    Layers are checked in order, so the error names the first layer with a problem.
 
     Args:
         spec: ``{"layers": [...]}`` as described in the module docstring.
@@ -487,15 +529,9 @@ def validate(
     Raises:
         SpecError: (a ValueError) naming the layer at fault, what is wrong and how to fix it.
     """
-    layers = check_spec_structure(spec)
-    for position, layer in enumerate(layers, start=1):
-        _check_layer_arguments(position, layer)
-    infos = []
-    shape = tuple(input_shape)
-    for position, layer in enumerate(layers, start=1):
-        shape, params, trainable = _infer_layer(position, layer, shape)
-        infos.append(LayerInfo(position, layer["type"], shape, params, trainable))
-    _check_output_layer(layers, num_classes, dataset_title)
+    infos, error = analyse(spec, input_shape, num_classes, dataset_title)
+    if error is not None:
+        raise error
     return infos
 
 

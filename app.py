@@ -1,0 +1,24 @@
+"""cnnviz: build, train and look inside convolutional neural networks in the browser.
+
+This file only routes. Each page sets itself up (session defaults, the shared sidebar) with
+cnnviz.ui.frame.page_setup(), because Streamlit may run a page without this file first.
+"""
+
+import streamlit as st
+
+from cnnviz.ui import patches
+
+patches.disable_keras_session_clearing()
+patches.disable_pages_directory_mode()
+st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),
+        st.Page("pages/build.py", title="Build", icon=":material/construction:"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    ]
+)
+page.run()

@@ -1,0 +1,23 @@
+"""What every page does first: page settings, session defaults and the shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.ui import data, jobs, patches, state
+
+
+def page_setup() -> None:
+    """Prepare the session and draw the sidebar; call at the top of every page.
+
+    The pages do this themselves rather than leaving it to app.py, because Streamlit can run a
+    page's file without app.py (see patches.disable_pages_directory_mode).
+    """
+    patches.disable_keras_session_clearing()
+    patches.disable_pages_directory_mode()
+    st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+    state.init_session_state()
+    with st.sidebar:
+        data.dataset_chooser()
+    jobs.record_finished_job()
+    jobs.show_status()

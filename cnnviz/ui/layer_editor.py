@@ -1,0 +1,276 @@
+"""Widgets that edit the spec on the Build page: one card per layer, and the Add row.
+
+Every edit goes through a callback that writes the new value straight into the spec in session
+state, so the spec (not the widgets) is the single source of truth and survives page switches.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import spec as spec_module
+from cnnviz.ui import state as keys
+
+
+def _spec() -> dict:
+    return st.session_state[keys.SPEC]
+
+
+def _layer_index(layer_id: int) -> int | None:
+    ids = st.session_state[keys.LAYER_IDS]
+    return ids.index(layer_id) if layer_id in ids else None
+
+
+def _set_argument(layer_id: int, name: str, widget_keys: tuple[str, ...]) -> None:
+    """Callback: copy a widget's value into the spec layer it belongs to."""
+    index = _layer_index(layer_id)
+    if index is None:
+        return
+    layer = dict(_spec()["layers"][index])
+    argument = spec_module.LAYER_TYPES[layer["type"]][name]
+    values = [st.session_state[key] for key in widget_keys]
+    if argument.kind == "size":
+        if values[0] is None:  # "same as pool size" ticked
+            value = None
+        elif len(values) == 2:
+            value = values if values[0] != values[1] else values[0]
+        else:
+            value = values[0]
+    else:
+        value = values[0]
+    if not argument.required and value == argument.default:
+        layer.pop(name, None)  # leave Keras's default implicit, as a hand-written spec would
+    else:
+        layer[name] = value
+    st.session_state[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
+
+
+def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
+    """Callback for the pooling 'strides = pool size' checkbox."""
+    index = _layer_index(layer_id)
+    if index is None:
+        return
+    layer = dict(_spec()["layers"][index])
+    if st.session_state[toggle_key]:
+        layer.pop("strides", None)
+    else:
+        layer["strides"] = layer.get("pool_size", 2)
+    st.session_state[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
+
+
+def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
+    prefix = f"layer{layer_id}_{name}"
+    label = name.replace("_", " ")
+    pair = isinstance(value, (list, tuple)) and value[0] != value[1]
+    if pair:
+        inner = column.columns(2)
+        widget_keys = (f"{prefix}_h", f"{prefix}_w")
+        for part, (key, number, caption) in enumerate(
+            zip(widget_keys, value, ("height", "width"), strict=True)
+        ):
+            inner[part].number_input(
+                f"{label} {caption}",
+                min_value=1,
+                value=int(number),
+                step=1,
+                key=key,
+                help=argument.help,
+                on_change=_set_argument,
+                args=(layer_id, name, widget_keys),
+            )
+        return
+    number = value[0] if isinstance(value, (list, tuple)) else value
+    column.number_input(
+        label,
+        min_value=1,
+        value=int(number),
+        step=1,
+        key=prefix,
+        help=argument.help,
+        on_change=_set_argument,
+        args=(layer_id, name, (prefix,)),
+    )
+
+
+def argument_widgets(layer_id: int, layer: dict) -> None:
+    """One widget per argument of the layer, laid out in three columns."""
+    arguments = spec_module.LAYER_TYPES.get(layer.get("type"), {})
+    if not arguments:
+        st.caption("This layer has no arguments to set.")
+        return
+    columns = st.columns(3)
+    for slot, (name, argument) in enumerate(arguments.items()):
+        column = columns[slot % 3]
+        value = layer.get(name, argument.default)
+        key = f"layer{layer_id}_{name}"
+        callback_args = (layer_id, name, (key,))
+        label = name.replace("_", " ")
+        if argument.nullable:  # pooling strides: None means "same as pool size"
+            toggle_key = f"{key}_same"
+            column.checkbox(
+                "strides = pool size",
+                value=value is None,
+                key=toggle_key,
+                help=argument.help,
+                on_change=_set_same_as_pool,
+                args=(layer_id, toggle_key),
+            )
+            if value is not None:
+                _size_inputs(layer_id, name, value, argument, column)
+        elif argument.kind == "size":
+            _size_inputs(layer_id, name, value, argument, column)
+        elif argument.kind == "int":
+            column.number_input(
+                label,
+                min_value=int(argument.minimum or 0),
+                value=int(value),
+                step=1,
+                key=key,
+                help=argument.help,
+                on_change=_set_argument,
+                args=callback_args,
+            )
+        elif argument.kind == "float":
+            upper = None if argument.below is None else argument.below - 0.01
+            column.number_input(
+                label,
+                min_value=float(argument.minimum or 0.0),
+                max_value=upper,
+                value=float(value),
+                step=0.05 if argument.below == 1.0 else 0.0001,
+                format="%.2f" if argument.below == 1.0 else "%.4f",
+                key=key,
+                help=argument.help,
+                on_change=_set_argument,
+                args=callback_args,
+            )
+        elif argument.kind == "choice":
+            options = list(argument.choices)
+            column.selectbox(
+                label,
+                options,
+                index=options.index(value) if value in options else 0,
+                key=key,
+                help=argument.help,
+                on_change=_set_argument,
+                args=callback_args,
+            )
+        elif argument.kind == "bool":
+            column.checkbox(
+                label,
+                value=bool(value),
+                key=key,
+                help=argument.help,
+                on_change=_set_argument,
+                args=callback_args,
+            )
+
+
+def _move(layer_id: int, offset: int) -> None:
+    index = _layer_index(layer_id)
+    if index is None:
+        return
+    ids = list(st.session_state[keys.LAYER_IDS])
+    target = index + offset
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+        st.session_state[keys.LAYER_IDS] = ids
+        st.session_state[keys.SPEC] = spec_module.move_layer(_spec(), index, offset)
+
+
+def _remove(layer_id: int) -> None:
+    index = _layer_index(layer_id)
+    if index is None:
+        return
+    ids = list(st.session_state[keys.LAYER_IDS])
+    del ids[index]
+    st.session_state[keys.LAYER_IDS] = ids
+    st.session_state[keys.SPEC] = spec_module.remove_layer(_spec(), index)
+
+
+def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
+    """A bordered card: position, label, output shape, parameters, move/remove, arguments."""
+    position = index + 1
+    count = len(_spec()["layers"])
+    with st.container(border=True):
+        columns = st.columns([0.4, 3.2, 1.6, 1.3, 0.45, 0.45, 0.45], vertical_alignment="center")
+        columns[0].markdown(f"**{position}**")
+        columns[1].markdown(
+            f"**{spec_module.describe_layer(layer)}**",
+            help=spec_module.LAYER_DESCRIPTIONS.get(layer.get("type"), ""),
+        )
+        columns[2].markdown(spec_module.format_shape(info.output_shape) if info else "—")
+        columns[3].markdown(f"{info.params:,} params" if info else "—")
+        columns[4].button(
+            "",
+            icon=":material/arrow_upward:",
+            key=f"up{layer_id}",
+            help="Move up",
+            disabled=index == 0,
+            on_click=_move,
+            args=(layer_id, -1),
+        )
+        columns[5].button(
+            "",
+            icon=":material/arrow_downward:",
+            key=f"down{layer_id}",
+            help="Move down",
+            disabled=index == count - 1,
+            on_click=_move,
+            args=(layer_id, 1),
+        )
+        columns[6].button(
+            "",
+            icon=":material/delete:",
+            key=f"remove{layer_id}",
+            help="Remove this layer",
+            on_click=_remove,
+            args=(layer_id,),
+        )
+        has_error = error is not None and error.position == position
+        with st.expander("Arguments", expanded=has_error):
+            argument_widgets(layer_id, layer)
+        if has_error:
+            st.error(str(error), icon=":material/error:")
+
+
+def _add_layer(type_key: str, position_key: str) -> None:
+    layer_type = st.session_state[type_key]
+    index = int(st.session_state[position_key]) - 1
+    ids = list(st.session_state[keys.LAYER_IDS])
+    ids.insert(index, keys.new_layer_id())
+    st.session_state[keys.SPEC] = spec_module.insert_layer(
+        _spec(), index, spec_module.new_layer(layer_type)
+    )
+    st.session_state[keys.LAYER_IDS] = ids
+
+
+def add_layer_row() -> None:
+    """Choose a layer type and where it goes, then add it."""
+    count = len(_spec()["layers"])
+    with st.container(border=True):
+        columns = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
+        layer_type = columns[0].selectbox(
+            "Add a layer",
+            list(spec_module.LAYER_TYPES),
+            key="add_layer_type",
+            help="New layers start with sensible arguments you can change.",
+        )
+        columns[1].number_input(
+            "at position",
+            min_value=1,
+            max_value=count + 1,
+            # Before the output layer: that is where new layers almost always belong.
+            value=max(1, count),
+            step=1,
+            key="add_layer_position",
+        )
+        columns[2].button(
+            "Add",
+            icon=":material/add:",
+            key="add_layer_button",
+            on_click=_add_layer,
+            args=("add_layer_type", "add_layer_position"),
+            width="stretch",
+        )
+        st.caption(spec_module.LAYER_DESCRIPTIONS[layer_type])

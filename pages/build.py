@@ -1,0 +1,127 @@
+"""Build page: stack layers, or start from a preset, and see shapes and parameters live."""
+
+import streamlit as st
+
+from cnnviz import presets
+from cnnviz import spec as spec_module
+from cnnviz.ui import data, frame, layer_editor
+from cnnviz.ui import state as keys
+
+frame.page_setup()
+
+st.title("Build your network")
+dataset = data.current_dataset()
+info = dataset.info
+
+# ----- presets, undo -----
+preset_column, load_column, undo_column = st.columns([3, 1, 1], vertical_alignment="bottom")
+preset_name = preset_column.selectbox(
+    "Start from a preset",
+    list(presets.PRESETS),
+    format_func=lambda name: presets.PRESETS[name].title,
+    key="build_preset",
+)
+if load_column.button("Load preset", icon=":material/download:", width="stretch"):
+    keys.set_spec(
+        presets.preset_spec(preset_name, info.input_shape, info.num_classes), remember_undo=True
+    )
+    st.toast(f"Loaded {presets.PRESETS[preset_name].title}. Undo brings your layers back.")
+if undo_column.button(
+    "Undo",
+    icon=":material/undo:",
+    disabled=st.session_state[keys.SPEC_UNDO] is None,
+    help="Bring back the layers you had before the last preset load or import.",
+    width="stretch",
+):
+    keys.set_spec(st.session_state[keys.SPEC_UNDO], remember_undo=True)
+st.caption(presets.PRESETS[preset_name].description)
+
+spec = st.session_state[keys.SPEC]
+infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
+infos_by_position = {layer_info.position: layer_info for layer_info in infos}
+
+editor_column, summary_column = st.columns([3, 2], gap="large")
+
+# ----- the layer stack -----
+with editor_column:
+    st.subheader("Layers")
+    st.markdown(
+        f"**Input**: {info.title} images, {spec_module.format_shape(info.input_shape)} "
+        f"(pixel values scaled to 0-1)"
+    )
+    for index, (layer, layer_id) in enumerate(
+        zip(spec["layers"], st.session_state[keys.LAYER_IDS], strict=True)
+    ):
+        layer_editor.layer_card(index, layer_id, layer, infos_by_position.get(index + 1), error)
+    if error is not None and error.position is None:
+        st.error(str(error), icon=":material/error:")
+    layer_editor.add_layer_row()
+
+# ----- summary, import and export -----
+with summary_column:
+    st.subheader("Summary")
+    rows = [
+        {
+            "#": "",
+            "layer": "Input",
+            "output shape": spec_module.format_shape(info.input_shape),
+            "parameters": 0,
+        }
+    ]
+    for index, layer in enumerate(spec["layers"]):
+        layer_info = infos_by_position.get(index + 1)
+        rows.append(
+            {
+                "#": str(index + 1),
+                "layer": spec_module.describe_layer(layer),
+                "output shape": spec_module.format_shape(layer_info.output_shape)
+                if layer_info
+                else "?",
+                "parameters": layer_info.params if layer_info else None,
+            }
+        )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "#": st.column_config.TextColumn(width=30),
+            "layer": st.column_config.TextColumn(width="medium"),
+            "output shape": st.column_config.TextColumn(width="small"),
+            "parameters": st.column_config.NumberColumn(width="small", format="localized"),
+        },
+    )
+    total = spec_module.total_params(infos)
+    trainable = sum(layer_info.trainable_params for layer_info in infos)
+    first, second = st.columns(2)
+    first.metric("Parameters", f"{total:,}" if error is None else "?")
+    second.metric("Trainable", f"{trainable:,}" if error is None else "?")
+    if error is None:
+        st.success("This network is ready to train.", icon=":material/check:")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    else:
+        where = f"layer {error.position}" if error.position else "the layer list"
+        st.warning(f"Fix {where} before training (see the message there).")
+
+    st.subheader("Save or load the layers")
+    st.download_button(
+        "Download spec (JSON)",
+        spec_module.to_json(spec),
+        file_name="cnnviz-spec.json",
+        mime="application/json",
+        icon=":material/file_download:",
+    )
+    uploaded = st.file_uploader(
+        "Load a spec file", type=["json"], key="spec_upload", help='A JSON {"layers": [...]}.'
+    )
+    if uploaded is not None and st.session_state.get("spec_upload_done") != uploaded.file_id:
+        st.session_state["spec_upload_done"] = uploaded.file_id
+        try:
+            imported = spec_module.from_json(uploaded.getvalue())
+            spec_module.check_layers(imported)
+        except ValueError as problem:
+            st.error(f"Could not load {uploaded.name}: {problem} Your layers are unchanged.")
+        else:
+            keys.set_spec(imported, remember_undo=True)
+            st.rerun()
+    with st.expander("Show the spec as JSON"):
+        st.code(spec_module.to_json(spec), language="json")

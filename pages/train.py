@@ -1,0 +1,166 @@
+"""Train page: settings, Train / Stop / Continue / Reset, and curves drawn while it learns."""
+
+import streamlit as st
+
+from cnnviz import plots, training
+from cnnviz import spec as spec_module
+from cnnviz.ui import data, frame, jobs
+from cnnviz.ui import state as keys
+
+frame.page_setup()
+
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+
+st.title("Train")
+dataset = data.current_dataset()
+info = dataset.info
+spec = st.session_state[keys.SPEC]
+_, spec_error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
+job = st.session_state[keys.JOB]
+notice = dataset.sample_notice()
+if notice:
+    st.info(notice, icon=":material/info:")
+
+# ----- settings (kept in session state so they survive page switches) -----
+saved = st.session_state[keys.TRAIN_SETTINGS]
+with st.container(border=True):
+    st.markdown("**Settings**")
+    columns = st.columns(5)
+    epochs = columns[0].number_input(
+        "Epochs",
+        min_value=1,
+        max_value=100,
+        value=saved["epochs"],
+        help="How many times the network sees every training image.",
+    )
+    batch_size = columns[1].selectbox(
+        "Batch size",
+        BATCH_SIZES,
+        index=BATCH_SIZES.index(saved["batch_size"]),
+        help="Images per weight update. Smaller batches update more often but more noisily.",
+    )
+    optimizer = columns[2].selectbox(
+        "Optimizer",
+        list(training.OPTIMIZERS),
+        index=list(training.OPTIMIZERS).index(saved["optimizer"]),
+        format_func={"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}.get,
+        help="How the weights move downhill on the loss. Adam is a good default.",
+    )
+    learning_rate = columns[3].select_slider(
+        "Learning rate",
+        LEARNING_RATES,
+        value=saved["learning_rate"] if saved["learning_rate"] in LEARNING_RATES else 0.001,
+        help="The size of each step. Too large and training diverges; too small and it crawls.",
+    )
+    full_count = len(dataset.x_train)
+    limit_default = saved["train_limit"] or full_count
+    train_limit = columns[4].number_input(
+        "Training images",
+        min_value=100,
+        max_value=full_count,
+        value=min(limit_default, full_count),
+        step=500,
+        help=f"Train on a subset for speed; {full_count:,} are available. "
+        "A tenth of them is held out to validate after each epoch.",
+    )
+settings_dict = {
+    "epochs": int(epochs),
+    "batch_size": int(batch_size),
+    "optimizer": optimizer,
+    "learning_rate": float(learning_rate),
+    "train_limit": None if train_limit >= full_count else int(train_limit),
+}
+st.session_state[keys.TRAIN_SETTINGS] = settings_dict
+settings = training.TrainingSettings(**settings_dict)
+
+# ----- buttons -----
+active = job is not None and job.is_active
+same_model = job is not None and job.spec == spec and job.dataset.info.name == info.name
+buttons = st.columns([1, 1, 1, 1, 3])
+if buttons[0].button(
+    "Train",
+    type="primary",
+    icon=":material/play_arrow:",
+    disabled=active or spec_error is not None,
+    help="Build a fresh model from your layers and train it.",
+    width="stretch",
+):
+    jobs.start_training(spec, dataset, settings)
+    st.rerun()
+if buttons[1].button(
+    "Stop",
+    icon=":material/stop:",
+    disabled=not active,
+    help="Stop after the current batch. What it learned so far is kept.",
+    width="stretch",
+):
+    job.stop()
+    st.rerun()
+if buttons[2].button(
+    "Continue",
+    icon=":material/fast_forward:",
+    disabled=active or job is None or job.state == "ready" or not same_model,
+    help=f"Train the same model for {int(epochs)} more epoch(s), keeping its weights.",
+    width="stretch",
+):
+    job.start(epochs=int(epochs), settings=settings)
+    st.rerun()
+if buttons[3].button(
+    "Reset",
+    icon=":material/restart_alt:",
+    disabled=job is None,
+    help="Forget the current model (its run stays on the Compare page).",
+    width="stretch",
+):
+    if job is not None and job.is_active:
+        job.stop()
+    st.session_state[keys.JOB] = None
+    st.session_state[keys.JOB_RUN_ID] = None
+    st.rerun()
+
+if spec_error is not None:
+    st.error(f"Your layers cannot be built yet: {spec_error}", icon=":material/error:")
+    st.page_link("pages/build.py", label="Fix them on the Build page", icon=":material/build:")
+if job is not None and not same_model:
+    st.caption(
+        f"The model below ({job.name}) was built from earlier layers or another data set. "
+        "Train builds one from your current layers."
+    )
+
+
+# ----- live progress: redrawn every second while the job runs -----
+@st.fragment(run_every=1.0 if active else None)
+def live_progress() -> None:
+    current = st.session_state[keys.JOB]
+    if current is None:
+        st.info("Press **Train** to start. Curves appear here as the network learns.")
+        return
+    status = current.status()
+    st.markdown(f"#### {current.name}")
+    st.write(jobs.describe_status(current.name, status))
+    if status.state == "running" and status.target_epochs:
+        st.progress(min(1.0, status.progress / status.target_epochs))
+    if status.state == "diverged":
+        st.error(status.message, icon=":material/warning:")
+    elif status.state == "failed":
+        st.error(status.message, icon=":material/error:")
+    metrics = st.columns(5)
+    metrics[0].metric("Epochs done", f"{status.progress:.2f}".rstrip("0").rstrip("."))
+    speed = status.samples_per_second
+    metrics[1].metric("Images / second", f"{speed:,.0f}" if speed else "--")
+    metrics[2].metric("Elapsed", jobs.format_duration(status.elapsed_seconds))
+    metrics[3].metric("Time left", jobs.format_duration(status.eta_seconds))
+    accuracy = status.test_accuracy
+    metrics[4].metric(
+        "Test accuracy",
+        f"{accuracy:.2%}" if accuracy is not None else "--",
+        help=f"Measured on the {len(dataset.x_test):,} test images after training.",
+    )
+    st.plotly_chart(plots.plot_history(status.history))
+    if active and not current.is_active:
+        jobs.record_finished_job()
+        st.rerun()
+
+
+live_progress()

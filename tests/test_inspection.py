@@ -1,0 +1,181 @@
+"""Tests for cnnviz.inspection: filters, feature maps and predictions of built models."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from cnnviz import builder, inspection, presets
+
+MNIST_SHAPE = (28, 28, 1)
+CLASS_NAMES = [f"class {index}" for index in range(10)]
+
+# A model with every kind of layer that keeps the image shape, and a convolution with several
+# input channels (a kernel transposition bug cannot hide behind a single channel).
+MIXED_SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"},
+        {"type": "BatchNormalization"},
+        {"type": "Dropout", "rate": 0.5},
+        {"type": "Conv2D", "filters": 6, "kernel_size": [3, 2], "activation": "linear"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Activation", "activation": "relu"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    keras.utils.set_random_seed(0)
+    spec = presets.preset_spec("tiny", MNIST_SHAPE, 10)
+    return builder.build_model(spec, MNIST_SHAPE, 10)
+
+
+@pytest.fixture(scope="module")
+def mixed_model():
+    keras.utils.set_random_seed(1)
+    model = builder.build_model(MIXED_SPEC, MNIST_SHAPE, 10)
+    # Give batch normalisation non-trivial statistics, so training and inference modes differ.
+    batch_norm = model.get_layer(builder.layer_name(2, "BatchNormalization"))
+    gamma, beta, _, _ = batch_norm.get_weights()
+    batch_norm.set_weights([gamma * 2, beta + 0.5, np.full(4, 0.3), np.full(4, 2.0)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return np.random.default_rng(2).integers(0, 256, (7, *MNIST_SHAPE), dtype=np.uint8)
+
+
+def spec_names(spec: dict, positions) -> list[str]:
+    return [
+        builder.layer_name(position, spec["layers"][position - 1]["type"]) for position in positions
+    ]
+
+
+def test_conv_layer_names(tiny_model, mixed_model):
+    assert inspection.conv_layer_names(tiny_model) == ["conv2d_1"]
+    assert inspection.conv_layer_names(mixed_model) == spec_names(MIXED_SPEC, [1, 4])
+
+
+def test_feature_map_layers_are_those_before_flatten(mixed_model):
+    names = inspection.feature_map_layer_names(mixed_model)
+    assert names == spec_names(MIXED_SPEC, range(1, 7))
+    assert "image" not in names and builder.RESCALING_LAYER_NAME not in names
+
+
+@pytest.mark.parametrize("position", [1, 4])
+def test_kernels_put_the_filter_first(mixed_model, position):
+    name = spec_names(MIXED_SPEC, [position])[0]
+    stored = mixed_model.get_layer(name).get_weights()[0]  # (kh, kw, in, out)
+    kernels = inspection.get_kernels(mixed_model, name)
+    assert kernels.dtype == np.float32
+    assert kernels.shape == (stored.shape[3], stored.shape[0], stored.shape[1], stored.shape[2])
+    for index in range(stored.shape[3]):
+        np.testing.assert_array_equal(kernels[index], stored[:, :, :, index])
+
+
+@pytest.mark.parametrize("name", ["dense_4", "max_pooling2d_2", "conv2d_9", ""])
+def test_kernels_of_a_wrong_layer_name_the_conv_layers(tiny_model, name):
+    with pytest.raises(ValueError, match="conv2d_1"):
+        inspection.get_kernels(tiny_model, name)
+
+
+def test_feature_maps_match_a_hand_built_sub_model(mixed_model, digits):
+    names = inspection.feature_map_layer_names(mixed_model)
+    maps = inspection.feature_maps(mixed_model, digits[0], names)
+    assert list(maps) == names
+    for name in names:
+        reference_model = keras.Model(mixed_model.inputs[0], mixed_model.get_layer(name).output)
+        reference = reference_model.predict(digits[:1].astype("float32"), verbose=0)[0]
+        assert maps[name].dtype == np.float32 and maps[name].ndim == 3
+        np.testing.assert_allclose(maps[name], reference, rtol=1e-5, atol=1e-5)
+
+
+def test_feature_maps_follow_the_convolution_formula(tiny_model, digits):
+    image = digits[1]
+    output = inspection.feature_maps(tiny_model, image, ["conv2d_1"])["conv2d_1"]
+    kernel, bias = tiny_model.get_layer("conv2d_1").get_weights()
+    scaled = image[..., 0].astype(np.float64) / 255
+    assert output.shape == (26, 26, 8)
+    for row, column, filter_index in [(0, 0, 0), (5, 17, 3), (25, 25, 7), (12, 3, 5)]:
+        patch = scaled[row : row + 3, column : column + 3]
+        expected = max(0.0, (patch * kernel[:, :, 0, filter_index]).sum() + bias[filter_index])
+        assert output[row, column, filter_index] == pytest.approx(expected, abs=1e-5)
+
+
+def test_feature_maps_of_one_layer_and_repeated_names(tiny_model, digits):
+    maps = inspection.feature_maps(tiny_model, digits[0], ["max_pooling2d_2", "max_pooling2d_2"])
+    assert list(maps) == ["max_pooling2d_2"]
+    assert maps["max_pooling2d_2"].shape == (13, 13, 8)
+
+
+@pytest.mark.parametrize("names", [["flatten_3"], ["dense_4"], ["image"], ["nope"], []])
+def test_feature_maps_of_wrong_layers_are_refused(tiny_model, digits, names):
+    with pytest.raises(ValueError, match="conv2d_1|No layers"):
+        inspection.feature_maps(tiny_model, digits[0], names)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ((1, 28, 28, 1), "without the batch axis"),
+        ((32, 32, 3), r"\(28, 28, 1\)"),
+        ((28, 28), r"\(28, 28, 1\)"),
+    ],
+)
+def test_images_of_the_wrong_shape_are_refused(tiny_model, shape, message):
+    image = np.zeros(shape, np.uint8)
+    with pytest.raises(ValueError, match=message):
+        inspection.feature_maps(tiny_model, image, ["conv2d_1"])
+    with pytest.raises(ValueError, match=r"\(28, 28, 1\)"):
+        inspection.top_predictions(tiny_model, image, CLASS_NAMES)
+
+
+def test_predict_probabilities_matches_keras_in_uneven_batches(mixed_model, digits):
+    probabilities = inspection.predict_probabilities(mixed_model, digits, batch_size=3)
+    reference = mixed_model.predict(digits.astype("float32"), verbose=0)
+    assert probabilities.shape == (7, 10) and probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities, reference, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_predict_probabilities_of_no_images(tiny_model):
+    empty = np.zeros((0, *MNIST_SHAPE), np.uint8)
+    assert inspection.predict_probabilities(tiny_model, empty).shape == (0, 10)
+
+
+@pytest.mark.parametrize(
+    ("images", "batch_size"),
+    [(np.zeros((2, 28, 28, 3)), 8), (np.zeros((28, 28, 1)), 8), (np.zeros((2, 28, 28, 1)), 0)],
+)
+def test_predict_probabilities_refuses_bad_input(tiny_model, images, batch_size):
+    with pytest.raises(ValueError, match="shape|batch_size"):
+        inspection.predict_probabilities(tiny_model, images, batch_size=batch_size)
+
+
+def test_top_predictions_are_the_most_likely_in_order(mixed_model, digits):
+    probabilities = mixed_model.predict(digits[3:4].astype("float32"), verbose=0)[0]
+    top = inspection.top_predictions(mixed_model, digits[3], CLASS_NAMES, k=3)
+    assert len(top) == 3
+    values = [probability for _, probability in top]
+    assert values == sorted(values, reverse=True)
+    assert sum(values) <= 1 + 1e-6
+    assert top[0][0] == CLASS_NAMES[int(np.argmax(probabilities))]
+    for name, probability in top:
+        assert probability == pytest.approx(probabilities[CLASS_NAMES.index(name)], abs=1e-6)
+
+
+def test_top_predictions_with_k_beyond_the_classes_lists_all(tiny_model, digits):
+    top = inspection.top_predictions(tiny_model, digits[0], CLASS_NAMES, k=50)
+    assert sorted(name for name, _ in top) == sorted(CLASS_NAMES)
+    assert sum(probability for _, probability in top) == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize(("class_names", "k"), [(CLASS_NAMES[:9], 3), (CLASS_NAMES, 0)])
+def test_top_predictions_refuses_bad_arguments(tiny_model, digits, class_names, k):
+    with pytest.raises(ValueError, match="class names|k must"):
+        inspection.top_predictions(tiny_model, digits[0], class_names, k=k)
