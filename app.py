@@ -9,7 +9,7 @@ import streamlit as st
 from cnnviz.ui import patches
 
 patches.disable_keras_session_clearing()
-patches.disable_pages_directory_mode()
+patches.leave_pages_directory_mode()
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
 
 page = st.navigation(

@@ -208,17 +208,31 @@ def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:
     Raises:
         ValueError: when the file is unreadable or does not hold this data set.
     """
+    not_npz = (
+        f"{path} is not a Keras-layout .npz data set file. It must be a NumPy .npz archive "
+        f"holding x_train, y_train, x_test and y_test (np.savez writes one)."
+    )
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [name for name in ARRAY_NAMES if name not in archive.files]
-            if missing:
-                raise ValueError(
-                    f"{path} is not a Keras-layout data set file: it lacks {', '.join(missing)}. "
-                    f"It needs x_train, y_train, x_test and y_test."
-                )
-            arrays = {name: archive[name] for name in ARRAY_NAMES}
+        # Opening the file ourselves makes sure it is closed even when numpy gives up on it.
+        with open(path, "rb") as file:
+            archive = np.load(file, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError(not_npz)
+            with archive:
+                missing = [name for name in ARRAY_NAMES if name not in archive.files]
+                if missing:
+                    raise ValueError(
+                        f"{path} is not a Keras-layout data set file: it lacks "
+                        f"{', '.join(missing)}. It needs x_train, y_train, x_test and y_test."
+                    )
+                arrays = {name: archive[name] for name in ARRAY_NAMES}
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"Could not read {path}: {error}. Is it a NumPy .npz file?") from None
+    except ValueError as error:
+        # numpy's own messages name neither the file nor a safe fix (they suggest pickles).
+        if str(error).startswith(str(path)):
+            raise
+        raise ValueError(not_npz) from None
     return _standardise(info, arrays, str(path))
 
 

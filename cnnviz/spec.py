@@ -295,7 +295,7 @@ def _check_layer_arguments(position: int, layer: Any) -> str:
             f"Layer {position}: it has no 'type'. Give the Keras class name, e.g. \"Conv2D\".",
             position,
         )
-    if layer_type not in LAYER_TYPES:
+    if not isinstance(layer_type, str) or layer_type not in LAYER_TYPES:
         raise SpecError(_unknown_type_message(layer_type, f"Layer {position}: "), position)
     where = f"Layer {position} ({layer_type})"
     arguments = LAYER_TYPES[layer_type]
@@ -312,7 +312,9 @@ def _check_layer_arguments(position: int, layer: Any) -> str:
         if name not in layer:
             if argument.required:
                 raise SpecError(
-                    f"{where}: the argument '{name}' is missing. {argument.help}", position
+                    f"{where}: the argument '{name}' is missing ({argument.help.lower()[:-1]}). "
+                    f'Add it, e.g. "{name}": {json.dumps(argument.default)}.',
+                    position,
                 )
             continue
         try:
@@ -341,14 +343,8 @@ def _spatial_output(
             f"{window_name}, padding='same', or fewer pooling layers before it.",
             position,
         )
-    output = tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))
-    if min(output) < 1:
-        raise SpecError(
-            f"{where}: the spatial size reaches 0 ({output[0]}x{output[1]}). Use smaller "
-            f"strides or padding='same'.",
-            position,
-        )
-    return output  # type: ignore[return-value]
+    # With the window no larger than the input, every output size is at least 1.
+    return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
 
 
 def _infer_layer(

@@ -61,6 +61,26 @@ def train_one_short_epoch(app: AppTest) -> None:
     assert_no_exception(app)
 
 
+def test_streamlit_still_has_the_pages_directory_switch():
+    """Pages rely on switching Streamlit's legacy pages/ mode off (see cnnviz.ui.patches)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    assert hasattr(PagesManager, "uses_pages_directory")
+    PagesManager.uses_pages_directory = True
+    assert patches.leave_pages_directory_mode() is True
+    assert PagesManager.uses_pages_directory is False
+    assert patches.leave_pages_directory_mode() is False
+
+
+def test_pages_run_under_the_apps_navigation():
+    """Even when Streamlit starts a page in legacy mode, the app's own menu is shown."""
+    app = open_app()
+    app.switch_page("pages/train.py").run()
+    assert_no_exception(app)
+    # The sidebar's data set chooser is drawn by the shared page setup, on every page.
+    assert by_label(app.sidebar.selectbox, "Data set").value == "mnist"
+
+
 def test_streamlit_still_has_the_keras_clearing_hook():
     """If Streamlit renames or moves the hook, this fails and the patch must follow it."""
     assert hasattr(script_runner, "_clean_problem_modules")

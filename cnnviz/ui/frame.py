@@ -11,10 +11,13 @@ def page_setup() -> None:
     """Prepare the session and draw the sidebar; call at the top of every page.
 
     The pages do this themselves rather than leaving it to app.py, because Streamlit can run a
-    page's file without app.py (see patches.disable_pages_directory_mode).
+    page's file without app.py (see patches.leave_pages_directory_mode).
     """
     patches.disable_keras_session_clearing()
-    patches.disable_pages_directory_mode()
+    # A legacy-mode run can only be a session's first (see the patch); rerunning it at once
+    # gives the student app.py's navigation. Later runs must not rerun: that would drop a click.
+    if patches.leave_pages_directory_mode() and not state.is_initialised():
+        st.rerun()
     st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
     state.init_session_state()
     with st.sidebar:

@@ -27,16 +27,19 @@ def _keep_keras_session() -> None:
     """Replacement hook: leave Keras (and everything else) as it is."""
 
 
-def disable_pages_directory_mode() -> bool:
+def leave_pages_directory_mode() -> bool:
     """Tell Streamlit that this app routes with st.navigation, not by its pages/ folder.
 
     Streamlit decides this only when app.py first calls st.navigation. Until then (the first
     script run of a fresh server, and every AppTest run) it treats pages/ as a legacy multipage
-    folder and runs a requested page's file without app.py. Pages therefore set themselves up
-    (cnnviz.ui.frame.page_setup), and this switch makes the next run use app.py's navigation.
+    folder and runs a requested page's file without app.py, with a navigation menu of raw file
+    names. Pages call this first (through cnnviz.ui.frame.page_setup).
+
+    Returns:
+        True when this script run was in that legacy mode, so the caller should rerun to get
+        app.py's navigation.
     """
-    manager = getattr(pages_manager, "PagesManager", None)
-    if manager is None or not hasattr(manager, "uses_pages_directory"):
-        return False
+    manager = pages_manager.PagesManager
+    was_legacy = bool(manager.uses_pages_directory)
     manager.uses_pages_directory = False
-    return True
+    return was_legacy

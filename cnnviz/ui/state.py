@@ -43,6 +43,11 @@ def new_layer_id() -> int:
     return next(_layer_id_counter)
 
 
+def is_initialised() -> bool:
+    """Whether this session has had its first values already."""
+    return SPEC in st.session_state
+
+
 def init_session_state() -> None:
     """Give every key its first value, once per session."""
     state = st.session_state
