@@ -8,7 +8,9 @@ benchmark all train through this one path; readers take a consistent copy with `
 from __future__ import annotations
 
 import copy
+import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +42,9 @@ SNAPSHOT_MAX_EPOCHS = 30
 WEIGHT_BACKUP_SECONDS = 2.0
 # A session that has been gone this long (seconds) is taken as closed and its job stops; a
 # shorter gap is a network blip, after which Streamlit reconnects the same session.
-OWNER_GRACE_SECONDS = 60.0
+OWNER_GRACE_SECONDS = float(os.environ.get("CNNVIZ_SESSION_GRACE_SECONDS", "60"))
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -537,4 +541,7 @@ class TrainingJob:
         if self._owner_missing_since is None:
             self._owner_missing_since = now
         if now - self._owner_missing_since >= self.owner_grace_seconds:
+            if self.stop_reason is None:
+                # Logged so that whoever runs the server can see why a run ended unseen.
+                _LOGGER.warning("%s stopped: its browser session ended.", self.name)
             self.stop("Session ended: the browser tab was closed, so training stopped.")
