@@ -306,6 +306,7 @@ class TrainingJob:
         self._history = empty_history()
         self._kernel_snapshots: list[tuple[float, dict[str, np.ndarray]]] = []
         self._weights_backup: list[np.ndarray] | None = None
+        self._compiled_optimizer: str | None = None
         self._owner_missing_since: float | None = None
         self.state = "ready"
         self.message = "Not trained yet."
@@ -455,10 +456,14 @@ class TrainingJob:
         settings = self.settings
         x_train, y_train, x_validation, y_validation = split_data(self.dataset, settings)
         self._train_count = len(x_train)
-        if not getattr(self.model, "compiled", False):
+        if self._compiled_optimizer != settings.optimizer:
+            # A first segment, or Continue with another optimizer: the weights stay, the new
+            # optimizer starts with fresh state.
             compile_model(self.model, settings.optimizer, settings.learning_rate)
+            self._compiled_optimizer = settings.optimizer
         else:
-            # Continue keeps the optimizer's state; only the learning rate may change.
+            # Continue keeps the optimizer's state (e.g. Adam's moments); only the learning
+            # rate may change.
             self.model.optimizer.learning_rate.assign(settings.learning_rate)
         with self._lock:
             self.state = "running"
