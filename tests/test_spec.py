@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz import spec
+from cnnviz import layer_types, spec
 from cnnviz.presets import PRESETS
 from cnnviz.spec import SpecError
 
@@ -88,7 +88,7 @@ SHAPE_STACKS = {
 
 def test_shape_stacks_use_every_layer_type():
     used = {layer["type"] for layers in SHAPE_STACKS.values() for layer in layers}
-    assert used == set(spec.LAYER_TYPES)
+    assert used == set(layer_types.LAYER_TYPES)
 
 
 @pytest.mark.parametrize("input_shape", INPUT_SHAPES, ids=["28x28x1", "32x32x3"])
@@ -611,7 +611,7 @@ def sensible_stack(layer):
 
 
 @pytest.mark.parametrize("input_shape", INPUT_SHAPES, ids=["28x28x1", "32x32x3"])
-@pytest.mark.parametrize("layer_type", spec.LAYER_TYPES)
+@pytest.mark.parametrize("layer_type", layer_types.LAYER_TYPES)
 def test_new_layer_of_every_type_validates_in_a_sensible_stack(layer_type, input_shape):
     layer = spec.new_layer(layer_type)
     assert layer["type"] == layer_type

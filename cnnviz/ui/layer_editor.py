@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz import layer_types
 from cnnviz import spec as spec_module
 from cnnviz.ui import state as keys
 
@@ -27,7 +28,7 @@ def _set_argument(layer_id: int, name: str, widget_keys: tuple[str, ...]) -> Non
     if index is None:
         return
     layer = dict(_spec()["layers"][index])
-    argument = spec_module.LAYER_TYPES[layer["type"]][name]
+    argument = layer_types.LAYER_TYPES[layer["type"]][name]
     values = [st.session_state[key] for key in widget_keys]
     if argument.kind == "size":
         if values[0] is None:  # "same as pool size" ticked
@@ -94,7 +95,7 @@ def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
 
 def argument_widgets(layer_id: int, layer: dict) -> None:
     """One widget per argument of the layer, laid out in three columns."""
-    arguments = spec_module.LAYER_TYPES.get(layer.get("type"), {})
+    arguments = layer_types.LAYER_TYPES.get(layer.get("type"), {})
     if not arguments:
         st.caption("This layer has no arguments to set.")
         return
@@ -197,7 +198,7 @@ def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
         columns[0].markdown(f"**{position}**")
         columns[1].markdown(
             f"**{spec_module.describe_layer(layer)}**",
-            help=spec_module.LAYER_DESCRIPTIONS.get(layer.get("type"), ""),
+            help=layer_types.LAYER_DESCRIPTIONS.get(layer.get("type"), ""),
         )
         columns[2].markdown(spec_module.format_shape(info.output_shape) if info else "—")
         columns[3].markdown(f"{info.params:,} params" if info else "—")
@@ -252,7 +253,7 @@ def add_layer_row() -> None:
         columns = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
         layer_type = columns[0].selectbox(
             "Add a layer",
-            list(spec_module.LAYER_TYPES),
+            list(layer_types.LAYER_TYPES),
             key="add_layer_type",
             help="New layers start with sensible arguments you can change.",
         )
@@ -273,4 +274,4 @@ def add_layer_row() -> None:
             args=("add_layer_type", "add_layer_position"),
             width="stretch",
         )
-        st.caption(spec_module.LAYER_DESCRIPTIONS[layer_type])
+        st.caption(layer_types.LAYER_DESCRIPTIONS[layer_type])
