@@ -20,6 +20,8 @@ VALIDATION_COLOUR = "#ff7f0e"
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 GAP = 1  # pixels of blank space between mosaic tiles
 WAITING_HINT = "Waiting for the first batch..."
+# Per-batch curves are drawn with at most this many points; smoothing still uses every batch.
+MAX_BATCH_POINTS = 1500
 # Legend name, colour, line width, opacity and mode of each curve plot_history draws.
 HISTORY_CURVES = {
     "batch": ("training, each batch", TRAINING_COLOUR, 1, 0.3, "lines"),
@@ -80,6 +82,15 @@ def _points(section: dict, metric: str) -> tuple[list, list]:
     return xs[:count], ys
 
 
+def _thin(xs: list, ys: list, max_points: int = MAX_BATCH_POINTS) -> tuple[list, list]:
+    """Every k-th point, so long runs stay light to send each second (the last point stays)."""
+    if len(xs) <= max_points:
+        return xs, ys
+    step = math.ceil(len(xs) / max_points)
+    keep = list(range(0, len(xs) - 1, step)) + [len(xs) - 1]
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
 def _has_values(ys: list) -> bool:
     return any(y is not None for y in ys)
 
@@ -135,8 +146,8 @@ def plot_history(history: dict, smoothing: float = 0.8, title: str | None = None
     for metric, _, xaxis, yaxis in PANELS:
         batch_x, batch_y = _points(batch, metric)
         curves = {
-            "batch": (batch_x, batch_y),
-            "smoothed": (batch_x, _smoothed(batch_y, smoothing)),
+            "batch": _thin(batch_x, batch_y),
+            "smoothed": _thin(batch_x, _smoothed(batch_y, smoothing)),
             "epoch": _points(epoch, metric),
             "validation": _points(epoch, f"val_{metric}"),
         }
@@ -201,7 +212,7 @@ def plot_compare(runs: list[tuple[str, dict]]) -> go.Figure:
                 ]
             else:
                 batch_x, batch_y = _points(batch, metric)
-                panel = [("training, smoothed batches", batch_x, _smoothed(batch_y), "dot")]
+                panel = [("training, smoothed batches", *_thin(batch_x, _smoothed(batch_y)), "dot")]
             curves += [(metric, xaxis, yaxis, *curve) for curve in panel if _has_values(curve[2])]
         for number, (metric, xaxis, yaxis, kind, xs, ys, dash) in enumerate(curves):
             figure.add_trace(

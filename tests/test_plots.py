@@ -350,3 +350,22 @@ def test_predictions_are_bars_in_percent_with_the_highest_on_top():
 def test_predictions_refuse_bad_entries(predictions):
     with pytest.raises(ValueError, match="prediction|Probabilities"):
         plots.plot_predictions(predictions)
+
+
+def test_history_figure_stays_light_for_long_runs():
+    """17,000 batches (10 epochs at batch size 32) are drawn with a bounded number of points."""
+    count = 17000
+    history = {
+        "batch": {
+            "epoch": [(step + 1) / 1700 for step in range(count)],
+            "loss": [1.0 / (step + 1) for step in range(count)],
+            "accuracy": [step / count for step in range(count)],
+        },
+        "epoch": {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []},
+    }
+    figure = plots.plot_history(history)
+    for trace in figure.data:
+        assert len(trace.x) <= plots.MAX_BATCH_POINTS + 1
+        # The newest batch is always drawn, so the curve reaches the present.
+        assert trace.x[-1] == history["batch"]["epoch"][-1]
+    assert len(figure.to_json()) < 500_000
