@@ -22,6 +22,7 @@ import numpy as np
 from cnnviz import builder
 from cnnviz.datasets import Dataset
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
+from cnnviz.training_settings import TrainingSettings
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -37,6 +38,7 @@ DONE_STATES = ("finished", "stopped", "diverged", "failed")
 SNAPSHOT_MAX_FILTERS = 64
 SNAPSHOT_MAX_CHANNELS = 32
 SNAPSHOT_MAX_EPOCHS = 30
+FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 # How often (seconds) the callback saves the weights, to restore them if the loss diverges.
 WEIGHT_BACKUP_SECONDS = 2.0
@@ -45,54 +47,6 @@ WEIGHT_BACKUP_SECONDS = 2.0
 OWNER_GRACE_SECONDS = float(os.environ.get("CNNVIZ_SESSION_GRACE_SECONDS", "60"))
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """How to train. Every field is plain data, so settings can be shown, stored and compared."""
-
-    epochs: int = 1
-    batch_size: int = 128
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    train_limit: int | None = None  # use only this many training images (None: all)
-    validation_fraction: float = 0.1  # of the training images, held out to validate each epoch
-    seed: int = 0
-
-    def check(self) -> None:
-        """Raise ValueError with an actionable message for any out-of-range setting."""
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(
-                f"epochs must be a whole number of at least 1. Received: {self.epochs}"
-            )
-        if (
-            isinstance(self.batch_size, bool)
-            or not isinstance(self.batch_size, int)
-            or self.batch_size < 1
-        ):
-            raise ValueError(
-                f"batch_size must be a whole number of at least 1. Received: {self.batch_size}"
-            )
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"optimizer must be one of {', '.join(OPTIMIZERS)}. Received: {self.optimizer!r}"
-            )
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 10):
-            raise ValueError(
-                f"learning_rate must be a number above 0 (typically 0.0001 to 0.1). "
-                f"Received: {self.learning_rate}"
-            )
-        if self.train_limit is not None and (
-            not isinstance(self.train_limit, int) or self.train_limit < 10
-        ):
-            raise ValueError(
-                f"The training subset needs at least 10 images. Received: {self.train_limit}"
-            )
-        if not 0 <= self.validation_fraction < 0.9:
-            raise ValueError(
-                f"validation_fraction must be between 0 and 0.9. "
-                f"Received: {self.validation_fraction}"
-            )
 
 
 def empty_history() -> dict:
@@ -150,6 +104,8 @@ def kernel_snapshot(model: keras.Model) -> dict[str, np.ndarray]:
         if isinstance(layer, keras.layers.Conv2D):
             kernel = keras.ops.convert_to_numpy(layer.kernel)
             kernel = kernel[:, :, :SNAPSHOT_MAX_CHANNELS, :SNAPSHOT_MAX_FILTERS]
+            # Clipped to float16's range: a diverging run's huge weights must not become inf.
+            kernel = np.clip(kernel, -FLOAT16_MAX, FLOAT16_MAX)
             snapshot[layer.name] = np.transpose(kernel, (3, 0, 1, 2)).astype(np.float16)
     return snapshot
 
@@ -217,6 +173,9 @@ class RecordingCallback(keras.callbacks.Callback):
             total = running_mean * seen
             values[name] = (total - self._epoch_start_totals[name]) / max(this_batch, 1)
             self._epoch_start_totals[name] = total
+        # Float32 rounding in Keras's running means can push a value a hair out of range.
+        values["loss"] = max(values["loss"], 0.0)
+        values["accuracy"] = min(max(values["accuracy"], 0.0), 1.0)
         now = time.perf_counter()
         batches = job._batches_per_epoch
         with job._lock:
@@ -302,6 +261,8 @@ class TrainingJob:
 
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
+        self._segment_done = threading.Event()
+        self._segment_done.set()  # nothing is running yet
         self._thread: threading.Thread | None = None
         self._history = empty_history()
         self._kernel_snapshots: list[tuple[float, dict[str, np.ndarray]]] = []
@@ -345,6 +306,7 @@ class TrainingJob:
             self.settings = replace(self.settings, epochs=epochs)
             self.settings.check()
         self._stop_event.clear()
+        self._segment_done.clear()
         self.stop_reason = None
         with self._lock:
             self.state = "queued"
@@ -365,11 +327,12 @@ class TrainingJob:
         self.scheduler.wake()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the background thread to end; return True when it has."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-            return not self._thread.is_alive()
-        return True
+        """Wait for the current training segment to end; return True when it has.
+
+        Waits on an Event rather than joining the thread: on Python 3.11 a Ctrl-C during
+        Thread.join(timeout) can leave the thread marked as ended while it still runs.
+        """
+        return self._segment_done.wait(timeout)
 
     @property
     def is_active(self) -> bool:
@@ -437,20 +400,22 @@ class TrainingJob:
             self._check_owner()
             return self._stop_event.is_set()
 
-        acquired = self.scheduler.acquire(self, cancelled)
-        if not acquired:
-            with self._lock:
-                self.state = "stopped"
-                self.message = self.stop_reason or "Stopped while waiting."
-            return
         try:
-            self._train_segment()
-        except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
-            with self._lock:
-                self.state = "failed"
-                self.message = f"Training failed: {type(error).__name__}: {error}"
+            if not self.scheduler.acquire(self, cancelled):
+                with self._lock:
+                    self.state = "stopped"
+                    self.message = self.stop_reason or "Stopped while waiting."
+                return
+            try:
+                self._train_segment()
+            except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+                with self._lock:
+                    self.state = "failed"
+                    self.message = f"Training failed: {type(error).__name__}: {error}"
+            finally:
+                self.scheduler.release(self)
         finally:
-            self.scheduler.release(self)
+            self._segment_done.set()
 
     def _train_segment(self) -> None:
         settings = self.settings

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import plots, training
+from cnnviz import plots, training_settings
 from cnnviz import spec as spec_module
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
@@ -42,8 +42,8 @@ with st.container(border=True):
     )
     optimizer = columns[2].selectbox(
         "Optimizer",
-        list(training.OPTIMIZERS),
-        index=list(training.OPTIMIZERS).index(saved["optimizer"]),
+        list(training_settings.OPTIMIZER_NAMES),
+        index=list(training_settings.OPTIMIZER_NAMES).index(saved["optimizer"]),
         format_func={"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}.get,
         help="How the weights move downhill on the loss. Adam is a good default.",
     )
@@ -72,7 +72,7 @@ settings_dict = {
     "train_limit": None if train_limit >= full_count else int(train_limit),
 }
 st.session_state[keys.TRAIN_SETTINGS] = settings_dict
-settings = training.TrainingSettings(**settings_dict)
+settings = training_settings.TrainingSettings(**settings_dict)
 
 # ----- buttons -----
 active = job is not None and job.is_active

@@ -1,0 +1,401 @@
+"""The ``cnnviz`` command: start the app, train a model, or benchmark the training path.
+
+    cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
+    cnnviz train --dataset mnist [--preset NAME | --spec FILE.json] --out DIR
+    cnnviz bench [--quick]
+
+Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
+cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
+one line on stderr, "cnnviz COMMAND: error: ...", and exit status 2; the last stdout line of
+`train` and `bench` is one JSON object for scripts to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import cnnviz
+from cnnviz import datasets, presets, progress, scheduler, training_settings
+from cnnviz import spec as spec_module
+
+EXIT_TRAINING_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_PORT = 8501
+# Settings for a spec file; a preset brings its own suggested settings instead.
+DEFAULT_SETTINGS = {"epochs": 1, "batch_size": 128, "learning_rate": 0.001}
+# `bench --quick` trains on at most this many images for at most this many rounds.
+QUICK_LIMIT = 3000
+QUICK_ROUNDS = 2
+
+
+class CommandError(Exception):
+    """A bad argument or input, reported as one line with exit status 2."""
+
+
+def app_script_path() -> Path:
+    """Where the Streamlit app lives in a source checkout installed with `pip install -e .`."""
+    return Path(cnnviz.__file__).resolve().parent.parent / "app.py"
+
+
+def streamlit_command(app_path: Path, port: int, headless: bool) -> list[str]:
+    """The command that runs the app with this Python's Streamlit."""
+    command = [sys.executable, "-m", "streamlit", "run", str(app_path)]
+    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    if headless:
+        # Without a terminal nobody can answer Streamlit's first-run e-mail prompt.
+        command += ["--server.headless", "true"]
+    return command
+
+
+# ----- checks of arguments and inputs: each failure is one actionable line -----
+
+
+def _parse_number(text: str, option: str, kind: type = int, minimum: int | None = None):
+    try:
+        value = kind(text)
+    except ValueError:
+        example = "a whole number" if kind is int else "a number such as 0.001"
+        raise CommandError(f"{option} must be {example}. Received: {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise CommandError(f"{option} must be at least {minimum}. Received: {value}")
+    return value
+
+
+def _checked(function, *arguments, prefix: str = ""):
+    """Call function, turning the ValueError it raises for bad input into a CommandError."""
+    try:
+        return function(*arguments)
+    except ValueError as error:  # SpecError is a ValueError too
+        raise CommandError(f"{prefix}{error}") from None
+
+
+def _spec_file(path_text: str, info: datasets.DatasetInfo) -> dict:
+    path = Path(path_text).expanduser()
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise CommandError(f"the spec file {path} does not exist.") from None
+    except OSError as error:
+        raise CommandError(f"cannot read the spec file {path}: {error.strerror}.") from None
+    model_spec = _checked(spec_module.from_json, text, prefix=f"{path}: ")
+    _checked(
+        spec_module.validate,
+        model_spec,
+        info.input_shape,
+        info.num_classes,
+        info.title,
+        prefix=f"{path}: ",
+    )
+    return model_spec
+
+
+def _preset_spec(name: str, info: datasets.DatasetInfo) -> dict:
+    return _checked(presets.preset_spec, name, info.input_shape, info.num_classes)
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Hide what TensorFlow's C++ code writes to file descriptor 2 while it starts up.
+
+    TensorFlow 2.21 logs about ten lines (oneDNN, CUDA, CPU features) on import and first use,
+    which TF_CPP_MIN_LOG_LEVEL no longer silences. Python's own exceptions still propagate.
+    """
+    sys.stderr.flush()
+    try:
+        saved_descriptor = os.dup(2)
+    except OSError:  # no stderr at all: nothing to hide
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_descriptor, 2)
+            os.close(saved_descriptor)
+
+
+def _import_training():
+    """Import the TensorFlow-backed modules quietly and let TensorFlow probe its devices."""
+    with _quiet_native_stderr():
+        import keras
+
+        from cnnviz import bench, runs, training
+
+        keras.ops.convert_to_tensor(0.0)  # the first tensor triggers the CUDA probe's log
+    return training, runs, bench
+
+
+# ----- cnnviz app -----
+
+
+def _run_app(arguments: argparse.Namespace) -> int:
+    port = _parse_number(arguments.port, "--port", minimum=1)
+    if port > 65535:
+        raise CommandError(f"--port must be at most 65535. Received: {port}")
+    environment = dict(os.environ)
+    data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
+    if data_dir is not None:
+        environment[datasets.DATA_DIR_ENV] = str(data_dir.resolve())
+    if arguments.max_trainings is not None:
+        max_trainings = _parse_number(arguments.max_trainings, "--max-trainings", minimum=1)
+        environment[scheduler.MAX_TRAININGS_ENV] = str(max_trainings)
+    else:
+        _checked(scheduler.default_max_concurrent)  # a bad CNNVIZ_MAX_TRAININGS fails now
+    app_path = app_script_path()
+    if not app_path.is_file():
+        raise CommandError(
+            f"cannot find the app at {app_path}; `cnnviz app` runs from a source checkout "
+            f"installed with `pip install -e .`."
+        )
+    headless = not (sys.stdin is not None and sys.stdin.isatty())
+    process = subprocess.Popen(streamlit_command(app_path, port, headless), env=environment)
+    while True:
+        try:
+            return_code = process.wait()
+            break
+        except KeyboardInterrupt:
+            continue  # Ctrl-C reached Streamlit too, which is shutting down: wait for it
+    # A child killed by a signal reports minus the signal number; shells say 128 + number.
+    return 128 - return_code if return_code < 0 else return_code
+
+
+# ----- cnnviz train -----
+
+
+def _finite_or_none(value):
+    """JSON has no NaN or infinity: a diverged run's losses become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_or_none(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(item) for item in value]
+    return value
+
+
+def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> dict:
+    """The training settings as keyword arguments; the preset's suggestions fill the gaps."""
+    values = {**DEFAULT_SETTINGS, **(presets.PRESETS[preset_name].suggested if preset_name else {})}
+    values.update(optimizer=arguments.optimizer, train_limit=None, seed=0)
+    for name, option, kind in (
+        ("epochs", "--epochs", int),
+        ("batch_size", "--batch-size", int),
+        ("learning_rate", "--learning-rate", float),
+        ("train_limit", "--limit", int),
+        ("seed", "--seed", int),
+    ):
+        if getattr(arguments, name) is not None:
+            values[name] = _parse_number(getattr(arguments, name), option, kind)
+    return values
+
+
+def _run_train(arguments: argparse.Namespace) -> int:
+    # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
+    info = _checked(datasets.get_info, arguments.dataset)
+    if arguments.spec is not None and arguments.preset is not None:
+        raise CommandError("give either --spec or --preset, not both.")
+    preset_name = None if arguments.spec else arguments.preset or presets.DEFAULT_PRESET
+    if preset_name is None:
+        model_spec = _spec_file(arguments.spec, info)
+    else:
+        model_spec = _preset_spec(preset_name, info)
+    settings_values = _train_settings(arguments, preset_name)
+    out_dir = Path(arguments.out).expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CommandError(f"--out {out_dir} is a file; give a folder (created when missing).")
+    data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
+    settings = training_settings.TrainingSettings(**settings_values)
+    _checked(settings.check)
+
+    training, runs, _ = _import_training()
+    dataset = _checked(datasets.load_dataset, info.name, data_dir)
+    job = training.TrainingJob(
+        model_spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name="cnnviz"
+    )
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"cannot create --out {out_dir}: {error.strerror}.") from None
+
+    print(
+        f"Training {preset_name or arguments.spec} ({job.params:,} parameters) on "
+        f"{dataset.describe_source()}",
+        file=sys.stderr,
+        flush=True,
+    )
+    reporter = progress.ProgressReporter(sys.stderr)
+    interrupted = False
+    job.start()
+    try:
+        reporter.follow(job)
+    except KeyboardInterrupt:
+        interrupted = True
+        reporter.end_line()
+        print("Stopping after this batch (Ctrl-C again quits at once)...", file=sys.stderr)
+        job.stop("Stopped with Ctrl-C.")
+        progress.wait_interruptibly(job)  # a second Ctrl-C ends the command here (main catches it)
+        reporter.show(job.status())
+
+    record = runs.RunRecord.from_job(1, job)
+    summary = {
+        "state": record.state,
+        "message": record.message,
+        "test_accuracy": record.test_accuracy,
+        "test_loss": record.test_loss,
+        "train_seconds": round(record.train_seconds, 3),
+        "samples_per_second": record.samples_per_second and round(record.samples_per_second, 1),
+        "epochs": record.epochs,
+        "params": record.params,
+        "dataset": info.name,
+        "data_source": dataset.source,
+        "preset": preset_name,
+        "spec": arguments.spec,
+        "out": str(out_dir),
+    }
+    summary = _finite_or_none(summary)
+    try:
+        job.model.save(out_dir / "model.keras")
+        (out_dir / "spec.json").write_text(spec_module.to_json(model_spec) + "\n")
+        # history.json is the run record (settings, spec, history) plus the results above.
+        contents = {**dataclasses.asdict(record), "results": summary}
+        (out_dir / "history.json").write_text(json.dumps(_finite_or_none(contents)) + "\n")
+    except OSError as error:
+        raise CommandError(f"cannot write to --out {out_dir}: {error}") from None
+    if record.test_accuracy is not None:
+        print(
+            f"Test accuracy {record.test_accuracy:.2%} after {record.epochs:g} epoch(s), "
+            f"{record.train_seconds:.1f} s of training. Saved {out_dir / 'model.keras'}."
+        )
+    print(json.dumps(summary))
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if job.state in ("failed", "diverged"):
+        print(f"cnnviz train: {job.message}", file=sys.stderr)
+        return EXIT_TRAINING_FAILED
+    return 0
+
+
+# ----- cnnviz bench -----
+
+
+def _run_bench(arguments: argparse.Namespace) -> int:
+    info = _checked(datasets.get_info, arguments.dataset)
+    model_spec = _preset_spec(arguments.preset, info)
+    parts = [part for part in arguments.batch_sizes.split(",") if part.strip()]
+    if not parts:
+        raise CommandError("--batch-sizes needs at least one batch size, e.g. 32,128.")
+    batch_sizes = [_parse_number(part, "each of --batch-sizes", minimum=1) for part in parts]
+    rounds = _parse_number(arguments.rounds, "--rounds", minimum=1)
+    limit = None if arguments.limit is None else _parse_number(arguments.limit, "--limit")
+    if arguments.quick:
+        rounds = min(rounds, QUICK_ROUNDS)
+        limit = QUICK_LIMIT if limit is None else min(limit, QUICK_LIMIT)
+    data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
+
+    _, _, bench = _import_training()
+    # A quick run never waits for a download: the bundled sample is enough for it.
+    allow_download = False if arguments.quick else None
+    dataset = _checked(datasets.load_dataset, info.name, data_dir, allow_download)
+    print(f"Benchmark of {arguments.preset} on {dataset.describe_source()}", flush=True)
+    report = _checked(
+        lambda: bench.run_benchmark(
+            dataset,
+            model_spec,
+            batch_sizes,
+            rounds,
+            train_limit=limit,
+            on_round=lambda measurement: print(bench.describe_round(measurement), flush=True),
+        )
+    )
+    for result in report.results:
+        print(bench.describe_result(result))
+    print(json.dumps(report.as_dict()))
+    return 0
+
+
+# ----- the parser -----
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `cnnviz` command and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="cnnviz", description="Build, train and look inside convolutional neural networks."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    dataset_help = f"one of {', '.join(datasets.DATASETS)}"
+    data_dir_help = "folder holding <dataset>.npz files in Keras layout (default: $CNNVIZ_DATA_DIR)"
+    limit_help = "train on only this many training images"
+
+    app = commands.add_parser("app", help="start the web app (Streamlit)")
+    app.add_argument("--data-dir", help=data_dir_help)
+    app.add_argument("--port", default=str(DEFAULT_PORT), help="port to serve on (default 8501)")
+    app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
+    app.set_defaults(handler=_run_app)
+
+    preset_lines = [
+        f"  {name:<14} {preset.description}" for name, preset in presets.PRESETS.items()
+    ]
+    train = commands.add_parser(
+        "train",
+        help="train a model from a preset or a spec file and save it",
+        epilog="presets (--preset NAME):\n" + "\n".join(preset_lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_argument("--dataset", required=True, help=dataset_help)
+    train.add_argument("--spec", help='JSON file holding the model spec, {"layers": [...]}')
+    train.add_argument("--preset", help=f"a named model (default {presets.DEFAULT_PRESET})")
+    train.add_argument("--epochs", help="epochs to train (default: the preset's suggestion, or 1)")
+    train.add_argument("--batch-size", help="images per batch (default: the preset's, or 128)")
+    train.add_argument("--optimizer", default="adam", help="adam, sgd or rmsprop (default adam)")
+    train.add_argument("--learning-rate", help="step size (default: the preset's, or 0.001)")
+    train.add_argument("--limit", dest="train_limit", help=limit_help)
+    train.add_argument("--data-dir", help=data_dir_help)
+    train.add_argument("--seed", help="seed of the data split and initial weights (default 0)")
+    train.add_argument("--out", required=True, help="folder for model.keras, spec.json and more")
+    train.set_defaults(handler=_run_train)
+
+    bench = commands.add_parser("bench", help="compare the app's training speed with model.fit")
+    bench.add_argument("--dataset", default="mnist", help=f"{dataset_help} (default mnist)")
+    bench.add_argument("--batch-sizes", default="32,128", help="comma-separated (default 32,128)")
+    bench.add_argument("--rounds", default="3", help="timed epochs per side (default 3)")
+    bench.add_argument("--limit", help=limit_help)
+    bench.add_argument("--preset", default=presets.DEFAULT_PRESET, help="the model to train")
+    bench.add_argument("--data-dir", help=data_dir_help)
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: at most {QUICK_LIMIT} images and {QUICK_ROUNDS} rounds",
+    )
+    bench.set_defaults(handler=_run_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the `cnnviz` command; return its exit status."""
+    arguments = build_parser().parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except CommandError as error:
+        # One line, even when the message quotes a multi-line error from a library.
+        message = " ".join(str(error).split())
+        print(f"cnnviz {arguments.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"\ncnnviz {arguments.command}: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,420 @@
+"""Tests for cnnviz.cli: the `cnnviz` command's app, train and bench subcommands.
+
+Most cases call `cli.main([...])` in this process. A few run the real command in a subprocess:
+training end to end, Ctrl-C, and the quick benchmark. Streamlit itself is never started.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnviz import cli, datasets, presets, progress
+
+TINY_LAYERS = [
+    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+SUMMARY_KEYS = {
+    "test_accuracy",
+    "train_seconds",
+    "samples_per_second",
+    "epochs",
+    "params",
+    "dataset",
+    "data_source",
+    "preset",
+    "spec",
+    "state",
+}
+SUBPROCESS_SECONDS = 300  # only bounds how long a broken test hangs
+
+
+def run_cli(arguments, capsys):
+    """Run `cnnviz ARGUMENTS` in this process; return (exit status, stdout, stderr)."""
+    try:
+        status = cli.main(arguments)
+    except SystemExit as exit_request:  # argparse's own usage errors and --help
+        status = exit_request.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def run_command(arguments, timeout=SUBPROCESS_SECONDS):
+    environment = {**os.environ, "CNNVIZ_OFFLINE": "1"}
+    environment.pop(datasets.DATA_DIR_ENV, None)
+    return subprocess.run(
+        [sys.executable, "-m", "cnnviz.cli", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+    )
+
+
+def last_json_line(stdout: str) -> dict:
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def write_spec(path: Path, spec) -> Path:
+    path.write_text(json.dumps(spec))
+    return path
+
+
+# ----- cnnviz train: bad input -----
+
+
+# Each case: extra arguments ({tmp} stands for the folder `input_files` fills) and a word the
+# error line must contain.
+BAD_TRAIN_INPUTS = {
+    "unknown data set": (["--dataset", "imagenet"], "mnist"),
+    "unknown preset": (["--preset", "resnet"], "keras_example"),
+    "zero epochs": (["--epochs", "0"], "epochs"),
+    "epochs not a number": (["--epochs", "two"], "--epochs"),
+    "zero batch size": (["--batch-size", "0"], "batch_size"),
+    "zero learning rate": (["--learning-rate", "0"], "learning_rate"),
+    "negative learning rate": (["--learning-rate", "-0.1"], "learning_rate"),
+    "learning rate not a number": (["--learning-rate", "fast"], "--learning-rate"),
+    "unknown optimizer": (["--optimizer", "adagrad"], "optimizer"),
+    "limit too small": (["--limit", "5"], "at least 10"),
+    "spec and preset": (["--spec", "{tmp}/layers.json", "--preset", "tiny"], "not both"),
+    "invalid spec": (["--spec", "{tmp}/invalid.json"], "Layer 2"),
+    "missing spec file": (["--spec", "{tmp}/missing.json"], "does not exist"),
+    "spec not JSON": (["--spec", "{tmp}/not_json.json"], "not valid JSON"),
+    "missing data dir": (["--data-dir", "{tmp}/nowhere"], "does not exist"),
+    "broken data file": (["--data-dir", "{tmp}/broken_data"], "mnist.npz"),
+    "out is a file": (["--out", "{tmp}/a_file"], "is a file"),
+}
+
+
+@pytest.fixture
+def input_files(tmp_path):
+    """A folder holding the files the bad-input cases name."""
+    (tmp_path / "broken_data").mkdir()
+    (tmp_path / "broken_data" / "mnist.npz").write_bytes(b"this is not a numpy file")
+    write_spec(tmp_path / "layers.json", {"layers": TINY_LAYERS})
+    dense_on_feature_maps = [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+    write_spec(tmp_path / "invalid.json", {"layers": dense_on_feature_maps})
+    (tmp_path / "not_json.json").write_text("{layers: oops")
+    (tmp_path / "a_file").write_text("taken")
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", BAD_TRAIN_INPUTS)
+def test_train_reports_bad_input_in_one_line_with_status_2(case, input_files, capsys):
+    extra, expected_word = BAD_TRAIN_INPUTS[case]
+    extra = [argument.format(tmp=input_files) for argument in extra]
+    out_dir = input_files / "out"
+    arguments = ["train", "--dataset", "mnist", "--out", str(out_dir), "--limit", "100", *extra]
+    status, stdout, stderr = run_cli(arguments, capsys)
+
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("cnnviz train: error: ")
+    assert expected_word in lines[0]
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert not out_dir.exists()
+
+
+def test_train_without_required_arguments_is_an_argparse_usage_error(capsys):
+    status, _, stderr = run_cli(["train", "--dataset", "mnist"], capsys)
+    assert status == 2
+    assert "--out" in stderr
+
+
+def test_train_help_lists_every_preset_with_its_description(capsys):
+    status, stdout, _ = run_cli(["train", "--help"], capsys)
+    assert status == 0
+    for name, preset in presets.PRESETS.items():
+        assert name in stdout
+        assert " ".join(preset.description.split()[:4]) in " ".join(stdout.split())
+
+
+# ----- cnnviz train: training -----
+
+
+def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
+    spec_path = write_spec(tmp_path / "layers_only.json", {"layers": TINY_LAYERS})
+    out_dir = tmp_path / "run"
+    arguments = ["train", "--dataset", "mnist", "--spec", str(spec_path), "--limit", "200"]
+    status, stdout, stderr = run_cli([*arguments, "--out", str(out_dir)], capsys)
+
+    assert status == 0, stderr
+    summary = last_json_line(stdout)
+    assert summary["spec"] == str(spec_path)
+    assert summary["preset"] is None
+    assert summary["state"] == "finished"
+    assert summary["epochs"] == 1
+    assert json.loads((out_dir / "spec.json").read_text()) == {"layers": TINY_LAYERS}
+    recorded = json.loads((out_dir / "history.json").read_text())
+    assert recorded["settings"]["batch_size"] == 128  # the defaults without a preset
+    assert recorded["settings"]["learning_rate"] == 0.001
+
+
+def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, capsys, monkeypatch):
+    from cnnviz import training
+
+    def fail(job):
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr(training.TrainingJob, "_train_segment", fail)
+    arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--limit", "100"]
+    status, stdout, stderr = run_cli([*arguments, "--out", str(tmp_path / "run")], capsys)
+
+    assert status == 1
+    summary = last_json_line(stdout)
+    assert summary["state"] == "failed"
+    assert "the disk caught fire" in summary["message"]
+    assert "the disk caught fire" in stderr
+    assert (tmp_path / "run" / "history.json").is_file()
+
+
+def test_train_end_to_end_in_a_subprocess(tmp_path):
+    import keras
+
+    out_dir = tmp_path / "nested" / "run"
+    arguments = ["train", "--dataset", "mnist", "--limit", "500", "--epochs", "1"]
+    result = run_command([*arguments, "--out", str(out_dir)])
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    summary = last_json_line(result.stdout)
+    assert set(summary) >= SUMMARY_KEYS
+    assert summary["dataset"] == "mnist"
+    assert summary["data_source"] == "sample"
+    assert summary["preset"] == "keras_example"
+    assert summary["state"] == "finished"
+    assert summary["epochs"] == 1
+    assert 0 < summary["test_accuracy"] <= 1
+    assert summary["train_seconds"] > 0
+    assert summary["samples_per_second"] > 0
+    for name in ("model.keras", "spec.json", "history.json"):
+        assert (out_dir / name).is_file()
+    recorded = json.loads((out_dir / "history.json").read_text())
+    assert len(recorded["history"]["epoch"]["loss"]) == 1
+    assert recorded["settings"]["train_limit"] == 500
+    assert recorded["results"]["test_accuracy"] == summary["test_accuracy"]
+
+    model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
+    assert model.count_params() == summary["params"]
+    images = datasets.load_dataset("mnist").x_test[:4]
+    assert np.allclose(model.predict(images, verbose=0).sum(axis=1), 1, atol=1e-4)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_ctrl_c_stops_training_and_still_writes_the_outputs(tmp_path):
+    out_dir = tmp_path / "run"
+    arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--epochs", "200"]
+    environment = {**os.environ, "CNNVIZ_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cnnviz.cli", *arguments, "--out", str(out_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        # Without a terminal, `train` prints one line per epoch: after the first, interrupt.
+        for line in process.stderr:
+            if line.startswith("epoch 1/"):
+                break
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=SUBPROCESS_SECONDS)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    summary = last_json_line(stdout)
+    assert summary["state"] == "stopped"
+    assert 1 <= summary["epochs"] < 200
+    for name in ("model.keras", "spec.json", "history.json"):
+        assert (out_dir / name).is_file()
+
+
+def make_status(state, **values):
+    from cnnviz import training
+
+    fields = {
+        "state": state,
+        "message": "",
+        "queue_position": None,
+        "epoch": 1,
+        "progress": 1.5,
+        "target_epochs": 3,
+        "batch": 5,
+        "batches_per_epoch": 10,
+        "samples_per_second": 1234.5,
+        "elapsed_seconds": 10.0,
+        "eta_seconds": 42.4,
+        "test_accuracy": None,
+        "test_loss": None,
+        **values,
+    }
+    return training.JobStatus(**fields)
+
+
+def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
+    history = {"batch": {"epoch": [0.1, 0.2], "loss": [0.5, 0.3], "accuracy": [0.5, 1.0]}}
+    line = progress.format_progress(make_status("running", history=history))
+    assert line.split(" | ") == [
+        "epoch 2/3",
+        "batch 5/10",
+        "loss 0.4000",
+        "accuracy 75.00%",
+        "1,234 images/s",
+        "ETA 0:42",
+    ]
+    assert "place 2" in progress.format_progress(make_status("queued", queue_position=2))
+    assert progress.format_progress(make_status("running")).endswith("starting")
+    finished = progress.format_progress(make_status("finished", progress=3.0, history=history))
+    assert finished.startswith("finished after 3/3 epochs")
+
+
+# ----- cnnviz bench -----
+
+
+@pytest.mark.slow
+def test_bench_quick_compares_both_paths_for_each_batch_size():
+    result = run_command(["bench", "--quick"])
+    assert result.returncode == 0, result.stderr
+    report = last_json_line(result.stdout)
+    assert report["dataset"] == "mnist"
+    assert report["rounds"] <= 2
+    assert report["train_images"] > 0
+    assert [item["batch_size"] for item in report["results"]] == [32, 128]
+    for item in report["results"]:
+        assert item["plain_samples_per_second"] > 0
+        assert item["app_samples_per_second"] > 0
+        assert item["ratio"] > 0
+        assert item["cpu_ratio"] > 0
+
+
+def test_run_benchmark_alternates_the_sides_and_reports_medians():
+    from cnnviz import bench
+
+    dataset = datasets.load_dataset("mnist")
+    report = bench.run_benchmark(
+        dataset, {"layers": TINY_LAYERS}, [50], rounds=2, train_limit=200, poll_seconds=0.05
+    )
+    assert (report.train_images, report.validation_images) == (180, 20)
+    assert report.params == 40 + 13 * 13 * 4 * 10 + 10
+    (result,) = report.results
+    assert [measurement.first for measurement in result.rounds] == ["plain", "app"]
+    for measurement in result.rounds:
+        assert measurement.plain.samples == measurement.app.samples == 180
+        assert measurement.app.seconds > 0
+        assert measurement.app.cpu_seconds > 0
+        assert measurement.app_samples_per_second == pytest.approx(180 / measurement.app.seconds)
+        assert measurement.cpu_ratio > 0
+    assert result.ratio == pytest.approx(
+        result.app_samples_per_second / result.plain_samples_per_second
+    )
+    as_json = json.loads(json.dumps(report.as_dict()))
+    assert as_json["results"][0]["batch_size"] == 50
+    assert as_json["rounds"] == 2
+    with pytest.raises(ValueError, match="rounds"):
+        bench.run_benchmark(dataset, {"layers": TINY_LAYERS}, [50], rounds=0)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected_word"),
+    [
+        (["--batch-sizes", "32,big"], "--batch-sizes"),
+        (["--batch-sizes", "0"], "at least 1"),
+        (["--rounds", "0"], "--rounds"),
+        (["--dataset", "svhn"], "mnist"),
+        (["--preset", "alexnet"], "keras_example"),
+    ],
+)
+def test_bench_reports_bad_arguments_in_one_line(arguments, expected_word, capsys):
+    status, _, stderr = run_cli(["bench", *arguments], capsys)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cnnviz bench: error: ")
+    assert expected_word in lines[0]
+
+
+# ----- cnnviz app (Streamlit is never started) -----
+
+
+def test_app_with_a_missing_data_dir_exits_2_with_a_clear_line(tmp_path, capsys):
+    status, _, stderr = run_cli(["app", "--data-dir", str(tmp_path / "nowhere")], capsys)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cnnviz app: error: ")
+    assert "does not exist" in lines[0]
+
+
+def test_app_without_app_py_exits_2_with_a_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "app_script_path", lambda: tmp_path / "app.py")
+    status, _, stderr = run_cli(["app"], capsys)
+    assert status == 2
+    assert stderr.startswith("cnnviz app: error: cannot find the app")
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "arguments", [["--port", "0"], ["--port", "http"], ["--max-trainings", "0"]]
+)
+def test_app_rejects_bad_numbers(arguments, capsys):
+    status, _, stderr = run_cli(["app", *arguments], capsys)
+    assert status == 2
+    assert stderr.startswith("cnnviz app: error: ")
+
+
+def test_app_rejects_a_bad_max_trainings_variable(capsys, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_TRAININGS", "many")
+    status, _, stderr = run_cli(["app"], capsys)
+    assert status == 2
+    assert stderr.startswith("cnnviz app: error: CNNVIZ_MAX_TRAININGS")
+
+
+def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, capsys, monkeypatch):
+    launched = {}
+
+    class FakeStreamlit:
+        def __init__(self, command, env):
+            launched.update(command=command, env=env)
+
+        def wait(self):
+            return 3
+
+    app_path = tmp_path / "app.py"
+    app_path.write_text("")
+    monkeypatch.setattr(cli, "app_script_path", lambda: app_path)
+    monkeypatch.setattr(cli.subprocess, "Popen", FakeStreamlit)
+    arguments = ["app", "--data-dir", str(tmp_path), "--port", "8765", "--max-trainings", "3"]
+    status, _, _ = run_cli(arguments, capsys)
+
+    assert status == 3  # Streamlit's exit status is passed on
+    command = launched["command"]
+    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(app_path)]
+    assert command[command.index("--server.port") + 1] == "8765"
+    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    assert launched["env"][datasets.DATA_DIR_ENV] == str(tmp_path.resolve())
+    assert launched["env"]["CNNVIZ_MAX_TRAININGS"] == "3"
+
+
+def test_streamlit_runs_headless_without_a_terminal():
+    assert "--server.headless" in cli.streamlit_command(Path("app.py"), 8501, headless=True)
+    assert "--server.headless" not in cli.streamlit_command(Path("app.py"), 8501, headless=False)
+
+
+def test_app_script_path_points_into_the_source_checkout():
+    path = cli.app_script_path()
+    assert path.name == "app.py"
+    assert path.parent == Path(cli.__file__).resolve().parent.parent

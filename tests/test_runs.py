@@ -1,0 +1,121 @@
+"""Tests for cnnviz.runs: records of finished jobs, replacement on Continue, the cap."""
+
+import pytest
+
+from cnnviz import datasets, runs, training, training_settings
+from cnnviz.scheduler import TrainingScheduler
+
+WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
+
+TINY_SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+
+
+def train(job, epochs=None):
+    job.start(epochs=epochs)
+    assert job.wait(WAIT_SECONDS), "the job did not end"
+    assert job.state == "finished", job.message
+    return job
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return datasets.load_dataset("mnist")
+
+
+@pytest.fixture
+def finished_job(mnist):
+    settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
+    job = training.TrainingJob(
+        TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1), name="Run 1"
+    )
+    return train(job)
+
+
+def test_record_keeps_plain_data_from_a_finished_job(finished_job):
+    history = runs.RunHistory()
+    run_id = history.new_run_id()
+    record = history.record(run_id, finished_job)
+
+    assert record.run_id == run_id == 1
+    assert record.name == "Run 1"
+    assert record.dataset == "mnist"
+    assert record.state == "finished"
+    assert record.epochs == 1.0
+    assert record.params == finished_job.params
+    assert record.test_accuracy == finished_job.test_accuracy
+    assert 0 < record.test_accuracy <= 1
+    assert record.train_seconds == finished_job.train_seconds
+    assert record.samples_per_second > 0
+    assert record.settings["batch_size"] == 64
+    assert record.settings["train_limit"] == 200
+    assert record.spec == TINY_SPEC
+    assert len(record.history["epoch"]["loss"]) == 1
+    # The record is a copy: changing it leaves the job alone, and the other way round.
+    record.history["epoch"]["loss"].clear()
+    record.spec["layers"].clear()
+    assert finished_job.history()["epoch"]["loss"]
+    assert finished_job.spec["layers"]
+    assert history.get(run_id) is record
+    assert len(history) == 1
+
+
+def test_continuing_a_run_replaces_its_record(finished_job):
+    history = runs.RunHistory()
+    run_id = history.new_run_id()
+    history.record(run_id, finished_job)
+    train(finished_job, epochs=1)
+    record = history.record(run_id, finished_job)
+
+    assert len(history) == 1
+    assert history.records() == [record]
+    assert record.epochs == 2.0
+    assert len(record.history["epoch"]["loss"]) == 2
+
+
+def test_the_cap_drops_the_oldest_runs(finished_job):
+    history = runs.RunHistory(max_runs=2)
+    run_ids = [history.new_run_id() for _ in range(3)]
+    assert run_ids == [1, 2, 3]
+    for run_id in run_ids:
+        history.record(run_id, finished_job)
+    assert [record.run_id for record in history.records()] == [2, 3]
+    assert history.get(1) is None
+
+
+def test_remove_forgets_a_run(finished_job):
+    history = runs.RunHistory()
+    first, second = history.new_run_id(), history.new_run_id()
+    history.record(first, finished_job)
+    history.record(second, finished_job)
+    history.remove(first)
+    assert [record.run_id for record in history.records()] == [second]
+
+
+def test_summary_row_has_the_columns_students_read(finished_job):
+    record = runs.RunHistory().record(1, finished_job)
+    row = record.summary_row()
+    assert list(row) == [
+        "run",
+        "data set",
+        "layers",
+        "parameters",
+        "optimizer",
+        "learning rate",
+        "batch size",
+        "training images",
+        "epochs",
+        "test accuracy",
+        "train seconds",
+        "status",
+    ]
+    assert row["layers"] == len(TINY_SPEC["layers"])
+    assert row["training images"] == 200
+    assert row["status"] == "finished"
+    assert row["optimizer"] == "adam"

@@ -1,0 +1,304 @@
+"""Tests for cnnviz.training: a job's whole life without Streamlit, on the bundled MNIST sample.
+
+The models and subsets are tiny so that the file runs in well under two minutes. Nothing here
+asserts on timings: the machine is shared and has two cores.
+"""
+
+import math
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from cnnviz import datasets, training, training_settings
+from cnnviz.scheduler import TrainingScheduler
+
+WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
+
+TINY_SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+# Large enough that a batch takes some milliseconds, so a stop lands within a batch or two.
+SLOWER_SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    dataset = datasets.load_dataset("mnist")
+    assert dataset.is_sample
+    return dataset
+
+
+def make_job(
+    dataset,
+    spec=TINY_SPEC,
+    *,
+    scheduler=None,
+    owner_alive=None,
+    owner_grace_seconds=training.OWNER_GRACE_SECONDS,
+    **settings_values,
+):
+    """A job on its own one-slot scheduler, with small settings unless told otherwise."""
+    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
+    return training.TrainingJob(
+        spec,
+        dataset,
+        training_settings.TrainingSettings(**values),
+        scheduler=scheduler or TrainingScheduler(1),
+        owner_alive=owner_alive,
+        owner_grace_seconds=owner_grace_seconds,
+    )
+
+
+def run_to_end(job, **start_options):
+    job.start(**start_options)
+    assert job.wait(WAIT_SECONDS), "the job did not end"
+    return job.status()
+
+
+def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)
+
+
+def recorded_batches(job) -> int:
+    return len(job.history()["batch"]["loss"])
+
+
+def test_a_job_trains_to_the_end_and_records_its_history(mnist):
+    job = make_job(mnist, epochs=2, train_limit=500)
+    assert job.state == "ready"
+    status = run_to_end(job)
+
+    assert status.state == "finished", status.message
+    assert status.message == "Finished 2 epochs."
+    batches, epochs = status.history["batch"], status.history["epoch"]
+    assert len(batches["epoch"]) == len(batches["loss"]) == len(batches["accuracy"])
+    assert len(batches["loss"]) == 2 * status.batches_per_epoch == 2 * math.ceil(450 / 64)
+    assert epochs["epoch"] == [1.0, 2.0]
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert len(epochs[name]) == 2
+        assert all(isinstance(value, float) for value in epochs[name])
+    assert 0 < status.test_accuracy <= 1
+    assert status.test_loss > 0
+    assert status.progress == 2.0
+    assert job.samples_trained == 2 * 450
+    assert job.train_seconds > 0
+
+
+def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
+    job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
+    images = mnist.x_test[:32]
+    initial_predictions = job.model.predict(images, verbose=0)
+    job.start()
+    wait_until(lambda: recorded_batches(job) >= 3)
+    recorded_when_stopping = recorded_batches(job)
+    job.stop()
+    assert job.wait(WAIT_SECONDS)
+
+    status = job.status()
+    assert status.state == "stopped"
+    assert status.message == "Stopped by you."
+    assert recorded_batches(job) - recorded_when_stopping <= 2
+    assert status.epoch < 50
+    # The weights learned so far are kept, not rolled back, and nothing changes them later.
+    predictions = job.model.predict(images, verbose=0)
+    assert not np.allclose(predictions, initial_predictions)
+    job.status(), job.history(), job.kernel_snapshots()
+    np.testing.assert_array_equal(job.model.predict(images, verbose=0), predictions)
+    assert all(np.isfinite(weight).all() for weight in job.model.get_weights())
+    assert status.test_accuracy is not None  # a stop still measures the test accuracy
+
+
+def test_continue_appends_to_the_history_without_recompiling(mnist):
+    job = make_job(mnist)
+    first = run_to_end(job, epochs=1)
+    assert first.state == "finished"
+    optimizer = job.model.optimizer
+    steps = int(optimizer.iterations.numpy())
+    assert steps == first.batches_per_epoch
+
+    second = run_to_end(job, epochs=1)
+    assert second.state == "finished"
+    assert job.epochs_done == 2
+    assert second.epoch == 2
+    assert job.model.optimizer is optimizer
+    assert int(optimizer.iterations.numpy()) == 2 * steps
+    assert second.history["epoch"]["epoch"] == [1.0, 2.0]
+    assert len(second.history["batch"]["loss"]) == 2 * steps
+    assert second.history["batch"]["epoch"][-1] == pytest.approx(2.0)
+
+
+def test_a_non_finite_loss_stops_the_job_as_diverged_with_finite_weights(mnist):
+    job = make_job(mnist)
+    # Huge positive output weights make every logit overflow to infinity, so the loss is NaN.
+    classifier = job.model.get_layer("dense_4")
+    classifier.kernel.assign(np.full(classifier.kernel.shape, 1e38, dtype="float32"))
+    status = run_to_end(job)
+
+    assert status.state == "diverged"
+    assert "lower learning rate" in status.message
+    assert all(np.isfinite(weight).all() for weight in job.model.get_weights())
+    assert len(status.history["batch"]["loss"]) == 1
+    assert status.test_accuracy is None
+
+
+def test_the_owner_leaving_stops_a_running_job(mnist):
+    alive = [True]
+    job = make_job(
+        mnist,
+        SLOWER_SPEC,
+        epochs=50,
+        batch_size=128,
+        train_limit=3000,
+        owner_alive=lambda: alive[0],
+        owner_grace_seconds=0,
+    )
+    job.start()
+    wait_until(lambda: recorded_batches(job) >= 2)
+    alive[0] = False
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == "stopped"
+    assert status.message.startswith("Session ended")
+    assert status.epoch < 50
+
+
+def test_the_owner_leaving_stops_a_queued_job(mnist):
+    pool = TrainingScheduler(1)
+    holder = object()
+    assert pool.acquire(holder, lambda: False)
+    alive = [True]
+    job = make_job(mnist, owner_alive=lambda: alive[0], owner_grace_seconds=0, scheduler=pool)
+    try:
+        job.start()
+        wait_until(lambda: pool.position(job) == 1)
+        assert job.status().state == "queued"
+        assert job.status().queue_position == 1
+        alive[0] = False
+        assert job.wait(WAIT_SECONDS)
+    finally:
+        pool.release(holder)
+    status = job.status()
+    assert status.state == "stopped"
+    assert status.message.startswith("Session ended")
+    assert pool.waiting_count == 0
+    assert status.history["batch"]["loss"] == []
+
+
+def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mnist):
+    wide_spec = {
+        "layers": [
+            {"type": "Conv2D", "filters": 70, "kernel_size": 3, "activation": "relu"},
+            {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+            {"type": "MaxPooling2D", "pool_size": 4},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    }
+    job = make_job(mnist, wide_spec, epochs=2, train_limit=100)
+    initial_kernel = keras.ops.convert_to_numpy(job.model.get_layer("conv2d_1").kernel)
+    assert run_to_end(job).state == "finished"
+
+    snapshots = job.kernel_snapshots()
+    assert [epoch for epoch, _ in snapshots] == [0, 1.0, 2.0]
+    for _, kernels in snapshots:
+        assert set(kernels) == {"conv2d_1", "conv2d_2"}
+        assert kernels["conv2d_1"].shape == (training.SNAPSHOT_MAX_FILTERS, 3, 3, 1)
+        assert kernels["conv2d_2"].shape == (8, 3, 3, training.SNAPSHOT_MAX_CHANNELS)
+        assert all(kernel.dtype == np.float16 for kernel in kernels.values())
+    first_filter = snapshots[0][1]["conv2d_1"][0, :, :, 0]
+    np.testing.assert_allclose(first_filter, initial_kernel[:, :, 0, 0], atol=1e-3)
+    assert not np.array_equal(snapshots[0][1]["conv2d_1"], snapshots[-1][1]["conv2d_1"])
+
+
+def test_per_batch_values_are_recovered_from_the_running_means(mnist):
+    # A learning rate this small freezes the weights, so every batch is scored by one model.
+    settings_values = {"optimizer": "sgd", "learning_rate": 1e-9, "train_limit": 500}
+    job = make_job(mnist, **settings_values)
+    status = run_to_end(job)
+    assert status.state == "finished"
+
+    x_train, y_train, _, _ = training.split_data(mnist, job.settings)
+    batch_size = job.settings.batch_size
+    sizes = [min(batch_size, len(x_train) - start) for start in range(0, len(x_train), batch_size)]
+    assert sizes[-1] < batch_size  # the short last batch is part of what is checked
+    losses = np.array(status.history["batch"]["loss"])
+    accuracies = np.array(status.history["batch"]["accuracy"])
+    assert len(losses) == len(sizes)
+
+    epoch_loss = status.history["epoch"]["loss"][0]
+    assert np.average(losses, weights=sizes) == pytest.approx(epoch_loss, abs=1e-4)
+    evaluated_loss, evaluated_accuracy = job.model.evaluate(x_train, y_train, verbose=0)
+    assert np.average(losses, weights=sizes) == pytest.approx(evaluated_loss, abs=1e-3)
+    assert np.average(accuracies, weights=sizes) == pytest.approx(evaluated_accuracy, abs=1e-3)
+    # Each batch's accuracy is a count of right answers over its size.
+    correct = accuracies * np.array(sizes)
+    np.testing.assert_allclose(correct, np.round(correct), atol=1e-3)
+    # float32 running means leave a rounding error of about 1e-7 in the recovered values.
+    assert np.all((accuracies > -1e-5) & (accuracies < 1 + 1e-5))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("epochs", 0),
+        ("epochs", -1),
+        ("epochs", 1.5),
+        ("epochs", True),
+        ("batch_size", 0),
+        ("batch_size", "32"),
+        ("optimizer", "adagrad"),
+        ("learning_rate", 0),
+        ("learning_rate", -0.01),
+        ("learning_rate", 11),
+        ("learning_rate", math.nan),
+        ("learning_rate", "fast"),
+        ("train_limit", 5),
+        ("train_limit", 100.0),
+        ("validation_fraction", -0.1),
+        ("validation_fraction", 0.95),
+    ],
+)
+def test_training_settings_check_rejects_bad_values(field, value):
+    settings = training_settings.TrainingSettings(**{field: value})
+    with pytest.raises(ValueError, match=field if field != "train_limit" else "at least 10"):
+        settings.check()
+
+
+def test_training_settings_check_accepts_the_defaults():
+    training_settings.TrainingSettings().check()
+    training_settings.TrainingSettings(train_limit=10, validation_fraction=0).check()
+
+
+def test_a_job_cannot_start_twice_at_once(mnist):
+    job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
+    job.start()
+    try:
+        with pytest.raises(RuntimeError, match="already training"):
+            job.start()
+    finally:
+        job.stop()
+        assert job.wait(WAIT_SECONDS)
+    assert job.state == "stopped"
+
+
+def test_every_optimizer_name_has_a_keras_optimizer():
+    """The TensorFlow-free list of names and the Keras classes must not drift apart."""
+    assert tuple(training.OPTIMIZERS) == training_settings.OPTIMIZER_NAMES
