@@ -46,6 +46,11 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
     return keras.Model(inputs, outputs, name=model_name)
 
 
+def spec_position(name: str) -> int:
+    """The 1-based spec position a model layer's name carries: 'conv2d_3' -> 3."""
+    return int(name.rsplit("_", 1)[1])
+
+
 def spec_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """The model's layers that come from the spec, in order (no Input, no rescaling)."""
     return [

@@ -49,8 +49,9 @@ def app_script_path() -> Path:
 
 def streamlit_command(app_path: Path, port: int, headless: bool) -> list[str]:
     """The command that runs the app with this Python's Streamlit."""
+    # The other settings are in .streamlit/config.toml beside app.py; run from that folder.
     command = [sys.executable, "-m", "streamlit", "run", str(app_path)]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    command += ["--server.port", str(port)]
     if headless:
         # Without a terminal nobody can answer Streamlit's first-run e-mail prompt.
         command += ["--server.headless", "true"]
@@ -160,7 +161,9 @@ def _run_app(arguments: argparse.Namespace) -> int:
             f"installed with `pip install -e .`."
         )
     headless = not (sys.stdin is not None and sys.stdin.isatty())
-    process = subprocess.Popen(streamlit_command(app_path, port, headless), env=environment)
+    process = subprocess.Popen(
+        streamlit_command(app_path, port, headless), env=environment, cwd=app_path.parent
+    )
     while True:
         try:
             return_code = process.wait()

@@ -153,12 +153,13 @@ class Dataset:
             return None
         full_train, full_test = self.info.full_sizes
         return (
-            f"You are using a small sample of {self.info.title} ({len(self.x_train):,} training "
-            f"and {len(self.x_test):,} test images) because the full set "
-            f"({full_train:,} + {full_test:,}) could not be loaded. Accuracy will be lower than "
-            f"with the full set. To use it: connect to the internet once (Keras downloads and "
-            f"keeps it), or put {self.info.file_name} (Keras layout) in a folder and start "
-            f"cnnviz with --data-dir FOLDER or {DATA_DIR_ENV}=FOLDER."
+            f"You are using a small sample of {self.info.title}: {len(self.x_train):,} training "
+            f"and {len(self.x_test):,} test images instead of the full {full_train:,} and "
+            f"{full_test:,}, because the full set could not be loaded on this computer. "
+            f"Everything works; accuracy is just a little lower. To use the full set, whoever "
+            f"runs cnnviz can connect it to the internet once (Keras downloads the data and "
+            f"keeps it), or put {self.info.file_name} in a folder and start cnnviz with "
+            f"--data-dir FOLDER."
         )
 
 

@@ -26,7 +26,7 @@ MAX_BATCH_POINTS = 1500
 HISTORY_CURVES = {
     "batch": ("training, each batch", TRAINING_COLOUR, 1, 0.3, "lines"),
     "smoothed": ("training, smoothed", TRAINING_COLOUR, 2, 1.0, "lines"),
-    "epoch": ("training, per epoch", TRAINING_COLOUR, 2, 1.0, "markers+lines"),
+    "epoch": ("training, average over the epoch", TRAINING_COLOUR, 2, 1.0, "markers+lines"),
     "validation": ("validation", VALIDATION_COLOUR, 2, 1.0, "markers+lines"),
 }
 # (metric key, panel title, x axis, y axis) of the two training panels.
@@ -124,6 +124,12 @@ def _two_panel_layout(figure: go.Figure, title: str, empty_hint: str | None) -> 
         if empty_hint:
             figure.add_annotation(text=empty_hint, x=0.5, y=0.5, font={"color": "gray"}, **place)
     if empty_hint:
+        # Plotly lays out a second pair of axes only when a trace uses it: give each panel an
+        # empty one, or both titles land on a single panel.
+        for _, _, xaxis, yaxis in PANELS:
+            figure.add_trace(
+                go.Scatter(x=[], y=[], xaxis=xaxis, yaxis=yaxis, showlegend=False, hoverinfo="skip")
+            )
         figure.update_layout(xaxis_range=[0, 1], xaxis2_range=[0, 1], yaxis_range=[0, 1])
 
 
@@ -455,6 +461,7 @@ def plot_image(image: np.ndarray, title: str | None = None) -> go.Figure:
         trace = go.Image(z=image, hovertemplate=f"{where}<br>RGB %{{z}}<extra></extra>")
     figure = go.Figure(trace)
     _image_layout(figure, title or "Input image")
+    figure.update_layout(height=300)  # a small picture: the default 450 px leaves a gap
     return figure
 
 

@@ -18,21 +18,21 @@ if notice:
     st.info(notice, icon=":material/info:")
 
 steps = st.columns(3)
-with steps[0], st.container(border=True):
+with steps[0], st.container(border=True, height=260):
     st.subheader("1. Build")
     st.write(
         "Start from a preset network or stack your own layers. Every change shows the shape "
         "of each layer's output and how many parameters it learns."
     )
     st.page_link("pages/build.py", label="Build a network", icon=":material/construction:")
-with steps[1], st.container(border=True):
+with steps[1], st.container(border=True, height=260):
     st.subheader("2. Train")
     st.write(
         f"Train it on {dataset.info.title} and watch the loss fall and the accuracy rise. "
         "Stop, continue, and compare runs."
     )
     st.page_link("pages/train.py", label="Train it", icon=":material/model_training:")
-with steps[2], st.container(border=True):
+with steps[2], st.container(border=True, height=260):
     st.subheader("3. Inspect")
     st.write(
         "See the filters it learned and the feature maps a test image or your own picture "

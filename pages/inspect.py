@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import images, inspection, plots
+from cnnviz import builder, images, inspection, plots
+from cnnviz import spec as spec_module
 from cnnviz.ui import data, frame
 from cnnviz.ui import state as keys
 
@@ -84,6 +85,7 @@ source = st.segmented_control(
 )
 choices["source"] = source or choices["source"]
 image = None
+original = None  # the uploaded file's bytes, shown beside what the network sees
 true_label = None
 if choices["source"] == "test":
     columns = st.columns([2, 3, 1], vertical_alignment="bottom")
@@ -124,19 +126,22 @@ else:
         except ValueError as problem:
             st.error(f"Could not use {uploaded.name}: {problem}", icon=":material/error:")
         else:
-            st.image(uploaded.getvalue(), caption="Your picture", width=160)
+            original = uploaded.getvalue()
     else:
         st.caption(
             "Tip: a dark digit on white paper works for MNIST; cnnviz inverts and centres it."
         )
 
 if image is not None:
-    columns = st.columns([1, 2])
-    with columns[0]:
+    picture_column, seen_column, guesses_column = st.columns([1, 1, 2])
+    if original is not None:
+        with picture_column, st.container(border=True):
+            st.image(original, caption="Your picture", width="stretch")
+    elif true_label is not None:
+        picture_column.metric("True class", true_label)
+    with seen_column:
         st.plotly_chart(plots.plot_image(image, title="What the network sees"), width="stretch")
-        if true_label is not None:
-            st.caption(f"True class: **{true_label}**")
-    with columns[1]:
+    with guesses_column:
         predictions = inspection.top_predictions(model, image, info.class_names, k=3)
         st.plotly_chart(
             plots.plot_predictions(predictions, title="The network's top guesses"),
@@ -147,12 +152,17 @@ if image is not None:
         st.info("This network has no convolution or pooling layers to show feature maps for.")
     else:
         maps = inspection.feature_maps(model, image, layer_names)
-        tabs = st.tabs(layer_names)
-        for tab, name in zip(tabs, layer_names, strict=True):
+        # Tabs named as the Build page names the layers: "3 · Conv2D 64 filters 3x3, relu".
+        labels = [
+            f"{position} · {spec_module.describe_layer(job.spec['layers'][position - 1])}"
+            for position in (builder.spec_position(name) for name in layer_names)
+        ]
+        tabs = st.tabs(labels)
+        for tab, name, label in zip(tabs, layer_names, labels, strict=True):
             with tab:
                 layer_maps = maps[name]
                 st.caption(
                     f"{layer_maps.shape[-1]} feature maps of {layer_maps.shape[0]} x "
                     f"{layer_maps.shape[1]}: one per filter. Bright = strong response."
                 )
-                st.plotly_chart(plots.plot_feature_maps(layer_maps, title=name), width="stretch")
+                st.plotly_chart(plots.plot_feature_maps(layer_maps, title=label), width="stretch")

@@ -7,7 +7,7 @@ from cnnviz import spec as spec_module
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
-frame.page_setup()
+frame.page_setup(show_job_status=False)
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -18,9 +18,12 @@ info = dataset.info
 spec = st.session_state[keys.SPEC]
 _, spec_error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
 job = st.session_state[keys.JOB]
-notice = dataset.sample_notice()
-if notice:
-    st.info(notice, icon=":material/info:")
+if dataset.is_sample:
+    st.caption(
+        f":material/info: Training on the bundled sample of {info.title} "
+        f"({len(dataset.x_train):,} images). The Start page says how to get the full set.",
+        help=dataset.sample_notice(),
+    )
 
 # ----- settings (kept in session state so they survive page switches) -----
 saved = st.session_state[keys.TRAIN_SETTINGS]

@@ -149,3 +149,12 @@ def test_build_model_leaves_the_spec_unchanged():
     before = copy.deepcopy(EVERY_TYPE_SPEC)
     builder.build_model(EVERY_TYPE_SPEC, MNIST_SHAPE, 10)
     assert before == EVERY_TYPE_SPEC
+
+
+def test_spec_position_reads_the_position_back_from_a_layer_name():
+    for position, layer_type in [
+        (1, "Conv2D"),
+        (12, "MaxPooling2D"),
+        (3, "GlobalAveragePooling2D"),
+    ]:
+        assert builder.spec_position(builder.layer_name(position, layer_type)) == position

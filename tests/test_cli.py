@@ -387,8 +387,8 @@ def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, c
     launched = {}
 
     class FakeStreamlit:
-        def __init__(self, command, env):
-            launched.update(command=command, env=env)
+        def __init__(self, command, env, cwd):
+            launched.update(command=command, env=env, cwd=cwd)
 
         def wait(self):
             return 3
@@ -404,7 +404,8 @@ def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, c
     command = launched["command"]
     assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(app_path)]
     assert command[command.index("--server.port") + 1] == "8765"
-    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    # Run from the app's folder, so that its .streamlit/config.toml applies.
+    assert launched["cwd"] == app_path.parent
     assert launched["env"][datasets.DATA_DIR_ENV] == str(tmp_path.resolve())
     assert launched["env"]["CNNVIZ_MAX_TRAININGS"] == "3"
 
@@ -412,6 +413,17 @@ def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, c
 def test_streamlit_runs_headless_without_a_terminal():
     assert "--server.headless" in cli.streamlit_command(Path("app.py"), 8501, headless=True)
     assert "--server.headless" not in cli.streamlit_command(Path("app.py"), 8501, headless=False)
+
+
+def test_streamlit_settings_ship_beside_the_app():
+    """The settings the class server relies on are in the config `cnnviz app` runs with."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    config_path = cli.app_script_path().parent / ".streamlit" / "config.toml"
+    config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
 
 
 def test_app_script_path_points_into_the_source_checkout():

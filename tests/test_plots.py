@@ -144,7 +144,9 @@ def test_history_without_validation_has_no_validation_curve():
 )
 def test_empty_history_shows_waiting_hint(history):
     figure = plots.plot_history(history)
-    assert len(figure.data) == 0
+    # No data, but one empty trace per panel so that plotly lays out both panels.
+    assert all(len(trace.x) == 0 for trace in figure.data)
+    assert {(trace.xaxis, trace.yaxis) for trace in figure.data} == {("x", "y"), ("x2", "y2")}
     assert annotation_texts(figure).count(plots.WAITING_HINT) == 2
     assert figure.to_json()  # serialisable, as Streamlit needs
 
@@ -191,7 +193,7 @@ def test_compare_shows_smoothed_batches_for_a_run_without_epochs():
 
 def test_compare_with_no_runs_shows_a_hint():
     figure = plots.plot_compare([])
-    assert len(figure.data) == 0
+    assert all(len(trace.x) == 0 for trace in figure.data)
     assert any("No training runs" in text for text in annotation_texts(figure))
 
 

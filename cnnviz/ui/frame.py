@@ -7,8 +7,12 @@ import streamlit as st
 from cnnviz.ui import data, jobs, patches, state
 
 
-def page_setup() -> None:
+def page_setup(show_job_status: bool = True) -> None:
     """Prepare the session and draw the sidebar; call at the top of every page.
+
+    Args:
+        show_job_status: draw the compact job status in the sidebar (the Train page shows the
+            full status itself, and two copies refreshing side by side would disagree).
 
     The pages do this themselves rather than leaving it to app.py, because Streamlit can run a
     page's file without app.py (see patches.leave_pages_directory_mode).
@@ -23,4 +27,5 @@ def page_setup() -> None:
     with st.sidebar:
         data.dataset_chooser()
     jobs.record_finished_job()
-    jobs.show_status()
+    if show_job_status:
+        jobs.show_status()

@@ -8,7 +8,6 @@ keys below and is copied in and out of widgets explicitly.
 from __future__ import annotations
 
 import copy
-import itertools
 
 import streamlit as st
 
@@ -18,6 +17,7 @@ from cnnviz.datasets import DATASETS
 DATASET = "cnnviz_dataset"  # name of the chosen data set, e.g. "mnist"
 SPEC = "cnnviz_spec"  # the spec being edited on the Build page
 LAYER_IDS = "cnnviz_layer_ids"  # a stable id per spec layer, so widgets follow moved layers
+NEXT_LAYER_ID = "cnnviz_next_layer_id"  # the counter behind those ids
 SPEC_UNDO = "cnnviz_spec_undo"  # the spec before the last preset load or import, for Undo
 TRAIN_SETTINGS = "cnnviz_train_settings"  # the Train page's settings as a plain dict
 JOB = "cnnviz_job"  # the current TrainingJob (its model is "the model"), or None
@@ -35,12 +35,16 @@ DEFAULT_TRAIN_SETTINGS = {
     "train_limit": None,
 }
 
-_layer_id_counter = itertools.count(1)
-
 
 def new_layer_id() -> int:
-    """An id no other layer in this server process has."""
-    return next(_layer_id_counter)
+    """An id no other layer of this session has had.
+
+    Counted in session state, not in a module global: a module can be re-imported while the
+    server runs, and a counter starting again at 1 would repeat widget keys.
+    """
+    next_id = st.session_state.get(NEXT_LAYER_ID, 1)
+    st.session_state[NEXT_LAYER_ID] = next_id + 1
+    return next_id
 
 
 def is_initialised() -> bool:

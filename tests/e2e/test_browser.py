@@ -1,0 +1,237 @@
+"""A newcomer's path through the real app in headless Chromium, and what several students share.
+
+AppTest (tests/test_app.py) cannot fire `run_every` reruns, run JavaScript or open two browser
+sessions; these tests can. They move between pages with the sidebar links, as a student does:
+page.goto() would start a new Streamlit session and lose the trained model.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from PIL import Image, ImageDraw
+
+from .conftest import assert_no_exception, wait_until_idle, wait_until_loaded
+
+# Skipped with its reason when Playwright is missing (conftest.py also checks for Chromium).
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
+)
+expect = sync_api.expect
+pytestmark = pytest.mark.e2e
+
+# The first training in the server imports TensorFlow (several seconds) before its one epoch
+# on the 6,000-image sample (a few seconds); both slow down when other tests run alongside.
+TRAINING_TIMEOUT_MS = 120_000
+UI_TIMEOUT_MS = 30_000
+STOP_TIMEOUT_MS = 60_000
+FINISHED = "finished: test accuracy"
+
+
+# ----- helpers -----
+
+
+def go_to(page, link: str, heading: str) -> None:
+    """Click a page's link in the sidebar and wait for that page's title."""
+    page.get_by_test_id("stSidebarNavLink").filter(has=page.get_by_text(link, exact=True)).click()
+    wait_until_loaded(page, heading)
+
+
+def app_button(page, text: str):
+    """A button drawn by st.button whose text is exactly `text`.
+
+    Streamlit's own status widget has a "Stop" button too, hence the exact match inside
+    st.button's container.
+    """
+    return page.get_by_test_id("stButton").get_by_role("button", name=text, exact=True)
+
+
+def status_text(page, pattern: str | re.Pattern):
+    """The first element whose text matches `pattern`: the sidebar's status line, else the
+    Train page's own (both say the same once the page has caught up)."""
+    return page.get_by_text(pattern).first
+
+
+def wait_for_one_progress_panel(page) -> None:
+    """Wait until the Train page shows one progress panel (its metrics row) and no more.
+
+    When a job changes state, the live fragment redraws and then reruns the whole page; for a
+    moment both drawings are on screen. Screenshots and checks wait for the settled page.
+    """
+    expect(page.get_by_text("Epochs done", exact=True)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    wait_until_idle(page)
+
+
+def set_number(page, label: str, value: int) -> None:
+    """Type into a number input and commit it with Enter, as a student does."""
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    expect(field).to_have_value(str(value))
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a select box by opening it and clicking the option."""
+    select = page.get_by_role("combobox", name=label)
+    for _attempt in range(3):
+        wait_until_idle(page)
+        select.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except sync_api.TimeoutError:
+            # A rerun that landed just then redrew the select and closed its list: try again.
+            page.keyboard.press("Escape")
+    expect(select).to_have_value(option)
+
+
+def draw_digit_png(path) -> None:
+    """A hand-drawn-looking 7: a dark thick stroke on white paper, 100 x 120 pixels."""
+    picture = Image.new("L", (100, 120), color=255)
+    pen = ImageDraw.Draw(picture)
+    pen.line([(22, 24), (80, 22), (46, 100)], fill=20, width=11, joint="curve")
+    pen.line([(40, 62), (70, 60)], fill=30, width=8)
+    picture.save(path, format="PNG")
+
+
+def start_training(page, epochs: int | None = None) -> None:
+    """On the Train page: optionally set the epochs, then press Train."""
+    if epochs is not None:
+        set_number(page, "Epochs", epochs)
+    train = app_button(page, "Train")
+    expect(train).to_be_enabled(timeout=UI_TIMEOUT_MS)
+    train.click()
+
+
+# ----- tests -----
+
+
+def test_newcomer_trains_the_default_network_and_looks_inside(open_page, screenshot, tmp_path):
+    page = open_page("", heading="cnnviz")
+    # The default data set is MNIST, shown in the sidebar's chooser.
+    expect(page.get_by_role("combobox", name="Data set")).to_have_value("MNIST")
+    screenshot(page, "01-start")
+
+    go_to(page, "Train", "Train")
+    expect(page.get_by_text("Press Train to start")).to_be_visible()
+    start_training(page)
+    expect(status_text(page, FINISHED)).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    wait_for_one_progress_panel(page)
+    chart = page.get_by_test_id("stPlotlyChart").first
+    expect(chart).to_be_visible()
+    # The curves' figure has a "Loss" panel; plotly draws panel titles as SVG text.
+    expect(chart.get_by_text("Loss", exact=True)).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "02-trained")
+
+    go_to(page, "Inspect", "Look inside")
+    expect(page.get_by_role("heading", name="Filters")).to_be_visible()
+    # The first chart is the mosaic of the first convolution's 32 filters.
+    filters_chart = page.get_by_test_id("stPlotlyChart").first
+    expect(filters_chart).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(filters_chart).to_contain_text("32 filters")
+    screenshot(page, "03-filters")
+
+    # The Image choice is a segmented control, whose options are radio buttons.
+    page.get_by_role("radio", name="Upload your own").click()
+    digit = tmp_path / "my-seven.png"
+    draw_digit_png(digit)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(digit))
+    expect(page.get_by_text("Your picture")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    guesses = page.get_by_text("The network's top guesses")
+    expect(guesses).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # Filters, the 28x28 input, the guesses and the first layer's feature maps at least.
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts.nth(3)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text("32 feature maps of 26 x 26").first).to_be_visible()
+    assert_no_exception(page)
+    screenshot(page, "04-upload-predictions")
+
+    # Each layer's maps sit in a tab; the last one holds the second pooling's 5 x 5 maps.
+    page.get_by_role("tab").last.click()
+    expect(page.get_by_text("64 feature maps of 5 x 5")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    assert_no_exception(page)
+    screenshot(page, "05-last-layer-feature-maps")
+
+
+def test_build_page_shows_a_bad_layer_at_the_layer_not_a_traceback(open_page, screenshot):
+    page = open_page("", heading="cnnviz")
+    go_to(page, "Build", "Build your network")
+
+    choose(page, "Add a layer", "Dense")
+    set_number(page, "at position", 1)
+    app_button(page, "Add").click()
+
+    # A Dense layer straight after the 28 x 28 x 1 input needs a Flatten first: the message
+    # names the layer and what to add.
+    message = page.get_by_test_id("stAlert").filter(has_text="Layer 1 (Dense)")
+    expect(message).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(message).to_contain_text("Flatten")
+    assert_no_exception(page)
+    screenshot(page, "01-dense-too-early")
+
+    # The new layer is card 1, so its delete button is the first one.
+    delete = page.locator("[class*=st-key-remove] button").first
+    delete.hover()
+    expect(page.get_by_text("Remove this layer")).to_be_visible()
+    delete.click()
+    expect(page.get_by_text("ready to train")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(message).to_have_count(0)
+    assert_no_exception(page)
+    screenshot(page, "02-removed")
+
+
+def test_second_student_waits_in_the_queue_until_the_first_stops(open_page, screenshot):
+    student_a = open_page("train", heading="Train")
+    student_b = open_page("train", heading="Train")
+
+    start_training(student_a, epochs=5)
+    running = re.compile(r"epoch \d+ of 5")
+    expect(status_text(student_a, running)).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+
+    # The server trains one model at a time (CNNVIZ_MAX_TRAININGS=1): B is queued, visibly.
+    start_training(student_b)
+    waiting = status_text(student_b, "waiting for a free training slot")
+    expect(waiting).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(waiting).to_contain_text("number 1 in the queue")
+    assert_no_exception(student_b)
+    wait_for_one_progress_panel(student_b)
+    screenshot(student_b, "01-b-queued")
+
+    # Stopping waits for the current batch and then measures test accuracy.
+    app_button(student_a, "Stop").click()
+    stopped = status_text(student_a, re.compile(r"\bstopped\b"))
+    expect(stopped).to_be_visible(timeout=STOP_TIMEOUT_MS)
+    assert_no_exception(student_a)
+    wait_for_one_progress_panel(student_a)
+    screenshot(student_a, "02-a-stopped")
+
+    # A's slot is free, so B's queued run starts and finishes on its own.
+    expect(status_text(student_b, FINISHED)).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    wait_for_one_progress_panel(student_b)
+    assert_no_exception(student_b)
+    screenshot(student_b, "03-b-finished")
+
+
+def test_closing_the_tab_stops_its_training(open_page, app_server, screenshot):
+    student_c = open_page("train", heading="Train")
+    start_training(student_c, epochs=20)
+    expect(status_text(student_c, re.compile(r"epoch \d+ of 20"))).to_be_visible(
+        timeout=TRAINING_TIMEOUT_MS
+    )
+    wait_for_one_progress_panel(student_c)
+    screenshot(student_c, "01-running")
+    # Only what the server logs from now on counts, not an earlier test's closed tab.
+    log_before = len(app_server.log_text())
+    student_c.context.close()
+
+    # The server was started with a 3 s grace period for a vanished session.
+    deadline = time.monotonic() + 15
+    while "stopped: its browser session ended" not in app_server.log_text()[log_before:]:
+        assert time.monotonic() < deadline, (
+            "the closed tab's training was not stopped within 15 s; server log:\n"
+            + app_server.log_text()[log_before:][-3000:]
+        )
+        time.sleep(0.25)
