@@ -159,7 +159,7 @@ class Dataset:
             f"Everything works; accuracy is just a little lower. To use the full set, whoever "
             f"runs cnnviz can connect it to the internet once (Keras downloads the data and "
             f"keeps it), or put {self.info.file_name} in a folder and start cnnviz with "
-            f"--data-dir FOLDER."
+            f"--data-dir FOLDER (or {DATA_DIR_ENV}=FOLDER)."
         )
 
 
