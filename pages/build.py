@@ -65,7 +65,7 @@ with summary_column:
             "#": "",
             "layer": "Input",
             "output shape": spec_module.format_shape(info.input_shape),
-            "parameters": 0,
+            "parameters": "0",
         }
     ]
     for index, layer in enumerate(spec["layers"]):
@@ -77,19 +77,11 @@ with summary_column:
                 "output shape": spec_module.format_shape(layer_info.output_shape)
                 if layer_info
                 else "?",
-                "parameters": layer_info.params if layer_info else None,
+                "parameters": f"{layer_info.params:,}" if layer_info else "?",
             }
         )
-    st.dataframe(
-        rows,
-        hide_index=True,
-        column_config={
-            "#": st.column_config.TextColumn(width=30),
-            "layer": st.column_config.TextColumn(width="medium"),
-            "output shape": st.column_config.TextColumn(width="small"),
-            "parameters": st.column_config.NumberColumn(width="small", format="localized"),
-        },
-    )
+    # A static table: it sizes its columns to the text, so nothing is cut off.
+    st.table(rows, hide_index=True, border="horizontal")
     total = spec_module.total_params(infos)
     trainable = sum(layer_info.trainable_params for layer_info in infos)
     first, second = st.columns(2)

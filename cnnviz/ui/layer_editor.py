@@ -194,15 +194,19 @@ def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
     position = index + 1
     count = len(_spec()["layers"])
     with st.container(border=True):
-        columns = st.columns([0.4, 3.2, 1.6, 1.3, 0.45, 0.45, 0.45], vertical_alignment="center")
+        columns = st.columns([0.35, 3.4, 1.9, 0.45, 0.45, 0.45], vertical_alignment="center")
         columns[0].markdown(f"**{position}**")
         columns[1].markdown(
             f"**{spec_module.describe_layer(layer)}**",
             help=layer_types.LAYER_DESCRIPTIONS.get(layer.get("type"), ""),
         )
-        columns[2].markdown(spec_module.format_shape(info.output_shape) if info else "—")
-        columns[3].markdown(f"{info.params:,} params" if info else "—")
-        columns[4].button(
+        if info:
+            columns[2].markdown(
+                f"{spec_module.format_shape(info.output_shape)}  \n:gray[{info.params:,} params]"
+            )
+        else:
+            columns[2].markdown(":gray[shape unknown]")
+        columns[3].button(
             "",
             icon=":material/arrow_upward:",
             key=f"up{layer_id}",
@@ -211,7 +215,7 @@ def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
             on_click=_move,
             args=(layer_id, -1),
         )
-        columns[5].button(
+        columns[4].button(
             "",
             icon=":material/arrow_downward:",
             key=f"down{layer_id}",
@@ -220,7 +224,7 @@ def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
             on_click=_move,
             args=(layer_id, 1),
         )
-        columns[6].button(
+        columns[5].button(
             "",
             icon=":material/delete:",
             key=f"remove{layer_id}",
