@@ -302,6 +302,7 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     batch_sizes = [_parse_number(part, "each of --batch-sizes", minimum=1) for part in parts]
     rounds = _parse_number(arguments.rounds, "--rounds", minimum=1)
     limit = None if arguments.limit is None else _parse_number(arguments.limit, "--limit")
+    queued_jobs = _parse_number(arguments.queued_jobs, "--queued-jobs", minimum=0)
     if arguments.quick:
         rounds = min(rounds, QUICK_ROUNDS)
         limit = QUICK_LIMIT if limit is None else min(limit, QUICK_LIMIT)
@@ -324,7 +325,19 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     )
     for result in report.results:
         print(bench.describe_result(result))
-    print(json.dumps(report.as_dict()))
+    summary = report.as_dict()
+    if queued_jobs:
+        from cnnviz import bench_queue
+
+        settings = training_settings.TrainingSettings(batch_size=batch_sizes[0], train_limit=limit)
+        queue = bench_queue.measure_queue_effect(dataset, model_spec, settings, queued_jobs, rounds)
+        print(
+            f"with {queued_jobs} trainings queued behind it: alone "
+            f"{queue['alone_samples_per_second']:,.0f} images/s, queued "
+            f"{queue['queued_samples_per_second']:,.0f} images/s, ratio {queue['ratio']:.3f}"
+        )
+        summary["queue"] = queue
+    print(json.dumps(summary))
     return 0
 
 
@@ -376,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", help=limit_help)
     bench.add_argument("--preset", default=presets.DEFAULT_PRESET, help="the model to train")
     bench.add_argument("--data-dir", help=data_dir_help)
+    bench.add_argument(
+        "--queued-jobs",
+        default="0",
+        help="also measure the speed of a training with N more waiting behind it (default 0)",
+    )
     bench.add_argument(
         "--quick",
         action="store_true",
