@@ -2,19 +2,13 @@
 
 import pytest
 
-from cnnviz import datasets, runs, training, training_settings
+from cnnviz import datasets, presets, runs, training, training_settings
 from cnnviz.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
 
-TINY_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
+# The smallest preset: one convolution, quick to train.
+TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 
 
 def train(job, epochs=None):

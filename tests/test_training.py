@@ -11,19 +11,13 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, training, training_settings
+from cnnviz import datasets, presets, training, training_settings
 from cnnviz.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
 
-TINY_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
+# The smallest preset: one convolution, quick to train.
+TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 # Large enough that a batch takes some milliseconds, so a stop lands within a batch or two.
 SLOWER_SPEC = {
     "layers": [
