@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
+DOWNLOAD_SOCKET_TIMEOUT = 10.0  # seconds a download may wait for the network at any one time
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -242,7 +244,15 @@ def _load_with_keras(info: DatasetInfo) -> tuple[np.ndarray, ...]:
     import keras
 
     module = getattr(keras.datasets, info.name)
-    (x_train, y_train), (x_test, y_test) = module.load_data()
+    # Keras downloads with no timeout, so a network that silently drops traffic would stall the
+    # app's first screen. A socket timeout bounds each network wait (not the whole download);
+    # Streamlit's own sockets are non-blocking and unaffected.
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_SOCKET_TIMEOUT)
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     return _standardise(info, arrays, f"Keras's {info.name} data set")
 

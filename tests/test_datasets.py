@@ -341,3 +341,23 @@ def test_real_keras_loader_standardises_cifar_labels(monkeypatch):
     assert dataset.y_train.shape == (12,)
     np.testing.assert_array_equal(dataset.y_train, arrays["y_train"].reshape(-1))
     assert not dataset.x_train.flags.writeable
+
+
+def test_keras_download_waits_are_bounded_and_the_timeout_restored(monkeypatch):
+    """A network that drops traffic must not hang the first screen: Keras runs with a timeout."""
+    import socket
+
+    import keras
+
+    seen = {}
+
+    def fake_load_data():
+        seen["timeout"] = socket.getdefaulttimeout()
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", fake_load_data)
+    before = socket.getdefaulttimeout()
+    dataset = datasets.load_dataset("mnist", allow_download=True)
+    assert seen["timeout"] == datasets.DOWNLOAD_SOCKET_TIMEOUT
+    assert socket.getdefaulttimeout() == before
+    assert dataset.is_sample
