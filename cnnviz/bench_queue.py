@@ -60,8 +60,8 @@ def measure_queue_effect(
     """Compare a job's speed alone and with `waiting_jobs` queued behind it.
 
     Returns:
-        A dict with the median images per second alone and queued, their ratio, the queue
-        positions seen, and every round's figures.
+        A dict with the median images per second alone and queued, their ratio, the median of
+        each round's ratio, the queue positions seen, and every round's figures.
     """
     if waiting_jobs < 1 or rounds < 1:
         raise ValueError("waiting_jobs and rounds must be at least 1.")
@@ -81,12 +81,16 @@ def measure_queue_effect(
             (queued if kind == "queued" else alone).append(speed)
             positions = seen or positions
     alone_median, queued_median = statistics.median(alone), statistics.median(queued)
+    # Each round's two epochs run back to back, so their ratio shares the machine's load of the
+    # moment; on a shared machine this median is steadier than the ratio of the medians.
+    round_ratio = statistics.median(q / a for q, a in zip(queued, alone, strict=True))
     return {
         "waiting_jobs": waiting_jobs,
         "queue_positions": positions,
         "alone_samples_per_second": round(alone_median, 1),
         "queued_samples_per_second": round(queued_median, 1),
         "ratio": round(queued_median / alone_median, 4),
+        "round_ratio": round(round_ratio, 4),
         "alone_rounds": [round(speed, 1) for speed in alone],
         "queued_rounds": [round(speed, 1) for speed in queued],
     }

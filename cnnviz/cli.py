@@ -334,7 +334,8 @@ def _run_bench(arguments: argparse.Namespace) -> int:
         print(
             f"with {queued_jobs} trainings queued behind it: alone "
             f"{queue['alone_samples_per_second']:,.0f} images/s, queued "
-            f"{queue['queued_samples_per_second']:,.0f} images/s, ratio {queue['ratio']:.3f}"
+            f"{queue['queued_samples_per_second']:,.0f} images/s, ratio {queue['ratio']:.3f} "
+            f"(median of round ratios {queue['round_ratio']:.3f})"
         )
         summary["queue"] = queue
     print(json.dumps(summary))

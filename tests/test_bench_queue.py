@@ -15,3 +15,5 @@ def test_waiting_jobs_queue_behind_the_running_one_and_are_measured():
     assert report["queued_samples_per_second"] > 0
     expected = report["queued_samples_per_second"] / report["alone_samples_per_second"]
     assert abs(report["ratio"] - expected) < 1e-3
+    one_round = report["queued_rounds"][0] / report["alone_rounds"][0]
+    assert abs(report["round_ratio"] - one_round) < 1e-3
