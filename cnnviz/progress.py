@@ -6,11 +6,19 @@ import math
 import time
 
 POLL_SECONDS = 0.25  # how often the job's progress is read
+BAR_WIDTH = 20  # characters between the brackets of the progress bar
 
 
 def _mean_of_last(values: list, count: int = 20) -> float:
     recent = values[-count:]
     return sum(recent) / len(recent) if recent else math.nan
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A text bar such as '[#######-------------]  35%' for a fraction between 0 and 1."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = int(fraction * width)
+    return f"[{'#' * filled}{'-' * (width - filled)}] {fraction:4.0%}"
 
 
 def format_progress(status) -> str:
@@ -19,7 +27,8 @@ def format_progress(status) -> str:
         return f"waiting for a training slot (place {status.queue_position})"
     target = status.target_epochs
     if status.state == "running":
-        parts = [f"epoch {min(status.epoch + 1, target)}/{target}"]
+        parts = [progress_bar(status.progress / target if target else 0.0)]
+        parts.append(f"epoch {min(status.epoch + 1, target)}/{target}")
         parts.append(f"batch {status.batch}/{status.batches_per_epoch}")
     else:
         parts = [f"{status.state} after {round(status.progress, 2):g}/{target} epochs"]

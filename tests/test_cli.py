@@ -269,6 +269,7 @@ def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
     history = {"batch": {"epoch": [0.1, 0.2], "loss": [0.5, 0.3], "accuracy": [0.5, 1.0]}}
     line = progress.format_progress(make_status("running", history=history))
     assert line.split(" | ") == [
+        "[##########----------]  50%",  # 1.5 of 3 epochs
         "epoch 2/3",
         "batch 5/10",
         "loss 0.4000",
@@ -277,6 +278,8 @@ def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
         "ETA 0:42",
     ]
     assert "place 2" in progress.format_progress(make_status("queued", queue_position=2))
+    assert progress.progress_bar(0.0) == "[--------------------]   0%"
+    assert progress.progress_bar(1.7) == "[####################] 100%"
     assert progress.format_progress(make_status("running")).endswith("starting")
     finished = progress.format_progress(make_status("finished", progress=3.0, history=history))
     assert finished.startswith("finished after 3/3 epochs")
