@@ -7,6 +7,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from cnnviz import training_settings
+from cnnviz.datasets import DATASETS
+
 if TYPE_CHECKING:
     # Only for annotations: importing training pulls in TensorFlow, which the app's first
     # screen must not wait for.
@@ -59,17 +62,22 @@ class RunRecord:
     def summary_row(self) -> dict:
         """One row of the comparison table, with the words students read."""
         settings = self.settings
+        accuracy = self.test_accuracy
         return {
             "run": self.name,
-            "data set": self.dataset,
+            "data set": DATASETS[self.dataset].title if self.dataset in DATASETS else self.dataset,
             "layers": len(self.spec.get("layers", [])),
-            "parameters": self.params,
-            "optimizer": settings["optimizer"],
+            "parameters": f"{self.params:,}",
+            "optimizer": training_settings.OPTIMIZER_TITLES.get(
+                settings["optimizer"], settings["optimizer"]
+            ),
             "learning rate": settings["learning_rate"],
             "batch size": settings["batch_size"],
-            "training images": settings["train_limit"] or "all",
+            "training images": "all"
+            if settings["train_limit"] is None
+            else settings["train_limit"],
             "epochs": self.epochs,
-            "test accuracy": None if self.test_accuracy is None else round(self.test_accuracy, 4),
+            "test accuracy": "--" if accuracy is None else f"{accuracy:.2%}",
             "train seconds": round(self.train_seconds, 1),
             "status": self.state,
         }

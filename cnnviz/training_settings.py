@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 # The optimizers a student can choose, by their lower-case Keras names.
 OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
+# How the optimizers are written for people.
+OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 
 
 @dataclass(frozen=True)

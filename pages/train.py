@@ -47,7 +47,7 @@ with st.container(border=True):
         "Optimizer",
         list(training_settings.OPTIMIZER_NAMES),
         index=list(training_settings.OPTIMIZER_NAMES).index(saved["optimizer"]),
-        format_func={"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}.get,
+        format_func=training_settings.OPTIMIZER_TITLES.get,
         help="How the weights move downhill on the loss. Adam is a good default.",
     )
     learning_rate = columns[3].select_slider(

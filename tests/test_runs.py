@@ -112,4 +112,6 @@ def test_summary_row_has_the_columns_students_read(finished_job):
     assert row["layers"] == len(TINY_SPEC["layers"])
     assert row["training images"] == 200
     assert row["status"] == "finished"
-    assert row["optimizer"] == "adam"
+    assert row["optimizer"] == "Adam"
+    assert row["data set"] == "MNIST"
+    assert row["test accuracy"].endswith("%")
