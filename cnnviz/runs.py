@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,7 +35,6 @@ class RunRecord:
     train_seconds: float
     samples_per_second: float | None
     history: dict = field(default_factory=dict)
-    recorded_at: float = field(default_factory=time.time)
 
     @classmethod
     def from_job(cls, run_id: int, job: TrainingJob) -> RunRecord:

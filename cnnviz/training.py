@@ -30,8 +30,6 @@ OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
 }
 
-# Finished states: the job's thread has ended.
-DONE_STATES = ("finished", "stopped", "diverged", "failed")
 
 # Kernel snapshots are for looking at, so keep them small: at most this many filters and input
 # channels per layer, in float16, and at most this many epochs (thinned evenly beyond that).
@@ -257,7 +255,6 @@ class TrainingJob:
             model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
         self.model = model
         self.params = int(model.count_params())
-        self.created_at = time.time()
 
         self._lock = threading.Lock()
         self._stop_event = threading.Event()

@@ -144,6 +144,13 @@ def live_progress() -> None:
     st.write(jobs.describe_status(current.name, status))
     if status.state == "running" and status.target_epochs:
         st.progress(min(1.0, status.progress / status.target_epochs))
+    if status.state == "queued":
+        pool = current.scheduler
+        st.caption(
+            f"This server trains at most {pool.max_concurrent} network(s) at once so that each "
+            f"runs at full speed: {pool.running_count} training now, {pool.waiting_count} "
+            f"waiting. Yours starts by itself; you can look around meanwhile."
+        )
     if status.state == "diverged":
         st.error(status.message, icon=":material/warning:")
     elif status.state == "failed":
