@@ -17,27 +17,37 @@ notice = dataset.sample_notice()
 if notice:
     st.info(notice, icon=":material/info:")
 
-steps = st.columns(3)
-with steps[0], st.container(border=True, height=260):
-    st.subheader("1. Build")
-    st.write(
-        "Start from a preset network or stack your own layers. Every change shows the shape "
-        "of each layer's output and how many parameters it learns."
-    )
-    st.page_link("pages/build.py", label="Build a network", icon=":material/construction:")
-with steps[1], st.container(border=True, height=260):
-    st.subheader("2. Train")
-    st.write(
-        f"Train it on {dataset.info.title} and watch the loss fall and the accuracy rise. "
-        "Stop, continue, and compare runs."
-    )
-    st.page_link("pages/train.py", label="Train it", icon=":material/model_training:")
-with steps[2], st.container(border=True, height=260):
-    st.subheader("3. Inspect")
-    st.write(
-        "See the filters it learned and the feature maps a test image or your own picture "
-        "makes in every layer, and what the network thinks it is."
-    )
-    st.page_link("pages/inspect.py", label="Look inside", icon=":material/visibility:")
+steps = [
+    (
+        "1. Build",
+        "Start from a preset network or stack your own layers. Every change shows the shape of "
+        "each layer's output and how many parameters it learns.",
+        "pages/build.py",
+        "Build a network",
+        ":material/construction:",
+    ),
+    (
+        "2. Train",
+        f"Train it on {dataset.info.title} and watch the loss fall and the accuracy rise. Stop, "
+        "continue, and compare runs.",
+        "pages/train.py",
+        "Train it",
+        ":material/model_training:",
+    ),
+    (
+        "3. Inspect",
+        "See the filters it learned and the feature maps a test image or your own picture makes "
+        "in every layer, and what the network thinks it is.",
+        "pages/inspect.py",
+        "Look inside",
+        ":material/visibility:",
+    ),
+]
+for column, (heading, text, page, label, icon) in zip(st.columns(3), steps, strict=True):
+    # One height for all three cards, so they line up however long their text.
+    with column, st.container(border=True, height=260):
+        st.subheader(heading)
+        st.write(text)
+        st.page_link(page, label=label, icon=icon)
 
 st.caption(f"Data: {dataset.info.credit}")
