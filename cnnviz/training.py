@@ -341,6 +341,9 @@ class TrainingJob:
 
     def status(self) -> JobStatus:
         """A consistent copy of the progress and history, for drawing."""
+        # Asked before taking the job's lock: a queued job's thread holds the scheduler's lock
+        # and may take the job's (stopping it), so the two must never be taken in this order.
+        queue_position = self.scheduler.position(self)
         with self._lock:
             elapsed = 0.0
             if self._segment_started is not None:
@@ -355,7 +358,7 @@ class TrainingJob:
             return JobStatus(
                 state=self.state,
                 message=self.message,
-                queue_position=self.scheduler.position(self) if self.state == "queued" else None,
+                queue_position=queue_position if self.state == "queued" else None,
                 epoch=self._epoch,
                 progress=self._progress
                 + (self._batch / self._batches_per_epoch if self.state == "running" else 0.0),
