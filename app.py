@@ -6,12 +6,6 @@ cnnviz.ui.frame.page_setup(), because Streamlit may run a page without this file
 
 import streamlit as st
 
-from cnnviz.ui import patches
-
-patches.disable_keras_session_clearing()
-patches.leave_pages_directory_mode()
-st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
-
 page = st.navigation(
     [
         st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),

@@ -100,8 +100,9 @@ def record_finished_job() -> None:
         state[keys.RECORDED] = marker
 
 
-def show_status(in_sidebar: bool = True) -> None:
-    """The compact status of the session's job, refreshed every 2 s while it trains."""
+def show_status() -> None:
+    """The compact status of the session's job in the sidebar, refreshed every 2 s while it
+    trains."""
     job = st.session_state.get(keys.JOB)
     if job is None:
         return
@@ -120,8 +121,5 @@ def show_status(in_sidebar: bool = True) -> None:
             record_finished_job()
             st.rerun()
 
-    if in_sidebar:
-        with st.sidebar:
-            status_line()
-    else:
+    with st.sidebar:
         status_line()

@@ -60,37 +60,27 @@ def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
 
 
 def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
+    """One number for a square size, or height and width side by side for a non-square one."""
     prefix = f"layer{layer_id}_{name}"
     label = name.replace("_", " ")
-    pair = isinstance(value, (list, tuple)) and value[0] != value[1]
-    if pair:
-        inner = column.columns(2)
+    if isinstance(value, (list, tuple)) and value[0] != value[1]:
         widget_keys = (f"{prefix}_h", f"{prefix}_w")
-        for part, (key, number, caption) in enumerate(
-            zip(widget_keys, value, ("height", "width"), strict=True)
-        ):
-            inner[part].number_input(
-                f"{label} {caption}",
-                min_value=1,
-                value=int(number),
-                step=1,
-                key=key,
-                help=argument.help,
-                on_change=_set_argument,
-                args=(layer_id, name, widget_keys),
-            )
-        return
-    number = value[0] if isinstance(value, (list, tuple)) else value
-    column.number_input(
-        label,
-        min_value=1,
-        value=int(number),
-        step=1,
-        key=prefix,
-        help=argument.help,
-        on_change=_set_argument,
-        args=(layer_id, name, (prefix,)),
-    )
+        fields = zip(column.columns(2), widget_keys, value, ("height", "width"), strict=True)
+    else:
+        number = value[0] if isinstance(value, (list, tuple)) else value
+        widget_keys = (prefix,)
+        fields = [(column, prefix, number, "")]
+    for place, key, number, caption in fields:
+        place.number_input(
+            f"{label} {caption}".strip(),
+            min_value=1,
+            value=int(number),
+            step=1,
+            key=key,
+            help=argument.help,
+            on_change=_set_argument,
+            args=(layer_id, name, widget_keys),
+        )
 
 
 def argument_widgets(layer_id: int, layer: dict) -> None:
