@@ -29,14 +29,14 @@ if load_column.button("Load preset", icon=":material/download:", width="stretch"
 if undo_column.button(
     "Undo",
     icon=":material/undo:",
-    disabled=st.session_state[keys.SPEC_UNDO] is None,
+    disabled=keys.workspace()[keys.SPEC_UNDO] is None,
     help="Bring back the layers you had before the last preset load or import.",
     width="stretch",
 ):
-    keys.set_spec(st.session_state[keys.SPEC_UNDO], remember_undo=True)
+    keys.set_spec(keys.workspace()[keys.SPEC_UNDO], remember_undo=True)
 st.caption(presets.PRESETS[preset_name].description)
 
-spec = st.session_state[keys.SPEC]
+spec = keys.workspace()[keys.SPEC]
 infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
 infos_by_position = {layer_info.position: layer_info for layer_info in infos}
 
@@ -50,7 +50,7 @@ with editor_column:
         f"(pixel values scaled to 0-1)"
     )
     for index, (layer, layer_id) in enumerate(
-        zip(spec["layers"], st.session_state[keys.LAYER_IDS], strict=True)
+        zip(spec["layers"], keys.workspace()[keys.LAYER_IDS], strict=True)
     ):
         layer_editor.layer_card(index, layer_id, layer, infos_by_position.get(index + 1), error)
     if error is not None and error.position is None:

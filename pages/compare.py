@@ -10,7 +10,7 @@ from cnnviz.ui import state as keys
 frame.page_setup()
 
 st.title("Compare runs")
-history = st.session_state[keys.RUNS]
+history = keys.workspace()[keys.RUNS]
 records = history.records()
 if not records:
     st.info(

@@ -13,7 +13,7 @@ frame.page_setup()
 st.title("Look inside")
 dataset = data.current_dataset()
 info = dataset.info
-job = st.session_state[keys.JOB]
+job = keys.workspace()[keys.JOB]
 if job is None:
     st.info("There is no model yet. Train one first; this page then shows what it learned.")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
@@ -29,7 +29,7 @@ if job.is_active:
     st.caption(f"{job.name} is still training: you see its weights as they are right now.")
 elif job.state == "ready":
     st.caption(f"{job.name} is not trained yet: its filters are still random.")
-choices = st.session_state[keys.INSPECT]
+choices = keys.workspace()[keys.INSPECT]
 
 # ----- filters -----
 st.header("Filters")

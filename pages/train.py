@@ -15,9 +15,9 @@ LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 st.title("Train")
 dataset = data.current_dataset()
 info = dataset.info
-spec = st.session_state[keys.SPEC]
+spec = keys.workspace()[keys.SPEC]
 _, spec_error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
-job = st.session_state[keys.JOB]
+job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
     st.caption(
         f":material/info: Training on the bundled sample of {info.title} "
@@ -26,7 +26,7 @@ if dataset.is_sample:
     )
 
 # ----- settings (kept in session state so they survive page switches) -----
-saved = st.session_state[keys.TRAIN_SETTINGS]
+saved = keys.workspace()[keys.TRAIN_SETTINGS]
 with st.container(border=True):
     st.markdown("**Settings**")
     columns = st.columns(5)
@@ -74,7 +74,7 @@ settings_dict = {
     "learning_rate": float(learning_rate),
     "train_limit": None if train_limit >= full_count else int(train_limit),
 }
-st.session_state[keys.TRAIN_SETTINGS] = settings_dict
+keys.workspace()[keys.TRAIN_SETTINGS] = settings_dict
 settings = training_settings.TrainingSettings(**settings_dict)
 
 # ----- buttons -----
@@ -118,8 +118,8 @@ if buttons[3].button(
 ):
     if job is not None and job.is_active:
         job.stop()
-    st.session_state[keys.JOB] = None
-    st.session_state[keys.JOB_RUN_ID] = None
+    keys.workspace()[keys.JOB] = None
+    keys.workspace()[keys.JOB_RUN_ID] = None
     st.rerun()
 
 if spec_error is not None:
@@ -135,7 +135,7 @@ if job is not None and not same_model:
 # ----- live progress: redrawn every second while the job runs -----
 @st.fragment(run_every=1.0 if active else None)
 def live_progress() -> None:
-    current = st.session_state[keys.JOB]
+    current = keys.workspace()[keys.JOB]
     if current is None:
         st.info("Press **Train** to start. Curves appear here as the network learns.")
         return

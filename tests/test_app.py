@@ -54,7 +54,7 @@ def train_one_short_epoch(app: AppTest) -> None:
     app.run()
     by_label(app.button, "Train").click().run()
     assert_no_exception(app)
-    job = app.session_state[keys.JOB]
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
     assert job is not None
     assert job.wait(120), "training did not finish in time"
     app.run()
@@ -130,55 +130,55 @@ def test_build_page_edits_layers_and_shows_errors_at_the_layer():
     app.run()
     by_label(app.button, "Add").click().run()
     assert_no_exception(app)
-    spec = app.session_state[keys.SPEC]
+    spec = app.session_state[keys.WORKSPACE][keys.SPEC]
     assert spec["layers"][0]["type"] == "Dense"
     errors = [error.value for error in app.error]
     assert any("Layer 1 (Dense)" in error and "Flatten" in error for error in errors), errors
     # Remove it again: the stack is valid once more.
-    app.button(key=f"remove{app.session_state[keys.LAYER_IDS][0]}").click().run()
-    assert app.session_state[keys.SPEC]["layers"][0]["type"] == "Conv2D"
+    app.button(key=f"remove{app.session_state[keys.WORKSPACE][keys.LAYER_IDS][0]}").click().run()
+    assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][0]["type"] == "Conv2D"
     assert not app.error
     # Move layer 2 (pooling) up: the spec order changes, the ids follow.
-    second_id = app.session_state[keys.LAYER_IDS][1]
+    second_id = app.session_state[keys.WORKSPACE][keys.LAYER_IDS][1]
     app.button(key=f"up{second_id}").click().run()
-    assert app.session_state[keys.SPEC]["layers"][0]["type"] == "MaxPooling2D"
-    assert app.session_state[keys.LAYER_IDS][0] == second_id
+    assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][0]["type"] == "MaxPooling2D"
+    assert app.session_state[keys.WORKSPACE][keys.LAYER_IDS][0] == second_id
     # Edit an argument through its widget: 32 filters -> 8 changes the parameter count.
-    conv_id = app.session_state[keys.LAYER_IDS][1]
+    conv_id = app.session_state[keys.WORKSPACE][keys.LAYER_IDS][1]
     app.number_input(key=f"layer{conv_id}_filters").set_value(8).run()
-    assert app.session_state[keys.SPEC]["layers"][1]["filters"] == 8
+    assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][1]["filters"] == 8
     assert_no_exception(app)
 
 
 def test_build_page_loads_a_preset_and_undo_restores_the_layers():
     app = open_app()
     app.switch_page("pages/build.py").run()
-    before = app.session_state[keys.SPEC]
+    before = app.session_state[keys.WORKSPACE][keys.SPEC]
     by_label(app.selectbox, "Start from a preset").set_value("tiny")
     app.run()
     by_label(app.button, "Load preset").click().run()
-    assert len(app.session_state[keys.SPEC]["layers"]) == 4
+    assert len(app.session_state[keys.WORKSPACE][keys.SPEC]["layers"]) == 4
     by_label(app.button, "Undo").click().run()
-    assert app.session_state[keys.SPEC] == before
+    assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
 
 
 def test_build_page_rejects_a_broken_spec_file_and_keeps_the_layers():
     app = open_app()
     app.switch_page("pages/build.py").run()
-    before = app.session_state[keys.SPEC]
+    before = app.session_state[keys.WORKSPACE][keys.SPEC]
     app.file_uploader(key="spec_upload").set_value(
         ("broken.json", b'{"layers": [{"type": "Conv3D"}]}', "application/json")
     )
     app.run()
     assert_no_exception(app)
     assert any("Conv3D" in error.value for error in app.error)
-    assert app.session_state[keys.SPEC] == before
+    assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
 
 
 def test_train_inspect_and_compare_after_one_short_epoch():
     app = open_app()
     train_one_short_epoch(app)
-    job = app.session_state[keys.JOB]
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
     assert job.state == "finished"
     assert 0.0 < job.test_accuracy <= 1.0
     assert len(job.history()["batch"]["loss"]) == job.status().batches_per_epoch
@@ -187,7 +187,7 @@ def test_train_inspect_and_compare_after_one_short_epoch():
     assert len(app.get("plotly_chart")) >= 1
 
     # The finished run is in the run history, and the Compare page draws it.
-    assert len(app.session_state[keys.RUNS]) == 1
+    assert len(app.session_state[keys.WORKSPACE][keys.RUNS]) == 1
     app.switch_page("pages/compare.py").run()
     assert_no_exception(app)
     assert app.get("plotly_chart") and app.dataframe

@@ -16,7 +16,7 @@ def load_shared_dataset(name: str, data_dir: str | None) -> datasets.Dataset:
 
 def current_dataset() -> datasets.Dataset:
     """The data set the user chose in the sidebar."""
-    return load_shared_dataset(st.session_state[keys.DATASET], None)
+    return load_shared_dataset(keys.workspace()[keys.DATASET], None)
 
 
 def dataset_chooser() -> None:
@@ -25,12 +25,12 @@ def dataset_chooser() -> None:
     chosen = st.selectbox(
         "Data set",
         names,
-        index=names.index(st.session_state[keys.DATASET]),
+        index=names.index(keys.workspace()[keys.DATASET]),
         format_func=lambda name: datasets.DATASETS[name].title,
         help="The images your network learns from. Every page uses this choice.",
         key="dataset_widget",
     )
-    st.session_state[keys.DATASET] = chosen
+    keys.workspace()[keys.DATASET] = chosen
     try:
         dataset = current_dataset()
     except ValueError as error:

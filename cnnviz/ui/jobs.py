@@ -75,7 +75,7 @@ def start_training(spec: dict, dataset, settings) -> None:
     """Build a fresh model from the spec and start training it as a new run."""
     from cnnviz.training import TrainingJob  # TensorFlow loads only when training starts
 
-    state = st.session_state
+    state = keys.workspace()
     previous = state[keys.JOB]
     if previous is not None and previous.is_active:
         previous.stop()
@@ -90,7 +90,7 @@ def start_training(spec: dict, dataset, settings) -> None:
 
 def record_finished_job() -> None:
     """Write the current job into the run history once each time a training segment ends."""
-    state = st.session_state
+    state = keys.workspace()
     job = state.get(keys.JOB)
     if job is None or job.is_active or job.state == "ready":
         return
@@ -103,7 +103,7 @@ def record_finished_job() -> None:
 def show_status() -> None:
     """The compact status of the session's job in the sidebar, refreshed every 2 s while it
     trains."""
-    job = st.session_state.get(keys.JOB)
+    job = keys.workspace().get(keys.JOB)
     if job is None:
         return
     was_active = job.is_active

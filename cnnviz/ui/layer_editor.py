@@ -14,11 +14,11 @@ from cnnviz.ui import state as keys
 
 
 def _spec() -> dict:
-    return st.session_state[keys.SPEC]
+    return keys.workspace()[keys.SPEC]
 
 
 def _layer_index(layer_id: int) -> int | None:
-    ids = st.session_state[keys.LAYER_IDS]
+    ids = keys.workspace()[keys.LAYER_IDS]
     return ids.index(layer_id) if layer_id in ids else None
 
 
@@ -43,7 +43,7 @@ def _set_argument(layer_id: int, name: str, widget_keys: tuple[str, ...]) -> Non
         layer.pop(name, None)  # leave Keras's default implicit, as a hand-written spec would
     else:
         layer[name] = value
-    st.session_state[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
+    keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
 def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
@@ -56,7 +56,7 @@ def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
         layer.pop("strides", None)
     else:
         layer["strides"] = layer.get("pool_size", 2)
-    st.session_state[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
+    keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
 def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
@@ -161,22 +161,22 @@ def _move(layer_id: int, offset: int) -> None:
     index = _layer_index(layer_id)
     if index is None:
         return
-    ids = list(st.session_state[keys.LAYER_IDS])
+    ids = list(keys.workspace()[keys.LAYER_IDS])
     target = index + offset
     if 0 <= target < len(ids):
         ids[index], ids[target] = ids[target], ids[index]
-        st.session_state[keys.LAYER_IDS] = ids
-        st.session_state[keys.SPEC] = spec_module.move_layer(_spec(), index, offset)
+        keys.workspace()[keys.LAYER_IDS] = ids
+        keys.workspace()[keys.SPEC] = spec_module.move_layer(_spec(), index, offset)
 
 
 def _remove(layer_id: int) -> None:
     index = _layer_index(layer_id)
     if index is None:
         return
-    ids = list(st.session_state[keys.LAYER_IDS])
+    ids = list(keys.workspace()[keys.LAYER_IDS])
     del ids[index]
-    st.session_state[keys.LAYER_IDS] = ids
-    st.session_state[keys.SPEC] = spec_module.remove_layer(_spec(), index)
+    keys.workspace()[keys.LAYER_IDS] = ids
+    keys.workspace()[keys.SPEC] = spec_module.remove_layer(_spec(), index)
 
 
 def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
@@ -232,12 +232,12 @@ def layer_card(index: int, layer_id: int, layer: dict, info, error) -> None:
 def _add_layer(type_key: str, position_key: str) -> None:
     layer_type = st.session_state[type_key]
     index = int(st.session_state[position_key]) - 1
-    ids = list(st.session_state[keys.LAYER_IDS])
+    ids = list(keys.workspace()[keys.LAYER_IDS])
     ids.insert(index, keys.new_layer_id())
-    st.session_state[keys.SPEC] = spec_module.insert_layer(
+    keys.workspace()[keys.SPEC] = spec_module.insert_layer(
         _spec(), index, spec_module.new_layer(layer_type)
     )
-    st.session_state[keys.LAYER_IDS] = ids
+    keys.workspace()[keys.LAYER_IDS] = ids
 
 
 def add_layer_row() -> None:

@@ -1,8 +1,9 @@
-"""Every session-state key cnnviz uses, and their first values.
+"""The user's workspace: every key cnnviz keeps for a user, and their first values.
 
 Widget keys vanish when a user leaves the page that drew them, so whatever must survive a page
-switch (the spec, the chosen data set, training settings, the job, the runs) lives under the
-keys below and is copied in and out of widgets explicitly.
+switch (the spec, the chosen data set, training settings, the job, the runs) lives in the
+workspace under the keys below and is copied in and out of widgets explicitly. Pages reach it
+only through `workspace()`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import streamlit as st
 from cnnviz import presets
 from cnnviz.datasets import DATASETS
 
+WORKSPACE = "cnnviz_workspace"  # session-state key of the workspace dict itself
 DATASET = "cnnviz_dataset"  # name of the chosen data set, e.g. "mnist"
 SPEC = "cnnviz_spec"  # the spec being edited on the Build page
 LAYER_IDS = "cnnviz_layer_ids"  # a stable id per spec layer, so widgets follow moved layers
@@ -36,25 +38,31 @@ DEFAULT_TRAIN_SETTINGS = {
 }
 
 
-def new_layer_id() -> int:
-    """An id no other layer of this session has had.
+def workspace() -> dict:
+    """The dict holding this user's work (the keys above)."""
+    return st.session_state.setdefault(WORKSPACE, {})
 
-    Counted in session state, not in a module global: a module can be re-imported while the
+
+def new_layer_id() -> int:
+    """An id no other layer of this workspace has had.
+
+    Counted in the workspace, not in a module global: a module can be re-imported while the
     server runs, and a counter starting again at 1 would repeat widget keys.
     """
-    next_id = st.session_state.get(NEXT_LAYER_ID, 1)
-    st.session_state[NEXT_LAYER_ID] = next_id + 1
+    state = workspace()
+    next_id = state.get(NEXT_LAYER_ID, 1)
+    state[NEXT_LAYER_ID] = next_id + 1
     return next_id
 
 
 def is_initialised() -> bool:
-    """Whether this session has had its first values already."""
-    return SPEC in st.session_state
+    """Whether this workspace has had its first values already."""
+    return SPEC in workspace()
 
 
 def init_session_state() -> None:
-    """Give every key its first value, once per session."""
-    state = st.session_state
+    """Give every key its first value, once per workspace."""
+    state = workspace()
     if DATASET not in state:
         state[DATASET] = DEFAULT_DATASET
     if SPEC not in state:
@@ -75,7 +83,7 @@ def init_session_state() -> None:
 
 def set_spec(spec: dict, remember_undo: bool = False) -> None:
     """Replace the edited spec (and its layer ids); optionally keep the old one for Undo."""
-    state = st.session_state
+    state = workspace()
     if remember_undo and SPEC in state:
         state[SPEC_UNDO] = copy.deepcopy(state[SPEC])
     state[SPEC] = copy.deepcopy(spec)
