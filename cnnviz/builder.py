@@ -42,8 +42,7 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
                 arguments[key] = tuple(arguments[key])
         layer_class = getattr(layers, layer["type"])
         outputs = layer_class(**arguments, name=layer_name(position, layer["type"]))(outputs)
-    model_name = re.sub(r"[^A-Za-z0-9_]", "_", str(spec.get("name") or "cnnviz_model"))
-    return keras.Model(inputs, outputs, name=model_name)
+    return keras.Model(inputs, outputs, name=spec_module.keras_model_name(spec))
 
 
 def spec_position(name: str) -> int:

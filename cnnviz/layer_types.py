@@ -23,6 +23,8 @@ class Argument:
         required: whether a spec must give it.
         choices: the allowed values of a "choice" argument.
         minimum: the smallest allowed number.
+        maximum: the largest allowed number. Every number has one, so that an imported spec
+            with an absurd value (units=10**30) is refused before any widget or tensor sees it.
         below: numbers must be strictly smaller than this (e.g. a dropout rate below 1).
         nullable: whether JSON null (None) is allowed, meaning "same as Keras's default".
         help: one short sentence for the editor.
@@ -33,6 +35,7 @@ class Argument:
     required: bool = False
     choices: tuple = ()
     minimum: float | None = None
+    maximum: float | None = None
     below: float | None = None
     nullable: bool = False
     help: str = ""
@@ -54,18 +57,29 @@ _PADDING = Argument(
     choices=PADDINGS,
     help="'valid' shrinks the image by the kernel size; 'same' keeps it (zero padding).",
 )
+# The largest values the catalogue accepts, whatever the server's limits. They are far above
+# what a network for 32x32 images needs, and far below what breaks a widget (2**53) or a tensor.
+MAX_SIZE = 1024  # kernel, pool and stride sides; a window must also fit its input (spec.py)
+MAX_FILTERS = 4096
+MAX_UNITS = 1_000_000
+
 _USE_BIAS = Argument("bool", True, help="Whether each output unit adds a learned constant.")
 
 
 def _pooling_arguments() -> dict[str, Argument]:
     return {
         "pool_size": Argument(
-            "size", 2, minimum=1, help="Size of the window each output value summarises."
+            "size",
+            2,
+            minimum=1,
+            maximum=MAX_SIZE,
+            help="Size of the window each output value summarises.",
         ),
         "strides": Argument(
             "size",
             None,
             minimum=1,
+            maximum=MAX_SIZE,
             nullable=True,
             help="Step between windows; empty means the same as pool_size.",
         ),
@@ -76,12 +90,24 @@ def _pooling_arguments() -> dict[str, Argument]:
 LAYER_TYPES: dict[str, dict[str, Argument]] = {
     "Conv2D": {
         "filters": Argument(
-            "int", 32, required=True, minimum=1, help="Number of filters (output channels)."
+            "int",
+            32,
+            required=True,
+            minimum=1,
+            maximum=MAX_FILTERS,
+            help="Number of filters (output channels).",
         ),
         "kernel_size": Argument(
-            "size", 3, required=True, minimum=1, help="Height and width of each filter."
+            "size",
+            3,
+            required=True,
+            minimum=1,
+            maximum=MAX_SIZE,
+            help="Height and width of each filter.",
         ),
-        "strides": Argument("size", 1, minimum=1, help="Step between filter positions."),
+        "strides": Argument(
+            "size", 1, minimum=1, maximum=MAX_SIZE, help="Step between filter positions."
+        ),
         "padding": _PADDING,
         "activation": _activation(),
         "use_bias": _USE_BIAS,
@@ -92,7 +118,9 @@ LAYER_TYPES: dict[str, dict[str, Argument]] = {
     "GlobalMaxPooling2D": {},
     "Flatten": {},
     "Dense": {
-        "units": Argument("int", 64, required=True, minimum=1, help="Number of neurons."),
+        "units": Argument(
+            "int", 64, required=True, minimum=1, maximum=MAX_UNITS, help="Number of neurons."
+        ),
         "activation": _activation(),
         "use_bias": _USE_BIAS,
     },
@@ -111,7 +139,11 @@ LAYER_TYPES: dict[str, dict[str, Argument]] = {
             "float", 0.99, minimum=0.0, below=1.0, help="How slowly the running mean moves."
         ),
         "epsilon": Argument(
-            "float", 0.001, minimum=0.0, help="Small constant that avoids division by zero."
+            "float",
+            0.001,
+            minimum=0.0,
+            maximum=1.0,
+            help="Small constant that avoids division by zero.",
         ),
     },
     "Activation": {"activation": _activation("relu", required=True)},

@@ -14,6 +14,8 @@ import copy
 import difflib
 import json
 import math
+import re
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,26 @@ from cnnviz.layer_types import LAYER_TYPES, NEEDS_IMAGE_INPUT, NEW_LAYER_DEFAULT
 
 # Keys a spec may carry besides its layers; they describe it and do not change the model.
 OPTIONAL_SPEC_KEYS = ("name", "description", "dataset")
+# The longest text each of those keys may hold, and whether it must be one line of plain text.
+TEXT_KEY_LENGTHS = {"name": 60, "description": 2000, "dataset": 40}
+# Characters a spec's name may hold besides letters and digits (of any script).
+NAME_PUNCTUATION = " _-.,()'+!?&:#"
+# The most layers any spec may have, whatever the server's limits: far more than any network
+# for small images needs, and few enough that Keras builds and trains the model at once.
+MAX_LAYERS = 500
+# TensorFlow indexes a tensor's elements with 32-bit integers in places: no weight tensor, and
+# no layer output of one image, may hold more numbers than this.
+MAX_TENSOR_ELEMENTS = 2**31 - 1
+# The model name Keras gets when a spec has none (or none with a letter or digit).
+DEFAULT_MODEL_NAME = "cnnviz_model"
+
+# Values quoted in messages are shortened, so a 1 MB name or a deeply nested list cannot make a
+# message huge or raise while it is written.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = 60
+_SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlong = 40
+_SHORT_REPR.maxlevel = 3
 
 
 class SpecError(ValueError):
@@ -49,11 +71,20 @@ def new_layer(layer_type: str) -> dict:
     return {"type": layer_type, **copy.deepcopy(NEW_LAYER_DEFAULTS[layer_type])}
 
 
+def show_value(value: Any) -> str:
+    """A short repr of any value for a message: long text and deep nesting are cut off."""
+    try:
+        return _SHORT_REPR.repr(value)
+    except (ValueError, RecursionError):  # e.g. an integer with more digits than repr allows
+        return f"(a {type(value).__name__} too large to show)"
+
+
 def _unknown_type_message(layer_type: Any, prefix: str = "") -> str:
-    hint = difflib.get_close_matches(str(layer_type), LAYER_TYPES, n=1)
+    words = layer_type[:100] if isinstance(layer_type, str) else ""
+    hint = difflib.get_close_matches(words, LAYER_TYPES, n=1)
     suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
     return (
-        f"{prefix}unknown layer type {layer_type!r}.{suggestion} "
+        f"{prefix}unknown layer type {show_value(layer_type)}.{suggestion} "
         f"Supported types: {', '.join(LAYER_TYPES)}."
     )
 
@@ -96,7 +127,7 @@ def describe_layer(layer: dict) -> str:
 
 def _check_argument(where: str, name: str, value: Any, argument: Argument) -> None:
     """Raise SpecError unless value fits argument; `where` names the layer."""
-    received = f"Received: {name}={value!r}"
+    received = f"Received: {name}={show_value(value)}"
     if value is None:
         if argument.nullable:
             return
@@ -140,6 +171,10 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
             minimum = argument.minimum
             bound = int(minimum) if float(minimum).is_integer() else minimum
             raise SpecError(f"{where}: {name} must be at least {bound}. {received}")
+        if argument.maximum is not None and number > argument.maximum:
+            maximum = argument.maximum
+            bound = f"{int(maximum):,}" if float(maximum).is_integer() else f"{maximum:g}"
+            raise SpecError(f"{where}: {name} must be at most {bound}. {received}")
         if argument.below is not None and number >= argument.below:
             raise SpecError(f"{where}: {name} must be below {argument.below:g}. {received}")
 
@@ -149,7 +184,7 @@ def _check_layer_arguments(position: int, layer: Any) -> str:
     if not isinstance(layer, dict):
         raise SpecError(
             f"Layer {position}: each layer must be an object such as "
-            f'{{"type": "Dense", "units": 10}}. Received: {layer!r}',
+            f'{{"type": "Dense", "units": 10}}. Received: {show_value(layer)}',
             position,
         )
     layer_type = layer.get("type")
@@ -164,11 +199,13 @@ def _check_layer_arguments(position: int, layer: Any) -> str:
     arguments = LAYER_TYPES[layer_type]
     for name in layer:
         if name != "type" and name not in arguments:
-            hint = difflib.get_close_matches(str(name), arguments, n=1)
+            words = name[:100] if isinstance(name, str) else ""
+            hint = difflib.get_close_matches(words, arguments, n=1)
             suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
             accepted = ", ".join(arguments) if arguments else "no arguments"
             raise SpecError(
-                f"{where}: unknown argument {name!r}.{suggestion} {layer_type} takes: {accepted}.",
+                f"{where}: unknown argument {show_value(name)}.{suggestion} {layer_type} takes: "
+                f"{accepted}.",
                 position,
             )
     for name, argument in arguments.items():
@@ -196,18 +233,47 @@ def _spatial_output(
     padding: str,
     window_name: str,
 ) -> tuple[int, int]:
-    """Output height and width of a sliding window, with Keras's rounding."""
+    """Output height and width of a sliding window, with Keras's rounding.
+
+    With padding 'valid' the window must fit its input, or the output would be empty. With
+    'same' it may be larger, up to twice the input less one: beyond that, some of its cells only
+    ever see padding, and TensorFlow pads the input to many times its size (a 300x300 kernel on
+    28x28 aborts the whole process; 100x100 crawls).
+    """
+    for window_side, side in zip(window, size, strict=True):
+        largest = side if padding == "valid" else 2 * side - 1
+        if window_side > largest:
+            if padding == "valid":
+                why = (
+                    f"is larger than its input {size[0]}x{size[1]}, so its output would have size 0"
+                )
+                other = "padding='same', "
+            else:
+                why = (
+                    f"is so much larger than its input {size[0]}x{size[1]} that some of its "
+                    f"cells only ever see padding"
+                )
+                other = ""
+            raise SpecError(
+                f"{where}: {window_name} {window[0]}x{window[1]} {why}. Use a smaller "
+                f"{window_name} (at most {largest} here), {other}or fewer pooling layers "
+                f"before it. Received: {window_name}={window[0]}x{window[1]}",
+                position,
+            )
     if padding == "same":
         return tuple(math.ceil(n / s) for n, s in zip(size, strides, strict=True))  # type: ignore[return-value]
-    if window[0] > size[0] or window[1] > size[1]:
-        raise SpecError(
-            f"{where}: {window_name} {window[0]}x{window[1]} is larger than its input "
-            f"{size[0]}x{size[1]}, so its output would have size 0. Use a smaller "
-            f"{window_name}, padding='same', or fewer pooling layers before it.",
-            position,
-        )
     # With the window no larger than the input, every output size is at least 1.
     return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
+
+
+def _check_tensor_size(where: str, position: int, what: str, count: int) -> None:
+    if count > MAX_TENSOR_ELEMENTS:
+        raise SpecError(
+            f"{where}: {what} would hold {count:,} numbers, more than TensorFlow can hold in one "
+            f"tensor ({MAX_TENSOR_ELEMENTS:,}). Use fewer filters or units, or add pooling "
+            f"before it.",
+            position,
+        )
 
 
 def _infer_layer(
@@ -236,6 +302,10 @@ def _infer_layer(
             "kernel_size",
         )
         filters = layer["filters"]
+        _check_tensor_size(
+            where, position, "its kernel", kernel[0] * kernel[1] * channels * filters
+        )
+        _check_tensor_size(where, position, "its output for one image", out_h * out_w * filters)
         params = kernel[0] * kernel[1] * channels * filters
         params += filters if layer.get("use_bias", True) else 0
         return (out_h, out_w, filters), params, params
@@ -266,6 +336,7 @@ def _infer_layer(
                 position,
             )
         units = layer["units"]
+        _check_tensor_size(where, position, "its weight matrix", input_shape[0] * units)
         params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
         return (units,), params, params
     if layer_type == "BatchNormalization":
@@ -317,13 +388,56 @@ def check_spec_structure(spec: Any) -> list:
     unknown = [key for key in spec if key != "layers" and key not in OPTIONAL_SPEC_KEYS]
     if unknown:
         raise SpecError(
-            f"Unknown key {unknown[0]!r} in the spec. A spec holds 'layers' and optionally "
-            f"{', '.join(OPTIONAL_SPEC_KEYS)}."
+            f"Unknown key {show_value(unknown[0])} in the spec. A spec holds 'layers' and "
+            f"optionally {', '.join(OPTIONAL_SPEC_KEYS)}."
         )
+    for key in OPTIONAL_SPEC_KEYS:
+        if key in spec:
+            _check_text_key(key, spec[key])
     layers = spec["layers"]
     if not isinstance(layers, list):
-        raise SpecError(f'"layers" must be a list of layer objects. Received: {layers!r}')
+        raise SpecError(f'"layers" must be a list of layer objects. Received: {show_value(layers)}')
+    if len(layers) > MAX_LAYERS:
+        raise SpecError(
+            f"The spec has {len(layers):,} layers; cnnviz builds at most {MAX_LAYERS}. Remove "
+            f"layers (networks for these images need a few dozen at most). "
+            f"Received: {len(layers)} layers"
+        )
     return layers
+
+
+def _check_text_key(key: str, value: Any) -> None:
+    """A spec's name, description and data set are short plain text (they end up on pages)."""
+    limit = TEXT_KEY_LENGTHS[key]
+    if not isinstance(value, str):
+        raise SpecError(f"The spec's {key} must be text. Received: {key}={show_value(value)}")
+    if len(value) > limit:
+        raise SpecError(
+            f"The spec's {key} must be at most {limit} characters long. Shorten it. "
+            f"Received: {len(value):,} characters"
+        )
+    if key == "description":
+        allowed = all(character.isprintable() or character == "\n" for character in value)
+        rule = "plain printable text"
+    else:
+        allowed = all(character.isalnum() or character in NAME_PUNCTUATION for character in value)
+        rule = f"letters, digits, spaces and {NAME_PUNCTUATION.strip()} only"
+    if not allowed:
+        raise SpecError(f"The spec's {key} may hold {rule}. Received: {key}={show_value(value)}")
+
+
+def keras_model_name(spec: dict) -> str:
+    """A name Keras always accepts for the spec's model, made from the spec's name.
+
+    Keras (and TensorFlow's name scopes) accept ASCII letters, digits and underscores; anything
+    else becomes an underscore, and a name with no letter or digit becomes the default.
+    """
+    name = spec.get("name") if isinstance(spec, dict) else None
+    text = name[: TEXT_KEY_LENGTHS["name"]] if isinstance(name, str) else ""
+    ascii_name = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    if not re.search(r"[A-Za-z0-9]", ascii_name):
+        return DEFAULT_MODEL_NAME
+    return ascii_name if ascii_name[0].isalpha() else f"model_{ascii_name}"
 
 
 def check_layers(spec: Any) -> None:
@@ -412,7 +526,12 @@ def from_json(text: str | bytes) -> dict:
     """
     try:
         spec = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except RecursionError:
+        raise SpecError(
+            "The spec is nested too deeply to read. A spec is a short object such as "
+            '{"layers": [{"type": "Dense", "units": 10}]}.'
+        ) from None
+    except ValueError as error:  # not JSON, not UTF-8, or a number with too many digits
         raise SpecError(f"The spec is not valid JSON: {error}.") from None
     check_spec_structure(spec)
     return spec

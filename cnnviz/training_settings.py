@@ -6,12 +6,25 @@ show the choices, without waiting seconds for TensorFlow to load.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
+from typing import Any
+
+from cnnviz.spec import show_value
 
 # The optimizers a student can choose, by their lower-case Keras names.
 OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
 # How the optimizers are written for people.
 OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+# Numbers each optimizer keeps per trainable weight (Keras 3 defaults: Adam its two moments,
+# RMSprop its mean square, SGD without momentum nothing), for the memory estimate in limits.py.
+OPTIMIZER_STATE_SLOTS = {"adam": 2, "sgd": 0, "rmsprop": 1}
+# The largest values any setting may take, whatever the server's limits: beyond them TensorFlow
+# or NumPy fails (a batch index past 32 bits, a seed past 32 bits).
+MAX_EPOCHS = 10_000
+MAX_BATCH_SIZE = 65_536
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -28,36 +41,67 @@ class TrainingSettings:
 
     def check(self) -> None:
         """Raise ValueError with an actionable message for any out-of-range setting."""
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
-            raise ValueError(
-                f"epochs must be a whole number of at least 1. Received: {self.epochs}"
-            )
-        if (
-            isinstance(self.batch_size, bool)
-            or not isinstance(self.batch_size, int)
-            or self.batch_size < 1
-        ):
-            raise ValueError(
-                f"batch_size must be a whole number of at least 1. Received: {self.batch_size}"
-            )
-        if self.optimizer not in OPTIMIZER_NAMES:
+        _check_whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        _check_whole("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZER_NAMES:
             raise ValueError(
                 f"optimizer must be one of {', '.join(OPTIMIZER_NAMES)}. "
-                f"Received: {self.optimizer!r}"
+                f"Received: {show_value(self.optimizer)}"
             )
-        if not (isinstance(self.learning_rate, (int, float)) and 0 < self.learning_rate <= 10):
+        if not (_is_number(self.learning_rate) and 0 < self.learning_rate <= 10):
             raise ValueError(
-                f"learning_rate must be a number above 0 (typically 0.0001 to 0.1). "
-                f"Received: {self.learning_rate}"
+                f"learning_rate must be a number above 0 and at most 10 (typically 0.0001 to "
+                f"0.1). Received: {show_value(self.learning_rate)}"
             )
-        if self.train_limit is not None and (
-            not isinstance(self.train_limit, int) or self.train_limit < 10
+        if self.train_limit is not None and not (
+            _is_whole(self.train_limit) and self.train_limit >= 10
         ):
             raise ValueError(
-                f"The training subset needs at least 10 images. Received: {self.train_limit}"
+                "The training subset needs at least 10 images. "
+                f"Received: {show_value(self.train_limit)}"
             )
-        if not 0 <= self.validation_fraction < 0.9:
+        if not (_is_number(self.validation_fraction) and 0 <= self.validation_fraction < 0.9):
             raise ValueError(
                 f"validation_fraction must be between 0 and 0.9. "
-                f"Received: {self.validation_fraction}"
+                f"Received: {show_value(self.validation_fraction)}"
             )
+        _check_whole("seed", self.seed, 0, MAX_SEED)
+
+    @classmethod
+    def from_dict(cls, values: Any) -> TrainingSettings:
+        """Checked settings from a dict of some of the fields (the rest keep their defaults).
+
+        Raises:
+            ValueError: for a value that is not a dict, an unknown field, or a bad setting.
+        """
+        if not isinstance(values, dict):
+            raise ValueError(
+                f'Training settings must be an object such as {{"epochs": 3}}. '
+                f"Received: {show_value(values)}"
+            )
+        names = [field.name for field in dataclasses.fields(cls)]
+        unknown = [name for name in values if name not in names]
+        if unknown:
+            raise ValueError(
+                f"Unknown training setting {show_value(unknown[0])}. The settings are: "
+                f"{', '.join(names)}."
+            )
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_whole(name: str, value: Any, minimum: int, maximum: int) -> None:
+    if not _is_whole(value) or not minimum <= value <= maximum:
+        raise ValueError(
+            f"{name} must be a whole number from {minimum} to {maximum:,}. "
+            f"Received: {show_value(value)}"
+        )
