@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 import cnnviz
-from cnnviz import datasets, presets, progress, scheduler, training_settings
+from cnnviz import datasets, limits, presets, progress, scheduler, training_settings
 from cnnviz import spec as spec_module
 
 EXIT_TRAINING_FAILED = 1
@@ -80,24 +80,20 @@ def _checked(function, *arguments, prefix: str = ""):
         raise CommandError(f"{prefix}{error}") from None
 
 
-def _spec_file(path_text: str, info: datasets.DatasetInfo) -> dict:
+def _spec_file(path_text: str, server_limits: limits.Limits) -> dict:
+    """Read and parse a spec file, reading no more than the size limit allows."""
     path = Path(path_text).expanduser()
     try:
-        text = path.read_bytes()
+        with open(path, "rb") as file:
+            # One byte past the limit tells a file at the limit from a larger one (or an
+            # endless one such as /dev/zero) without reading the rest.
+            text = file.read(server_limits.max_spec_bytes + 1)
     except FileNotFoundError:
         raise CommandError(f"the spec file {path} does not exist.") from None
     except OSError as error:
         raise CommandError(f"cannot read the spec file {path}: {error.strerror}.") from None
-    model_spec = _checked(spec_module.from_json, text, prefix=f"{path}: ")
-    _checked(
-        spec_module.validate,
-        model_spec,
-        info.input_shape,
-        info.num_classes,
-        info.title,
-        prefix=f"{path}: ",
-    )
-    return model_spec
+    _checked(limits.check_spec_size, len(text), server_limits, prefix=f"{path}: ")
+    return _checked(spec_module.from_json, text, prefix=f"{path}: ")
 
 
 def _preset_spec(name: str, info: datasets.DatasetInfo) -> dict:
@@ -141,11 +137,28 @@ def _import_training():
 # ----- cnnviz app -----
 
 
+def _limits_environment(arguments: argparse.Namespace) -> dict[str, str]:
+    """The environment variables that carry `cnnviz app`'s limit flags to the server."""
+    environment = {}
+    if arguments.no_limits:
+        environment[limits.NO_LIMITS_ENV] = "1"
+    for field, variable in limits.ENVIRONMENT.items():
+        text = getattr(arguments, field)
+        if text is not None:
+            option = "--" + field.replace("_", "-")
+            maximum = spec_module.MAX_LAYERS if field == "max_layers" else None
+            environment[variable] = str(_checked(limits.parse_positive_int, text, option, maximum))
+    return environment
+
+
 def _run_app(arguments: argparse.Namespace) -> int:
     port = _parse_number(arguments.port, "--port", minimum=1)
     if port > 65535:
         raise CommandError(f"--port must be at most 65535. Received: {port}")
-    environment = dict(os.environ)
+    environment = {**os.environ, **_limits_environment(arguments)}
+    # Bad limits or a bad grace period in the environment fail now, not in the server.
+    _checked(limits.from_environment, environment)
+    _checked(limits.session_grace_seconds, environment)
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
     if data_dir is not None:
         environment[datasets.DATA_DIR_ENV] = str(data_dir.resolve())
@@ -206,21 +219,26 @@ def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> d
 
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
+    server_limits = limits.no_limits() if arguments.no_limits else _checked(limits.from_environment)
+    _checked(limits.session_grace_seconds)  # training.py reads it on import
     info = _checked(datasets.get_info, arguments.dataset)
     if arguments.spec is not None and arguments.preset is not None:
         raise CommandError("give either --spec or --preset, not both.")
     preset_name = None if arguments.spec else arguments.preset or presets.DEFAULT_PRESET
     if preset_name is None:
-        model_spec = _spec_file(arguments.spec, info)
+        model_spec = _spec_file(arguments.spec, server_limits)
     else:
         model_spec = _preset_spec(preset_name, info)
     settings_values = _train_settings(arguments, preset_name)
+    settings = training_settings.TrainingSettings(**settings_values)
+    _checked(settings.check)
+    _checked(limits.check_epochs, settings.epochs, server_limits)
+    prefix = f"{arguments.spec}: " if preset_name is None else ""
+    _checked(limits.check_training, model_spec, info, settings, server_limits, prefix=prefix)
     out_dir = Path(arguments.out).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise CommandError(f"--out {out_dir} is a file; give a folder (created when missing).")
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
-    settings = training_settings.TrainingSettings(**settings_values)
-    _checked(settings.check)
 
     training, runs, _ = _import_training()
     dataset = _checked(datasets.load_dataset, info.name, data_dir)
@@ -359,6 +377,25 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--data-dir", help=data_dir_help)
     app.add_argument("--port", default=str(DEFAULT_PORT), help="port to serve on (default 8501)")
     app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
+    defaults = limits.Limits()
+    limit_helps = {
+        "max_params": f"parameters per model (default {defaults.max_params:,})",
+        "max_memory_mb": f"estimated MB per training (default {defaults.max_memory_mb})",
+        "max_layers": f"layers per spec (default {defaults.max_layers}, at most "
+        f"{spec_module.MAX_LAYERS})",
+        "max_epochs": f"epochs per training (default {defaults.max_epochs})",
+        "max_spec_kb": f"size of a spec file in KB (default {defaults.max_spec_kb})",
+        "max_runs_kept": f"runs kept per workspace (default {defaults.max_runs_kept})",
+    }
+    for field, text in limit_helps.items():
+        app.add_argument(
+            "--" + field.replace("_", "-"), help=f"{text}; or ${limits.ENVIRONMENT[field]}"
+        )
+    app.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="lift the size limits (for one's own machine, not a class server)",
+    )
     app.set_defaults(handler=_run_app)
 
     preset_lines = [
@@ -367,7 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser(
         "train",
         help="train a model from a preset or a spec file and save it",
-        epilog="presets (--preset NAME):\n" + "\n".join(preset_lines),
+        epilog="presets (--preset NAME):\n"
+        + "\n".join(preset_lines)
+        + f"\n\nlimits (as on a class server; --no-limits lifts them): at most "
+        f"{limits.Limits().max_params:,} parameters, about {limits.Limits().max_memory_mb} MB "
+        f"of memory per training, {limits.Limits().max_layers} layers and "
+        f"{limits.Limits().max_epochs} epochs; change them with the environment variables "
+        f"{', '.join(limits.ENVIRONMENT.values())}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("--dataset", required=True, help=dataset_help)
@@ -378,8 +421,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", default="adam", help="adam, sgd or rmsprop (default adam)")
     train.add_argument("--learning-rate", help="step size (default: the preset's, or 0.001)")
     train.add_argument("--limit", dest="train_limit", help=limit_help)
-    train.add_argument("--data-dir", help=data_dir_help)
-    train.add_argument("--seed", help="seed of the data split and initial weights (default 0)")
+    train.add_argument(
+        "--data-dir",
+        help=data_dir_help + "; images must hold pixel values 0-255 (float images scaled 0-1 "
+        "are refused, with the line that converts them)",
+    )
+    train.add_argument(
+        "--seed", help="seed of the data split and initial weights, 0 or more (default 0)"
+    )
+    train.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="lift the server limits on parameters, memory, layers and epochs (the "
+        "$CNNVIZ_MAX_* variables); for one's own machine",
+    )
     train.add_argument("--out", required=True, help="folder for model.keras, spec.json and more")
     train.set_defaults(handler=_run_train)
 

@@ -195,14 +195,63 @@ def _standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarr
                 f"{origin}: x_{split} has {len(images)} images but y_{split} has {len(labels)} "
                 f"labels; they must match and not be empty."
             )
-        if labels.min() < 0 or labels.max() >= info.num_classes:
-            raise ValueError(f"{origin}: y_{split} holds labels outside 0..{info.num_classes - 1}.")
-        images = np.ascontiguousarray(images, dtype=np.uint8)
+        labels = _checked_labels(labels, f"{origin}: y_{split}", info.num_classes)
+        images = _checked_pixels(images, f"{origin}: x_{split}")
         labels = labels.astype(np.int64)
         images.flags.writeable = False
         labels.flags.writeable = False
         result += [images, labels]
     return tuple(result)
+
+
+def _checked_labels(labels: np.ndarray, where: str, num_classes: int) -> np.ndarray:
+    """Labels as whole numbers 0..num_classes-1, or a ValueError saying what they are."""
+    if labels.dtype.kind in "f":
+        whole = bool(np.all(np.isfinite(labels)) and np.all(labels == np.round(labels)))
+        if not whole:
+            raise ValueError(
+                f"{where} holds fractional or missing labels; labels must be whole numbers "
+                f"0..{num_classes - 1}, one class index per image."
+            )
+    elif labels.dtype.kind not in "iub":
+        raise ValueError(
+            f"{where} holds labels of type {labels.dtype} (e.g. {labels[0]!r:.40}); labels must "
+            f"be whole numbers 0..{num_classes - 1}, one class index per image. Map class names "
+            f"to their index before saving."
+        )
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f"{where} holds labels outside 0..{num_classes - 1}.")
+    return labels
+
+
+def _checked_pixels(images: np.ndarray, where: str) -> np.ndarray:
+    """Images as uint8 pixel values 0-255, or a ValueError saying how to convert them.
+
+    Whole-numbered values 0-255 of any numeric type are accepted as they are. Floating-point
+    images scaled to 0-1 are refused rather than rescaled: a guessed scale would silently
+    change what a file means, and a cast would make them black.
+    """
+    if images.dtype == np.uint8:
+        return np.ascontiguousarray(images)
+    if images.dtype.kind not in "iuf" or images.size == 0:
+        raise ValueError(
+            f"{where} holds values of type {images.dtype}; images must be numbers 0-255 "
+            f"(uint8, as in Keras's files)."
+        )
+    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
+        raise ValueError(f"{where} holds NaN or infinite pixel values; they must be 0-255.")
+    low, high = images.min(), images.max()
+    if images.dtype.kind == "f" and low >= 0 and high <= 1:
+        raise ValueError(
+            f"{where} holds floating-point pixels scaled 0-1; cnnviz reads pixel values 0-255 "
+            f"as Keras's files store them. Save (x * 255).round().astype('uint8') instead."
+        )
+    if low < 0 or high > 255 or not np.all(images == np.round(images)):
+        raise ValueError(
+            f"{where} holds pixel values from {low:g} to {high:g}; they must be whole numbers "
+            f"0-255 (uint8, as in Keras's files)."
+        )
+    return np.ascontiguousarray(images, dtype=np.uint8)
 
 
 def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:

@@ -6,7 +6,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from cnnviz import training_settings
+from cnnviz import limits, training_settings
 from cnnviz.datasets import DATASETS
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     # screen must not wait for.
     from cnnviz.training import TrainingJob
 
-MAX_RUNS_KEPT = 20
+MAX_RUNS_KEPT = limits.from_environment().max_runs_kept
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import keras
 import numpy as np
 
-from cnnviz import builder
+from cnnviz import builder, limits
 from cnnviz.datasets import Dataset
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
 from cnnviz.training_settings import TrainingSettings
@@ -42,7 +41,7 @@ FLOAT16_MAX = float(np.finfo(np.float16).max)
 WEIGHT_BACKUP_SECONDS = 2.0
 # A session that has been gone this long (seconds) is taken as closed and its job stops; a
 # shorter gap is a network blip, after which Streamlit reconnects the same session.
-OWNER_GRACE_SECONDS = float(os.environ.get("CNNVIZ_SESSION_GRACE_SECONDS", "60"))
+OWNER_GRACE_SECONDS = limits.session_grace_seconds()
 
 _LOGGER = logging.getLogger(__name__)
 

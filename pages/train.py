@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import plots, training_settings
-from cnnviz import spec as spec_module
+from cnnviz import limits, plots, training_settings
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
@@ -16,7 +15,7 @@ st.title("Train")
 dataset = data.current_dataset()
 info = dataset.info
 spec = keys.workspace()[keys.SPEC]
-_, spec_error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
+spec_error = limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
     st.caption(

@@ -216,7 +216,17 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_ctrl_c_stops_training_and_still_writes_the_outputs(tmp_path):
     out_dir = tmp_path / "run"
-    arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--epochs", "200"]
+    # --no-limits: 200 epochs is over the server limit, and never all run here.
+    arguments = [
+        "train",
+        "--dataset",
+        "mnist",
+        "--preset",
+        "tiny",
+        "--epochs",
+        "200",
+        "--no-limits",
+    ]
     environment = {**os.environ, "CNNVIZ_OFFLINE": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "cnnviz.cli", *arguments, "--out", str(out_dir)],
