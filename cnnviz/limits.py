@@ -232,12 +232,26 @@ def check_training(
     limits = from_environment() if limits is None else limits
     check_layer_count(spec, limits)
     infos = spec_module.validate(spec, info.input_shape, info.num_classes, info.title)
+    return infos, check_size(infos, info, settings, limits)
+
+
+def check_size(
+    infos: list[spec_module.LayerInfo], info: Any, settings: Any, limits: Limits
+) -> MemoryEstimate:
+    """Check a validated spec's parameters and memory estimate against the limits.
+
+    Returns:
+        The memory estimate (see estimate_training_memory).
+
+    Raises:
+        SpecError: naming the layer that holds the most parameters, or the widest output.
+    """
     batch_size = _setting(settings, "batch_size")
     optimizer = _setting(settings, "optimizer")
     estimate = estimate_training_memory(infos, info.input_shape, optimizer, batch_size)
     params = spec_module.total_params(infos)
-    biggest = max(infos, key=lambda layer_info: layer_info.params)
     if limits.max_params is not None and params > limits.max_params:
+        biggest = max(infos, key=lambda layer_info: layer_info.params)
         raise spec_module.SpecError(
             f"The model has {params:,} parameters; this server allows at most "
             f"{limits.max_params:,}. Layer {biggest.position} ({biggest.type}) holds the most "
@@ -257,7 +271,7 @@ def check_training(
             f"Received: batch_size={batch_size}, about {format_bytes(estimate.total)}",
             widest.position,
         )
-    return infos, estimate
+    return estimate
 
 
 def training_problem(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import presets
+from cnnviz import limits, presets, training_settings
 from cnnviz import spec as spec_module
 from cnnviz.ui import data, frame, layer_editor
 from cnnviz.ui import state as keys
@@ -37,7 +37,19 @@ if undo_column.button(
 st.caption(presets.PRESETS[preset_name].description)
 
 spec = keys.workspace()[keys.SPEC]
+server_limits = limits.from_environment()
+settings = keys.workspace()[keys.TRAIN_SETTINGS]
 infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
+estimate = limits.estimate_training_memory(
+    infos, info.input_shape, settings["optimizer"], settings["batch_size"]
+)
+# A spec that builds but is over a server limit is shown at the layer the message names.
+size_error = None
+if error is None:
+    try:
+        limits.check_size(infos, info, settings, server_limits)
+    except spec_module.SpecError as problem:
+        size_error = problem
 infos_by_position = {layer_info.position: layer_info for layer_info in infos}
 
 editor_column, summary_column = st.columns([3, 2], gap="large")
@@ -52,10 +64,12 @@ with editor_column:
     for index, (layer, layer_id) in enumerate(
         zip(spec["layers"], keys.workspace()[keys.LAYER_IDS], strict=True)
     ):
-        layer_editor.layer_card(index, layer_id, layer, infos_by_position.get(index + 1), error)
+        layer_editor.layer_card(
+            index, layer_id, layer, infos_by_position.get(index + 1), error or size_error
+        )
     if error is not None and error.position is None:
         st.error(str(error), icon=":material/error:")
-    layer_editor.add_layer_row()
+    layer_editor.add_layer_row(server_limits.max_layers)
 
 # ----- summary, import and export -----
 with summary_column:
@@ -84,12 +98,36 @@ with summary_column:
     st.table(rows, hide_index=True, border="horizontal")
     total = spec_module.total_params(infos)
     trainable = sum(layer_info.trainable_params for layer_info in infos)
-    first, second = st.columns(2)
-    first.metric("Parameters", f"{total:,}" if error is None else "?")
+    first, second, third = st.columns(3)
+    first.metric(
+        "Parameters",
+        f"{total:,}" if error is None else "?",
+        help=None
+        if server_limits.max_params is None
+        else f"This server trains models of at most {server_limits.max_params:,} parameters.",
+    )
     second.metric("Trainable", f"{trainable:,}" if error is None else "?")
-    if error is None:
+    optimizer_title = training_settings.OPTIMIZER_TITLES[settings["optimizer"]]
+    memory_limit = (
+        ""
+        if server_limits.max_memory_mb is None
+        else f" This server allows {limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
+    )
+    third.metric(
+        "Memory (estimate)",
+        limits.format_bytes(estimate.total) if error is None else "?",
+        help=f"One training step at batch size {settings['batch_size']} with "
+        f"{optimizer_title} (set on the Train page): weights "
+        f"{limits.format_bytes(estimate.weights)}, gradients "
+        f"{limits.format_bytes(estimate.gradients)}, optimizer state "
+        f"{limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
+        f"{limits.format_bytes(estimate.activations)}.{memory_limit}",
+    )
+    if error is None and size_error is None:
         st.success("This network is ready to train.", icon=":material/check:")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    elif error is None:
+        st.error(f"Too big for this server: {size_error}", icon=":material/block:")
     else:
         where = f"layer {error.position}" if error.position else "the layer list"
         st.warning(f"Fix {where} before training (see the message there).")
@@ -108,7 +146,10 @@ with summary_column:
     if uploaded is not None and st.session_state.get("spec_upload_done") != uploaded.file_id:
         st.session_state["spec_upload_done"] = uploaded.file_id
         try:
+            # The size first: a huge file is refused before it is parsed.
+            limits.check_spec_size(uploaded.size, server_limits, "The file")
             imported = spec_module.from_json(uploaded.getvalue())
+            limits.check_layer_count(imported, server_limits)
             spec_module.check_layers(imported)
         except ValueError as problem:
             st.error(f"Could not load {uploaded.name}: {problem} Your layers are unchanged.")

@@ -74,6 +74,7 @@ def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
         place.number_input(
             f"{label} {caption}".strip(),
             min_value=1,
+            max_value=int(argument.maximum),
             value=int(number),
             step=1,
             key=key,
@@ -114,6 +115,7 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
             column.number_input(
                 label,
                 min_value=int(argument.minimum or 0),
+                max_value=int(argument.maximum),
                 value=int(value),
                 step=1,
                 key=key,
@@ -122,7 +124,12 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
                 args=callback_args,
             )
         elif argument.kind == "float":
-            upper = None if argument.below is None else argument.below - 0.01
+            # The widget's step is 0.01 below a bound such as 1.0, but a spec may hold 0.995.
+            upper = (
+                argument.maximum
+                if argument.below is None
+                else max(argument.below - 0.01, float(value))
+            )
             column.number_input(
                 label,
                 min_value=float(argument.minimum or 0.0),
@@ -240,9 +247,10 @@ def _add_layer(type_key: str, position_key: str) -> None:
     keys.workspace()[keys.LAYER_IDS] = ids
 
 
-def add_layer_row() -> None:
-    """Choose a layer type and where it goes, then add it."""
+def add_layer_row(max_layers: int | None = None) -> None:
+    """Choose a layer type and where it goes, then add it (up to max_layers layers)."""
     count = len(_spec()["layers"])
+    full = max_layers is not None and count >= max_layers
     with st.container(border=True):
         columns = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
         layer_type = columns[0].selectbox(
@@ -266,6 +274,12 @@ def add_layer_row() -> None:
             key="add_layer_button",
             on_click=_add_layer,
             args=("add_layer_type", "add_layer_position"),
+            disabled=full,
             width="stretch",
         )
-        st.caption(layer_types.LAYER_DESCRIPTIONS[layer_type])
+        if full:
+            st.caption(
+                f"This server allows at most {max_layers} layers: remove one to add another."
+            )
+        else:
+            st.caption(layer_types.LAYER_DESCRIPTIONS[layer_type])
