@@ -91,6 +91,34 @@ BAD_TRAIN_INPUTS = {
     "missing data dir": (["--data-dir", "{tmp}/nowhere"], "does not exist"),
     "broken data file": (["--data-dir", "{tmp}/broken_data"], "mnist.npz"),
     "out is a file": (["--out", "{tmp}/a_file"], "is a file"),
+    "negative seed": (["--seed", "-1"], "seed"),
+    "epochs over the server limit": (["--epochs", "500"], "at most 100"),
+    "endless spec file": (["--spec", "/dev/zero"], "larger than 256 KB"),
+    "spec file over the size limit": (["--spec", "{tmp}/huge.json"], "larger than 256 KB"),
+    "322 M parameters": (["--spec", "{tmp}/dense_200k.json"], "at most 5,000,000"),
+    "5,000 layers": (["--spec", "{tmp}/deep.json"], "at most 500"),
+    "kernel 300 with padding same": (["--spec", "{tmp}/kernel_300.json"], "at most 55"),
+    "a billion filters": (["--spec", "{tmp}/filters.json"], "at most 4,096"),
+    "units 10**30": (["--spec", "{tmp}/units.json"], "at most 1,000,000"),
+    "memory over the limit": (["--spec", "{tmp}/wide.json", "--batch-size", "512"], "GB"),
+    "name with markup": (["--spec", "{tmp}/script_name.json"], "name"),
+    "JSON nested 10,000 deep": (["--spec", "{tmp}/nested.json"], "nested too deeply"),
+    "string labels": (["--data-dir", "{tmp}/string_labels"], "whole numbers"),
+    "float images scaled 0-1": (["--data-dir", "{tmp}/float_images"], "x * 255"),
+}
+
+# Layers before the output layer that make each over-limit spec of the cases above.
+OVER_LIMIT_SPECS = {
+    "dense_200k": [{"type": "Flatten"}, {"type": "Dense", "units": 200_000}],
+    "deep": [{"type": "Flatten"}] + [{"type": "Activation", "activation": "relu"}] * 5000,
+    "kernel_300": [{"type": "Conv2D", "filters": 8, "kernel_size": 300, "padding": "same"}],
+    "filters": [{"type": "Conv2D", "filters": 1_000_000_000, "kernel_size": 3}],
+    "units": [{"type": "Flatten"}, {"type": "Dense", "units": 10**30}],
+    "wide": [
+        {"type": "Conv2D", "filters": 512, "kernel_size": 3, "padding": "same"},
+        {"type": "Conv2D", "filters": 512, "kernel_size": 3, "padding": "same"},
+        {"type": "GlobalAveragePooling2D"},
+    ],
 }
 
 
@@ -107,6 +135,29 @@ def input_files(tmp_path):
     write_spec(tmp_path / "invalid.json", {"layers": dense_on_feature_maps})
     (tmp_path / "not_json.json").write_text("{layers: oops")
     (tmp_path / "a_file").write_text("taken")
+    output = {"type": "Dense", "units": 10, "activation": "softmax"}
+    for name, layers in OVER_LIMIT_SPECS.items():
+        write_spec(tmp_path / f"{name}.json", {"layers": [*layers, output]})
+    write_spec(
+        tmp_path / "script_name.json",
+        {"name": "<script>alert(1)</script>", "layers": TINY_LAYERS},
+    )
+    (tmp_path / "nested.json").write_text("[" * 10_000 + "]" * 10_000)
+    (tmp_path / "huge.json").write_text(json.dumps({"layers": TINY_LAYERS, "name": "x" * 300_000}))
+    labels = np.array(["zero"] * 20)
+    images = np.zeros((20, 28, 28), np.uint8)
+    for folder, arrays in (
+        ("string_labels", {"x": images, "y": labels}),
+        ("float_images", {"x": np.full((20, 28, 28), 0.5), "y": np.zeros(20, np.uint8)}),
+    ):
+        (tmp_path / folder).mkdir()
+        np.savez(
+            tmp_path / folder / "mnist.npz",
+            x_train=arrays["x"],
+            y_train=arrays["y"],
+            x_test=arrays["x"],
+            y_test=arrays["y"],
+        )
     return tmp_path
 
 
@@ -126,6 +177,87 @@ def test_train_reports_bad_input_in_one_line_with_status_2(case, input_files, ca
     assert "Traceback" not in stderr
     assert stdout == ""
     assert not out_dir.exists()
+
+
+def test_a_bad_grace_period_variable_is_one_line_with_status_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_SESSION_GRACE_SECONDS", "abc")
+    arguments = ["train", "--dataset", "mnist", "--out", str(tmp_path / "out")]
+    status, stdout, stderr = run_cli(arguments, capsys)
+    assert status == 2
+    assert stderr.strip().splitlines() == [
+        "cnnviz train: error: CNNVIZ_SESSION_GRACE_SECONDS must be a number of seconds, 0 or "
+        "more, such as 60. Received: 'abc'"
+    ]
+
+
+def test_a_bad_limit_variable_is_one_line_with_status_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_PARAMS", "lots")
+    arguments = ["train", "--dataset", "mnist", "--out", str(tmp_path / "out")]
+    status, _, stderr = run_cli(arguments, capsys)
+    assert status == 2
+    assert len(stderr.strip().splitlines()) == 1
+    assert "CNNVIZ_MAX_PARAMS must be a whole number" in stderr
+
+
+def test_limit_variables_change_what_train_accepts(input_files, capsys, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_LAYERS", "3")
+    arguments = ["train", "--dataset", "mnist", "--out", str(input_files / "out")]
+    status, _, stderr = run_cli([*arguments, "--spec", str(input_files / "layers.json")], capsys)
+    assert status == 2
+    assert "this server allows at most 3" in stderr
+
+
+def test_no_limits_trains_a_model_over_the_parameter_limit(tmp_path, capsys):
+    # 784 * 6,400 + 6,400 + 64,010 = 5,088,010 parameters: just over the default 5 M.
+    layers = [{"type": "Flatten"}, {"type": "Dense", "units": 6400}, TINY_LAYERS[-1]]
+    spec_path = write_spec(tmp_path / "big.json", {"layers": layers})
+    arguments = ["train", "--dataset", "mnist", "--spec", str(spec_path), "--limit", "100"]
+    arguments += ["--out", str(tmp_path / "out")]
+    status, _, stderr = run_cli(arguments, capsys)
+    assert status == 2 and "5,088,010 parameters" in stderr
+    status, stdout, _ = run_cli([*arguments, "--no-limits"], capsys)
+    assert status == 0
+    assert last_json_line(stdout)["params"] == 5_088_010
+
+
+def test_train_help_says_float_images_are_refused_and_names_the_limits(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "float images scaled 0-1 are refused" in text
+    assert "--no-limits" in text and "CNNVIZ_MAX_PARAMS" in text
+
+
+def test_app_passes_limit_flags_to_the_server_through_the_environment(capsys, monkeypatch):
+    seen = {}
+
+    class FakeProcess:
+        def __init__(self, command, env, cwd):
+            seen.update(env)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", FakeProcess)
+    status = cli.main(["app", "--max-params", "1000000", "--max-layers", "20", "--no-limits"])
+    assert status == 0
+    assert seen["CNNVIZ_MAX_PARAMS"] == "1000000"
+    assert seen["CNNVIZ_MAX_LAYERS"] == "20"
+    assert seen["CNNVIZ_NO_LIMITS"] == "1"
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--max-params", "0"], "--max-params must be at least 1"),
+        (["--max-layers", "1000"], "--max-layers must be at most 500"),
+        (["--max-memory-mb", "big"], "--max-memory-mb must be a whole number"),
+    ],
+)
+def test_app_rejects_bad_limit_flags(arguments, expected, capsys):
+    status, _, stderr = run_cli(["app", *arguments], capsys)
+    assert status == 2
+    assert expected in stderr and len(stderr.strip().splitlines()) == 1
 
 
 def test_train_without_required_arguments_is_an_argparse_usage_error(capsys):
