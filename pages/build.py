@@ -46,10 +46,7 @@ estimate = limits.estimate_training_memory(
 # A spec that builds but is over a server limit is shown at the layer the message names.
 size_error = None
 if error is None:
-    try:
-        limits.check_size(infos, info, settings, server_limits)
-    except spec_module.SpecError as problem:
-        size_error = problem
+    size_error = limits.training_problem(spec, info, settings, server_limits)
 infos_by_position = {layer_info.position: layer_info for layer_info in infos}
 
 editor_column, summary_column = st.columns([3, 2], gap="large")
