@@ -212,7 +212,47 @@ BROKEN_FILE_CASES = {
         {"x_test": np.zeros((0, 28, 28), np.uint8), "y_test": np.zeros(0, np.uint8)},
         ["x_test has 0 images", "not be empty"],
     ),
+    "string_labels": (
+        {"y_train": np.array(["seven"] * 20)},
+        ["y_train holds labels of type <U5", "'seven'", "whole numbers 0..9", "index"],
+    ),
+    "fractional_labels": (
+        {"y_train": np.full(20, 2.5)},
+        ["y_train holds fractional or missing labels", "whole numbers 0..9"],
+    ),
+    "float_images_scaled_0_to_1": (
+        {"x_train": np.full((20, 28, 28), 0.5)},
+        ["x_train holds floating-point pixels scaled 0-1", "(x * 255).round().astype('uint8')"],
+    ),
+    "pixels_above_255": (
+        {"x_test": np.full((10, 28, 28), 300, np.int32)},
+        ["x_test holds pixel values from 300 to 300", "0-255"],
+    ),
+    "nan_pixels": (
+        {"x_test": np.full((10, 28, 28), np.nan)},
+        ["x_test holds NaN or infinite pixel values"],
+    ),
+    "string_pixels": (
+        {"x_test": np.full((10, 28, 28), "a")},
+        ["x_test holds values of type <U1", "numbers 0-255"],
+    ),
 }
+
+
+def test_whole_numbered_pixels_and_labels_of_other_types_are_accepted(tmp_path):
+    arrays = keras_layout_arrays("mnist")
+    write_npz(
+        tmp_path,
+        "mnist",
+        x_train=arrays["x_train"].astype(np.float32),
+        y_train=arrays["y_train"].astype(np.float64),
+        x_test=arrays["x_test"].astype(np.int64),
+    )
+    loaded = datasets.load_dataset("mnist", data_dir=tmp_path)
+    assert loaded.x_train.dtype == np.uint8 and loaded.y_train.dtype == np.int64
+    assert np.array_equal(loaded.x_train[..., 0], arrays["x_train"])
+    assert np.array_equal(loaded.x_test[..., 0], arrays["x_test"])
+    assert np.array_equal(loaded.y_train, arrays["y_train"])
 
 
 @pytest.mark.parametrize("case", BROKEN_FILE_CASES)

@@ -400,6 +400,58 @@ LAYER_ERROR_CASES = {
         2,
         ["Layer 2", "no 'type'", "Conv2D"],
     ),
+    # Each catalogue number has a maximum, so absurd values never reach a widget or a tensor.
+    "a_billion_filters": (
+        [conv(1_000_000_000), FLATTEN, OUTPUT],
+        1,
+        ["Layer 1 (Conv2D)", "filters must be at most 4,096", "Received: filters=1000000000"],
+    ),
+    "units_10_to_the_30": (
+        [FLATTEN, {"type": "Dense", "units": 10**30}, OUTPUT],
+        2,
+        ["Layer 2 (Dense)", "units must be at most 1,000,000", "Received: units=1000000"],
+    ),
+    "units_with_more_digits_than_repr_allows": (
+        [FLATTEN, {"type": "Dense", "units": 10**5000}, OUTPUT],
+        2,
+        ["units must be at most", "(a int too large to show)"],
+    ),
+    "kernel_far_larger_than_input_with_same": (
+        [conv(8, 300, padding="same"), FLATTEN, OUTPUT],
+        1,
+        ["Layer 1 (Conv2D)", "300x300", "28x28", "only ever see padding", "at most 55"],
+    ),
+    "kernel_one_past_what_same_allows": (
+        [conv(8, [3, 56], padding="same"), FLATTEN, OUTPUT],
+        1,
+        ["at most 55", "Received: kernel_size=3x56"],
+    ),
+    "pool_larger_than_a_1x1_input": (
+        [{"type": "MaxPooling2D", "pool_size": 28}, {"type": "MaxPooling2D", "padding": "same"}]
+        + [FLATTEN, OUTPUT],
+        2,
+        ["Layer 2 (MaxPooling2D)", "pool_size 2x2", "1x1", "at most 1"],
+    ),
+    "stride_over_the_maximum": (
+        [conv(8, 3, strides=2000), FLATTEN, OUTPUT],
+        1,
+        ["strides must be at most 1,024"],
+    ),
+    "epsilon_over_the_maximum": (
+        [{"type": "BatchNormalization", "epsilon": 1e300}, FLATTEN, OUTPUT],
+        1,
+        ["epsilon must be at most 1"],
+    ),
+    "dense_weights_past_32_bits": (
+        [conv(4096, 3, padding="same"), FLATTEN, {"type": "Dense", "units": 1_000_000}, OUTPUT],
+        3,
+        ["Layer 3 (Dense)", "3,211,264,000,000 numbers", "more than TensorFlow can hold"],
+    ),
+    "a_huge_layer_value_is_quoted_short": (
+        [FLATTEN, {"type": "Dense", "units": "9" * 1_000_000}, OUTPUT],
+        2,
+        ["units must be a whole number", "..."],
+    ),
 }
 
 
@@ -424,6 +476,78 @@ def test_unhashable_layer_type_raises_spec_error(bad_type):
 def test_error_names_the_data_set_title_for_a_wrong_output_size():
     model_spec = {"layers": [FLATTEN, {"type": "Dense", "units": 2, "activation": "softmax"}]}
     assert_spec_error(model_spec, 2, "CIFAR-10", input_shape=CIFAR_SHAPE, title="CIFAR-10")
+
+
+def test_messages_stay_short_for_huge_or_deeply_nested_values():
+    nested = []
+    for _ in range(10_000):
+        nested = [nested]
+    for value in (nested, "x" * 1_000_000, {"a" * 100_000: 1}):
+        with pytest.raises(SpecError) as caught:
+            spec.validate({"layers": [{"type": "Dropout", "rate": value}, OUTPUT]}, (10,), 10)
+        assert len(str(caught.value)) < 300
+
+
+def test_show_value_shortens_text_and_survives_giant_integers():
+    assert spec.show_value("abc") == "'abc'"
+    assert len(spec.show_value("x" * 10_000)) < 80
+    assert spec.show_value(10**5000) == "(a int too large to show)"
+
+
+def test_a_spec_of_more_layers_than_cnnviz_builds_is_refused():
+    layers = [FLATTEN] * spec.MAX_LAYERS + [OUTPUT]
+    assert_spec_error({"layers": layers}, None, "501 layers", "at most 500")
+    spec.validate({"layers": layers[1:]}, MNIST_SHAPE, 10)
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("<script>alert(1)</script>", "may hold letters, digits"),
+        ("rocket \U0001f680", "may hold letters, digits"),
+        ({"an": "object"}, "must be text"),
+        (17, "must be text"),
+        ("x" * 1_000_000, "at most 60 characters"),
+        ("line\nbreak", "may hold letters"),
+    ],
+)
+def test_a_spec_name_that_is_not_short_plain_text_is_refused(name, fragment):
+    message = assert_spec_error({"name": name, "layers": [FLATTEN, OUTPUT]}, None, fragment)
+    assert len(message) < 300
+
+
+def test_description_may_be_longer_text_but_not_control_characters():
+    ok = {"description": "Two convolutions.\nThen a classifier.", "layers": [FLATTEN, OUTPUT]}
+    spec.validate(ok, MNIST_SHAPE, 10)
+    assert_spec_error({**ok, "description": "bell \x07"}, None, "plain printable text")
+    assert_spec_error({**ok, "description": "x" * 2001}, None, "at most 2000 characters")
+
+
+@pytest.mark.parametrize(
+    "name, keras_name",
+    [
+        ("keras_example", "keras_example"),
+        ("My net (v2)", "My_net__v2_"),
+        ("ünïcode", "model__n_code"),
+        ("ü", "cnnviz_model"),
+        ("1 digit first", "model_1_digit_first"),
+        ("", "cnnviz_model"),
+        (None, "cnnviz_model"),
+        ("a" * 500, "a" * 60),
+    ],
+)
+def test_keras_model_name_is_always_a_valid_keras_name(name, keras_name):
+    model_spec = {"layers": []} if name is None else {"name": name, "layers": []}
+    assert spec.keras_model_name(model_spec) == keras_name
+
+
+def test_from_json_turns_deep_nesting_and_giant_numbers_into_spec_errors():
+    with pytest.raises(SpecError, match="nested too deeply"):
+        spec.from_json("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SpecError, match="not valid JSON"):
+        spec.from_json('{"layers": [], "name": ' + "1" * 5000 + "}")
+    with pytest.raises(SpecError, match="not valid JSON"):
+        spec.from_json(b"\xff\xfe{}")
 
 
 def test_kernel_that_fits_only_with_same_padding_is_accepted():
