@@ -7,6 +7,7 @@ import re
 import keras
 from keras import layers
 
+from cnnviz import layer_types
 from cnnviz import spec as spec_module
 
 RESCALING_LAYER_NAME = "rescaling"
@@ -36,7 +37,14 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     outputs = layers.Rescaling(1.0 / 255, name=RESCALING_LAYER_NAME)(inputs)
     for position, layer in enumerate(spec["layers"], start=1):
-        arguments = {key: value for key, value in layer.items() if key != "type"}
+        # The catalogue's defaults are what validation assumed; pass them, since Keras's own
+        # differ in places (AveragePooling2D has no default pool_size at all).
+        arguments = {
+            name: argument.default
+            for name, argument in layer_types.LAYER_TYPES[layer["type"]].items()
+            if argument.default is not None
+        }
+        arguments.update({key: value for key, value in layer.items() if key != "type"})
         for key in ("kernel_size", "pool_size", "strides"):
             if isinstance(arguments.get(key), list):
                 arguments[key] = tuple(arguments[key])
