@@ -190,6 +190,20 @@ def test_a_bad_grace_period_variable_is_one_line_with_status_2(tmp_path, capsys,
     ]
 
 
+def test_app_rejects_a_bad_grace_period_variable(capsys, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_SESSION_GRACE_SECONDS", "soon")
+    status, _, stderr = run_cli(["app"], capsys)
+    assert status == 2
+    assert "CNNVIZ_SESSION_GRACE_SECONDS must be a number" in stderr
+
+
+def test_a_spec_path_that_is_a_folder_is_one_line_with_status_2(tmp_path, capsys):
+    arguments = ["train", "--dataset", "mnist", "--spec", str(tmp_path), "--out", "x"]
+    status, _, stderr = run_cli(arguments, capsys)
+    assert status == 2 and "cannot read the spec file" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
 def test_a_bad_limit_variable_is_one_line_with_status_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CNNVIZ_MAX_PARAMS", "lots")
     arguments = ["train", "--dataset", "mnist", "--out", str(tmp_path / "out")]
