@@ -95,7 +95,7 @@ with summary_column:
     st.table(rows, hide_index=True, border="horizontal")
     total = spec_module.total_params(infos)
     trainable = sum(layer_info.trainable_params for layer_info in infos)
-    first, second, third = st.columns(3)
+    first, second = st.columns(2)
     first.metric(
         "Parameters",
         f"{total:,}" if error is None else "?",
@@ -110,7 +110,7 @@ with summary_column:
         if server_limits.max_memory_mb is None
         else f" This server allows {limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
     )
-    third.metric(
+    st.metric(
         "Memory (estimate)",
         limits.format_bytes(estimate.total) if error is None else "?",
         help=f"One training step at batch size {settings['batch_size']} with "
