@@ -1,4 +1,9 @@
-"""The layer types a spec may use: their arguments, defaults and one-line descriptions.
+"""The layer types a spec may use: one record per type with everything cnnviz knows about it.
+
+Each LayerType holds the type's arguments (kind, default, bounds, help), its one-line
+description, the arguments a new layer starts with, its shape rule (output shape and parameter
+counts, as Keras's ``compute_output_shape`` and ``count_params`` would give) and its short
+label. Adding a layer type is adding one record to CATALOGUE.
 
 Names are Keras's own (class names and argument names), so a spec maps one to one onto
 keras.layers. This is the catalogue the Build page offers and spec.py checks against.
@@ -6,7 +11,9 @@ keras.layers. This is the catalogue the Build page offers and spec.py checks aga
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
@@ -59,7 +66,10 @@ _PADDING = Argument(
 )
 # The largest values the catalogue accepts, whatever the server's limits. They are far above
 # what a network for 32x32 images needs, and far below what breaks a widget (2**53) or a tensor.
-MAX_SIZE = 1024  # kernel, pool and stride sides; a window must also fit its input (spec.py)
+MAX_SIZE = 1024  # kernel, pool and stride sides; a window must also fit its input
+# TensorFlow indexes a tensor's elements with 32-bit integers in places: no weight tensor, and
+# no layer output of one image, may hold more numbers than this.
+MAX_TENSOR_ELEMENTS = 2**31 - 1
 MAX_FILTERS = 4096
 MAX_UNITS = 1_000_000
 
@@ -87,95 +97,330 @@ def _pooling_arguments() -> dict[str, Argument]:
     }
 
 
+Shape = tuple[int, ...]
+
+
+class ShapeError(ValueError):
+    """A layer cannot take the input it receives. The message leaves out which layer it is."""
+
+
+# ----- shape arithmetic shared by the rules -----
+
+
+def pair(value: Any) -> tuple[int, int]:
+    """A size argument as (height, width): 3 -> (3, 3), [3, 5] -> (3, 5)."""
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def format_size(value: Any) -> str:
+    """Show a size argument as students read it: 3 -> '3x3'."""
+    height, width = pair(value)
+    return f"{height}x{width}"
+
+
+def format_shape(shape: Shape) -> str:
+    """Show an output shape without the batch axis: (28, 28, 32) -> '28 x 28 x 32'."""
+    return " x ".join(str(size) for size in shape)
+
+
+def _sliding_window(
+    size: tuple[int, int],
+    window: tuple[int, int],
+    strides: tuple[int, int],
+    padding: str,
+    window_name: str,
+) -> tuple[int, int]:
+    """Output height and width of a sliding window, with Keras's rounding.
+
+    With padding 'valid' the window must fit its input, or the output would be empty. With
+    'same' it may be larger, up to twice the input less one: beyond that, some of its cells only
+    ever see padding, and TensorFlow pads the input to many times its size (a 300x300 kernel on
+    28x28 aborts the whole process; 100x100 crawls).
+    """
+    for window_side, side in zip(window, size, strict=True):
+        largest = side if padding == "valid" else 2 * side - 1
+        if window_side > largest:
+            if padding == "valid":
+                why = (
+                    f"is larger than its input {size[0]}x{size[1]}, so its output would have size 0"
+                )
+                other = "padding='same', "
+            else:
+                why = (
+                    f"is so much larger than its input {size[0]}x{size[1]} that some of its "
+                    f"cells only ever see padding"
+                )
+                other = ""
+            raise ShapeError(
+                f"{window_name} {window[0]}x{window[1]} {why}. Use a smaller "
+                f"{window_name} (at most {largest} here), {other}or fewer pooling layers "
+                f"before it. Received: {window_name}={window[0]}x{window[1]}"
+            )
+    if padding == "same":
+        return tuple(math.ceil(n / s) for n, s in zip(size, strides, strict=True))  # type: ignore[return-value]
+    # With the window no larger than the input, every output size is at least 1.
+    return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
+
+
+def _check_tensor_size(what: str, count: int) -> None:
+    if count > MAX_TENSOR_ELEMENTS:
+        raise ShapeError(
+            f"{what} would hold {count:,} numbers, more than TensorFlow can hold in one "
+            f"tensor ({MAX_TENSOR_ELEMENTS:,}). Use fewer filters or units, or add pooling "
+            f"before it."
+        )
+
+
+# ----- shape rules: (checked layer, input shape) -> (output shape, params, trainable) -----
+
+ShapeResult = tuple[Shape, int, int]
+
+
+def _conv2d_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    height, width, channels = input_shape
+    kernel = pair(layer["kernel_size"])
+    strides = pair(layer.get("strides", 1))
+    padding = layer.get("padding", "valid")
+    out_h, out_w = _sliding_window((height, width), kernel, strides, padding, "kernel_size")
+    filters = layer["filters"]
+    _check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
+    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    params = kernel[0] * kernel[1] * channels * filters
+    params += filters if layer.get("use_bias", True) else 0
+    return (out_h, out_w, filters), params, params
+
+
+def _pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    height, width, channels = input_shape
+    pool = pair(layer.get("pool_size", 2))
+    strides = layer.get("strides")
+    strides = pool if strides is None else pair(strides)
+    padding = layer.get("padding", "valid")
+    out_h, out_w = _sliding_window((height, width), pool, strides, padding, "pool_size")
+    return (out_h, out_w, channels), 0, 0
+
+
+def _global_pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    return (input_shape[-1],), 0, 0
+
+
+def _flatten_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    return (math.prod(input_shape),), 0, 0
+
+
+def _dense_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    if len(input_shape) != 1:
+        raise ShapeError(
+            f"its input is {format_shape(input_shape)} (a 3-D stack of feature maps), but "
+            f"Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D layer before it."
+        )
+    units = layer["units"]
+    _check_tensor_size("its weight matrix", input_shape[0] * units)
+    params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
+    return (units,), params, params
+
+
+def _batch_normalization_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    channels = input_shape[-1]
+    # gamma and beta learn; the moving mean and variance are tracked, not trained.
+    return input_shape, 4 * channels, 2 * channels
+
+
+def _same_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    return input_shape, 0, 0
+
+
+# ----- the records -----
+
+
+@dataclass(frozen=True)
+class LayerType:
+    """Everything cnnviz knows about one Keras layer type.
+
+    Attributes:
+        name: the Keras class name, e.g. "Conv2D".
+        arguments: the arguments a spec may give, by Keras argument name.
+        description: one line shown when a student picks a layer to add.
+        starting_arguments: sensible arguments of a layer added from the editor.
+        output: the shape rule: (checked layer, input shape without the batch axis) ->
+            (output shape, parameters, trainable parameters); raises ShapeError.
+        label: the short label's words before the activation, e.g. "Dense 64".
+        needs_image_input: whether its input must be height x width x channels.
+    """
+
+    name: str
+    arguments: dict[str, Argument]
+    description: str
+    output: Callable[[dict, Shape], ShapeResult]
+    starting_arguments: dict = field(default_factory=dict)
+    label: Callable[[dict], str] | None = None
+    needs_image_input: bool = False
+
+    def describe(self, layer: dict) -> str:
+        """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
+        text = self.label(layer) if self.label else self.name
+        activation = layer.get("activation")
+        if self.name == "Activation":
+            return f"{text} {activation}"
+        if activation and activation != "linear":
+            text += f", {activation}"
+        return text
+
+
+def _pooling_type(name: str, description: str) -> LayerType:
+    return LayerType(
+        name,
+        _pooling_arguments(),
+        description,
+        _pooling_output,
+        starting_arguments={"pool_size": 2},
+        label=lambda layer: f"{name} {format_size(layer.get('pool_size', 2))}",
+        needs_image_input=True,
+    )
+
+
+CATALOGUE: dict[str, LayerType] = {
+    layer_type.name: layer_type
+    for layer_type in (
+        LayerType(
+            "Conv2D",
+            {
+                "filters": Argument(
+                    "int",
+                    32,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    help="Number of filters (output channels).",
+                ),
+                "kernel_size": Argument(
+                    "size",
+                    3,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Height and width of each filter.",
+                ),
+                "strides": Argument(
+                    "size", 1, minimum=1, maximum=MAX_SIZE, help="Step between filter positions."
+                ),
+                "padding": _PADDING,
+                "activation": _activation(),
+                "use_bias": _USE_BIAS,
+            },
+            "Slides small learned filters over the image; each filter makes one feature map.",
+            _conv2d_output,
+            starting_arguments={
+                "filters": 32,
+                "kernel_size": 3,
+                "padding": "same",
+                "activation": "relu",
+            },
+            label=lambda layer: (
+                f"Conv2D {layer.get('filters')} filters {format_size(layer.get('kernel_size', 3))}"
+            ),
+            needs_image_input=True,
+        ),
+        _pooling_type(
+            "MaxPooling2D",
+            "Keeps the top value of each window: halves the size, keeps strong signals.",
+        ),
+        _pooling_type(
+            "AveragePooling2D",
+            "Keeps the average of each window: a smoother way to shrink the image.",
+        ),
+        LayerType(
+            "GlobalAveragePooling2D",
+            {},
+            "Averages each feature map to one number: a light way to flatten.",
+            _global_pooling_output,
+            needs_image_input=True,
+        ),
+        LayerType(
+            "GlobalMaxPooling2D",
+            {},
+            "Keeps the largest value of each feature map.",
+            _global_pooling_output,
+            needs_image_input=True,
+        ),
+        LayerType(
+            "Flatten",
+            {},
+            "Unrolls the feature maps into one long vector for Dense layers.",
+            _flatten_output,
+        ),
+        LayerType(
+            "Dense",
+            {
+                "units": Argument(
+                    "int",
+                    64,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_UNITS,
+                    help="Number of neurons.",
+                ),
+                "activation": _activation(),
+                "use_bias": _USE_BIAS,
+            },
+            "Connects every input to every neuron.",
+            _dense_output,
+            starting_arguments={"units": 64, "activation": "relu"},
+            label=lambda layer: f"Dense {layer.get('units')}",
+        ),
+        LayerType(
+            "Dropout",
+            {
+                "rate": Argument(
+                    "float",
+                    0.25,
+                    required=True,
+                    minimum=0.0,
+                    below=1.0,
+                    help="Fraction of inputs set to zero at random during training.",
+                ),
+            },
+            "Switches off random inputs while training, so the network cannot rely on one.",
+            _same_output,
+            starting_arguments={"rate": 0.25},
+            label=lambda layer: f"Dropout {layer.get('rate')}",
+        ),
+        LayerType(
+            "BatchNormalization",
+            {
+                "momentum": Argument(
+                    "float",
+                    0.99,
+                    minimum=0.0,
+                    below=1.0,
+                    help="How slowly the running mean moves.",
+                ),
+                "epsilon": Argument(
+                    "float",
+                    0.001,
+                    minimum=0.0,
+                    maximum=1.0,
+                    help="Small constant that avoids division by zero.",
+                ),
+            },
+            "Re-centres and re-scales its inputs, which makes training steadier.",
+            _batch_normalization_output,
+        ),
+        LayerType(
+            "Activation",
+            {"activation": _activation("relu", required=True)},
+            "Applies a function such as relu to every value.",
+            _same_output,
+            starting_arguments={"activation": "relu"},
+        ),
+    )
+}
+
+# Views of the catalogue by what callers look up.
 LAYER_TYPES: dict[str, dict[str, Argument]] = {
-    "Conv2D": {
-        "filters": Argument(
-            "int",
-            32,
-            required=True,
-            minimum=1,
-            maximum=MAX_FILTERS,
-            help="Number of filters (output channels).",
-        ),
-        "kernel_size": Argument(
-            "size",
-            3,
-            required=True,
-            minimum=1,
-            maximum=MAX_SIZE,
-            help="Height and width of each filter.",
-        ),
-        "strides": Argument(
-            "size", 1, minimum=1, maximum=MAX_SIZE, help="Step between filter positions."
-        ),
-        "padding": _PADDING,
-        "activation": _activation(),
-        "use_bias": _USE_BIAS,
-    },
-    "MaxPooling2D": _pooling_arguments(),
-    "AveragePooling2D": _pooling_arguments(),
-    "GlobalAveragePooling2D": {},
-    "GlobalMaxPooling2D": {},
-    "Flatten": {},
-    "Dense": {
-        "units": Argument(
-            "int", 64, required=True, minimum=1, maximum=MAX_UNITS, help="Number of neurons."
-        ),
-        "activation": _activation(),
-        "use_bias": _USE_BIAS,
-    },
-    "Dropout": {
-        "rate": Argument(
-            "float",
-            0.25,
-            required=True,
-            minimum=0.0,
-            below=1.0,
-            help="Fraction of inputs set to zero at random during training.",
-        ),
-    },
-    "BatchNormalization": {
-        "momentum": Argument(
-            "float", 0.99, minimum=0.0, below=1.0, help="How slowly the running mean moves."
-        ),
-        "epsilon": Argument(
-            "float",
-            0.001,
-            minimum=0.0,
-            maximum=1.0,
-            help="Small constant that avoids division by zero.",
-        ),
-    },
-    "Activation": {"activation": _activation("relu", required=True)},
+    name: layer_type.arguments for name, layer_type in CATALOGUE.items()
 }
-
-# One line for each type, shown when a student picks a layer to add.
-LAYER_DESCRIPTIONS = {
-    "Conv2D": "Slides small learned filters over the image; each filter makes one feature map.",
-    "MaxPooling2D": "Keeps the top value of each window: halves the size, keeps strong signals.",
-    "AveragePooling2D": "Keeps the average of each window: a smoother way to shrink the image.",
-    "GlobalAveragePooling2D": "Averages each feature map to one number: a light way to flatten.",
-    "GlobalMaxPooling2D": "Keeps the largest value of each feature map.",
-    "Flatten": "Unrolls the feature maps into one long vector for Dense layers.",
-    "Dense": "Connects every input to every neuron.",
-    "Dropout": "Switches off random inputs while training, so the network cannot rely on one.",
-    "BatchNormalization": "Re-centres and re-scales its inputs, which makes training steadier.",
-    "Activation": "Applies a function such as relu to every value.",
-}
-
-# Sensible layers to add from the editor, before the student changes anything.
-NEW_LAYER_DEFAULTS = {
-    "Conv2D": {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"},
-    "MaxPooling2D": {"pool_size": 2},
-    "AveragePooling2D": {"pool_size": 2},
-    "GlobalAveragePooling2D": {},
-    "GlobalMaxPooling2D": {},
-    "Flatten": {},
-    "Dense": {"units": 64, "activation": "relu"},
-    "Dropout": {"rate": 0.25},
-    "BatchNormalization": {},
-    "Activation": {"activation": "relu"},
-}
-
-SPATIAL_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
-NEEDS_IMAGE_INPUT = SPATIAL_TYPES + ("GlobalAveragePooling2D", "GlobalMaxPooling2D")
+LAYER_DESCRIPTIONS = {name: layer_type.description for name, layer_type in CATALOGUE.items()}
+NEEDS_IMAGE_INPUT = tuple(
+    name for name, layer_type in CATALOGUE.items() if layer_type.needs_image_input
+)

@@ -19,7 +19,16 @@ import reprlib
 from dataclasses import dataclass
 from typing import Any
 
-from cnnviz.layer_types import LAYER_TYPES, NEEDS_IMAGE_INPUT, NEW_LAYER_DEFAULTS, Argument
+# Pages format sizes through this module too; the helper lives with the catalogue.
+from cnnviz.layer_types import (
+    CATALOGUE,
+    LAYER_TYPES,
+    Argument,
+    ShapeError,
+    format_shape,
+    format_size,  # noqa: F401
+    pair,
+)
 
 # Keys a spec may carry besides its layers; they describe it and do not change the model.
 OPTIONAL_SPEC_KEYS = ("name", "description", "dataset")
@@ -30,9 +39,6 @@ NAME_PUNCTUATION = " _-.,()'+!?&:#"
 # The most layers any spec may have, whatever the server's limits: far more than any network
 # for small images needs, and few enough that Keras builds and trains the model at once.
 MAX_LAYERS = 500
-# TensorFlow indexes a tensor's elements with 32-bit integers in places: no weight tensor, and
-# no layer output of one image, may hold more numbers than this.
-MAX_TENSOR_ELEMENTS = 2**31 - 1
 # The model name Keras gets when a spec has none (or none with a letter or digit).
 DEFAULT_MODEL_NAME = "cnnviz_model"
 
@@ -68,7 +74,7 @@ def new_layer(layer_type: str) -> dict:
     """Return a fresh layer dict of this type with sensible starting arguments."""
     if layer_type not in LAYER_TYPES:
         raise SpecError(_unknown_type_message(layer_type))
-    return {"type": layer_type, **copy.deepcopy(NEW_LAYER_DEFAULTS[layer_type])}
+    return {"type": layer_type, **copy.deepcopy(CATALOGUE[layer_type].starting_arguments)}
 
 
 def show_value(value: Any) -> str:
@@ -89,40 +95,12 @@ def _unknown_type_message(layer_type: Any, prefix: str = "") -> str:
     )
 
 
-def _pair(value: Any) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def format_size(value: Any) -> str:
-    """Show a size argument as students read it: 3 -> '3x3'."""
-    height, width = _pair(value)
-    return f"{height}x{width}"
-
-
-def format_shape(shape: tuple[int, ...]) -> str:
-    """Show an output shape without the batch axis: (28, 28, 32) -> '28 x 28 x 32'."""
-    return " x ".join(str(size) for size in shape)
-
-
 def describe_layer(layer: dict) -> str:
     """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
-    layer_type = layer.get("type", "?")
-    if layer_type == "Conv2D":
-        text = f"Conv2D {layer.get('filters')} filters {format_size(layer.get('kernel_size', 3))}"
-    elif layer_type in ("MaxPooling2D", "AveragePooling2D"):
-        text = f"{layer_type} {format_size(layer.get('pool_size', 2))}"
-    elif layer_type == "Dense":
-        text = f"Dense {layer.get('units')}"
-    elif layer_type == "Dropout":
-        text = f"Dropout {layer.get('rate')}"
-    else:
-        text = str(layer_type)
-    activation = layer.get("activation")
-    if activation and activation != "linear" and layer_type != "Activation":
-        text += f", {activation}"
-    elif layer_type == "Activation":
-        text += f" {activation}"
-    return text
+    layer_type = CATALOGUE.get(layer.get("type")) if isinstance(layer.get("type"), str) else None
+    if layer_type is None:
+        return str(layer.get("type", "?"))
+    return layer_type.describe(layer)
 
 
 def _check_argument(where: str, name: str, value: Any, argument: Argument) -> None:
@@ -165,7 +143,7 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
                 f"{where}: {name} must be a whole number such as 3, or a pair such as [3, 3]. "
                 f"{received}"
             )
-        numbers = list(_pair(value))
+        numbers = list(pair(value))
     for number in numbers:
         if argument.minimum is not None and number < argument.minimum:
             minimum = argument.minimum
@@ -224,126 +202,23 @@ def _check_layer_arguments(position: int, layer: Any) -> str:
     return layer_type
 
 
-def _spatial_output(
-    where: str,
-    position: int,
-    size: tuple[int, int],
-    window: tuple[int, int],
-    strides: tuple[int, int],
-    padding: str,
-    window_name: str,
-) -> tuple[int, int]:
-    """Output height and width of a sliding window, with Keras's rounding.
-
-    With padding 'valid' the window must fit its input, or the output would be empty. With
-    'same' it may be larger, up to twice the input less one: beyond that, some of its cells only
-    ever see padding, and TensorFlow pads the input to many times its size (a 300x300 kernel on
-    28x28 aborts the whole process; 100x100 crawls).
-    """
-    for window_side, side in zip(window, size, strict=True):
-        largest = side if padding == "valid" else 2 * side - 1
-        if window_side > largest:
-            if padding == "valid":
-                why = (
-                    f"is larger than its input {size[0]}x{size[1]}, so its output would have size 0"
-                )
-                other = "padding='same', "
-            else:
-                why = (
-                    f"is so much larger than its input {size[0]}x{size[1]} that some of its "
-                    f"cells only ever see padding"
-                )
-                other = ""
-            raise SpecError(
-                f"{where}: {window_name} {window[0]}x{window[1]} {why}. Use a smaller "
-                f"{window_name} (at most {largest} here), {other}or fewer pooling layers "
-                f"before it. Received: {window_name}={window[0]}x{window[1]}",
-                position,
-            )
-    if padding == "same":
-        return tuple(math.ceil(n / s) for n, s in zip(size, strides, strict=True))  # type: ignore[return-value]
-    # With the window no larger than the input, every output size is at least 1.
-    return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
-
-
-def _check_tensor_size(where: str, position: int, what: str, count: int) -> None:
-    if count > MAX_TENSOR_ELEMENTS:
-        raise SpecError(
-            f"{where}: {what} would hold {count:,} numbers, more than TensorFlow can hold in one "
-            f"tensor ({MAX_TENSOR_ELEMENTS:,}). Use fewer filters or units, or add pooling "
-            f"before it.",
-            position,
-        )
-
-
 def _infer_layer(
     position: int, layer: dict, input_shape: tuple[int, ...]
 ) -> tuple[tuple[int, ...], int, int]:
     """Return (output_shape, params, trainable_params) of one checked layer."""
-    layer_type = layer["type"]
-    where = f"Layer {position} ({layer_type})"
-    if layer_type in NEEDS_IMAGE_INPUT and len(input_shape) != 3:
+    layer_type = CATALOGUE[layer["type"]]
+    where = f"Layer {position} ({layer_type.name})"
+    if layer_type.needs_image_input and len(input_shape) != 3:
         raise SpecError(
             f"{where}: it needs an image-shaped input (height x width x channels) but receives "
             f"a flat vector of {format_shape(input_shape)} values. Move it before the Flatten "
             f"(or GlobalAveragePooling2D) layer.",
             position,
         )
-    if layer_type == "Conv2D":
-        height, width, channels = input_shape
-        kernel = _pair(layer["kernel_size"])
-        out_h, out_w = _spatial_output(
-            where,
-            position,
-            (height, width),
-            kernel,
-            _pair(layer.get("strides", 1)),
-            layer.get("padding", "valid"),
-            "kernel_size",
-        )
-        filters = layer["filters"]
-        _check_tensor_size(
-            where, position, "its kernel", kernel[0] * kernel[1] * channels * filters
-        )
-        _check_tensor_size(where, position, "its output for one image", out_h * out_w * filters)
-        params = kernel[0] * kernel[1] * channels * filters
-        params += filters if layer.get("use_bias", True) else 0
-        return (out_h, out_w, filters), params, params
-    if layer_type in ("MaxPooling2D", "AveragePooling2D"):
-        height, width, channels = input_shape
-        pool = _pair(layer.get("pool_size", 2))
-        strides = layer.get("strides")
-        out_h, out_w = _spatial_output(
-            where,
-            position,
-            (height, width),
-            pool,
-            pool if strides is None else _pair(strides),
-            layer.get("padding", "valid"),
-            "pool_size",
-        )
-        return (out_h, out_w, channels), 0, 0
-    if layer_type in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        return (input_shape[-1],), 0, 0
-    if layer_type == "Flatten":
-        return (math.prod(input_shape),), 0, 0
-    if layer_type == "Dense":
-        if len(input_shape) != 1:
-            raise SpecError(
-                f"{where}: its input is {format_shape(input_shape)} (a 3-D stack of feature "
-                f"maps), but Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D "
-                f"layer before it.",
-                position,
-            )
-        units = layer["units"]
-        _check_tensor_size(where, position, "its weight matrix", input_shape[0] * units)
-        params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
-        return (units,), params, params
-    if layer_type == "BatchNormalization":
-        channels = input_shape[-1]
-        # gamma and beta learn; the moving mean and variance are tracked, not trained.
-        return input_shape, 4 * channels, 2 * channels
-    return input_shape, 0, 0  # Dropout, Activation
+    try:
+        return layer_type.output(layer, input_shape)
+    except ShapeError as error:
+        raise SpecError(f"{where}: {error}", position) from None
 
 
 def _check_output_layer(layers: list, num_classes: int, dataset_title: str) -> None:

@@ -743,6 +743,17 @@ def test_new_layer_of_every_type_validates_in_a_sensible_stack(layer_type, input
     assert infos[-1].output_shape == (10,)
 
 
+def test_the_catalogue_is_one_record_per_type_and_the_views_follow_it():
+    assert list(layer_types.LAYER_TYPES) == list(layer_types.CATALOGUE)
+    for name, record in layer_types.CATALOGUE.items():
+        assert record.name == name
+        assert layer_types.LAYER_TYPES[name] is record.arguments
+        assert layer_types.LAYER_DESCRIPTIONS[name] == record.description
+        assert record.description.endswith(".")
+        assert set(record.starting_arguments) <= set(record.arguments)
+        assert (name in layer_types.NEEDS_IMAGE_INPUT) == record.needs_image_input
+
+
 def test_new_layer_returns_a_fresh_dict_each_time():
     first = spec.new_layer("Conv2D")
     first["filters"] = 1
