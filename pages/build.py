@@ -36,6 +36,12 @@ if undo_column.button(
     keys.set_spec(keys.workspace()[keys.SPEC_UNDO], remember_undo=True)
 st.caption(presets.PRESETS[preset_name].description)
 
+
+def format_count(count: int) -> str:
+    """A parameter count that fits a metric: 1,199,882 stays, 159,000,010 becomes '159.0 M'."""
+    return f"{count:,}" if count < 10_000_000 else f"{count / 1e6:,.1f} M"
+
+
 spec = keys.workspace()[keys.SPEC]
 server_limits = limits.from_environment()
 settings = keys.workspace()[keys.TRAIN_SETTINGS]
@@ -98,12 +104,12 @@ with summary_column:
     first, second = st.columns(2)
     first.metric(
         "Parameters",
-        f"{total:,}" if error is None else "?",
+        format_count(total) if error is None else "?",
         help=None
         if server_limits.max_params is None
         else f"This server trains models of at most {server_limits.max_params:,} parameters.",
     )
-    second.metric("Trainable", f"{trainable:,}" if error is None else "?")
+    second.metric("Trainable", format_count(trainable) if error is None else "?")
     optimizer_title = training_settings.OPTIMIZER_TITLES[settings["optimizer"]]
     memory_limit = (
         ""
