@@ -13,6 +13,16 @@ from cnnviz.ui import data, jobs, patches, state
 PAGE_ICON = Path(__file__).resolve().parents[2] / "assets" / "icon.png"
 
 
+def page_config() -> None:
+    """Title, icon and layout of every page.
+
+    app.py calls this before st.navigation: the browser takes the first icon it is told, and
+    st.navigation would otherwise tell it the default page's Material icon, fetched from a font
+    CDN.
+    """
+    st.set_page_config(page_title="cnnviz", page_icon=str(PAGE_ICON), layout="wide")
+
+
 def page_setup(show_job_status: bool = True) -> None:
     """Prepare the session and draw the sidebar; call at the top of every page.
 
@@ -28,7 +38,7 @@ def page_setup(show_job_status: bool = True) -> None:
     # gives the student app.py's navigation. Later runs must not rerun: that would drop a click.
     if patches.leave_pages_directory_mode() and state.is_new_session():
         st.rerun()
-    st.set_page_config(page_title="cnnviz", page_icon=str(PAGE_ICON), layout="wide")
+    page_config()
     state.init_session_state()
     notice = state.pop_notice()
     if notice:
