@@ -94,7 +94,7 @@ class AppServer:
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("localhost", 0))
+        probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
@@ -141,6 +141,8 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     port = _free_port()
     # The command `cnnviz app` runs, from the repository so .streamlit/config.toml applies.
     command = cli.streamlit_command(REPO / "app.py", port, headless=True)
+    # Loopback only: a test server must not be reachable from the network.
+    command += ["--server.address", "127.0.0.1"]
     with open(log_path, "w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             command,
@@ -149,7 +151,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://localhost:{port}"
+    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log_path)
         yield AppServer(url=url, log_path=log_path)
