@@ -279,3 +279,16 @@ def test_start_page_says_the_address_is_private_and_what_to_share():
     links = app.get("page_link")
     assert len(links) == 3
     assert all(f"w={workspace_id}" in link.proto.query_string for link in links)
+
+
+def test_a_page_switch_that_drops_the_id_keeps_the_sessions_workspace():
+    app = open_app()
+    workspace_id = app.query_params[keys.QUERY_PARAMETER]
+    work = app.session_state[keys.WORKSPACE]
+    # As a page link without query parameters would leave the address.
+    app.query_params.clear()
+    app.switch_page("pages/compare.py").run()
+    assert_no_exception(app)
+    assert app.query_params[keys.QUERY_PARAMETER] == workspace_id
+    assert app.session_state[keys.WORKSPACE] is work
+    assert not app.warning
