@@ -132,18 +132,15 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
     pytest.fail(f"the app did not answer its health check in 60 s:\n{log}")
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The app served on a free port for the whole session; stopped at the end."""
-    if SKIP_REASON is not None:
-        pytest.skip(SKIP_REASON)
-    log_path = tmp_path_factory.mktemp("app-server") / "streamlit.log"
-    port = _free_port()
+@contextlib.contextmanager
+def serve_app(log_path: Path, port: int | None = None) -> Iterator[AppServer]:
+    """Run the app (as `cnnviz app` does) until the block ends; on a free port by default."""
+    port = port or _free_port()
     # The command `cnnviz app` runs, from the repository so .streamlit/config.toml applies.
     command = cli.streamlit_command(REPO / "app.py", port, headless=True)
     # Loopback only: a test server must not be reachable from the network.
     command += ["--server.address", "127.0.0.1"]
-    with open(log_path, "w", encoding="utf-8") as log_file:
+    with open(log_path, "a", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             command,
             cwd=REPO,
@@ -162,6 +159,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app served on a free port for the whole session; stopped at the end."""
+    if SKIP_REASON is not None:
+        pytest.skip(SKIP_REASON)
+    with serve_app(tmp_path_factory.mktemp("app-server") / "streamlit.log") as server:
+        yield server
 
 
 # ----- the browser -----

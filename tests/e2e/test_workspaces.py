@@ -11,7 +11,17 @@ import time
 
 import pytest
 
-from .conftest import assert_no_exception, wait_until_idle, wait_until_loaded, workspace_id_of
+from .conftest import (
+    PAGE_LOAD_TIMEOUT_MS,
+    VIEWPORT,
+    PageWatch,
+    _free_port,
+    assert_no_exception,
+    serve_app,
+    wait_until_idle,
+    wait_until_loaded,
+    workspace_id_of,
+)
 from .test_browser import (
     FINISHED,
     STOP_TIMEOUT_MS,
@@ -56,6 +66,14 @@ def expect_only_run_one_on_compare(page) -> None:
     expect(expanders).to_have_count(1, timeout=UI_TIMEOUT_MS)
     expect(expanders.first).to_contain_text("Run 1:")
     expect(page.get_by_test_id("stMultiSelect")).to_contain_text("Run 1")
+
+
+def expect_build_page_drawn(page) -> None:
+    """Wait until the Build page is fully drawn (a fresh server draws a first page twice)."""
+    expect(page.get_by_text("ready to train")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(app_button(page, "Load preset")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    wait_until_idle(page)
 
 
 def test_pages_fetch_nothing_from_outside_and_log_no_errors(watched_page, screenshot):
@@ -138,8 +156,7 @@ def test_an_unknown_workspace_address_says_so_and_starts_afresh(watched_page, sc
     expect(message).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(message).to_contain_text("server restarted")
     assert workspace_id_of(page) != "from-before-the-server-restarted"
-    expect(page.get_by_text("ready to train")).to_be_visible(timeout=UI_TIMEOUT_MS)
-    wait_until_idle(page)
+    expect_build_page_drawn(page)
     assert_no_exception(page)
     screenshot(page, "fresh-workspace")
     watch.assert_clean()
@@ -213,3 +230,33 @@ def test_ten_visitors_open_pages_at_once(watched_page, screenshot):
         if number < 5:
             screenshot(page, f"visitor-{number}")
     assert len({workspace_id_of(page) for (page, _watch), _heading in visitors}) == 10
+
+
+def test_after_a_server_restart_the_address_says_the_work_was_lost(browser, screenshot, tmp_path):
+    log_path = tmp_path / "streamlit.log"
+    port = _free_port()
+    with serve_app(log_path, port) as server:
+        first_visit = browser.new_context(viewport=VIEWPORT)
+        page = first_visit.new_page()
+        page.goto(f"{server.url}/build", timeout=PAGE_LOAD_TIMEOUT_MS)
+        wait_until_loaded(page, "Build your network")
+        workspace_id = workspace_id_of(page)
+        first_visit.close()
+    # The student comes back to the same address once the server is up again.
+    with serve_app(log_path, port) as server:
+        comeback = browser.new_context(viewport=VIEWPORT)
+        try:
+            page = comeback.new_page()
+            watch = PageWatch(page, server.url)
+            page.goto(f"{server.url}/build?w={workspace_id}", timeout=PAGE_LOAD_TIMEOUT_MS)
+            message = page.get_by_test_id("stAlert").filter(has_text="no longer on the server")
+            expect(message).to_be_visible(timeout=UI_TIMEOUT_MS)
+            expect(message).to_contain_text("the server restarted")
+            expect(message).to_contain_text("training that was running there was lost")
+            assert workspace_id_of(page) != workspace_id
+            expect_build_page_drawn(page)
+            assert_no_exception(page)
+            screenshot(page, "after-restart")
+            watch.assert_clean()
+        finally:
+            comeback.close()
