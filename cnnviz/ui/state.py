@@ -139,23 +139,24 @@ def workspace() -> dict:
     server = registry()
     context = get_script_run_ctx()
     session_id = context.session_id if context is not None else None
-    alive = _liveness_check()
-    wanted = st.query_params.get(QUERY_PARAMETER)
+    in_url = st.query_params.get(QUERY_PARAMETER)
     remembered = st.session_state.get(WORKSPACE_ID)
-    if not wanted and remembered:
-        # The URL lost the id (a page switch that drops query parameters): this session's
-        # workspace is still the one it had.
-        wanted = remembered
-    found = server.attach(wanted, session_id, alive) if wanted else None
+    # Without an id in the URL (a page switch that drops query parameters), this session's
+    # workspace is still the one it had.
+    wanted = in_url or remembered
+    found = server.attach(wanted, session_id, _liveness_check()) if wanted else None
     if found is None:
         if wanted:
             st.session_state[NOTICE] = lost_workspace_message(server.max_age_hours)
-        found = server.create(session_id, alive)
-    if st.query_params.get(QUERY_PARAMETER) != found.id:
+        found = server.create(session_id, _liveness_check())
+    # Written only when changed: pages call this often, and each write has a cost.
+    if in_url != found.id:
         st.query_params[QUERY_PARAMETER] = found.id
-    st.session_state[WORKSPACE_ID] = found.id
-    # Kept in the session too, so that tests (AppTest) can read the work the page used.
-    st.session_state[WORKSPACE] = found.data
+    if remembered != found.id:
+        st.session_state[WORKSPACE_ID] = found.id
+    if st.session_state.get(WORKSPACE) is not found.data:
+        # Kept in the session too, so that tests (AppTest) can read the work the page used.
+        st.session_state[WORKSPACE] = found.data
     return found.data
 
 
