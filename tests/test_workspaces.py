@@ -282,3 +282,14 @@ def test_the_lost_workspace_message_says_what_happened_and_what_now():
     assert "server restarted" in message
     assert "training" in message and "lost" in message
     assert "fresh workspace" in message
+
+
+def test_the_server_logs_a_bad_limit_and_keeps_the_defaults(monkeypatch, caplog):
+    monkeypatch.setattr(keys, "_registry", None)
+    monkeypatch.setenv(workspaces.HOURS_VARIABLE, "two")
+    with caplog.at_level("ERROR", logger=keys.__name__):
+        registry = keys.registry()
+    assert registry.max_age_hours == workspaces.DEFAULT_MAX_AGE_HOURS
+    assert registry.max_workspaces == workspaces.DEFAULT_MAX_WORKSPACES
+    assert "CNNVIZ_WORKSPACE_HOURS" in caplog.text and "'two'" in caplog.text
+    assert keys.registry() is registry  # one per server
