@@ -116,6 +116,7 @@ class WorkspaceRegistry:
         self._release = release
         self._lock = threading.Lock()
         self._workspaces: dict[str, Workspace] = {}
+        self._workspace_of_session: dict[str, str] = {}
         self._last_sweep = clock()
 
     @property
@@ -165,6 +166,7 @@ class WorkspaceRegistry:
             if workspace is not None and self._expired_locked(workspace, is_session_alive):
                 # Not swept yet, but past its time: it is gone just the same.
                 del self._workspaces[workspace_id]
+                self._forget_sessions_locked(workspace, workspace.sessions)
                 dropped.append(workspace)
                 workspace = None
             if workspace is not None:
@@ -190,6 +192,8 @@ class WorkspaceRegistry:
         """Drop and release one workspace now; False when there was none with that id."""
         with self._lock:
             workspace = self._workspaces.pop(workspace_id, None)
+            if workspace is not None:
+                self._forget_sessions_locked(workspace, workspace.sessions)
         if workspace is None:
             return False
         self._release_all([workspace])
@@ -207,10 +211,16 @@ class WorkspaceRegistry:
         if session_id is None:
             return
         # A session shows one workspace at a time: if its URL changed, it leaves the old one.
-        for other in self._workspaces.values():
-            if other is not workspace:
-                other.sessions.discard(session_id)
+        previous = self._workspace_of_session.get(session_id)
+        if previous is not None and previous != workspace.id and previous in self._workspaces:
+            self._workspaces[previous].sessions.discard(session_id)
+        self._workspace_of_session[session_id] = workspace.id
         workspace.sessions.add(session_id)
+
+    def _forget_sessions_locked(self, workspace: Workspace, sessions: set[str]) -> None:
+        for session in sessions:
+            if self._workspace_of_session.get(session) == workspace.id:
+                del self._workspace_of_session[session]
 
     def _live_locked(
         self, workspace: Workspace, is_session_alive: Callable[[str], bool] | None
@@ -234,7 +244,9 @@ class WorkspaceRegistry:
         dropped = []
         for workspace in list(self._workspaces.values()):
             if is_session_alive is not None:
-                workspace.sessions = {s for s in workspace.sessions if is_session_alive(s)}
+                gone = {s for s in workspace.sessions if not is_session_alive(s)}
+                self._forget_sessions_locked(workspace, gone)
+                workspace.sessions -= gone
                 if workspace.sessions:
                     # Still open in a browser: that counts as a visit, however idle the tab.
                     workspace.last_visit = now
@@ -242,6 +254,7 @@ class WorkspaceRegistry:
                 dropped.append(self._workspaces.pop(workspace.id))
         dropped += self._evict_over_caps_locked(keep)
         for workspace in dropped:
+            self._forget_sessions_locked(workspace, workspace.sessions)
             _LOGGER.info("workspace %s... dropped", workspace.id[:4])
         return dropped
 

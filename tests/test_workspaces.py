@@ -88,6 +88,10 @@ def test_a_session_that_opens_another_workspace_leaves_the_first():
     registry.attach(two.id, "tab")
     assert one.sessions == set()
     assert two.sessions == {"other", "tab"}
+    # Once the second is dropped, the session can go back to the first.
+    assert registry.remove(two.id)
+    assert registry.attach(one.id, "tab") is one
+    assert one.sessions == {"tab"}
 
 
 def test_a_workspace_expires_after_the_stated_time_without_a_visit():
@@ -102,7 +106,7 @@ def test_a_workspace_expires_after_the_stated_time_without_a_visit():
     assert registry.sweep() == 1
     assert kept.id in registry and dropped.id not in registry
     # Its training was stopped and its work let go.
-    assert job.stop_reasons and "expired" in job.stop_reasons[0]
+    assert job.stop_reasons and "dropped from the server" in job.stop_reasons[0]
     assert dropped.data == {}
 
 

@@ -88,7 +88,10 @@ def release(work: dict) -> None:
         if dispose is not None:
             dispose()
         elif job.is_active:
-            job.stop("This workspace expired on the server, so its training stopped.")
+            job.stop(
+                "This workspace was dropped from the server (it expired, or the server was "
+                "full), so its training stopped."
+            )
     work.clear()
 
 
