@@ -6,6 +6,9 @@ cnnviz.ui.frame.page_setup(), because Streamlit may run a page without this file
 
 import streamlit as st
 
+from cnnviz.ui import frame
+
+frame.page_config()
 page = st.navigation(
     [
         st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz.ui import data, frame
+from cnnviz.ui import data, frame, state
 
 frame.page_setup()
 
@@ -43,11 +43,24 @@ steps = [
         ":material/visibility:",
     ),
 ]
+# The link carries the workspace id, so the page it opens shows this workspace's work.
+link_parameters = {state.QUERY_PARAMETER: state.workspace_id()}
 for column, (heading, text, page, label, icon) in zip(st.columns(3), steps, strict=True):
     # One height for all three cards, so they line up however long their text.
     with column, st.container(border=True, height=260):
         st.subheader(heading)
         st.write(text)
-        st.page_link(page, label=label, icon=icon)
+        st.page_link(page, label=label, icon=icon, query_params=link_parameters)
+
+hours = state.registry().max_age_hours
+st.info(
+    "**This page's address is your workspace.** Your layers, trainings and runs stay on the "
+    f"server while you work and for {hours:g} hours after your last visit: reload the page or "
+    "open the address again later and they are still here, a running training included. "
+    "The address is private: whoever has it can see and change your work. To share a network, "
+    "hand out the Build page's share link or a downloaded spec instead: they hold only the "
+    "layers.",
+    icon=":material/lock:",
+)
 
 st.caption(f"Data: {dataset.info.credit}")

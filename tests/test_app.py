@@ -220,3 +220,75 @@ def test_inspect_page_explains_a_bad_upload():
     app.run()
     assert_no_exception(app)
     assert any("cat.png" in error.value for error in app.error)
+
+
+# ----- workspaces on the server -----
+
+
+def test_a_new_visitor_gets_a_workspace_id_in_the_url_that_reopens_their_work():
+    app = open_app()
+    workspace_id = app.query_params[keys.QUERY_PARAMETER]
+    assert len(workspace_id) == 22  # 128 random bits
+    assert keys.registry().attach(workspace_id) is not None
+    app.switch_page("pages/build.py").run()
+    by_label(app.selectbox, "Start from a preset").set_value("tiny")
+    app.run()
+    by_label(app.button, "Load preset").click().run()
+    assert app.query_params[keys.QUERY_PARAMETER] == workspace_id
+    tiny = app.session_state[keys.WORKSPACE][keys.SPEC]
+
+    # The same address in another session (a reload, another browser) shows the same layers.
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params[keys.QUERY_PARAMETER] = workspace_id
+    again.switch_page("pages/build.py").run()
+    assert_no_exception(again)
+    assert again.session_state[keys.WORKSPACE][keys.SPEC] == tiny
+    assert len(again.table[0].value) == len(tiny["layers"]) + 1  # + the input row
+    assert not again.warning
+
+    # A new visitor without the address gets their own, fresh workspace.
+    other = open_app()
+    assert other.query_params[keys.QUERY_PARAMETER] != workspace_id
+    assert other.session_state[keys.WORKSPACE][keys.SPEC] != tiny
+
+
+def test_an_unknown_workspace_id_gets_a_message_and_a_fresh_workspace():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params[keys.QUERY_PARAMETER] = "expired-or-from-before-a-restart"
+    app.run()
+    assert_no_exception(app)
+    warnings = [warning.value for warning in app.warning]
+    assert len(warnings) == 1 and "no longer on the server" in warnings[0]
+    assert "server restarted" in warnings[0]
+    fresh_id = app.query_params[keys.QUERY_PARAMETER]
+    assert fresh_id != "expired-or-from-before-a-restart" and fresh_id in keys.registry()
+    # The message is shown once, not on every page after.
+    app.switch_page("pages/build.py").run()
+    assert not app.warning
+    assert app.query_params[keys.QUERY_PARAMETER] == fresh_id
+
+
+def test_start_page_says_the_address_is_private_and_what_to_share():
+    app = open_app()
+    notice = " ".join(info.value for info in app.info)
+    assert "address is your workspace" in notice
+    assert "private" in notice and "share link" in notice
+    assert "2 hours" in notice
+    # Its links to the steps carry the workspace id.
+    workspace_id = app.query_params[keys.QUERY_PARAMETER]
+    links = app.get("page_link")
+    assert len(links) == 3
+    assert all(f"w={workspace_id}" in link.proto.query_string for link in links)
+
+
+def test_a_page_switch_that_drops_the_id_keeps_the_sessions_workspace():
+    app = open_app()
+    workspace_id = app.query_params[keys.QUERY_PARAMETER]
+    work = app.session_state[keys.WORKSPACE]
+    # As a page link without query parameters would leave the address.
+    app.query_params.clear()
+    app.switch_page("pages/compare.py").run()
+    assert_no_exception(app)
+    assert app.query_params[keys.QUERY_PARAMETER] == workspace_id
+    assert app.session_state[keys.WORKSPACE] is work
+    assert not app.warning

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from cnnviz.ui import data, jobs, patches, state
+
+# Bundled rather than a ":material/...:" icon, which the browser would fetch from a font CDN
+# (and fail to, offline).
+PAGE_ICON = Path(__file__).resolve().parents[2] / "assets" / "icon.png"
+
+
+def page_config() -> None:
+    """Title, icon and layout of every page.
+
+    app.py calls this before st.navigation: the browser takes the first icon it is told, and
+    st.navigation would otherwise tell it the default page's Material icon, fetched from a font
+    CDN.
+    """
+    st.set_page_config(page_title="cnnviz", page_icon=str(PAGE_ICON), layout="wide")
 
 
 def page_setup(show_job_status: bool = True) -> None:
@@ -20,10 +36,13 @@ def page_setup(show_job_status: bool = True) -> None:
     patches.disable_keras_session_clearing()
     # A legacy-mode run can only be a session's first (see the patch); rerunning it at once
     # gives the student app.py's navigation. Later runs must not rerun: that would drop a click.
-    if patches.leave_pages_directory_mode() and not state.is_initialised():
+    if patches.leave_pages_directory_mode() and state.is_new_session():
         st.rerun()
-    st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+    page_config()
     state.init_session_state()
+    notice = state.pop_notice()
+    if notice:
+        st.warning(notice, icon=":material/history:")
     with st.sidebar:
         data.dataset_chooser()
     jobs.record_finished_job()

@@ -59,16 +59,17 @@ def describe_status(name: str, status) -> str:
 
 
 def _owner_alive_check():
-    """A function telling whether this browser session is still connected.
+    """A function telling whether anyone still has this workspace open.
 
-    Runs on the training thread, so it captures the session id now, while a script runs.
+    Any browser session attached to the workspace counts, not only the one that pressed Train:
+    a student who reloads the page, or reopens its link elsewhere, keeps the training going.
+    Runs on the training thread, so the workspace id is read now, while a script runs.
     """
-    context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
+    if get_script_run_ctx() is None or not Runtime.exists():
         return None
-    session_id = context.session_id
-    runtime = Runtime.instance()
-    return lambda: runtime.is_active_session(session_id)
+    workspace_id = keys.workspace_id()
+    registry = keys.registry()
+    return lambda: registry.has_live_session(workspace_id, keys.is_session_alive)
 
 
 def start_training(spec: dict, dataset, settings) -> None:

@@ -4,18 +4,34 @@ Widget keys vanish when a user leaves the page that drew them, so whatever must 
 switch (the spec, the chosen data set, training settings, the job, the runs) lives in the
 workspace under the keys below and is copied in and out of widgets explicitly. Pages reach it
 only through `workspace()`.
+
+The workspace lives on the server (cnnviz.workspaces), not in the Streamlit session: its id is
+in the page's URL (`?w=...`), so a reload or a reopened link finds the same work, a running
+training included.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+import threading
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import presets
+from cnnviz import presets, workspaces
 from cnnviz.datasets import DATASETS
 
-WORKSPACE = "cnnviz_workspace"  # session-state key of the workspace dict itself
+# The URL's query parameter holding the workspace id.
+QUERY_PARAMETER = "w"
+
+# Session-state keys: which workspace this browser session shows (not work itself).
+WORKSPACE = "cnnviz_workspace"  # the workspace dict this session is attached to
+WORKSPACE_ID = "cnnviz_workspace_id"  # its id, to put back into a URL that lost it
+NOTICE = "cnnviz_workspace_notice"  # a message for the next page drawn, shown once
+
+# Keys inside the workspace dict.
 DATASET = "cnnviz_dataset"  # name of the chosen data set, e.g. "mnist"
 SPEC = "cnnviz_spec"  # the spec being edited on the Build page
 LAYER_IDS = "cnnviz_layer_ids"  # a stable id per spec layer, so widgets follow moved layers
@@ -38,9 +54,129 @@ DEFAULT_TRAIN_SETTINGS = {
 }
 
 
+# Memory estimate of a workspace, for the registry's cap: a model's weights in float32, two
+# optimizer slots (Adam) and the divergence guard's copy make 16 bytes a parameter; a kept run
+# holds its curves and small kernel snapshots.
+BYTES_PER_PARAMETER = 16
+BYTES_PER_RUN = 512 * 1024
+BYTES_PER_WORKSPACE = 64 * 1024
+
+_LOGGER = logging.getLogger(__name__)
+_registry: workspaces.WorkspaceRegistry | None = None
+_registry_lock = threading.Lock()
+
+
+def is_busy(work: dict) -> bool:
+    """Whether a workspace has a training queued or running."""
+    job = work.get(JOB)
+    return job is not None and job.is_active
+
+
+def estimate_bytes(work: dict) -> int:
+    """Roughly how much memory a workspace holds: its model and its kept runs."""
+    job = work.get(JOB)
+    runs = work.get(RUNS)
+    model_bytes = BYTES_PER_PARAMETER * job.params if job is not None else 0
+    return BYTES_PER_WORKSPACE + model_bytes + BYTES_PER_RUN * (len(runs) if runs else 0)
+
+
+def release(work: dict) -> None:
+    """Free a dropped workspace: stop its training and let go of its model and runs."""
+    job = work.get(JOB)
+    if job is not None:
+        dispose = getattr(job, "dispose", None)
+        if dispose is not None:
+            dispose()
+        elif job.is_active:
+            job.stop(
+                "This workspace was dropped from the server (it expired, or the server was "
+                "full), so its training stopped."
+            )
+    work.clear()
+
+
+def registry() -> workspaces.WorkspaceRegistry:
+    """The server's one workspace registry, made on first use from the environment's limits."""
+    global _registry
+    with _registry_lock:
+        if _registry is None:
+            try:
+                limits = workspaces.registry_settings_from_environment()
+            except ValueError as error:
+                # Whoever started the server reads the log; the students get the defaults.
+                _LOGGER.error("%s Using the default workspace limits.", error)
+                limits = {}
+            _registry = workspaces.WorkspaceRegistry(
+                **limits, is_busy=is_busy, estimate_bytes=estimate_bytes, release=release
+            )
+        return _registry
+
+
+def is_session_alive(session_id: str) -> bool:
+    """Whether a Streamlit session is still connected (False when no server runs)."""
+    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
+def _liveness_check():
+    # AppTest runs scripts without a server; then no session can be asked about.
+    return is_session_alive if Runtime.exists() else None
+
+
+def lost_workspace_message(max_age_hours: float) -> str:
+    """What a student reads when the URL's workspace is no longer on the server."""
+    return (
+        "This workspace is no longer on the server: it expired after "
+        f"{max_age_hours:g} hours without a visit, or the server restarted. Any training that "
+        "was running there was lost. You have a fresh workspace; if you downloaded a spec or "
+        "kept a share link, load it on the Build page."
+    )
+
+
 def workspace() -> dict:
-    """The dict holding this user's work (the keys above)."""
-    return st.session_state.setdefault(WORKSPACE, {})
+    """The dict holding this user's work (the keys above), found by the id in the URL.
+
+    No id in the URL: a new workspace, whose id is put there. An id the server does not have
+    (expired, or the server restarted): a fresh workspace and a notice saying so (shown by
+    `pop_notice`).
+    """
+    server = registry()
+    context = get_script_run_ctx()
+    session_id = context.session_id if context is not None else None
+    in_url = st.query_params.get(QUERY_PARAMETER)
+    remembered = st.session_state.get(WORKSPACE_ID)
+    # Without an id in the URL (a page switch that drops query parameters), this session's
+    # workspace is still the one it had.
+    wanted = in_url or remembered
+    found = server.attach(wanted, session_id, _liveness_check()) if wanted else None
+    if found is None:
+        if wanted:
+            st.session_state[NOTICE] = lost_workspace_message(server.max_age_hours)
+        found = server.create(session_id, _liveness_check())
+    # Written only when changed: pages call this often, and each write has a cost.
+    if in_url != found.id:
+        st.query_params[QUERY_PARAMETER] = found.id
+    if remembered != found.id:
+        st.session_state[WORKSPACE_ID] = found.id
+    if st.session_state.get(WORKSPACE) is not found.data:
+        # Kept in the session too, so that tests (AppTest) can read the work the page used.
+        st.session_state[WORKSPACE] = found.data
+    return found.data
+
+
+def workspace_id() -> str:
+    """The id of this session's workspace (attaching one first if needed)."""
+    workspace()
+    return st.session_state[WORKSPACE_ID]
+
+
+def is_new_session() -> bool:
+    """Whether this browser session has not been attached to a workspace yet."""
+    return WORKSPACE_ID not in st.session_state
+
+
+def pop_notice() -> str | None:
+    """The pending notice about this session's workspace, once."""
+    return st.session_state.pop(NOTICE, None)
 
 
 def new_layer_id() -> int:
@@ -53,11 +189,6 @@ def new_layer_id() -> int:
     next_id = state.get(NEXT_LAYER_ID, 1)
     state[NEXT_LAYER_ID] = next_id + 1
     return next_id
-
-
-def is_initialised() -> bool:
-    """Whether this workspace has had its first values already."""
-    return SPEC in workspace()
 
 
 def init_session_state() -> None:

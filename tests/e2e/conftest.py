@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import time
@@ -18,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -92,7 +94,7 @@ class AppServer:
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("localhost", 0))
+        probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
@@ -130,16 +132,15 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
     pytest.fail(f"the app did not answer its health check in 60 s:\n{log}")
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """The app served on a free port for the whole session; stopped at the end."""
-    if SKIP_REASON is not None:
-        pytest.skip(SKIP_REASON)
-    log_path = tmp_path_factory.mktemp("app-server") / "streamlit.log"
-    port = _free_port()
+@contextlib.contextmanager
+def serve_app(log_path: Path, port: int | None = None) -> Iterator[AppServer]:
+    """Run the app (as `cnnviz app` does) until the block ends; on a free port by default."""
+    port = port or _free_port()
     # The command `cnnviz app` runs, from the repository so .streamlit/config.toml applies.
     command = cli.streamlit_command(REPO / "app.py", port, headless=True)
-    with open(log_path, "w", encoding="utf-8") as log_file:
+    # Loopback only: a test server must not be reachable from the network.
+    command += ["--server.address", "127.0.0.1"]
+    with open(log_path, "a", encoding="utf-8") as log_file:
         process = subprocess.Popen(
             command,
             cwd=REPO,
@@ -147,7 +148,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://localhost:{port}"
+    url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log_path)
         yield AppServer(url=url, log_path=log_path)
@@ -158,6 +159,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app served on a free port for the whole session; stopped at the end."""
+    if SKIP_REASON is not None:
+        pytest.skip(SKIP_REASON)
+    with serve_app(tmp_path_factory.mktemp("app-server") / "streamlit.log") as server:
+        yield server
 
 
 # ----- the browser -----
@@ -217,6 +227,11 @@ def open_page(browser, app_server: AppServer, request, screenshot) -> Iterator[C
 
     yield open_new
 
+    _close_contexts(contexts, request, screenshot)
+
+
+def _close_contexts(contexts: list, request, screenshot: Callable) -> None:
+    """Close a test's browser contexts, screenshotting each open page first if it failed."""
     report = getattr(request.node, "report_call", None)
     failed = report is not None and report.failed
     for number, context in enumerate(contexts, start=1):
@@ -277,3 +292,89 @@ def assert_no_exception(page) -> None:
     if count:
         texts = "\n---\n".join(exceptions.nth(index).inner_text() for index in range(count))
         pytest.fail(f"the page shows {count} exception(s):\n{texts}")
+
+
+# Opened at a page's own address (say /build, or a reload there), Streamlit's frontend first
+# tries that path as the server's base URL: /build/_stcore/health and /build/_stcore/host-config
+# answer 404 before it settles on /. Those two probes are the only errors tolerated, and only
+# for an app page's path.
+_BASE_URL_PROBE = re.compile(
+    r"status of 404 .*\((?P<url>https?://[^/]+/[a-z_]+/_stcore/(health|host-config))\)$"
+)
+
+
+class PageWatch:
+    """What a page logged or asked for that an offline class server must never see: console
+    errors, failed requests, and requests to any host but the app's own."""
+
+    def __init__(self, page, app_url: str) -> None:
+        self.app_url = app_url
+        self.console_errors: list[str] = []
+        self.failed_requests: list[str] = []
+        self.outside_requests: list[str] = []
+        page.on("console", self._on_console)
+        page.on("requestfailed", self._on_request_failed)
+        page.on("request", self._on_request)
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        text = f"{message.text} ({message.location.get('url', '')})"
+        if _BASE_URL_PROBE.search(text):
+            return
+        self.console_errors.append(text)
+
+    def _on_request_failed(self, request) -> None:
+        self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
+
+    def _on_request(self, request) -> None:
+        url = request.url
+        if not (url.startswith(self.app_url) or url.startswith(("data:", "blob:", "about:"))):
+            self.outside_requests.append(url)
+
+    def problems(self) -> list[str]:
+        return (
+            [f"console error: {text}" for text in self.console_errors]
+            + [f"failed request: {text}" for text in self.failed_requests]
+            + [f"request leaving the server: {url}" for url in self.outside_requests]
+        )
+
+    def assert_clean(self) -> None:
+        """Fail listing every problem seen so far."""
+        problems = self.problems()
+        if problems:
+            pytest.fail("the page was not offline-clean:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def watched_page(browser, app_server: AppServer, request, screenshot) -> Iterator[Callable]:
+    """Like open_page, but the page is watched from before its first request.
+
+    Call it with a path such as "" or "train?w=ID"; it returns (page, watch). With
+    wait=False it returns as soon as the page's address is committed, so that several pages
+    can load at once.
+    """
+    contexts = []
+
+    def open_new(path: str = "", heading: str | None = None, wait: bool = True):
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        watch = PageWatch(page, app_server.url)
+        if wait:
+            page.goto(f"{app_server.url}/{path}", timeout=PAGE_LOAD_TIMEOUT_MS)
+            wait_until_loaded(page, heading)
+        else:
+            page.goto(f"{app_server.url}/{path}", wait_until="commit")
+        return page, watch
+
+    yield open_new
+    _close_contexts(contexts, request, screenshot)
+
+
+def workspace_id_of(page) -> str:
+    """The workspace id in the page's URL (fails the test when there is none)."""
+    values = parse_qs(urlparse(page.url).query).get("w")
+    if not values:
+        pytest.fail(f"no workspace id in the page's address: {page.url}")
+    return values[0]

@@ -187,8 +187,9 @@ def test_second_student_waits_in_the_queue_until_the_first_stops(open_page, scre
     student_a = open_page("train", heading="Train")
     student_b = open_page("train", heading="Train")
 
-    start_training(student_a, epochs=5)
-    running = re.compile(r"epoch \d+ of 5")
+    # Long enough to be still running when A presses Stop, however slow the machine.
+    start_training(student_a, epochs=50)
+    running = re.compile(r"epoch \d+ of 50")
     expect(status_text(student_a, running)).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
 
     # The server trains one model at a time (CNNVIZ_MAX_TRAININGS=1): B is queued, visibly.

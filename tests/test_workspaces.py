@@ -1,0 +1,299 @@
+"""The server-side workspace registry: ids, reattaching, expiry, caps and release."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from cnnviz import workspaces
+from cnnviz.ui import state as keys
+from cnnviz.workspaces import WorkspaceRegistry
+
+HOUR = 3600.0
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class FakeJob:
+    """What the registry's hooks in cnnviz.ui.state read of a TrainingJob."""
+
+    def __init__(self, params: int = 1000, active: bool = False) -> None:
+        self.params = params
+        self.is_active = active
+        self.stop_reasons: list[str] = []
+
+    def stop(self, reason: str = "") -> None:
+        self.stop_reasons.append(reason)
+        self.is_active = False
+
+
+class DisposableJob(FakeJob):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.disposed = 0
+
+    def dispose(self) -> None:
+        self.disposed += 1
+
+
+def make_registry(clock: FakeClock, **limits) -> WorkspaceRegistry:
+    """A registry with the app's own hooks (busy, memory estimate, release) and a fake clock."""
+    return WorkspaceRegistry(
+        clock=clock,
+        is_busy=keys.is_busy,
+        estimate_bytes=keys.estimate_bytes,
+        release=keys.release,
+        **limits,
+    )
+
+
+def test_ids_are_url_safe_and_carry_128_random_bits():
+    ids = {workspaces.new_workspace_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for workspace_id in list(ids)[:50]:
+        # 16 bytes in URL-safe base64 without padding: 22 characters of [A-Za-z0-9_-].
+        assert len(workspace_id) == 22
+        assert all(char.isalnum() or char in "-_" for char in workspace_id)
+
+
+def test_reattaching_finds_the_same_dict_and_records_sessions():
+    clock = FakeClock()
+    registry = make_registry(clock)
+    first = registry.create("session-1")
+    first.data["spec"] = {"layers": [1, 2]}
+    again = registry.attach(first.id, "session-2")
+    assert again is first
+    assert again.data == {"spec": {"layers": [1, 2]}}
+    assert again.sessions == {"session-1", "session-2"}
+    assert registry.attach("no-such-id", "session-3") is None
+    assert len(registry) == 1
+
+
+def test_a_session_that_opens_another_workspace_leaves_the_first():
+    registry = make_registry(FakeClock())
+    one = registry.create("tab")
+    two = registry.create("other")
+    registry.attach(two.id, "tab")
+    assert one.sessions == set()
+    assert two.sessions == {"other", "tab"}
+    # Once the second is dropped, the session can go back to the first.
+    assert registry.remove(two.id)
+    assert registry.attach(one.id, "tab") is one
+    assert one.sessions == {"tab"}
+
+
+def test_a_workspace_expires_after_the_stated_time_without_a_visit():
+    clock = FakeClock()
+    registry = make_registry(clock, max_age_seconds=2 * HOUR)
+    kept = registry.create("a")
+    dropped = registry.create("b")
+    dropped.data[keys.JOB] = job = FakeJob(active=True)
+    clock.advance(1.5 * HOUR)
+    assert registry.attach(kept.id, "a") is kept  # a visit resets the clock
+    clock.advance(0.6 * HOUR)  # b: 2.1 hours since its last visit; a: 0.6
+    assert registry.sweep() == 1
+    assert kept.id in registry and dropped.id not in registry
+    # Its training was stopped and its work let go.
+    assert job.stop_reasons and "dropped from the server" in job.stop_reasons[0]
+    assert dropped.data == {}
+
+
+def test_an_expired_id_is_gone_even_before_a_sweep():
+    clock = FakeClock()
+    registry = make_registry(clock, max_age_seconds=HOUR)
+    workspace = registry.create("a")
+    clock.advance(HOUR + 1)
+    assert registry.attach(workspace.id, "a") is None
+    assert len(registry) == 0
+
+
+def test_a_connected_session_keeps_an_idle_workspace():
+    clock = FakeClock()
+    registry = make_registry(clock, max_age_seconds=HOUR)
+    workspace = registry.create("open-tab")
+    connected = {"open-tab"}
+    clock.advance(3 * HOUR)  # the tab stays open, with no clicks
+    assert registry.sweep(lambda session: session in connected) == 0
+    assert registry.has_live_session(workspace.id, lambda session: session in connected)
+    # The tab closes: the stated time runs from the last sweep that saw it.
+    connected.clear()
+    clock.advance(HOUR - 1)
+    assert registry.sweep(lambda session: session in connected) == 0
+    assert workspace.sessions == set()  # the dead session was pruned
+    clock.advance(2)
+    assert registry.sweep(lambda session: session in connected) == 1
+
+
+def test_live_session_follows_the_workspace_not_one_session():
+    registry = make_registry(FakeClock())
+    workspace = registry.create("before-reload")
+    connected = {"before-reload"}
+
+    def alive(session):
+        return session in connected
+
+    assert registry.has_live_session(workspace.id, alive)
+    connected.clear()  # the page reloads: the old session ends ...
+    assert not registry.has_live_session(workspace.id, alive)
+    registry.attach(workspace.id, "after-reload")  # ... and the new one attaches
+    connected.add("after-reload")
+    assert registry.has_live_session(workspace.id, alive)
+    assert not registry.has_live_session("unknown", alive)
+
+
+def test_the_count_cap_evicts_the_least_recently_visited_idle_workspace_first():
+    clock = FakeClock()
+    registry = make_registry(clock, max_workspaces=3)
+    oldest_training = registry.create()
+    oldest_training.data[keys.JOB] = training = FakeJob(active=True)
+    clock.advance(10)
+    old_idle = registry.create()
+    clock.advance(10)
+    newer_idle = registry.create()
+    clock.advance(10)
+    newest = registry.create()  # a fourth: one must go
+    assert old_idle.id not in registry
+    assert all(ws.id in registry for ws in (oldest_training, newer_idle, newest))
+    assert training.stop_reasons == []  # the training was not touched
+    # With only trainings left to evict, the oldest training goes; the new one never does.
+    newer_idle.data[keys.JOB] = FakeJob(active=True)
+    newest.data[keys.JOB] = FakeJob(active=True)
+    clock.advance(10)
+    latest = registry.create()
+    assert latest.id in registry and len(registry) == 3
+    assert oldest_training.id not in registry
+    assert training.stop_reasons
+
+
+def test_the_memory_cap_counts_model_parameters_and_runs():
+    clock = FakeClock()
+    # Room for two 1 M-parameter models (16 MB each with optimizer state), not three.
+    registry = make_registry(clock, max_memory_bytes=40 * 2**20)
+    first = registry.create()
+    first.data[keys.JOB] = FakeJob(params=1_000_000)
+    clock.advance(1)
+    second = registry.create()
+    second.data[keys.JOB] = FakeJob(params=1_000_000)
+    assert registry.estimated_bytes() == 2 * (16_000_000 + keys.BYTES_PER_WORKSPACE)
+    clock.advance(1)
+    third = registry.create()
+    third.data[keys.JOB] = FakeJob(params=1_000_000)
+    registry.sweep()
+    assert first.id not in registry
+    assert second.id in registry and third.id in registry
+    # Kept runs count as well.
+    assert keys.estimate_bytes({keys.RUNS: [object()] * 3}) == (
+        keys.BYTES_PER_WORKSPACE + 3 * keys.BYTES_PER_RUN
+    )
+
+
+def test_release_uses_a_jobs_dispose_when_it_has_one():
+    registry = make_registry(FakeClock())
+    workspace = registry.create()
+    job = DisposableJob(active=True)
+    workspace.data[keys.JOB] = job
+    workspace.data[keys.SPEC] = {"layers": []}
+    assert registry.remove(workspace.id)
+    assert job.disposed == 1 and job.stop_reasons == []
+    assert workspace.data == {}
+    assert not registry.remove(workspace.id)
+
+
+def test_a_failing_release_does_not_stop_the_others():
+    released = []
+
+    def release(data):
+        if data.get("broken"):
+            raise RuntimeError("cannot release")
+        released.append(data["name"])
+
+    clock = FakeClock()
+    registry = WorkspaceRegistry(max_age_seconds=10, clock=clock, release=release)
+    registry.create().data.update(name="a", broken=True)
+    registry.create().data.update(name="b")
+    clock.advance(11)
+    assert registry.sweep() == 2
+    assert released == ["b"]
+
+
+def test_many_threads_create_and_attach_at_once():
+    registry = WorkspaceRegistry(max_workspaces=1000)
+    created: list[str] = []
+    errors: list[BaseException] = []
+
+    def student(number: int) -> None:
+        try:
+            workspace = registry.create(f"session-{number}")
+            created.append(workspace.id)
+            for _ in range(50):
+                assert registry.attach(workspace.id, f"session-{number}") is workspace
+        except BaseException as error:  # reported below, with the thread's failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=student, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(set(created)) == 30 and len(registry) == 30
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value"),
+    [("max_age_seconds", 0), ("max_workspaces", 0), ("max_memory_bytes", -1)],
+)
+def test_limits_must_be_positive(keyword, value):
+    with pytest.raises(ValueError, match=keyword):
+        WorkspaceRegistry(**{keyword: value})
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv(workspaces.HOURS_VARIABLE, "0.5")
+    monkeypatch.setenv(workspaces.COUNT_VARIABLE, "40")
+    monkeypatch.setenv(workspaces.MEMORY_VARIABLE, "512")
+    limits = workspaces.registry_settings_from_environment()
+    assert limits == {
+        "max_age_seconds": 1800.0,
+        "max_workspaces": 40,
+        "max_memory_bytes": 512 * 2**20,
+    }
+    assert WorkspaceRegistry(**limits).max_age_hours == 0.5
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "0", "nan", "inf"])
+def test_a_bad_environment_value_is_named_in_the_message(monkeypatch, text):
+    monkeypatch.setenv(workspaces.HOURS_VARIABLE, text)
+    with pytest.raises(ValueError, match=rf"CNNVIZ_WORKSPACE_HOURS.*{text!r}"):
+        workspaces.registry_settings_from_environment()
+
+
+def test_the_lost_workspace_message_says_what_happened_and_what_now():
+    message = keys.lost_workspace_message(2.0)
+    assert "expired after 2 hours" in message
+    assert "server restarted" in message
+    assert "training" in message and "lost" in message
+    assert "fresh workspace" in message
+
+
+def test_the_server_logs_a_bad_limit_and_keeps_the_defaults(monkeypatch, caplog):
+    monkeypatch.setattr(keys, "_registry", None)
+    monkeypatch.setenv(workspaces.HOURS_VARIABLE, "two")
+    with caplog.at_level("ERROR", logger=keys.__name__):
+        registry = keys.registry()
+    assert registry.max_age_hours == workspaces.DEFAULT_MAX_AGE_HOURS
+    assert registry.max_workspaces == workspaces.DEFAULT_MAX_WORKSPACES
+    assert "CNNVIZ_WORKSPACE_HOURS" in caplog.text and "'two'" in caplog.text
+    assert keys.registry() is registry  # one per server
