@@ -137,6 +137,11 @@ def _spec_layer(position: int, layer: keras.layers.Layer) -> dict:
             )
         if value != argument.default or argument.required:
             spec_layer[name] = value
+    if "pool_size" in config and _plain_value(config.get("strides")) == _plain_value(
+        config["pool_size"]
+    ):
+        # Keras writes the strides a pooling layer takes by default; a spec leaves them out.
+        spec_layer.pop("strides", None)
     return spec_layer
 
 
