@@ -256,6 +256,15 @@ class EvaluationCache:
             return len(self._entries)
 
 
+def job_version(job) -> tuple:
+    """What identifies a training job's weights and test images, as an EvaluationCache version.
+
+    Training changes the weights only while images are trained on, so the data set and the
+    counts of epochs and images trained so far tell one state of the weights from another.
+    """
+    return (job.dataset.info.name, job.epochs_done, job.samples_trained)
+
+
 # One cache for the whole process: entries belong to model objects, and every workspace has its
 # own models, so no user ever sees another's results.
 shared_cache = EvaluationCache()

@@ -43,7 +43,7 @@ with st.spinner(f"Evaluating {job.name} on {len(dataset.x_test):,} test images..
     # Computed once per model and training progress; reruns (every click) reuse it.
     result = evaluation.shared_cache.get(
         job.model,
-        (info.name, job.epochs_done, job.samples_trained, str(job.state)),
+        evaluation.job_version(job),
         dataset.x_test,
         dataset.y_test,
         info.class_names,

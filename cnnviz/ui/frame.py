@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui import data, jobs, patches, state
+from cnnviz.ui import data, jobs, patches, share, state
 
 
 def page_setup(show_job_status: bool = True) -> None:
@@ -24,6 +24,7 @@ def page_setup(show_job_status: bool = True) -> None:
         st.rerun()
     st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
     state.init_session_state()
+    share.read_share_link()
     with st.sidebar:
         data.dataset_chooser()
     jobs.record_finished_job()
