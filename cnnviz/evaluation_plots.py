@@ -57,10 +57,6 @@ def plot_confusion_matrix(
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(row_totals > 0, confusion / np.maximum(row_totals, 1), 0.0)
     true_index, predicted_index = np.meshgrid(range(classes), range(classes), indexing="ij")
-    hover = (
-        "true %{customdata[0]}, predicted %{customdata[1]}<br>%{customdata[2]} images "
-        "(%{z:.1%} of this class)<extra></extra>"
-    )
     names = np.array(class_names, dtype=object)
     heatmap = go.Heatmap(
         z=shares,
@@ -68,8 +64,8 @@ def plot_confusion_matrix(
         y=list(range(classes)),
         text=confusion.astype(str),
         texttemplate="%{text}",
-        customdata=np.dstack([names[true_index], names[predicted_index], confusion]),
-        hovertemplate=hover,
+        # The marker trace on top answers hovers and clicks for every cell.
+        hoverinfo="skip",
         colorscale="Blues",
         zmin=0,
         zmax=1,
@@ -77,16 +73,23 @@ def plot_confusion_matrix(
         xgap=1,
         ygap=1,
     )
+    rows, columns = true_index.ravel(), predicted_index.ravel()
     cells = go.Scatter(
-        x=predicted_index.ravel(),
-        y=true_index.ravel(),
+        x=columns,
+        y=rows,
         mode="markers",
         name=CELL_TRACE,
-        customdata=np.stack([true_index.ravel(), predicted_index.ravel()], axis=1),
+        customdata=np.stack(
+            [rows, columns, names[rows], names[columns], confusion.ravel(), shares.ravel()],
+            axis=1,
+        ),
+        hovertemplate=(
+            "true %{customdata[2]}, predicted %{customdata[3]}<br>%{customdata[4]} images "
+            "(%{customdata[5]:.1%} of this class)<br>click to see them<extra></extra>"
+        ),
         # Big transparent squares over the cells: the heatmap itself does not report clicks
-        # as selections, markers do.
+        # as selections, markers do. (hoverinfo "skip" would also stop their clicks.)
         marker={"symbol": "square", "size": 30, "color": "rgba(0,0,0,0)"},
-        hoverinfo="skip",
         showlegend=False,
     )
     figure = go.Figure([heatmap, cells])
@@ -143,7 +146,7 @@ def plot_class_metrics(metrics: dict[str, np.ndarray], class_names) -> go.Figure
     figure.update_layout(
         barmode="group",
         yaxis={"range": [bottom, 1.0], "tickformat": ".0%", "title": "share"},
-        xaxis={"title": "class"},
+        xaxis={"title": "class", "type": "category"},
         legend={"orientation": "h", "y": 1.12},
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         height=340,

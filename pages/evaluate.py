@@ -79,8 +79,8 @@ def gallery(indices: np.ndarray, where: str) -> None:
             index = int(index)
             with column, st.container(border=True):
                 st.image(thumbnail(dataset.x_test[index]), caption=f"test image {index}")
-                guesses = " · ".join(f"{name} {p:.0%}" for name, p in result.guesses(index))
-                st.caption(f"true **{names[int(result.labels[index])]}**  \n{guesses}")
+                guesses = "  \n".join(f"{name}: {p:.0%}" for name, p in result.guesses(index))
+                st.caption(f"true: **{names[int(result.labels[index])]}**  \nguesses:  \n{guesses}")
                 if st.button(
                     "Inspect",
                     key=f"evaluate_open_{where}_{index}",
