@@ -59,18 +59,17 @@ def test_evaluate_drill_down_inspect_export_and_share(open_page, screenshot, tmp
     if page.get_by_text("No test image of 4").count():
         pytest.skip("this short training made no 4-as-9 mistake on the sample to open")
 
-    # The first image of the cell: its caption names the test image.
-    first_card = page.get_by_test_id("stVerticalBlockBorderWrapper").filter(
-        has=page.get_by_text(re.compile(r"^test image \d+$"))
-    )
-    caption = first_card.first.get_by_text(re.compile(r"^test image \d+$")).inner_text()
-    index = int(caption.rsplit(" ", 1)[1])
-    first_card.first.get_by_role("button", name="Inspect").click()
+    # The cell's first image: Streamlit marks each keyed button's box with its key.
+    first_button = page.locator("[class*='st-key-evaluate_open_cell_']").first
+    key_class = re.search(r"st-key-evaluate_open_cell_(\d+)", first_button.get_attribute("class"))
+    index = int(key_class.group(1))
+    expect(page.get_by_text(f"test image {index}", exact=True)).to_be_visible()
+    first_button.get_by_role("button", name="Inspect").click()
     wait_until_loaded(page, "Look inside")
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=UI_TIMEOUT_MS)
     expect(page.get_by_text("The network's top guesses")).to_be_visible(timeout=UI_TIMEOUT_MS)
     slider = page.get_by_role("slider", name="Which one")
-    expect(slider).to_have_attribute("aria-valuenow", str(index))
+    expect(slider).to_have_value(str(index))
     assert_no_exception(page)
     screenshot(page, "02-opened-on-inspect")
 
