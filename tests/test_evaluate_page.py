@@ -101,3 +101,37 @@ def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
     assert by_label(app.metric, "True class").value == dataset.class_names[dataset.y_test[index]]
     assert by_label(app.slider, "Which one").value == index
     assert "index" not in app.session_state[keys.WORKSPACE][keys.INSPECT]
+
+
+def test_evaluate_a_cifar10_run_stopped_part_way():
+    import time
+
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    by_label(app.selectbox, "Data set").set_value("cifar10").run()
+    app.switch_page("pages/train.py").run()
+    by_label(app.number_input, "Training images").set_value(2000)
+    by_label(app.number_input, "Epochs").set_value(5)
+    app.run()
+    by_label(app.button, "Train").click().run()
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    deadline = time.monotonic() + 120
+    while job.status().batch < 3 and job.is_active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.stop()
+    assert job.wait(120)
+    assert job.state == "stopped" and job.epochs_done < 5
+    app.switch_page("pages/evaluate.py").run()
+    assert_no_exception(app)
+    assert by_label(app.metric, "Test images").value == "500"
+    table = app.dataframe[0].value
+    assert list(table["class"])[:2] == ["airplane", "automobile"]
+    result = evaluation.shared_cache.get(
+        job.model,
+        evaluation.job_version(job),
+        job.dataset.x_test,
+        job.dataset.y_test,
+        job.dataset.class_names,
+    )
+    assert by_label(app.metric, "Test accuracy").value == f"{result.accuracy:.2%}"
+    assert result.accuracy == pytest.approx(job.test_accuracy, abs=1e-6)

@@ -72,7 +72,7 @@ def test_a_tampered_link_says_so_and_leaves_the_layers_alone():
     app.query_params["spec"] = tampered
     app.run()
     assert_no_exception(app)
-    assert "could not be loaded" in app.error[0].value
+    assert "The share link is broken" in app.error[0].value
     assert "Your layers are unchanged" in app.error[0].value
     default = presets.preset_spec(presets.DEFAULT_PRESET, (28, 28, 1), 10)
     assert workspace(app)[keys.SPEC] == default

@@ -42,8 +42,13 @@ def load_token(token: str) -> tuple[str, str]:
     """Apply a share-link token to the workspace; return ("success" or "error", message)."""
     try:
         spec = share_links.decode_spec(token)
-    except ValueError as problem:  # ShareLinkError and SpecError alike
-        return "error", f"This share link could not be loaded. {problem} Your layers are unchanged."
+    except share_links.ShareLinkError as problem:
+        return "error", f"{problem} Your layers are unchanged."
+    except ValueError as problem:  # a SpecError: a well-formed link with unusable layers
+        return (
+            "error",
+            f"The share link's layers cannot be used: {problem} Your layers are unchanged.",
+        )
     state = keys.workspace()
     dataset = spec.get("dataset")
     switched = ""

@@ -100,5 +100,6 @@ def test_evaluate_drill_down_inspect_export_and_share(open_page, screenshot, tmp
     screenshot(visitor, "04-shared-link-opened")
 
     broken = open_page(link.split("/", 3)[3][:-4], heading="Build your network")
-    expect(broken.get_by_text("could not be loaded")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(broken.get_by_text("The share link is broken")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    wait_until_idle(broken)
     screenshot(broken, "05-broken-link")
