@@ -130,3 +130,24 @@ def test_a_model_for_another_data_set_names_the_one_to_choose():
     assert_no_exception(app)
     assert "Choose CIFAR-10 in the sidebar" in app.error[0].value
     assert workspace(app)[keys.JOB] is None
+
+
+def test_layers_pytorch_cannot_match_are_explained_and_keras_code_still_offered():
+    app = open_page()
+    spec = {
+        "layers": [
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+            {"type": "MaxPooling2D", "pool_size": 2},
+            # 13 x 13 pooled by 2 with 'same' pads one pixel on one side only.
+            {"type": "AveragePooling2D", "pool_size": 2, "padding": "same"},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    }
+    workspace(app)[keys.SPEC] = spec
+    workspace(app)[keys.LAYER_IDS] = [1001, 1002, 1003, 1004, 1005]
+    app.run()
+    assert_no_exception(app)
+    assert any("unevenly" in element.value for element in app.warning)
+    labels = [button.label for button in app.get("download_button")]
+    assert "Keras code (.py)" in labels and "PyTorch code (.py)" not in labels

@@ -47,38 +47,36 @@ def _share_and_code(spec: dict, info) -> None:
             )
     with code_column:
         st.subheader("Code")
-        keras_text = export.keras_code(spec, info.input_shape, info.num_classes)
-        try:
-            pytorch_text = export.pytorch_code(spec, info.input_shape, info.num_classes)
-        except ValueError as problem:  # a layer PyTorch cannot match: say so, keep the rest
-            pytorch_text = problem
-        first, second = st.columns(2)
-        first.download_button(
-            "Keras code (.py)",
-            keras_text,
-            file_name="cnnviz_keras_model.py",
-            mime="text/x-python",
-            icon=":material/code:",
-            on_click="ignore",
-            width="stretch",
-        )
-        if isinstance(pytorch_text, str):
-            second.download_button(
-                "PyTorch code (.py)",
-                pytorch_text,
-                file_name="cnnviz_pytorch_model.py",
-                mime="text/x-python",
-                icon=":material/code:",
-                on_click="ignore",
-                width="stretch",
-            )
-        with st.expander("Show the Keras code"):
-            st.code(keras_text, language="python")
-        with st.expander("Show the PyTorch code"):
-            if isinstance(pytorch_text, str):
-                st.code(pytorch_text, language="python")
-            else:
-                st.warning(str(pytorch_text))
+        # A layer the generator cannot write yet is explained in place of its code.
+        keras_text = _code_or_problem(export.keras_code, spec, info)
+        pytorch_text = _code_or_problem(export.pytorch_code, spec, info)
+        columns = st.columns(2)
+        for column, (framework, text) in zip(
+            columns, (("Keras", keras_text), ("PyTorch", pytorch_text)), strict=True
+        ):
+            if isinstance(text, str):
+                column.download_button(
+                    f"{framework} code (.py)",
+                    text,
+                    file_name=f"cnnviz_{framework.lower()}_model.py",
+                    mime="text/x-python",
+                    icon=":material/code:",
+                    on_click="ignore",
+                    width="stretch",
+                )
+        for framework, text in (("Keras", keras_text), ("PyTorch", pytorch_text)):
+            with st.expander(f"Show the {framework} code"):
+                if isinstance(text, str):
+                    st.code(text, language="python")
+                else:
+                    st.warning(str(text))
+
+
+def _code_or_problem(write, spec: dict, info) -> str | ValueError:
+    try:
+        return write(spec, info.input_shape, info.num_classes)
+    except ValueError as problem:
+        return problem
 
 
 def _trained_model(spec: dict, info) -> None:
