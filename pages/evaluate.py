@@ -113,7 +113,10 @@ with matrix_column:
     ]
     # The chart keeps its selection across reruns: act on a click only once, so the class
     # choosers below can still change the cell afterwards.
-    if clicked and clicked[0] != st.session_state.get("evaluate_last_click"):
+    if not clicked:
+        # A second click on the chosen cell clears the chart's selection; the next one counts.
+        st.session_state.pop("evaluate_last_click", None)
+    elif clicked[0] != st.session_state.get("evaluate_last_click"):
         st.session_state["evaluate_last_click"] = clicked[0]
         choices["cell"] = clicked[0]
         st.rerun()

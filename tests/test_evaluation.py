@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 
 import numpy as np
 import pytest
@@ -149,3 +150,22 @@ def test_cache_evaluates_once_per_model_and_version(tiny_model):
     gc.collect()
     # A replaced model is not kept alive by the cache.
     assert len(cache) == 1
+
+
+def test_benchmark_prints_its_figures(capsys):
+    from cnnviz import bench_evaluation
+
+    assert bench_evaluation.main(["--preset", "tiny", "--rounds", "1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    # Without a data folder the bundled sample's 1,000 test images are used.
+    assert summary["test_images"] == 1000
+    assert summary["first_seconds_median"] > summary["cached_seconds_median"] >= 0
+    assert lines[0].startswith("1,000 mnist test images with tiny:")
+
+
+def test_benchmark_refuses_an_unknown_data_set(capsys):
+    from cnnviz import bench_evaluation
+
+    assert bench_evaluation.main(["--dataset", "imagenet"]) == 2
+    assert "Unknown data set 'imagenet'" in capsys.readouterr().err
