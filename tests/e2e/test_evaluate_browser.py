@@ -79,7 +79,19 @@ def test_evaluate_drill_down_inspect_export_and_share(open_page, screenshot, tmp
     torch_code = download(page, "PyTorch code (.py)", tmp_path / "torch_model.py").decode()
     assert "class KerasExampleNet(nn.Module)" in torch_code
     keras_file = download(page, re.compile(r"Download Run \d+ \(\.keras\)"), tmp_path / "m.keras")
-    assert keras_file.startswith(b"PK\x03\x04")
+    # The downloaded file loads back (safe mode) as the same seven layers.
+    from cnnviz import model_files
+
+    loaded = model_files.load_keras_bytes(keras_file)
+    assert [layer["type"] for layer in loaded.spec["layers"]] == [
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
     screenshot(page, "03-build-export")
 
     # Load another preset, then share it: a new visitor must get LeNet-5, not the default.
