@@ -36,6 +36,7 @@ TORCH_ACTIVATIONS = {
     "softmax": "nn.Softmax(dim=1)",
 }
 FORMATS = ("keras", "pytorch", "json")
+CODE_LINE_LENGTH = 99  # longer lines of written code are wrapped
 
 
 def _checked_infos(spec: dict, input_shape, num_classes: int, what: str):
@@ -103,7 +104,12 @@ def keras_code(spec: dict, input_shape, num_classes: int) -> str:
             f"    # {info.position} {spec_module.describe_layer(layer)}: "
             f"{spec_module.format_shape(info.output_shape)}"
         )
-        lines.append(f"    x = layers.{info.type}({', '.join(arguments)})(x)")
+        call = f"    x = layers.{info.type}({', '.join(arguments)})(x)"
+        if len(call) > CODE_LINE_LENGTH:
+            # One argument a line, as a formatter would write it.
+            inner = "".join(f"        {argument},\n" for argument in arguments)
+            call = f"    x = layers.{info.type}(\n{inner}    )(x)"
+        lines.append(call)
     lines += [
         f'    return keras.Model(inputs, x, name="{_model_name(spec)}")',
         "",

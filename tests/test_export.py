@@ -201,3 +201,15 @@ def test_json_export_round_trips():
     spec = presets.preset_spec("lenet5", (28, 28, 1), 10)
     text = export.export_text(spec, (28, 28, 1), 10, "json")
     assert spec_module.from_json(text) == spec
+
+
+@pytest.mark.parametrize("to", ["keras", "pytorch"])
+def test_written_code_is_readable_width_and_compiles(to):
+    for preset in presets.PRESETS:
+        spec = presets.preset_spec(preset, (32, 32, 3), 10)
+        for candidate in (spec, PADDING_SPEC):
+            code = export.export_text(
+                candidate, (28, 28, 1) if candidate is PADDING_SPEC else (32, 32, 3), 10, to
+            )
+            assert max(len(line) for line in code.splitlines()) <= 100
+            compile(code, f"<{preset}>", "exec")
