@@ -91,6 +91,14 @@ class Evaluation:
         wrong = np.flatnonzero(self.labels != self.predicted)
         return _most_confident_first(wrong, self.confidence)[:count]
 
+    def most_common_mistake(self) -> tuple[int, int]:
+        """(true class, predicted class) of the largest off-diagonal cell; (0, 0) if none."""
+        off_diagonal = self.confusion - np.diag(np.diag(self.confusion))
+        if not off_diagonal.any():
+            return (0, 0)
+        true_class, predicted_class = np.unravel_index(off_diagonal.argmax(), off_diagonal.shape)
+        return int(true_class), int(predicted_class)
+
     def guesses(self, index: int) -> list[tuple[str, float]]:
         """The top guesses for one image as (class name, probability), most likely first."""
         return [

@@ -52,9 +52,7 @@ names = info.class_names
 choices = keys.workspace().setdefault(keys.EVALUATE, {"cell": None})
 if choices["cell"] is None or max(choices["cell"]) >= len(names):
     # Start on the most common confusion: the cell students learn most from.
-    off_diagonal = result.confusion - np.diag(np.diag(result.confusion))
-    most_common = np.unravel_index(off_diagonal.argmax(), off_diagonal.shape)
-    choices["cell"] = tuple(int(value) for value in most_common)
+    choices["cell"] = result.most_common_mistake()
 
 first, second, third = st.columns(3)
 first.metric("Test accuracy", f"{result.accuracy:.2%}")

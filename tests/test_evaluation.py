@@ -169,3 +169,14 @@ def test_benchmark_refuses_an_unknown_data_set(capsys):
 
     assert bench_evaluation.main(["--dataset", "imagenet"]) == 2
     assert "Unknown data set 'imagenet'" in capsys.readouterr().err
+
+
+def test_most_common_mistake_is_the_largest_off_diagonal_cell():
+    # Image 4 (2 -> 1) and image 1 (0 -> 1) and image 3 (1 -> 2): ties go to the first.
+    assert hand_made().most_common_mistake() == (0, 1)
+    perfect = evaluation.from_probabilities(np.eye(3, dtype=np.float32), np.arange(3), NAMES)
+    assert perfect.most_common_mistake() == (0, 0)
+    skewed = evaluation.from_probabilities(
+        np.array([[0, 0, 1], [0, 0, 1], [1, 0, 0]], dtype=np.float32), np.array([1, 1, 0]), NAMES
+    )
+    assert skewed.most_common_mistake() == (1, 2)
