@@ -106,6 +106,16 @@ def test_a_keras_file_becomes_the_current_model_ready_to_evaluate():
     assert metric.value == f"{job.test_accuracy:.2%}"
     app.switch_page("pages/compare.py").run()
     assert_no_exception(app)
+    app.switch_page("pages/inspect.py").run()
+    assert_no_exception(app)
+    assert "not trained yet" not in " ".join(caption.value for caption in app.caption)
+    # Continue trains the loaded weights further, as for a run trained here.
+    app.switch_page("pages/train.py").run()
+    next(field for field in app.number_input if field.label == "Training images").set_value(1000)
+    app.run()
+    next(button for button in app.button if button.label == "Continue").click().run()
+    assert job.wait(120)
+    assert job.state == "finished" and job.epochs_done >= 1
 
 
 def test_a_file_that_is_not_a_model_is_refused_and_nothing_changes():
