@@ -123,7 +123,7 @@ def test_evaluate_agrees_with_keras_predict(tiny_model):
     images = rng.integers(0, 256, size=(300, 28, 28, 1), dtype=np.uint8)
     labels = rng.integers(0, 10, size=300)
     result = evaluation.evaluate(tiny_model, images, labels, [str(c) for c in range(10)])
-    reference = tiny_model.predict(images.astype("float32"), verbose=0)
+    reference = np.asarray(tiny_model(images.astype("float32"), training=False))
     np.testing.assert_array_equal(result.predicted, reference.argmax(axis=1))
     np.testing.assert_allclose(result.confidence, reference.max(axis=1), rtol=1e-5)
     assert result.accuracy == pytest.approx(float(np.mean(reference.argmax(axis=1) == labels)))
@@ -180,3 +180,12 @@ def test_most_common_mistake_is_the_largest_off_diagonal_cell():
         np.array([[0, 0, 1], [0, 0, 1], [1, 0, 0]], dtype=np.float32), np.array([1, 1, 0]), NAMES
     )
     assert skewed.most_common_mistake() == (1, 2)
+
+
+def test_images_that_do_not_fit_the_model_are_refused(tiny_model):
+    with pytest.raises(ValueError, match=r"takes images of shape \(28, 28, 1\)"):
+        evaluation.evaluate(tiny_model, np.zeros((2, 32, 32, 3)), np.zeros(2), list("0123456789"))
+    with pytest.raises(ValueError, match="numbers"):
+        evaluation.evaluate(
+            tiny_model, np.full((1, 28, 28, 1), "x"), np.zeros(1), list("0123456789")
+        )
