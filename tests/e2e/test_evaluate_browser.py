@@ -114,4 +114,10 @@ def test_evaluate_drill_down_inspect_export_and_share(open_page, screenshot, tmp
     broken = open_page(link.split("/", 3)[3][:-4], heading="Build your network")
     expect(broken.get_by_text("The share link is broken")).to_be_visible(timeout=UI_TIMEOUT_MS)
     wait_until_idle(broken)
+    # The page around the message still works: its widgets are drawn, the layers are the default.
+    expect(broken.get_by_role("combobox", name="Start from a preset")).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
+    expect(broken.get_by_text("Conv2D 32 filters 3x3, relu").first).to_be_visible()
+    assert_no_exception(broken)
     screenshot(broken, "05-broken-link")
