@@ -15,6 +15,7 @@ page = st.navigation(
         st.Page("pages/build.py", title="Build", icon=":material/construction:"),
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
+        st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     ]
 )

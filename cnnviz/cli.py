@@ -3,6 +3,7 @@
     cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
     cnnviz train --dataset mnist [--preset NAME | --spec FILE.json] --out DIR
     cnnviz bench [--quick]
+    cnnviz export --spec FILE.json --dataset NAME --to keras|pytorch|json
 
 Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
 cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
@@ -360,6 +361,24 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _run_export(arguments: argparse.Namespace) -> int:
+    """Print a spec file as Keras code, PyTorch code or checked JSON."""
+    # Imported here: the other commands do not need it; it loads no TensorFlow either way.
+    from cnnviz import export
+
+    if arguments.to not in export.FORMATS:
+        raise CommandError(
+            f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
+        )
+    info = _checked(datasets.get_info, arguments.dataset)
+    model_spec = _spec_file(arguments.spec, info)
+    text = _checked(
+        export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
+    )
+    sys.stdout.write(text)
+    return 0
+
+
 # ----- the parser -----
 
 
@@ -456,6 +475,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a smoke run: at most {QUICK_LIMIT} images and {QUICK_ROUNDS} rounds",
     )
     bench.set_defaults(handler=_run_bench)
+
+    export = commands.add_parser(
+        "export", help="print a spec file as Keras code, PyTorch code or JSON"
+    )
+    export.add_argument("--spec", required=True, help='JSON file holding {"layers": [...]}')
+    export.add_argument("--dataset", required=True, help=f"the input it is for: {dataset_help}")
+    export.add_argument("--to", required=True, help="keras, pytorch or json")
+    export.set_defaults(handler=_run_export)
     return parser
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnviz import limits, presets, training_settings
 from cnnviz import spec as spec_module
-from cnnviz.ui import data, frame, layer_editor
+from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 
 frame.page_setup()
@@ -161,3 +161,6 @@ with summary_column:
             st.rerun()
     with st.expander("Show the spec as JSON"):
         st.code(spec_module.to_json(spec), language="json")
+
+# ----- export and share -----
+export_panel.export_panel(spec, dataset, error)

@@ -88,6 +88,11 @@ image = None
 original = None  # the uploaded file's bytes, shown beside what the network sees
 true_label = None
 if choices["source"] == "test":
+    opened = choices.pop("index", None)
+    if opened is not None:
+        # Another page (Evaluate) asked for this test image: show it among all classes.
+        st.session_state["inspect_class"] = "any"
+        choices["position"] = int(opened)
     columns = st.columns([2, 3, 1], vertical_alignment="bottom")
     class_options = ["any", *range(info.num_classes)]
     wanted = columns[0].selectbox(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.ui import data, jobs, patches, state
+from cnnviz.ui import data, jobs, patches, share, state
 
 # Bundled rather than a ":material/...:" icon, which the browser would fetch from a font CDN
 # (and fail to, offline).
@@ -43,6 +43,7 @@ def page_setup(show_job_status: bool = True) -> None:
     notice = state.pop_notice()
     if notice:
         st.warning(notice, icon=":material/history:")
+    share.read_share_link()
     with st.sidebar:
         data.dataset_chooser()
     jobs.record_finished_job()

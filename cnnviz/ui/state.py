@@ -43,6 +43,7 @@ JOB_RUN_ID = "cnnviz_job_run_id"  # the run id of the current job in the run his
 RUNS = "cnnviz_runs"  # the RunHistory
 RECORDED = "cnnviz_recorded"  # marker of the last job state written to the run history
 INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, layer)
+EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
 
 DEFAULT_DATASET = "mnist"
 DEFAULT_TRAIN_SETTINGS = {

@@ -1,0 +1,306 @@
+"""A spec as readable Python: Keras code and PyTorch (torch.nn) code for the same network.
+
+Both generators check the spec first (the same messages as the Build page) and write code a
+student can read: one line per layer, the spec's own argument names, a comment with each
+layer's output shape. Neither imports Keras or PyTorch: they only write text.
+
+The Keras code rebuilds exactly the model cnnviz trains: the same input, the Rescaling layer
+that turns raw pixels (0-255) into 0-1, and the same layer names, so weights load across.
+The PyTorch code builds the same architecture in PyTorch's own layout (channels first).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from cnnviz import spec as spec_module
+
+KERAS_LAYER_TYPES = (
+    "Conv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Dense",
+    "Dropout",
+    "BatchNormalization",
+    "Activation",
+)
+TORCH_ACTIVATIONS = {
+    "relu": "nn.ReLU()",
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "softmax": "nn.Softmax(dim=1)",
+}
+FORMATS = ("keras", "pytorch", "json")
+CODE_LINE_LENGTH = 99  # longer lines of written code are wrapped
+
+
+def _checked_infos(spec: dict, input_shape, num_classes: int, what: str):
+    """Validate the spec and refuse layer types this generator does not know."""
+    infos = spec_module.validate(spec, tuple(input_shape), num_classes)
+    for info in infos:
+        if info.type not in KERAS_LAYER_TYPES:
+            raise spec_module.SpecError(
+                f"Layer {info.position} ({info.type}): cnnviz cannot write it as {what} code "
+                f"yet. Export the spec as JSON instead.",
+                info.position,
+            )
+    return infos
+
+
+def _python_value(value) -> str:
+    # Sizes given as [3, 3] in JSON are tuples in Keras's own examples.
+    if isinstance(value, list):
+        return repr(tuple(value))
+    if isinstance(value, str):
+        return json.dumps(value)  # double quotes, as in the rest of the file
+    return repr(value)
+
+
+def _model_name(spec: dict) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", str(spec.get("name") or "cnnviz_model"))
+
+
+def _header(spec: dict, input_shape, num_classes: int, framework: str) -> str:
+    title = spec.get("name") or "cnnviz model"
+    shape = spec_module.format_shape(tuple(input_shape))
+    return (
+        f'"""{title}: a {len(spec["layers"])}-layer network written out by cnnviz for '
+        f"{framework}.\n\nInput: {shape} images with raw pixel values 0-255. Output: "
+        f'{num_classes} class probabilities.\n"""\n'
+    )
+
+
+def keras_code(spec: dict, input_shape, num_classes: int) -> str:
+    """Python code that rebuilds this spec's model with Keras, rescaling included.
+
+    Running the code defines `build_model()`; `python file.py` prints the model's summary.
+
+    Raises:
+        SpecError: when the spec is not valid for this input shape and class count.
+    """
+    infos = _checked_infos(spec, input_shape, num_classes, "Keras")
+    lines = [
+        _header(spec, input_shape, num_classes, "Keras"),
+        "import keras",
+        "from keras import layers",
+        "",
+        "",
+        "def build_model() -> keras.Model:",
+        f'    inputs = keras.Input(shape={tuple(input_shape)!r}, name="image")',
+        "    # The model takes raw pixels (0-255) and scales them to 0-1 itself.",
+        '    x = layers.Rescaling(1.0 / 255, name="rescaling")(inputs)',
+    ]
+    for info, layer in zip(infos, spec["layers"], strict=True):
+        arguments = [
+            f"{key}={_python_value(value)}" for key, value in layer.items() if key != "type"
+        ]
+        arguments.append(f'name="{layer_name(info.position, info.type)}"')
+        lines.append(
+            f"    # {info.position} {spec_module.describe_layer(layer)}: "
+            f"{spec_module.format_shape(info.output_shape)}"
+        )
+        call = f"    x = layers.{info.type}({', '.join(arguments)})(x)"
+        if len(call) > CODE_LINE_LENGTH:
+            # One argument a line, as a formatter would write it.
+            inner = "".join(f"        {argument},\n" for argument in arguments)
+            call = f"    x = layers.{info.type}(\n{inner}    )(x)"
+        lines.append(call)
+    lines += [
+        f'    return keras.Model(inputs, x, name="{_model_name(spec)}")',
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    build_model().summary()",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def layer_name(position: int, layer_type: str) -> str:
+    """The name cnnviz.builder gives the layer at this position ('conv2d_1').
+
+    Written out here because builder imports Keras and the Build page writes code without
+    loading TensorFlow; a test keeps the two rules equal.
+    """
+    return f"{re.sub(r'(?<=[a-z])(?=[A-Z])', '_', layer_type).lower()}_{position}"
+
+
+def _pair(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _same_padding(size, window, strides) -> tuple[int, int, int, int]:
+    """Keras's 'same' padding as (left, right, top, bottom): any odd pixel goes last."""
+    padding = []
+    for n, k, s in zip(size, window, strides, strict=True):
+        total = max((math.ceil(n / s) - 1) * s + k - n, 0)
+        padding.append((total // 2, total - total // 2))
+    (top, bottom), (left, right) = padding
+    return left, right, top, bottom
+
+
+def _size_text(pair: tuple[int, int]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else repr(pair)
+
+
+def _torch_window(layer: dict, input_shape, window_key: str, default_strides) -> tuple:
+    window = _pair(layer.get(window_key, 2))
+    strides = layer.get("strides", default_strides)
+    strides = window if strides is None else _pair(strides)
+    padding = (0, 0, 0, 0)
+    if layer.get("padding", "valid") == "same":
+        padding = _same_padding(input_shape[:2], window, strides)
+    return window, strides, padding
+
+
+def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> list[str]:
+    """The torch.nn modules (as code) for one spec layer; input_shape is Keras's (h, w, c)."""
+    layer_type = layer["type"]
+    modules: list[str] = []
+    if layer_type == "Conv2D":
+        window, strides, padding = _torch_window(layer, input_shape, "kernel_size", 1)
+        left, right, top, bottom = padding
+        symmetric = left == right and top == bottom
+        if not symmetric:
+            modules.append(f"nn.ZeroPad2d({padding!r})")
+        arguments = [
+            str(input_shape[-1]),
+            str(layer["filters"]),
+            f"kernel_size={_size_text(window)}",
+        ]
+        if strides != (1, 1):
+            arguments.append(f"stride={_size_text(strides)}")
+        if symmetric and padding != (0, 0, 0, 0):
+            arguments.append(f"padding={_size_text((top, left))}")
+        if not layer.get("use_bias", True):
+            arguments.append("bias=False")
+        modules.append(f"nn.Conv2d({', '.join(arguments)})")
+    elif layer_type in ("MaxPooling2D", "AveragePooling2D"):
+        window, strides, padding = _torch_window(layer, input_shape, "pool_size", None)
+        left, right, top, bottom = padding
+        if layer_type == "MaxPooling2D":
+            if padding != (0, 0, 0, 0):
+                # Padding with -inf never wins a maximum, as in Keras.
+                modules.append(f'nn.ConstantPad2d({padding!r}, float("-inf"))')
+            modules.append(f"nn.MaxPool2d({_size_text(window)}, stride={_size_text(strides)})")
+        else:
+            if left != right or top != bottom:
+                raise spec_module.SpecError(
+                    f"Layer {position} (AveragePooling2D): padding='same' pads this input "
+                    f"unevenly, which PyTorch's AvgPool2d cannot do. Use padding='valid' or an "
+                    f"input size that pool_size divides.",
+                    position,
+                )
+            extra = ""
+            if padding != (0, 0, 0, 0):
+                # Keras averages only the real pixels of a window at the border.
+                extra = f", padding={_size_text((top, left))}, count_include_pad=False"
+            modules.append(
+                f"nn.AvgPool2d({_size_text(window)}, stride={_size_text(strides)}{extra})"
+            )
+    elif layer_type in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        pool = "Avg" if layer_type == "GlobalAveragePooling2D" else "Max"
+        modules += [f"nn.Adaptive{pool}Pool2d(1)", "nn.Flatten()"]
+    elif layer_type == "Flatten":
+        modules.append("KerasFlatten()")
+    elif layer_type == "Dense":
+        bias = "" if layer.get("use_bias", True) else ", bias=False"
+        modules.append(f"nn.Linear({input_shape[-1]}, {layer['units']}{bias})")
+    elif layer_type == "Dropout":
+        modules.append(f"nn.Dropout({layer['rate']!r})")
+    elif layer_type == "BatchNormalization":
+        kind = "BatchNorm2d" if len(input_shape) == 3 else "BatchNorm1d"
+        # PyTorch's momentum is the weight of the new batch; Keras's that of the running value.
+        momentum = round(1 - layer.get("momentum", 0.99), 10)
+        epsilon = layer.get("epsilon", 0.001)
+        modules.append(f"nn.{kind}({input_shape[-1]}, eps={epsilon!r}, momentum={momentum!r})")
+    activation = layer.get("activation", "linear")
+    if activation in TORCH_ACTIVATIONS:
+        modules.append(TORCH_ACTIVATIONS[activation])
+    return modules
+
+
+def _class_name(spec: dict) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", str(spec.get("name") or "cnnviz"))
+    name = "".join(word[:1].upper() + word[1:] for word in words if word)
+    if not name or name[0].isdigit():
+        name = "Cnnviz" + name
+    return name + "Net"
+
+
+def pytorch_code(spec: dict, input_shape, num_classes: int) -> str:
+    """Python code for the same architecture as a torch.nn.Module.
+
+    The module takes images as PyTorch does, (batch, channels, height, width), with raw
+    pixel values; it scales them to 0-1 first as the Keras model does. Its parameters plus
+    its batch-norm running statistics count what Keras's count_params() counts.
+
+    Raises:
+        SpecError: when the spec is not valid for this input shape and class count, or uses a
+            layer PyTorch cannot match.
+    """
+    infos = _checked_infos(spec, input_shape, num_classes, "PyTorch")
+    height, width, channels = tuple(input_shape)
+    class_name = _class_name(spec)
+    lines = [
+        _header(spec, input_shape, num_classes, "PyTorch"),
+        "import torch",
+        "from torch import nn",
+        "",
+        "",
+        "class KerasFlatten(nn.Module):",
+        '    """Flattens in Keras\'s order (height, width, channels), so Keras weights fit."""',
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        "        return torch.flatten(x.permute(0, 2, 3, 1), start_dim=1)",
+        "",
+        "",
+        f"class {class_name}(nn.Module):",
+        "    def __init__(self) -> None:",
+        "        super().__init__()",
+        "        self.layers = nn.Sequential(",
+    ]
+    shape = (height, width, channels)
+    for info, layer in zip(infos, spec["layers"], strict=True):
+        lines.append(
+            f"            # {info.position} {spec_module.describe_layer(layer)}: "
+            f"{spec_module.format_shape(info.output_shape)}"
+        )
+        for module in _torch_modules(info.position, layer, shape, info.output_shape):
+            lines.append(f"            {module},")
+        shape = info.output_shape
+    lines += [
+        "        )",
+        "",
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+        f"        # x: (batch, {channels}, {height}, {width}), raw pixels 0-255, as in Keras.",
+        "        return self.layers(x / 255.0)",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"    model = {class_name}()",
+        f"    print(model(torch.zeros(1, {channels}, {height}, {width})).shape)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def export_text(spec: dict, input_shape, num_classes: int, to: str) -> str:
+    """The spec as Keras code, PyTorch code or JSON (to = one of FORMATS).
+
+    Raises:
+        SpecError: for an invalid spec; ValueError for an unknown format.
+    """
+    if to == "keras":
+        return keras_code(spec, input_shape, num_classes)
+    if to == "pytorch":
+        return pytorch_code(spec, input_shape, num_classes)
+    if to == "json":
+        spec_module.validate(spec, tuple(input_shape), num_classes)
+        return spec_module.to_json(spec) + "\n"
+    raise ValueError(f"Unknown export format {to!r}. Choose one of: {', '.join(FORMATS)}.")

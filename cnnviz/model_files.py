@@ -1,0 +1,217 @@
+"""Trained models as .keras files: saving one, and loading one back as a cnnviz model.
+
+Loading never runs code from the file: Keras loads it with `safe_mode=True` (which refuses
+Lambda layers and other pickled Python). The loaded model must be a plain stack of layers
+cnnviz supports, starting with the Rescaling(1/255) cnnviz puts first. It is then turned into
+a spec, rebuilt by cnnviz.builder (so it has the names and structure every page expects) and
+given the file's weights; a check on a few random images proves the rebuilt model computes
+what the file's model computes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from cnnviz import builder
+from cnnviz import spec as spec_module
+from cnnviz.layer_types import LAYER_TYPES
+
+# A .keras file larger than this is refused before Keras opens it (cnnviz's largest presets
+# save to a few MB; the server's limit of 5 M parameters is 60 MB with Adam's state).
+MAX_KERAS_BYTES = 100 * 1024 * 1024
+ZIP_SIGNATURE = b"PK\x03\x04"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# Configuration values a supported layer must have, because cnnviz's specs cannot say otherwise.
+FIXED_CONFIG = {
+    "data_format": (None, "channels_last"),
+    "dilation_rate": (1, (1, 1), [1, 1]),
+    "groups": (1,),
+}
+
+
+class ModelFileError(ValueError):
+    """A .keras file cnnviz cannot use, with a message saying why and what to do."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model read from a .keras file, rebuilt as cnnviz builds models.
+
+    Attributes:
+        spec: the layers as a cnnviz spec.
+        model: the rebuilt Keras model, holding the file's weights.
+        input_shape: its input shape without the batch axis.
+        num_classes: its number of outputs.
+    """
+
+    spec: dict
+    model: keras.Model
+    input_shape: tuple[int, ...]
+    num_classes: int
+
+
+def save_keras_bytes(model: keras.Model) -> bytes:
+    """The model as the bytes of a .keras file (architecture and weights)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def _read_model(data: bytes) -> keras.Model:
+    if not isinstance(data, (bytes, bytearray)):
+        raise ModelFileError(f"Expected the file's bytes. Received: {type(data).__name__}")
+    if len(data) > MAX_KERAS_BYTES:
+        raise ModelFileError(
+            f"The file has {len(data) / 1e6:.0f} MB; cnnviz reads .keras files of up to "
+            f"{MAX_KERAS_BYTES / 1e6:.0f} MB."
+        )
+    if data.startswith(HDF5_SIGNATURE):
+        raise ModelFileError(
+            "This is an older HDF5 (.h5) model file. cnnviz reads .keras files: load it in "
+            "Keras and save it with model.save('model.keras')."
+        )
+    if not data.startswith(ZIP_SIGNATURE):
+        raise ModelFileError(
+            "This is not a .keras file (a .keras file is a zip archive written by Keras's "
+            "model.save('model.keras'))."
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "upload.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        try:
+            return keras.saving.load_model(path, safe_mode=True, compile=False)
+        except Exception as error:  # noqa: BLE001 - any failure of a foreign file is the file's
+            text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            if "safe_mode" in str(error) or "Lambda" in str(error):
+                raise ModelFileError(
+                    "The file holds Python code (for example a Lambda layer), which cnnviz "
+                    "never runs. Use only the layers cnnviz offers."
+                ) from None
+            raise ModelFileError(
+                f"Keras could not read this .keras file ({type(error).__name__}: {text[:200]}). "
+                f"It may be damaged, or use layers that are not part of Keras."
+            ) from None
+
+
+def _plain_value(value):
+    """A config value as a spec holds it: (3, 3) -> 3, (2, 3) -> [2, 3]."""
+    if isinstance(value, (list, tuple)):
+        values = [int(item) if isinstance(item, (int, np.integer)) else item for item in value]
+        return values[0] if len(set(values)) == 1 else values
+    return value
+
+
+def _spec_layer(position: int, layer: keras.layers.Layer) -> dict:
+    """One model layer as a spec layer, or a ModelFileError naming what is not supported."""
+    layer_type = type(layer).__name__
+    where = f"Layer {position} ({layer_type}, named {layer.name!r})"
+    if layer_type not in LAYER_TYPES:
+        raise ModelFileError(
+            f"{where}: cnnviz does not support this layer type. Supported: "
+            f"{', '.join(LAYER_TYPES)}."
+        )
+    config = layer.get_config()
+    for key, allowed in FIXED_CONFIG.items():
+        if key in config and config[key] not in allowed:
+            raise ModelFileError(
+                f"{where}: cnnviz supports only {key}={allowed[-1]!r}. Received: "
+                f"{key}={config[key]!r}"
+            )
+    spec_layer = {"type": layer_type}
+    for name, argument in LAYER_TYPES[layer_type].items():
+        if name not in config:
+            continue
+        value = _plain_value(config[name])
+        if name == "activation" and not isinstance(value, str):
+            raise ModelFileError(
+                f"{where}: its activation is a custom function; cnnviz supports "
+                f"{', '.join(map(repr, argument.choices))}."
+            )
+        if value != argument.default or argument.required:
+            spec_layer[name] = value
+    if "pool_size" in config and _plain_value(config.get("strides")) == _plain_value(
+        config["pool_size"]
+    ):
+        # Keras writes the strides a pooling layer takes by default; a spec leaves them out.
+        spec_layer.pop("strides", None)
+    return spec_layer
+
+
+def _model_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    first = layers[0] if layers else None
+    if not isinstance(first, keras.layers.Rescaling):
+        raise ModelFileError(
+            "The model must start with Rescaling(1/255), as cnnviz's models do: cnnviz feeds it "
+            "raw pixels 0-255. Add keras.layers.Rescaling(1.0 / 255) as its first layer."
+        )
+    scale, offset = first.get_config()["scale"], first.get_config()["offset"]
+    if not (np.isclose(float(np.mean(scale)), 1 / 255) and np.allclose(offset, 0)):
+        raise ModelFileError(
+            f"The model's first layer must be Rescaling(1/255) with offset 0. Received: "
+            f"scale={scale}, offset={offset}"
+        )
+    return layers[1:]
+
+
+def load_keras_bytes(data: bytes, dataset_title: str = "the data set") -> LoadedModel:
+    """Read a .keras file and rebuild it as a cnnviz model with the file's weights.
+
+    Args:
+        data: the file's bytes.
+        dataset_title: named in messages about the output layer.
+
+    Raises:
+        ModelFileError (a ValueError): when the file cannot be read safely, or its model is not
+            a plain stack of supported layers; the message says which layer and why.
+    """
+    loaded = _read_model(bytes(data))
+    if len(loaded.inputs) != 1 or len(loaded.outputs) != 1:
+        raise ModelFileError("The model must have one input and one output, as cnnviz's have.")
+    input_shape = tuple(int(size) for size in loaded.inputs[0].shape[1:])
+    if len(input_shape) != 3 or None in loaded.inputs[0].shape[1:]:
+        raise ModelFileError(
+            f"The model must take images (height, width, channels). Received: input shape "
+            f"{tuple(loaded.inputs[0].shape[1:])}"
+        )
+    num_classes = int(loaded.outputs[0].shape[-1])
+    source_layers = _model_layers(loaded)
+    spec = {
+        "name": loaded.name,
+        "layers": [_spec_layer(p, layer) for p, layer in enumerate(source_layers, start=1)],
+    }
+    try:
+        spec_module.validate(spec, input_shape, num_classes, dataset_title)
+        model = builder.build_model(spec, input_shape, num_classes)
+    except ValueError as error:
+        raise ModelFileError(f"The model in the file does not fit cnnviz: {error}") from None
+    for position, (source, target) in enumerate(
+        zip(source_layers, builder.spec_layers(model), strict=True), start=1
+    ):
+        weights = source.get_weights()
+        expected = [tuple(weight.shape) for weight in target.get_weights()]
+        if [tuple(weight.shape) for weight in weights] != expected:
+            raise ModelFileError(
+                f"Layer {position} ({type(source).__name__}): its weights have shapes "
+                f"{[w.shape for w in weights]}, not {expected} as its settings imply."
+            )
+        target.set_weights(weights)
+    # A functional model could wire the same layers in another order or with branches; the
+    # rebuilt stack must compute exactly what the file's model computes.
+    probe = np.random.default_rng(0).integers(0, 256, size=(4, *input_shape)).astype("float32")
+    expected_output = keras.ops.convert_to_numpy(loaded(probe, training=False))
+    rebuilt_output = keras.ops.convert_to_numpy(model(probe, training=False))
+    if not np.allclose(expected_output, rebuilt_output, atol=1e-5):
+        raise ModelFileError(
+            "The model's layers are not connected as one simple stack (one after the other), "
+            "which is the only kind of model cnnviz shows."
+        )
+    return LoadedModel(spec, model, input_shape, num_classes)

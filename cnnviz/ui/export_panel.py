@@ -1,0 +1,183 @@
+"""The Build page's export and share section: code, the trained model, a share link, and
+loading a .keras model as the current one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import export, share_links
+from cnnviz.datasets import DATASETS
+from cnnviz.ui import share
+from cnnviz.ui import state as keys
+
+
+def _current_job(spec: dict, info):
+    """The session's model when it was built from these layers on this data set, else None."""
+    job = keys.workspace()[keys.JOB]
+    if job is None or job.spec != spec or job.dataset.info.name != info.name:
+        return None
+    return job
+
+
+def export_panel(spec: dict, dataset, error) -> None:
+    """Draw the section; `error` is the spec's first problem (None when it is valid)."""
+    info = dataset.info
+    st.header("Export and share")
+    if error is not None:
+        st.info("Fix the layers first: code and links are written for a network that works.")
+    else:
+        _share_and_code(spec, info)
+    _trained_model(spec, info)
+    _load_model(dataset)
+
+
+def _share_and_code(spec: dict, info) -> None:
+    link_column, code_column = st.columns(2, gap="large")
+    with link_column:
+        st.subheader("Share link")
+        try:
+            url = share.share_url(spec, info.name)
+        except share_links.ShareLinkError as problem:
+            st.warning(str(problem))
+        else:
+            st.code(url, language=None, wrap_lines=True)
+            st.caption(
+                f"Copy it (the button at the right of the box) and send it: opening it loads "
+                f"these layers for {info.title}. It holds only the layers, not your training."
+            )
+    with code_column:
+        st.subheader("Code")
+        # A layer the generator cannot write yet is explained in place of its code.
+        keras_text = _code_or_problem(export.keras_code, spec, info)
+        pytorch_text = _code_or_problem(export.pytorch_code, spec, info)
+        columns = st.columns(2)
+        for column, (framework, text) in zip(
+            columns, (("Keras", keras_text), ("PyTorch", pytorch_text)), strict=True
+        ):
+            if isinstance(text, str):
+                column.download_button(
+                    f"{framework} code (.py)",
+                    text,
+                    file_name=f"cnnviz_{framework.lower()}_model.py",
+                    mime="text/x-python",
+                    icon=":material/code:",
+                    on_click="ignore",
+                    width="stretch",
+                )
+        for framework, text in (("Keras", keras_text), ("PyTorch", pytorch_text)):
+            with st.expander(f"Show the {framework} code"):
+                if isinstance(text, str):
+                    st.code(text, language="python")
+                else:
+                    st.warning(str(text))
+
+
+def _code_or_problem(write, spec: dict, info) -> str | ValueError:
+    try:
+        return write(spec, info.input_shape, info.num_classes)
+    except ValueError as problem:
+        return problem
+
+
+def _trained_model(spec: dict, info) -> None:
+    st.subheader("Trained model (.keras)")
+    job = _current_job(spec, info)
+    if job is None or job.state == "ready":
+        st.caption("Train these layers first; the trained model can then be downloaded here.")
+        return
+    if job.is_active:
+        st.caption(f"{job.name} is still training; its model can be downloaded when it ends.")
+        return
+    # Imported here: saving needs TensorFlow, which the Build page does not load otherwise.
+    from cnnviz import model_files
+
+    model = job.model
+    st.download_button(
+        f"Download {job.name} (.keras)",
+        # Written only when clicked: saving takes a moment and most visits do not download.
+        lambda: model_files.save_keras_bytes(model),
+        file_name="cnnviz_model.keras",
+        mime="application/octet-stream",
+        icon=":material/file_download:",
+        on_click="ignore",
+        help="Architecture and weights. Load it here, or in Keras with "
+        "keras.saving.load_model('cnnviz_model.keras').",
+    )
+
+
+def _load_model(dataset) -> None:
+    info = dataset.info
+    uploaded = st.file_uploader(
+        "Load a trained model (.keras)",
+        type=["keras"],
+        key="keras_upload",
+        help="A model saved by cnnviz, or a Keras model made of the layers cnnviz offers and "
+        "starting with Rescaling(1/255). It becomes your current model, ready to inspect and "
+        "evaluate.",
+    )
+    if uploaded is None or st.session_state.get("keras_upload_done") == uploaded.file_id:
+        return
+    st.session_state["keras_upload_done"] = uploaded.file_id
+    from cnnviz import model_files
+
+    with st.spinner(f"Loading {uploaded.name}..."):
+        try:
+            loaded = model_files.load_keras_bytes(uploaded.getvalue(), info.title)
+        except ValueError as problem:
+            st.error(f"Could not load {uploaded.name}: {problem} Your work is unchanged.")
+            return
+    if loaded.input_shape != info.input_shape or loaded.num_classes != info.num_classes:
+        fitting = [
+            candidate.title
+            for candidate in DATASETS.values()
+            if candidate.input_shape == loaded.input_shape
+            and candidate.num_classes == loaded.num_classes
+        ]
+        hint = (
+            f"Choose {' or '.join(fitting)} in the sidebar, then load it again."
+            if fitting
+            else "No data set of cnnviz has images of that shape."
+        )
+        st.error(
+            f"{uploaded.name} takes images of {loaded.input_shape} with {loaded.num_classes} "
+            f"classes, but {info.title} has {info.input_shape} with {info.num_classes}. {hint}"
+        )
+        return
+    adopt_model(loaded, dataset, uploaded.name)
+    st.rerun()
+
+
+def adopt_model(loaded, dataset, file_name: str) -> None:
+    """Make a loaded model the session's current model, with its layers in the editor.
+
+    It becomes a finished run named after the file, with its test accuracy measured, so
+    Inspect, Evaluate and Compare show it as they show a run trained here.
+    """
+    from cnnviz import evaluation
+    from cnnviz.training import TrainingJob
+    from cnnviz.training_settings import TrainingSettings
+
+    state = keys.workspace()
+    previous = state[keys.JOB]
+    if previous is not None and previous.is_active:
+        previous.stop()
+    settings = TrainingSettings(**state[keys.TRAIN_SETTINGS])
+    job = TrainingJob(loaded.spec, dataset, settings, model=loaded.model, name=file_name)
+    job.state = "finished"
+    job.message = f"Loaded from {file_name}."
+    result = evaluation.shared_cache.get(
+        job.model,
+        evaluation.job_version(job),
+        dataset.x_test,
+        dataset.y_test,
+        dataset.info.class_names,
+    )
+    job.test_accuracy = result.accuracy
+    state[keys.JOB] = job
+    state[keys.JOB_RUN_ID] = state[keys.RUNS].new_run_id()
+    keys.set_spec(loaded.spec, remember_undo=True)
+    st.session_state[share.NOTICE] = (
+        "success",
+        f"Loaded {file_name}: {len(loaded.spec['layers'])} layers with their trained weights "
+        f"({result.accuracy:.2%} on the test images). Inspect and Evaluate now show it.",
+    )
