@@ -1,8 +1,9 @@
 """The ``cnnviz`` command: start the app, train a model, or benchmark the training path.
 
     cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
-    cnnviz train --dataset mnist [--preset NAME | --spec FILE.json] --out DIR
+    cnnviz train --dataset mnist|FILE.npz [--preset NAME | --spec FILE.json] --out DIR
     cnnviz bench [--quick]
+    cnnviz data --from FOLDER_OR_ZIP --image-size 28|32|64 --out FILE.npz
 
 Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
 cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
@@ -204,9 +205,25 @@ def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> d
     return values
 
 
+def _file_dataset(text: str) -> datasets.Dataset | None:
+    """The data set named by --dataset when it is an .npz file (or local:NAME), else None."""
+    if text.startswith(datasets.LOCAL_PREFIX):
+        return _checked(datasets.load_local_dataset, text)
+    if not text.endswith(".npz") and os.sep not in text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise CommandError(f"--dataset {path} does not exist; give a file made by `cnnviz data`.")
+    return _checked(datasets.read_labelled_npz, path, path.stem, path.stem)
+
+
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
-    info = _checked(datasets.get_info, arguments.dataset)
+    file_dataset = _file_dataset(arguments.dataset)
+    if file_dataset is not None:
+        info = file_dataset.info
+    else:
+        info = _checked(datasets.get_info, arguments.dataset)
     if arguments.spec is not None and arguments.preset is not None:
         raise CommandError("give either --spec or --preset, not both.")
     preset_name = None if arguments.spec else arguments.preset or presets.DEFAULT_PRESET
@@ -223,7 +240,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
     _checked(settings.check)
 
     training, runs, _ = _import_training()
-    dataset = _checked(datasets.load_dataset, info.name, data_dir)
+    dataset = file_dataset or _checked(datasets.load_dataset, info.name, data_dir)
     job = training.TrainingJob(
         model_spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name="cnnviz"
     )
@@ -342,6 +359,15 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# ----- cnnviz data -----
+
+
+def _run_data(arguments: argparse.Namespace) -> int:
+    from cnnviz import cli_data
+
+    return _checked(cli_data.run_data, arguments)
+
+
 # ----- the parser -----
 
 
@@ -370,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="presets (--preset NAME):\n" + "\n".join(preset_lines),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--dataset", required=True, help=dataset_help)
+    train.add_argument(
+        "--dataset", required=True, help=f"{dataset_help}, or an .npz file from `cnnviz data`"
+    )
     train.add_argument("--spec", help='JSON file holding the model spec, {"layers": [...]}')
     train.add_argument("--preset", help=f"a named model (default {presets.DEFAULT_PRESET})")
     train.add_argument("--epochs", help="epochs to train (default: the preset's suggestion, or 1)")
@@ -401,6 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a smoke run: at most {QUICK_LIMIT} images and {QUICK_ROUNDS} rounds",
     )
     bench.set_defaults(handler=_run_bench)
+
+    from cnnviz import cli_data  # the `data` subcommand lives beside this module
+
+    cli_data.add_parser(commands).set_defaults(handler=_run_data)
     return parser
 
 
