@@ -171,6 +171,7 @@ class OwnData:
     Attributes:
         input_shape: (size, size, channels) of every image.
         fit: how pictures that are not square are made square.
+        test_fraction: the share of each class kept for testing.
         class_names: one name per class, in label order.
         class_images: per class, a list of uint8 arrays of shape input_shape.
         version: counts changes, so a data set built from an older state can be told apart.
@@ -178,6 +179,7 @@ class OwnData:
 
     input_shape: tuple[int, int, int] = (32, 32, 3)
     fit: Fit = Fit.CROP
+    test_fraction: float = DEFAULT_TEST_FRACTION
     class_names: list[str] = field(default_factory=list)
     class_images: list[list[np.ndarray]] = field(default_factory=list)
     version: int = 0
@@ -187,6 +189,7 @@ class OwnData:
     def __post_init__(self) -> None:
         self.input_shape = _check_shape(self.input_shape)
         self.fit = Fit(self.fit)
+        self.test_fraction = check_test_fraction(self.test_fraction)
 
     # ----- classes -----
 
@@ -339,27 +342,34 @@ class OwnData:
             return [f"{', '.join(empty)}: each class needs at least 2 images (one to test on)."]
         return []
 
-    def dataset(self, test_fraction: float = DEFAULT_TEST_FRACTION) -> datasets.Dataset:
+    def set_test_fraction(self, test_fraction: float) -> None:
+        value = check_test_fraction(test_fraction)
+        if value != self.test_fraction:
+            self.test_fraction = value
+            self._changed()
+
+    def dataset(self) -> datasets.Dataset:
         """The images split per class into training and test images (fixed seed).
 
+        Built once per version: every page of a rerun gets the same object.
+
         Raises:
-            ValueError: when `problems()` is not empty or test_fraction is out of range.
+            ValueError: when `problems()` is not empty.
         """
         problems = self.problems()
         if problems:
             raise ValueError(problems[0])
-        key = (self.version, test_fraction)
-        if self._built is None or self._built[0] != key:
+        if self._built is None or self._built[0] != self.version:
             stacks = [np.stack(group) for group in self.class_images]
-            arrays = split(stacks, test_fraction)
+            arrays = split(stacks, self.test_fraction)
             built = datasets.dataset_from_arrays(
                 *arrays,
                 class_names=self.class_names,
                 name=f"{OWN_NAME}-{self.version}",
-                title="My data",
+                title=f"My data (v{self.version})",
                 location="this browser session",
             )
-            self._built = (key, built)
+            self._built = (self.version, built)
         return self._built[1]
 
     @classmethod

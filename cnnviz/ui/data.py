@@ -1,33 +1,74 @@
-"""Loading data sets once per server process, and the sidebar's data set chooser."""
+"""Loading data sets once per server process, and the sidebar's data set chooser.
+
+The chooser lists the three built-in data sets, those a teacher put in the data folder
+(``--data-dir``, shared by everyone on the server) and, once it can be trained on, the
+student's own data set from the My data page, which lives in their workspace only.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import datasets
+from cnnviz import datasets, own_data
 from cnnviz.ui import state as keys
+
+OWN_CHOICE = own_data.OWN_NAME
 
 
 @st.cache_resource(show_spinner="Loading the data set...")
 def load_shared_dataset(name: str, data_dir: str | None) -> datasets.Dataset:
     """The data set, loaded once and shared read-only by every session of this server."""
+    if name.startswith(datasets.LOCAL_PREFIX):
+        return datasets.load_local_dataset(name, data_dir)
     return datasets.load_dataset(name, data_dir)
+
+
+def own_dataset() -> datasets.Dataset | None:
+    """The student's own data set, or None while there is none that can be trained on."""
+    own = keys.workspace().get(keys.OWN_DATA)
+    if own is None or own.problems():
+        return None
+    return own.dataset()
 
 
 def current_dataset() -> datasets.Dataset:
     """The data set the user chose in the sidebar."""
-    return load_shared_dataset(keys.workspace()[keys.DATASET], None)
+    name = keys.workspace()[keys.DATASET]
+    if name == OWN_CHOICE:
+        own = own_dataset()
+        if own is not None:
+            return own
+        # The own data set stopped being usable (say a class was deleted): fall back.
+        keys.workspace()[keys.DATASET] = name = keys.DEFAULT_DATASET
+    return load_shared_dataset(name, None)
+
+
+def _choices() -> dict[str, str]:
+    """Every data set the user can choose, name -> title."""
+    choices = {name: info.title for name, info in datasets.DATASETS.items()}
+    try:
+        local = datasets.find_local_datasets()
+    except (ValueError, OSError):
+        local = {}  # a missing data folder is reported when a built-in set is loaded
+    choices.update({name: f"{name[len(datasets.LOCAL_PREFIX) :]} (shared)" for name in local})
+    if own_dataset() is not None:
+        choices[OWN_CHOICE] = "My data"
+    return choices
 
 
 def dataset_chooser() -> None:
     """Sidebar select box for the data set; its choice survives page switches."""
-    names = list(datasets.DATASETS)
+    choices = _choices()
+    names = list(choices)
+    if keys.workspace()[keys.DATASET] not in choices:
+        keys.workspace()[keys.DATASET] = keys.DEFAULT_DATASET
     chosen = st.selectbox(
         "Data set",
         names,
         index=names.index(keys.workspace()[keys.DATASET]),
-        format_func=lambda name: datasets.DATASETS[name].title,
-        help="The images your network learns from. Every page uses this choice.",
+        format_func=choices.get,
+        help="The images your network learns from. Every page uses this choice. Make your "
+        "own on the My data page.",
         key="dataset_widget",
     )
     keys.workspace()[keys.DATASET] = chosen
