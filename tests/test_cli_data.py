@@ -147,8 +147,8 @@ def test_a_preset_learns_a_small_own_data_set_well_above_chance(tmp_path, capsys
         ["data", "--from", str(source), "--image-size", "28", "--out", str(data_file)], capsys
     )
     assert status == 0, stderr
-    arguments = ["train", "--dataset", str(data_file), "--preset", "tiny", "--epochs", "12"]
-    arguments += ["--batch-size", "16", "--out", str(tmp_path / "run")]
+    arguments = ["train", "--dataset", str(data_file), "--preset", "tiny", "--epochs", "5"]
+    arguments += ["--batch-size", "8", "--out", str(tmp_path / "run")]
     status, stdout, stderr = run_cli(arguments, capsys)
     assert status == 0, stderr
     summary = json.loads(stdout.strip().splitlines()[-1])

@@ -13,6 +13,7 @@ from cnnviz import datasets, own_data
 from cnnviz.ui import state as keys
 
 OWN_CHOICE = own_data.OWN_NAME
+CHOOSER_KEY = "dataset_widget"
 
 
 @st.cache_resource(show_spinner="Loading the data set...")
@@ -56,22 +57,29 @@ def _choices() -> dict[str, str]:
     return choices
 
 
+def _on_choice() -> None:
+    keys.workspace()[keys.DATASET] = st.session_state[CHOOSER_KEY]
+
+
 def dataset_chooser() -> None:
     """Sidebar select box for the data set; its choice survives page switches."""
     choices = _choices()
-    names = list(choices)
-    if keys.workspace()[keys.DATASET] not in choices:
-        keys.workspace()[keys.DATASET] = keys.DEFAULT_DATASET
-    chosen = st.selectbox(
+    state = keys.workspace()
+    if state[keys.DATASET] not in choices:
+        state[keys.DATASET] = keys.DEFAULT_DATASET
+    # The workspace is the truth (a page may choose a data set too, as My data does); the box
+    # shows it, and a choice made in the box goes back to it through the callback.
+    if st.session_state.get(CHOOSER_KEY) != state[keys.DATASET]:
+        st.session_state[CHOOSER_KEY] = state[keys.DATASET]
+    st.selectbox(
         "Data set",
-        names,
-        index=names.index(keys.workspace()[keys.DATASET]),
+        list(choices),
         format_func=choices.get,
         help="The images your network learns from. Every page uses this choice. Make your "
         "own on the My data page.",
-        key="dataset_widget",
+        key=CHOOSER_KEY,
+        on_change=_on_choice,
     )
-    keys.workspace()[keys.DATASET] = chosen
     try:
         dataset = current_dataset()
     except ValueError as error:
