@@ -24,6 +24,7 @@ PICTURE_TYPES = [extension.lstrip(".") for extension in own_archive.IMAGE_EXTENS
 THUMBNAILS_SHOWN = 48  # per class; a class of hundreds would make a very long page
 THUMBNAIL_WIDTH = 56
 CANVAS_SIZE = 224
+CAMERA_WIDTH = 400  # pixels; the full page width would push the classes far down
 
 
 def own() -> own_data.OwnData:
@@ -234,7 +235,11 @@ def picture_adder() -> None:
     if class_index is None or class_index >= len(names):
         class_index = 0
     page = _page()
-    upload_tab, camera_tab, draw_tab = st.tabs(["Upload", "Camera", "Draw"])
+    # A key with on_change="rerun" makes Streamlit remember the open tab: without it, each
+    # photo taken (which redraws the camera) would send the student back to the first tab.
+    upload_tab, camera_tab, draw_tab = st.tabs(
+        ["Upload", "Camera", "Draw"], key="own_add_tab", on_change="rerun"
+    )
     with upload_tab:
         widget_key = f"own_upload_{page['round']}"
         files = st.file_uploader(
@@ -257,6 +262,7 @@ def picture_adder() -> None:
             key=camera_key,
             on_change=_on_photo,
             args=(class_index, camera_key),
+            width=CAMERA_WIDTH,
         )
     with draw_tab:
         _drawing(class_index, names[class_index])
