@@ -137,6 +137,13 @@ def _add_prepared(class_index: int, prepared: list[np.ndarray], origin: str) -> 
     except ValueError as error:
         _say("error", str(error))
         return
+    if result.added == 0 and result.duplicates:
+        _say(
+            "warning",
+            f"Nothing was added: the {origin} {'is' if result.duplicates == 1 else 'are'} "
+            f"already in the data set.",
+        )
+        return
     text = f"Added {result.added} {origin} to {data.class_names[class_index]}."
     if result.duplicates:
         text += f" {result.duplicates} duplicate(s) of pictures already there were skipped."
