@@ -366,7 +366,7 @@ class OwnData:
                 *arrays,
                 class_names=self.class_names,
                 name=f"{OWN_NAME}-{self.version}",
-                title=f"My data (v{self.version})",
+                title=f"My data ({len(self.class_names)} classes, {self.total_images} pictures)",
                 location="this browser session",
             )
             self._built = (self.version, built)

@@ -177,3 +177,20 @@ def test_a_downloaded_data_set_file_uploads_again():
     npz_uploader.set_value(("junk.npz", b"junk", "application/octet-stream")).run()
     assert any("junk.npz" in error.value for error in app.error)
     assert own(app).counts() == [5, 5]
+
+
+def test_a_black_camera_photo_is_added_with_a_warning():
+    app = open_my_data()
+    add_class(app, "hand")
+    black = io.BytesIO()
+    Image.new("RGB", (640, 480)).save(black, "JPEG")
+    camera = next(c for c in app.camera_input if c.key.startswith("own_camera_"))
+    camera.set_value(("photo.jpg", black.getvalue(), "image/jpeg")).run()
+    assert_no_exception(app)
+    assert own(app).counts() == [1]
+    assert any("all one colour" in warning.value for warning in app.warning)
+    # The same black photo again is not added twice.
+    camera = next(c for c in app.camera_input if c.key.startswith("own_camera_"))
+    camera.set_value(("photo.jpg", black.getvalue(), "image/jpeg")).run()
+    assert own(app).counts() == [1]
+    assert any("already in the data set" in warning.value for warning in app.warning)

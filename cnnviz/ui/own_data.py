@@ -24,6 +24,8 @@ PICTURE_TYPES = [extension.lstrip(".") for extension in own_archive.IMAGE_EXTENS
 THUMBNAILS_SHOWN = 48  # per class; a class of hundreds would make a very long page
 THUMBNAIL_WIDTH = 56
 CANVAS_SIZE = 224
+# A photo whose pixels spread less than this (out of 255) shows nothing: a black first frame.
+BLANK_PHOTO_SPREAD = 2.0
 CAMERA_WIDTH = 400  # pixels; the full page width would push the classes far down
 
 
@@ -174,6 +176,13 @@ def _on_photo(class_index: int, widget_key: str) -> None:
         _say("error", str(error))
         return
     _add_prepared(class_index, [prepared], "photo")
+    if prepared.std() < BLANK_PHOTO_SPREAD:
+        count = len(own().class_images[class_index])
+        _say(
+            "warning",
+            f"That photo is all one colour: the camera may not have been ready. If so, remove "
+            f"picture {count} of {own().class_names[class_index]} and take another.",
+        )
     _page()["camera_round"] += 1  # a fresh camera, ready for the next photo
 
 
