@@ -165,3 +165,25 @@ def test_newcomer_makes_three_classes_from_uploads_and_the_camera_and_trains(
     expect(page.get_by_text("8 feature maps of 30 x 30").first).to_be_visible(timeout=UI_TIMEOUT_MS)
     assert_no_exception(page)
     screenshot(page, "05-feature-maps")
+
+
+def test_a_drawing_on_the_canvas_becomes_a_picture_of_its_class(camera_page, screenshot):
+    page = camera_page
+    go_to(page, "My data", "My data")
+    add_class(page, "zigzag")
+    page.get_by_role("tab", name="Draw").click()
+    add = app_button(page, "Add drawing to zigzag")
+    expect(add).to_be_disabled(timeout=UI_TIMEOUT_MS)
+    canvas = page.locator("canvas").last
+    expect(canvas).to_be_visible(timeout=UI_TIMEOUT_MS)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 30)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(box["x"] + 30 + 20 * step, box["y"] + (30 if step % 2 else 150), steps=4)
+    page.mouse.up()
+    expect(add).to_be_enabled(timeout=UI_TIMEOUT_MS)
+    add.click()
+    expect(page.get_by_text("zigzag: 1 picture(s)")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    assert_no_exception(page)
+    screenshot(page, "01-drawing-added")
