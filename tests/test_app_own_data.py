@@ -194,3 +194,28 @@ def test_a_black_camera_photo_is_added_with_a_warning():
     camera.set_value(("photo.jpg", black.getvalue(), "image/jpeg")).run()
     assert own(app).counts() == [1]
     assert any("already in the data set" in warning.value for warning in app.warning)
+
+
+def test_data_sets_in_the_data_folder_are_listed_for_everyone(tmp_path, monkeypatch):
+    pictures = {
+        name: [np.full((20, 20, 3), (seed * 40 + n) % 256, np.uint8) for n in range(5)]
+        for seed, name in enumerate(("circle", "cross"))
+    }
+    arrays = {
+        "x_train": np.concatenate([group[:4] for group in pictures.values()])[..., :1],
+        "y_train": np.repeat([0, 1], 4),
+        "x_test": np.concatenate([group[4:] for group in pictures.values()])[..., :1],
+        "y_test": np.array([0, 1]),
+    }
+    shared = datasets.dataset_from_arrays(
+        **arrays, class_names=list(pictures), name="x", title="x", location="test"
+    )
+    (tmp_path / "shapes.npz").write_bytes(datasets.npz_bytes(shared))
+    monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
+    app = open_my_data()
+    chooser = app.selectbox(key="dataset_widget")
+    assert "local:shapes" in chooser.options or "shapes (shared)" in chooser.options
+    chooser.set_value("local:shapes").run()
+    assert_no_exception(app)
+    assert app.session_state[keys.WORKSPACE][keys.DATASET] == "local:shapes"
+    assert any("8 training and 2 test images" in caption.value for caption in app.caption)
