@@ -219,3 +219,50 @@ def test_data_sets_in_the_data_folder_are_listed_for_everyone(tmp_path, monkeypa
     assert_no_exception(app)
     assert app.session_state[keys.WORKSPACE][keys.DATASET] == "local:shapes"
     assert any("8 training and 2 test images" in caption.value for caption in app.caption)
+
+
+def test_the_image_size_converts_pictures_and_a_gray_64_file_loads():
+    app = open_my_data()
+    for name in ("a", "b"):
+        add_class(app, name)
+    for index in range(2):
+        colour = (90, 20 + 150 * index, 20)
+        upload_pictures(app, index, [(f"{index}.jpg", jpeg(colour, index), "image/jpeg")])
+    app.selectbox(key="own_format").set_value("28x28 gray").run()
+    assert_no_exception(app)
+    assert own(app).input_shape == (28, 28, 1)
+    assert own(app).class_images[0][0].shape == (28, 28, 1)
+
+    gray64 = {
+        "x_train": np.random.default_rng(0).integers(0, 256, (4, 64, 64), dtype=np.uint8),
+        "y_train": np.array([0, 1, 0, 1]),
+        "x_test": np.full((2, 64, 64), 7, np.uint8) + np.arange(2, dtype=np.uint8)[:, None, None],
+        "y_test": np.array([0, 1]),
+    }
+    loaded = datasets.dataset_from_arrays(
+        **gray64, class_names=["p", "q"], name="g", title="g", location="test"
+    )
+    npz_uploader = next(u for u in app.file_uploader if u.key.startswith("own_npz_"))
+    npz_uploader.set_value(("gray.npz", datasets.npz_bytes(loaded), "application/octet-stream"))
+    app.run()
+    assert_no_exception(app)
+    assert own(app).input_shape == (64, 64, 1) and own(app).counts() == [3, 3]
+    assert app.selectbox(key="own_format").value == "64x64 gray"
+
+
+def test_class_controls_follow_the_classes_after_a_delete_and_a_removal():
+    app = open_my_data()
+    for name in ("first", "second"):
+        add_class(app, name)
+    files = [(f"{n}.jpg", jpeg((30 * n, 90, 200), n), "image/jpeg") for n in range(3)]
+    upload_pictures(app, 1, files)
+    app.number_input(key="own_remove_1").set_value(3)
+    app.button(key="own_remove_button_1").click().run()
+    assert_no_exception(app)
+    assert own(app).counts() == [0, 2]
+    assert app.number_input(key="own_remove_1").value == 2  # the last picture is now 2
+    app.button(key="own_delete_0").click().run()
+    assert_no_exception(app)
+    assert own(app).class_names == ["second"]
+    assert app.text_input(key="own_rename_0").value == "second"
+    assert app.number_input(key="own_remove_0").value == 1

@@ -56,9 +56,17 @@ def show_messages() -> None:
 # ----- format -----
 
 
+def format_label(input_shape) -> str:
+    """E.g. "28x28 gray" or "32x32 RGB"."""
+    height, width, channels = input_shape
+    return f"{height}x{width} {'gray' if channels == 1 else 'RGB'}"
+
+
 def _on_format() -> None:
+    label = st.session_state["own_format"]
+    size, colour = label.split("x")[0], label.split()[-1].lower()
     try:
-        own().set_format(FORMATS[st.session_state["own_format"]])
+        own().set_format(own_data.input_shape_for(int(size), colour))
     except ValueError as error:
         _say("error", str(error))
 
@@ -71,26 +79,34 @@ def _on_test_fraction() -> None:
     own().set_test_fraction(st.session_state["own_test_fraction"])
 
 
+def _show(widget_key: str, value) -> None:
+    """Make a widget show the data set's value: a loaded file may have changed it."""
+    if st.session_state.get(widget_key) != value:
+        st.session_state[widget_key] = value
+
+
 def format_settings() -> None:
     """Image size and colour, how pictures become square, and the test share."""
     data = own()
-    labels = list(FORMATS)
-    current = next(label for label, shape in FORMATS.items() if shape == data.input_shape)
+    formats = dict(FORMATS)
+    # A data set file made with `cnnviz data --color` can hold, say, 64x64 gray pictures.
+    current = format_label(data.input_shape)
+    formats.setdefault(current, data.input_shape)
+    _show("own_format", current)
+    _show("own_fit", data.fit)
+    _show("own_test_fraction", float(data.test_fraction))
     size_column, fit_column, split_column = st.columns(3)
     size_column.selectbox(
         "Image size",
-        labels,
-        index=labels.index(current),
+        list(formats),
         key="own_format",
         on_change=_on_format,
         help="Every picture is shrunk to this. Changing it converts the pictures you have; "
         "growing them makes them blurry.",
     )
-    fits = list(own_data.Fit)
     fit_column.radio(
         "Pictures that are not square",
-        fits,
-        index=fits.index(data.fit),
+        list(own_data.Fit),
         format_func=FIT_LABELS.get,
         key="own_fit",
         on_change=_on_fit,
@@ -100,7 +116,6 @@ def format_settings() -> None:
         "Share kept for testing",
         own_data.MIN_TEST_FRACTION,
         own_data.MAX_TEST_FRACTION,
-        float(data.test_fraction),
         step=0.05,
         key="own_test_fraction",
         on_change=_on_test_fraction,
@@ -232,6 +247,9 @@ def _on_npz(widget_key: str) -> None:
         f"Loaded {upload.name}: {len(replacement.class_names)} classes, "
         f"{replacement.total_images} pictures. It replaced the classes you had.",
     )
+    duplicates = len(loaded.x_train) + len(loaded.x_test) - replacement.total_images
+    if duplicates:
+        _say("info", f"{duplicates} duplicate picture(s) in the file were skipped.")
     _page()["round"] += 1
 
 
@@ -386,17 +404,20 @@ def class_cards() -> None:
                 if len(group) > len(shown):
                     st.caption(f"The first {len(shown)} of {len(group)} are shown.")
             rename, remove, delete = st.columns([2, 2, 1], vertical_alignment="bottom")
+            # Widgets are keyed by position: after a class is deleted or a picture removed,
+            # the same key belongs to another class or a shorter one.
+            _show(f"own_rename_{class_index}", name)
+            remove_key = f"own_remove_{class_index}"
+            if group and not 1 <= st.session_state.get(remove_key, 1) <= len(group):
+                st.session_state[remove_key] = len(group)
             rename.text_input(
                 "Rename to",
-                value=name,
                 key=f"own_rename_{class_index}",
                 on_change=_on_rename,
                 args=(class_index,),
             )
             if group:
-                remove.number_input(
-                    "Picture number", 1, len(group), 1, key=f"own_remove_{class_index}"
-                )
+                remove.number_input("Picture number", 1, len(group), key=remove_key)
                 remove.button(
                     "Remove picture",
                     key=f"own_remove_button_{class_index}",
