@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 import cnnviz
-from cnnviz import datasets, presets, progress, scheduler, training_settings
+from cnnviz import datasets, extra_datasets, presets, progress, scheduler, training_settings
 from cnnviz import spec as spec_module
 
 EXIT_TRAINING_FAILED = 1
@@ -207,14 +207,14 @@ def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> d
 
 def _file_dataset(text: str) -> datasets.Dataset | None:
     """The data set named by --dataset when it is an .npz file (or local:NAME), else None."""
-    if text.startswith(datasets.LOCAL_PREFIX):
-        return _checked(datasets.load_local_dataset, text)
+    if text.startswith(extra_datasets.LOCAL_PREFIX):
+        return _checked(extra_datasets.load_local_dataset, text)
     if not text.endswith(".npz") and os.sep not in text:
         return None
     path = Path(text).expanduser()
     if not path.is_file():
         raise CommandError(f"--dataset {path} does not exist; give a file made by `cnnviz data`.")
-    return _checked(datasets.read_labelled_npz, path, path.stem, path.stem)
+    return _checked(extra_datasets.read_labelled_npz, path, path.stem, path.stem)
 
 
 def _run_train(arguments: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from cnnviz import datasets, own_archive, own_data
+from cnnviz import extra_datasets, own_archive, own_data
 
 
 def run_data(arguments: argparse.Namespace) -> int:
@@ -50,7 +50,7 @@ def run_data(arguments: argparse.Namespace) -> int:
     )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(datasets.npz_bytes(dataset))
+        out.write_bytes(extra_datasets.npz_bytes(dataset))
     except OSError as error:
         raise ValueError(f"cannot write --out {out}: {error.strerror}.") from None
     train_counts = [int((dataset.y_train == label).sum()) for label in range(dataset.num_classes)]

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cnnviz import datasets, images, own_data
+from cnnviz import datasets, extra_datasets, images, own_data
 
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the zip file itself
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what its entries claim to hold, all together
@@ -337,7 +337,7 @@ def build(
         raise ValueError(f"{problems[0]} Found: {found}.")
     arrays = own_data.split([np.stack(group) for group in own.class_images], test_fraction)
     location = str(source) if not isinstance(source, (bytes, bytearray)) else "an uploaded zip"
-    dataset = datasets.dataset_from_arrays(
+    dataset = extra_datasets.dataset_from_arrays(
         *arrays,
         class_names=own.class_names,
         name=name,

@@ -19,7 +19,7 @@ from enum import Enum
 
 import numpy as np
 
-from cnnviz import datasets, images
+from cnnviz import datasets, extra_datasets, images
 
 MIN_CLASSES = 2
 MAX_CLASSES = 20
@@ -362,7 +362,7 @@ class OwnData:
         if self._built is None or self._built[0] != self.version:
             stacks = [np.stack(group) for group in self.class_images]
             arrays = split(stacks, self.test_fraction)
-            built = datasets.dataset_from_arrays(
+            built = extra_datasets.dataset_from_arrays(
                 *arrays,
                 class_names=self.class_names,
                 name=f"{OWN_NAME}-{self.version}",

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets
+from cnnviz import datasets, extra_datasets
 from cnnviz.ui import state as keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -166,7 +166,7 @@ def test_a_downloaded_data_set_file_uploads_again():
         colour = (200, 20 + 100 * index, 20)
         files = [(f"{n}.jpg", jpeg(colour, 50 * index + n), "image/jpeg") for n in range(5)]
         upload_pictures(app, index, files)
-    saved = datasets.npz_bytes(own(app).dataset())
+    saved = extra_datasets.npz_bytes(own(app).dataset())
     app.session_state[keys.WORKSPACE].pop(keys.OWN_DATA)
     app.run()
     npz_uploader = next(u for u in app.file_uploader if u.key.startswith("own_npz_"))
@@ -207,10 +207,10 @@ def test_data_sets_in_the_data_folder_are_listed_for_everyone(tmp_path, monkeypa
         "x_test": np.concatenate([group[4:] for group in pictures.values()])[..., :1],
         "y_test": np.array([0, 1]),
     }
-    shared = datasets.dataset_from_arrays(
+    shared = extra_datasets.dataset_from_arrays(
         **arrays, class_names=list(pictures), name="x", title="x", location="test"
     )
-    (tmp_path / "shapes.npz").write_bytes(datasets.npz_bytes(shared))
+    (tmp_path / "shapes.npz").write_bytes(extra_datasets.npz_bytes(shared))
     monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
     app = open_my_data()
     chooser = app.selectbox(key="dataset_widget")
@@ -239,11 +239,13 @@ def test_the_image_size_converts_pictures_and_a_gray_64_file_loads():
         "x_test": np.full((2, 64, 64), 7, np.uint8) + np.arange(2, dtype=np.uint8)[:, None, None],
         "y_test": np.array([0, 1]),
     }
-    loaded = datasets.dataset_from_arrays(
+    loaded = extra_datasets.dataset_from_arrays(
         **gray64, class_names=["p", "q"], name="g", title="g", location="test"
     )
     npz_uploader = next(u for u in app.file_uploader if u.key.startswith("own_npz_"))
-    npz_uploader.set_value(("gray.npz", datasets.npz_bytes(loaded), "application/octet-stream"))
+    npz_uploader.set_value(
+        ("gray.npz", extra_datasets.npz_bytes(loaded), "application/octet-stream")
+    )
     app.run()
     assert_no_exception(app)
     assert own(app).input_shape == (64, 64, 1) and own(app).counts() == [3, 3]

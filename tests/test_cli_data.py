@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import cli, datasets
+from cnnviz import cli, extra_datasets
 
 SHAPES = ("bar", "column", "square")
 CIFAR_JPEG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cifar10-jpeg.npz"
@@ -66,7 +66,7 @@ def test_data_writes_the_file_and_one_json_line(tmp_path, capsys):
     assert summary["classes"] == list(SHAPES) and summary["shape"] == [28, 28, 1]
     assert summary["train_counts"] == [8, 8, 8] and summary["test_counts"] == [2, 2, 2]
     assert summary["notes"] == ["1 file(s) that are not pictures were skipped."]
-    loaded = datasets.read_labelled_npz(out, "shapes", "shapes")
+    loaded = extra_datasets.read_labelled_npz(out, "shapes", "shapes")
     assert loaded.class_names == SHAPES and len(loaded.x_test) == 6
 
 

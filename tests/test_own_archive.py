@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import datasets, own_archive, own_data
+from cnnviz import datasets, extra_datasets, own_archive, own_data
 
 
 def png(pixels: np.ndarray) -> bytes:
@@ -195,17 +195,17 @@ def test_adding_a_zip_to_own_data_merges_classes_by_name_and_keeps_it_on_failure
 def test_local_data_sets_are_found_in_the_data_folder(tmp_path):
     (tmp_path / "mnist.npz").write_bytes(b"built-in: not listed")
     shapes = own_archive.dataset_from_source(class_zip({"a": pictures(3, 1), "b": pictures(3, 2)}))
-    (tmp_path / "shapes.npz").write_bytes(datasets.npz_bytes(shapes))
+    (tmp_path / "shapes.npz").write_bytes(extra_datasets.npz_bytes(shapes))
     (tmp_path / "photos" / "x").mkdir(parents=True)
     (tmp_path / "photos" / "y").mkdir()
     for folder, seed in (("x", 1), ("y", 2)):
         for number, picture in enumerate(pictures(2, seed, (40, 30, 3))):
             (tmp_path / "photos" / folder / f"{number}.png").write_bytes(png(picture))
-    found = datasets.find_local_datasets(tmp_path)
+    found = extra_datasets.find_local_datasets(tmp_path)
     assert list(found) == ["local:photos", "local:shapes"]
-    loaded = datasets.load_local_dataset("local:shapes", tmp_path)
+    loaded = extra_datasets.load_local_dataset("local:shapes", tmp_path)
     assert loaded.class_names == ("a", "b") and np.array_equal(loaded.x_test, shapes.x_test)
-    photos = datasets.load_local_dataset("local:photos", tmp_path)
+    photos = extra_datasets.load_local_dataset("local:photos", tmp_path)
     assert photos.input_shape == (32, 32, 3) and photos.class_names == ("x", "y")
     with pytest.raises(ValueError, match="no data set 'local:nope'"):
-        datasets.load_local_dataset("local:nope", tmp_path)
+        extra_datasets.load_local_dataset("local:nope", tmp_path)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import datasets, own_data
+from cnnviz import datasets, extra_datasets, own_data
 from cnnviz.own_data import Fit, OwnData
 
 
@@ -206,7 +206,7 @@ def test_test_fraction_limits():
 def test_npz_round_trip_keeps_arrays_and_class_names():
     for shape in ((28, 28, 1), (64, 64, 3)):
         dataset = filled({"cat": 6, "dog": 4}, shape).dataset()
-        loaded = datasets.read_labelled_npz(datasets.npz_bytes(dataset), "x", "upload")
+        loaded = extra_datasets.read_labelled_npz(extra_datasets.npz_bytes(dataset), "x", "upload")
         for name in datasets.ARRAY_NAMES:
             assert np.array_equal(getattr(loaded, name), getattr(dataset, name))
         assert loaded.class_names == ("cat", "dog") and loaded.input_shape == shape
@@ -219,14 +219,14 @@ def test_npz_files_without_class_names_or_with_bad_contents():
     x = np.zeros((4, 28, 28), dtype=np.uint8)
     x[:, 0, 0] = np.arange(4)
     np.savez(buffer, x_train=x, y_train=np.array([0, 1, 2, 0]), x_test=x[:2], y_test=[1, 2])
-    loaded = datasets.read_labelled_npz(buffer.getvalue(), "x", "plain.npz")
+    loaded = extra_datasets.read_labelled_npz(buffer.getvalue(), "x", "plain.npz")
     assert loaded.class_names == ("0", "1", "2")
     with pytest.raises(ValueError, match="not a Keras-layout .npz"):
-        datasets.read_labelled_npz(b"not a zip at all", "x", "junk.npz")
+        extra_datasets.read_labelled_npz(b"not a zip at all", "x", "junk.npz")
     buffer = io.BytesIO()
     np.savez(buffer, x_train=x)
     with pytest.raises(ValueError, match="lacks y_train, x_test, y_test"):
-        datasets.read_labelled_npz(buffer.getvalue(), "x", "partial.npz")
+        extra_datasets.read_labelled_npz(buffer.getvalue(), "x", "partial.npz")
 
 
 def test_a_compressed_npz_that_unpacks_too_large_is_refused_before_unpacking():
@@ -235,4 +235,4 @@ def test_a_compressed_npz_that_unpacks_too_large_is_refused_before_unpacking():
     np.savez_compressed(buffer, x_train=zeros, y_train=np.zeros(2000), x_test=zeros, y_test=[0])
     assert len(buffer.getvalue()) < 1_000_000
     with pytest.raises(ValueError, match="unpack to 47 MB; at most 10 MB"):
-        datasets.read_labelled_npz(buffer.getvalue(), "x", "bomb.npz", max_bytes=10 * 2**20)
+        extra_datasets.read_labelled_npz(buffer.getvalue(), "x", "bomb.npz", max_bytes=10 * 2**20)

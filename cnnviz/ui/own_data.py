@@ -12,7 +12,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from cnnviz import datasets, images, own_archive, own_data, presets
+from cnnviz import extra_datasets, images, own_archive, own_data, presets
 from cnnviz.ui import state as keys
 
 FORMATS = {"28x28 gray": (28, 28, 1), "32x32 RGB": (32, 32, 3), "64x64 RGB": (64, 64, 3)}
@@ -229,12 +229,12 @@ def _on_npz(widget_key: str) -> None:
     if upload is None:
         return
     try:
-        loaded = datasets.read_labelled_npz(
+        loaded = extra_datasets.read_labelled_npz(
             upload.getvalue(),
             "upload",
             upload.name,
             source_kind="own",
-            max_bytes=datasets.MAX_UPLOAD_NPZ_BYTES,
+            max_bytes=extra_datasets.MAX_UPLOAD_NPZ_BYTES,
         )
         replacement = own_data.OwnData.from_dataset(loaded, own().fit)
         replacement.set_test_fraction(own().test_fraction)
@@ -357,7 +357,7 @@ def file_importers() -> None:
             key=npz_key,
             on_change=_on_npz,
             args=(npz_key,),
-            max_upload_size=datasets.MAX_UPLOAD_NPZ_BYTES // 2**20,
+            max_upload_size=extra_datasets.MAX_UPLOAD_NPZ_BYTES // 2**20,
             help="Replaces your classes with the file's, for example one a teacher handed out.",
         )
 
@@ -482,7 +482,7 @@ def checks_and_use() -> None:
     )
     download_column.download_button(
         "Download as .npz",
-        data=functools.partial(datasets.npz_bytes, dataset),
+        data=functools.partial(extra_datasets.npz_bytes, dataset),
         file_name="my_data.npz",
         mime="application/octet-stream",
         on_click="ignore",
