@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnviz import own_data
-from cnnviz.ui import frame
+from cnnviz.ui import frame, own_data_input
 from cnnviz.ui import own_data as own_widgets
 
 frame.page_setup()
@@ -20,9 +20,9 @@ own_widgets.format_settings()
 
 st.subheader("Classes")
 own_widgets.class_adder()
-own_widgets.picture_adder()
+own_data_input.picture_adder()
 with st.expander("Bring many pictures at once: a zip of class folders or a data set file"):
-    own_widgets.file_importers()
+    own_data_input.file_importers()
 own_widgets.class_cards()
 
 st.subheader("Use it")
