@@ -205,10 +205,10 @@ def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> d
     return values
 
 
-def _file_dataset(text: str) -> datasets.Dataset | None:
+def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
     """The data set named by --dataset when it is an .npz file (or local:NAME), else None."""
     if text.startswith(extra_datasets.LOCAL_PREFIX):
-        return _checked(extra_datasets.load_local_dataset, text)
+        return _checked(extra_datasets.load_local_dataset, text, data_dir)
     if not text.endswith(".npz") and os.sep not in text:
         return None
     path = Path(text).expanduser()
@@ -219,7 +219,7 @@ def _file_dataset(text: str) -> datasets.Dataset | None:
 
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
-    file_dataset = _file_dataset(arguments.dataset)
+    file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
     if file_dataset is not None:
         info = file_dataset.info
     else:

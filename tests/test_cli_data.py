@@ -200,3 +200,11 @@ def test_cifar10_class_folders_zip_through_data_and_train(tmp_path):
     assert trained.returncode == 0, trained.stderr
     result = json.loads(trained.stdout.strip().splitlines()[-1])
     assert result["test_accuracy"] > 0.2, result  # ten classes: chance is 10 %
+
+
+def test_train_refuses_an_unknown_shared_data_set_naming_those_found(tmp_path, capsys):
+    source = write_shape_folders(tmp_path / "shapes", 3)
+    arguments = ["train", "--dataset", "local:nope", "--data-dir", str(tmp_path)]
+    status, _, stderr = run_cli([*arguments, "--out", str(tmp_path / "run")], capsys)
+    assert status == 2 and "no data set 'local:nope'" in stderr
+    assert "Found: local:shapes" in stderr and source.is_dir()
