@@ -1,9 +1,10 @@
 """The ``cnnviz`` command: start the app, train a model, or benchmark the training path.
 
     cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
-    cnnviz train --dataset mnist [--preset NAME | --spec FILE.json] --out DIR
+    cnnviz train --dataset mnist|FILE.npz [--preset NAME | --spec FILE.json] --out DIR
     cnnviz bench [--quick]
     cnnviz export --spec FILE.json --dataset NAME --to keras|pytorch|json
+    cnnviz data --from FOLDER_OR_ZIP --image-size 28|32|64 --out FILE.npz
 
 Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
 cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
@@ -25,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 import cnnviz
-from cnnviz import datasets, limits, presets, progress, scheduler, training_settings
+from cnnviz import datasets, extra_datasets, limits, presets, progress, scheduler, training_settings
 from cnnviz import spec as spec_module
 
 EXIT_TRAINING_FAILED = 1
@@ -218,11 +219,27 @@ def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> d
     return values
 
 
+def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
+    """The data set named by --dataset when it is an .npz file (or local:NAME), else None."""
+    if text.startswith(extra_datasets.LOCAL_PREFIX):
+        return _checked(extra_datasets.load_local_dataset, text, data_dir)
+    if not text.endswith(".npz") and os.sep not in text:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise CommandError(f"--dataset {path} does not exist; give a file made by `cnnviz data`.")
+    return _checked(extra_datasets.read_labelled_npz, path, path.stem, path.stem)
+
+
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
     server_limits = limits.no_limits() if arguments.no_limits else _checked(limits.from_environment)
     _checked(limits.session_grace_seconds)  # training.py reads it on import
-    info = _checked(datasets.get_info, arguments.dataset)
+    file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
+    if file_dataset is not None:
+        info = file_dataset.info
+    else:
+        info = _checked(datasets.get_info, arguments.dataset)
     if arguments.spec is not None and arguments.preset is not None:
         raise CommandError("give either --spec or --preset, not both.")
     preset_name = None if arguments.spec else arguments.preset or presets.DEFAULT_PRESET
@@ -242,7 +259,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
 
     training, runs, _ = _import_training()
-    dataset = _checked(datasets.load_dataset, info.name, data_dir)
+    dataset = file_dataset or _checked(datasets.load_dataset, info.name, data_dir)
     job = training.TrainingJob(
         model_spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name="cnnviz"
     )
@@ -379,6 +396,15 @@ def _run_export(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# ----- cnnviz data -----
+
+
+def _run_data(arguments: argparse.Namespace) -> int:
+    from cnnviz import cli_data
+
+    return _checked(cli_data.run_data, arguments)
+
+
 # ----- the parser -----
 
 
@@ -432,7 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"{', '.join(limits.ENVIRONMENT.values())}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train.add_argument("--dataset", required=True, help=dataset_help)
+    train.add_argument(
+        "--dataset", required=True, help=f"{dataset_help}, or an .npz file from `cnnviz data`"
+    )
     train.add_argument("--spec", help='JSON file holding the model spec, {"layers": [...]}')
     train.add_argument("--preset", help=f"a named model (default {presets.DEFAULT_PRESET})")
     train.add_argument("--epochs", help="epochs to train (default: the preset's suggestion, or 1)")
@@ -483,6 +511,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--dataset", required=True, help=f"the input it is for: {dataset_help}")
     export.add_argument("--to", required=True, help="keras, pytorch or json")
     export.set_defaults(handler=_run_export)
+    from cnnviz import cli_data  # the `data` subcommand lives beside this module
+
+    cli_data.add_parser(commands).set_defaults(handler=_run_data)
     return parser
 
 

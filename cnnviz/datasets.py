@@ -146,6 +146,7 @@ class Dataset:
             "local": f"from {self.location}",
             "keras": "from Keras's data set cache",
             "sample": "the small sample bundled with cnnviz",
+            "own": f"made in {self.location}",
         }[self.source]
         return f"{self.info.title}: {counts}, {where}."
 

@@ -378,3 +378,24 @@ def _centre_digit(ink: np.ndarray, height: int, width: int) -> np.ndarray:
     field = np.zeros((height, width), dtype=np.float32)
     field[top : top + new_height, left : left + new_width] = digit
     return np.clip(np.rint(field), 0, 255).astype(np.uint8)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode an image file safely, upright, as uint8 (H, W, C) with C = 1, 2, 3 or 4.
+
+    The same checks and EXIF handling as `prepare_upload`, for callers that prepare the pixels
+    their own way (own data sets pad as well as crop).
+
+    Raises:
+        ValueError: for an empty, oversized, damaged or unsupported file.
+    """
+    return _image_to_array(_open_image(data))
+
+
+def check_array(pixels) -> np.ndarray:
+    """An in-memory image checked as `prepare_array` checks it, as uint8 (H, W, C).
+
+    Raises:
+        ValueError: for an array of the wrong shape or values.
+    """
+    return _standardise_array(pixels)

@@ -59,7 +59,8 @@ with st.container(border=True):
     limit_default = saved["train_limit"] or full_count
     train_limit = columns[4].number_input(
         "Training images",
-        min_value=100,
+        # An own data set can hold fewer than 100 training images.
+        min_value=min(100, full_count),
         max_value=full_count,
         value=min(limit_default, full_count),
         step=500,

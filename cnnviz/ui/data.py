@@ -1,36 +1,85 @@
-"""Loading data sets once per server process, and the sidebar's data set chooser."""
+"""Loading data sets once per server process, and the sidebar's data set chooser.
+
+The chooser lists the three built-in data sets, those a teacher put in the data folder
+(``--data-dir``, shared by everyone on the server) and, once it can be trained on, the
+student's own data set from the My data page, which lives in their workspace only.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import datasets
+from cnnviz import datasets, extra_datasets, own_data
 from cnnviz.ui import state as keys
+
+OWN_CHOICE = own_data.OWN_NAME
+CHOOSER_KEY = "dataset_widget"
 
 
 @st.cache_resource(show_spinner="Loading the data set...")
 def load_shared_dataset(name: str, data_dir: str | None) -> datasets.Dataset:
     """The data set, loaded once and shared read-only by every session of this server."""
+    if name.startswith(extra_datasets.LOCAL_PREFIX):
+        return extra_datasets.load_local_dataset(name, data_dir)
     return datasets.load_dataset(name, data_dir)
+
+
+def own_dataset() -> datasets.Dataset | None:
+    """The student's own data set, or None while there is none that can be trained on."""
+    own = keys.workspace().get(keys.OWN_DATA)
+    if own is None or own.problems():
+        return None
+    return own.dataset()
 
 
 def current_dataset() -> datasets.Dataset:
     """The data set the user chose in the sidebar."""
-    return load_shared_dataset(keys.workspace()[keys.DATASET], None)
+    name = keys.workspace()[keys.DATASET]
+    if name == OWN_CHOICE:
+        own = own_dataset()
+        if own is not None:
+            return own
+        # The own data set stopped being usable (say a class was deleted): fall back.
+        keys.workspace()[keys.DATASET] = name = keys.DEFAULT_DATASET
+    return load_shared_dataset(name, None)
+
+
+def _choices() -> dict[str, str]:
+    """Every data set the user can choose, name -> title."""
+    choices = {name: info.title for name, info in datasets.DATASETS.items()}
+    try:
+        local = extra_datasets.find_local_datasets()
+    except (ValueError, OSError):
+        local = {}  # a missing data folder is reported when a built-in set is loaded
+    choices.update({name: f"{name[len(extra_datasets.LOCAL_PREFIX) :]} (shared)" for name in local})
+    if own_dataset() is not None:
+        choices[OWN_CHOICE] = "My data"
+    return choices
+
+
+def _on_choice() -> None:
+    keys.workspace()[keys.DATASET] = st.session_state[CHOOSER_KEY]
 
 
 def dataset_chooser() -> None:
     """Sidebar select box for the data set; its choice survives page switches."""
-    names = list(datasets.DATASETS)
-    chosen = st.selectbox(
+    choices = _choices()
+    state = keys.workspace()
+    if state[keys.DATASET] not in choices:
+        state[keys.DATASET] = keys.DEFAULT_DATASET
+    # The workspace is the truth (a page may choose a data set too, as My data does); the box
+    # shows it, and a choice made in the box goes back to it through the callback.
+    if st.session_state.get(CHOOSER_KEY) != state[keys.DATASET]:
+        st.session_state[CHOOSER_KEY] = state[keys.DATASET]
+    st.selectbox(
         "Data set",
-        names,
-        index=names.index(keys.workspace()[keys.DATASET]),
-        format_func=lambda name: datasets.DATASETS[name].title,
-        help="The images your network learns from. Every page uses this choice.",
-        key="dataset_widget",
+        list(choices),
+        format_func=choices.get,
+        help="The images your network learns from. Every page uses this choice. Make your "
+        "own on the My data page.",
+        key=CHOOSER_KEY,
+        on_change=_on_choice,
     )
-    keys.workspace()[keys.DATASET] = chosen
     try:
         dataset = current_dataset()
     except ValueError as error:

@@ -44,6 +44,8 @@ RUNS = "cnnviz_runs"  # the RunHistory
 RECORDED = "cnnviz_recorded"  # marker of the last job state written to the run history
 INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, layer)
 EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
+OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.own_data.OwnData
+OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
 
 DEFAULT_DATASET = "mnist"
 DEFAULT_TRAIN_SETTINGS = {
