@@ -247,7 +247,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         interrupted = True
         reporter.end_line()
         print("Stopping after this batch (Ctrl-C again quits at once)...", file=sys.stderr)
-        job.stop("Stopped with Ctrl-C.")
+        job.stop(training.StopReason.INTERRUPTED)
         progress.wait_interruptibly(job)  # a second Ctrl-C ends the command here (main catches it)
         reporter.show(job.status())
 

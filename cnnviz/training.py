@@ -428,7 +428,9 @@ class TrainingJob:
                 value = logs.get(name)
                 record[name].append(None if value is None else float(value))
             progress = round(self._progress, 4)
-        self._snapshots.add(progress, self.model.get_weights())
+        model = self.model
+        if model is not None:  # None once disposed of
+            self._snapshots.add(progress, model.get_weights())
 
     def batches_trained(self) -> int:
         """Batches trained in this segment so far."""
@@ -437,7 +439,10 @@ class TrainingJob:
 
     def backup_weights(self) -> None:
         """Keep the current weights if they are all finite, to restore after a divergence."""
-        weights = self.model.get_weights()
+        model = self.model
+        if model is None:  # disposed of while it trained
+            return
+        weights = model.get_weights()
         if all(np.isfinite(array).all() for array in weights):
             self._weights_backup = weights
 
