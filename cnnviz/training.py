@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import builder, callbacks, memory, snapshots
+from cnnviz import builder, callbacks, snapshots
 from cnnviz.datasets import Dataset
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
@@ -302,14 +302,12 @@ class TrainingJob:
         if self.is_active:
             self.stop(StopReason.CLOSED)
         ended = self.wait(timeout)
-        model, self.model = self.model, None
+        self.model = None
         self._weights_backup = None
         self._snapshots.clear()
-        if model is not None:
-            memory.release_model(model)
-        del model
+        # The model and its optimizer sit in reference cycles: collect them now, not whenever
+        # the collector next runs.
         gc.collect()
-        memory.trim_heap()
         return ended
 
     @property
