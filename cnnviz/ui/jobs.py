@@ -8,6 +8,7 @@ and read their queue and kernel snapshots only through the functions here.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -161,18 +162,24 @@ def kernel_epochs(job, layer_name: str) -> list[float]:
     return [epoch for epoch, kernels in job.kernel_snapshots() if layer_name in kernels]
 
 
-def kernels_at(job, layer_name: str, epoch: float):
+def kernels_at(job, layer_name: str, epoch: float) -> np.ndarray:
     """`layer_name`'s kernels as kept at `epoch`, as float32 (filters, height, width, channels).
 
-    Raises:
-        ValueError: when no snapshot was kept at that epoch.
-    """
-    import numpy as np  # only needed once there is a model
+    While a job trains, its snapshots are thinned at each epoch's end, so an epoch shown a
+    moment ago may be gone: then the nearest kept one is returned.
 
-    for kept_epoch, kernels in job.kernel_snapshots():
-        if kept_epoch == epoch and layer_name in kernels:
-            return kernels[layer_name].astype(np.float32)
-    raise ValueError(f"No kernels of {layer_name} were kept at epoch {epoch:g}.")
+    Raises:
+        ValueError: when no kernels of that layer were kept at all.
+    """
+    kept = [
+        (when, kernels[layer_name])
+        for when, kernels in job.kernel_snapshots()
+        if layer_name in kernels
+    ]
+    if not kept:
+        raise ValueError(f"No kernels of {layer_name} were kept.")
+    _, kernels = min(kept, key=lambda item: abs(item[0] - epoch))
+    return kernels.astype(np.float32)
 
 
 def show_status() -> None:
