@@ -75,3 +75,27 @@ def test_kernels_at_an_epoch_come_from_the_snapshots_or_the_nearest_kept_one():
     assert np.all(jobs.kernels_at(job, "conv2d_1", 3.0) == 2.0)  # 3 was thinned away
     with pytest.raises(ValueError, match="conv2d_9"):
         jobs.kernels_at(job, "conv2d_9", 0.0)
+
+
+def test_the_train_page_warns_while_a_too_large_learning_rate_keeps_the_loss_at_chance():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/train.py").run()
+    by_label(app.number_input, "Epochs").set_value(20)
+    by_label(app.select_slider, "Learning rate").set_value(1.0)
+    app.run()
+    by_label(app.button, "Train").click().run()
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    try:
+        deadline = time.monotonic() + 180
+        while job.status().warning is None:
+            assert time.monotonic() < deadline, "no warning while training at learning rate 1"
+            assert job.is_active, job.status().message
+            time.sleep(0.1)
+        app.run()
+        assert not app.exception
+        (warning,) = [element.value for element in app.warning]
+        assert "not learning" in warning and "lower learning rate (e.g. 0.1" in warning
+    finally:
+        job.stop()
+        job.wait(60)
