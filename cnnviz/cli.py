@@ -283,7 +283,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         interrupted = True
         reporter.end_line()
         print("Stopping after this batch (Ctrl-C again quits at once)...", file=sys.stderr)
-        job.stop("Stopped with Ctrl-C.")
+        job.stop(training.StopReason.INTERRUPTED)
         progress.wait_interruptibly(job)  # a second Ctrl-C ends the command here (main catches it)
         reporter.show(job.status())
 
@@ -296,6 +296,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         "train_seconds": round(record.train_seconds, 3),
         "samples_per_second": record.samples_per_second and round(record.samples_per_second, 1),
         "epochs": record.epochs,
+        "warning": record.warning,
         "params": record.params,
         "dataset": info.name,
         "data_source": dataset.source,
@@ -317,6 +318,8 @@ def _run_train(arguments: argparse.Namespace) -> int:
             f"Test accuracy {record.test_accuracy:.2%} after {record.epochs:g} epoch(s), "
             f"{record.train_seconds:.1f} s of training. Saved {out_dir / 'model.keras'}."
         )
+    if record.warning:
+        print(f"cnnviz train: warning: {record.warning}", file=sys.stderr)
     print(json.dumps(summary))
     if interrupted:
         return EXIT_INTERRUPTED

@@ -5,7 +5,8 @@ import streamlit as st
 
 from cnnviz import builder, images, inspection, plots
 from cnnviz import spec as spec_module
-from cnnviz.ui import data, frame
+from cnnviz.job_state import JobState
+from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
 frame.page_setup()
@@ -27,7 +28,7 @@ if job.dataset.info.name != info.name:
 model = job.model
 if job.is_active:
     st.caption(f"{job.name} is still training: you see its weights as they are right now.")
-elif job.state == "ready":
+elif job.state == JobState.READY:
     st.caption(f"{job.name} is not trained yet: its filters are still random.")
 choices = keys.workspace()[keys.INSPECT]
 
@@ -39,8 +40,7 @@ if not conv_layers:
 else:
     columns = st.columns(3)
     layer_name = columns[0].selectbox("Convolution layer", conv_layers, key="filters_layer")
-    snapshots = job.kernel_snapshots()
-    epochs = [epoch for epoch, snapshot in snapshots if layer_name in snapshot]
+    epochs = jobs.kernel_epochs(job, layer_name)
     # Oldest on the left, so sliding right replays training.
     epoch_options = [*epochs, "now"]
     when = columns[2].select_slider(
@@ -54,7 +54,7 @@ else:
     if when == "now":
         kernels = inspection.get_kernels(model, layer_name)
     else:
-        kernels = dict(snapshots)[when][layer_name].astype(np.float32)
+        kernels = jobs.kernels_at(job, layer_name, when)
     channel_count = kernels.shape[-1]
     channel_options = [None, *range(channel_count)]
     channel = columns[1].selectbox(
