@@ -24,10 +24,15 @@ from PIL import Image, ImageOps
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
-ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 # Phone cameras often write JPEGs that Pillow reads as MPO (a JPEG with extra pictures).
 _ACCEPTED_FORMAT_NAMES = (*ALLOWED_FORMATS, "MPO")
-FORMATS_HINT = "PNG, JPEG, GIF, BMP or WebP"
+# The file-name endings an uploader offers; they name the same formats as FORMATS_HINT, so what
+# the uploader lets through and what the messages promise never disagree.
+UPLOAD_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff")
+FORMATS_HINT = "PNG, JPEG, GIF, BMP, WebP or TIFF"
+# The longest side of a decoded picture shown beside what the network sees.
+DISPLAY_SIZE = 256
 
 # Images are shrunk to this longest side before any arithmetic, which bounds memory and time;
 # the largest target is 32 pixels, so nothing visible is lost.
@@ -55,7 +60,8 @@ def prepare_upload(
     """Decode an uploaded image file and prepare it for a model.
 
     Args:
-        data: the file's bytes (PNG, JPEG, GIF, BMP or WebP; for animations, the first frame).
+        data: the file's bytes (PNG, JPEG, GIF, BMP, WebP or TIFF; for animations, the first
+            frame).
         input_shape: the model's (height, width, channels), channels 1 or 3.
         digit_style: make the image look like an MNIST digit (see the module docstring).
 
@@ -69,6 +75,36 @@ def prepare_upload(
     _check_input_shape(input_shape)
     image = _open_image(data)
     return _prepare_pixels(_image_to_array(image), input_shape, digit_style)
+
+
+def decode_for_display(data: bytes) -> np.ndarray:
+    """Decode an uploaded file into pixels that can be shown as they are.
+
+    A page must never hand an upload's raw bytes to an image widget: it re-encodes them and
+    fails on valid but unusual files (a 16-bit PNG cannot be written as JPEG). This returns
+    what cnnviz decoded: upright, 8-bit, alpha painted over white, longest side at most
+    DISPLAY_SIZE.
+
+    Args:
+        data: the file's bytes, as for prepare_upload.
+
+    Returns:
+        uint8 array (height, width, 3) for colour pictures or (height, width, 1) for gray ones.
+
+    Raises:
+        ValueError: for the same files prepare_upload refuses.
+    """
+    pixels = _image_to_array(_open_image(data))
+    values = _composite_on_white(pixels)
+    as_bytes = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    if max(as_bytes.shape[:2]) > DISPLAY_SIZE:
+        channels = as_bytes.shape[2]
+        image = Image.fromarray(as_bytes[..., 0] if channels == 1 else as_bytes)
+        scale = DISPLAY_SIZE / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        as_bytes = np.asarray(image.resize(size, _RESAMPLE), dtype=np.uint8)
+        as_bytes = as_bytes.reshape(size[1], size[0], channels)
+    return as_bytes
 
 
 def prepare_array(
