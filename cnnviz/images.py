@@ -134,6 +134,30 @@ def prepare_array(
     return _prepare_pixels(pixels, input_shape, digit_style)
 
 
+def prepare_canvas(
+    rgba: np.ndarray, input_shape: tuple[int, int, int], digit_style: bool = False
+) -> np.ndarray:
+    """Prepare a drawing from a transparent canvas: strokes are ink, whatever their colour.
+
+    Args:
+        rgba: (height, width, 4) uint8, as streamlit-drawable-canvas returns its image data.
+        input_shape: the model's (height, width, channels).
+        digit_style: MNIST preparation (crop to the ink, fit 20x20, centre by mass); without
+            it the whole canvas is shrunk, light strokes on black as in Fashion-MNIST.
+
+    Raises:
+        ValueError: for an array that is not RGBA, or (with digit_style) an empty drawing.
+    """
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4:
+        raise ValueError(
+            f"A canvas drawing must be (height, width, 4) RGBA. Received: shape={rgba.shape}"
+        )
+    if digit_style:
+        return prepare_array(rgba, input_shape, digit_style=True)
+    return prepare_array(rgba[..., 3:], input_shape)
+
+
 def _check_input_shape(input_shape) -> None:
     valid = (
         isinstance(input_shape, (tuple, list))

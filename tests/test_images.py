@@ -423,3 +423,27 @@ def test_off_centre_canvas_stroke_is_centred_by_mass():
     ink_columns = np.flatnonzero(result.max(axis=0) > 0)
     # Fitted to the 20x20 box (resampling may spread the ink by a pixel or two).
     assert 20 <= max(np.ptp(ink_rows), np.ptp(ink_columns)) + 1 <= 22
+
+
+def test_canvas_without_digit_style_keeps_light_strokes_on_black():
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[100:180, 20:260] = (0, 0, 0, 255)  # a wide bar of any colour
+    result = images.prepare_canvas(canvas, MNIST_SHAPE)[..., 0]
+    assert result[14, 14] > 240 and result[2, 14] < 10
+    digit = images.prepare_canvas(canvas, MNIST_SHAPE, digit_style=True)[..., 0]
+    row, column = centre_of_mass(digit)
+    assert abs(row - 13.5) <= 1 and abs(column - 13.5) <= 1
+    with pytest.raises(ValueError, match="RGBA"):
+        images.prepare_canvas(canvas[..., :3], MNIST_SHAPE)
+
+
+def test_bundled_examples_decode_to_their_data_set_shapes():
+    from cnnviz import examples
+    from cnnviz.datasets import DATASETS
+
+    for name, info in DATASETS.items():
+        files = examples.example_files(name)
+        assert [label for label, _ in files] == sorted(list(range(info.num_classes)) * 2)
+        for _, path in files[:4]:
+            pixels = images.decode_for_display(path.read_bytes())
+            assert pixels.shape == info.input_shape
