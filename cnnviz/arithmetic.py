@@ -14,7 +14,7 @@ import numpy as np
 
 from cnnviz import inspection
 
-_POOLING_KINDS = {
+POOLING_KINDS = {
     keras.layers.MaxPooling2D: "max",
     keras.layers.AveragePooling2D: "average",
     keras.layers.GlobalMaxPooling2D: "max",
@@ -162,8 +162,8 @@ def pool_detail(model: keras.Model, layer_name: str, image, row: int, column: in
         ValueError: for a name that is not a pooling layer, a position or channel outside
             the output, or an image of the wrong shape.
     """
-    layer = _layer(model, layer_name, tuple(_POOLING_KINDS), "pooling")
-    kind = next(value for key, value in _POOLING_KINDS.items() if isinstance(layer, key))
+    layer = _layer(model, layer_name, tuple(POOLING_KINDS), "pooling")
+    kind = next(value for key, value in POOLING_KINDS.items() if isinstance(layer, key))
     received, produced = _input_and_output(model, layer, image)
     if produced.ndim == 1:  # global pooling: (channels,)
         _check_index("row", row, 1)
