@@ -38,8 +38,9 @@ def _test_image(dataset, choices: dict) -> ChosenImage:
     info = dataset.info
     opened = choices.pop("index", None)
     if opened is not None:
-        # Another page asked for this test image: show it among all classes.
-        st.session_state["inspect_class"] = "any"
+        # Another page asked for this test image: show it among all classes (the class
+        # chooser's first option, which it falls back to without a value of its own).
+        st.session_state.pop("inspect_class", None)
         choices["position"] = int(opened)
     columns = st.columns([2, 3, 1], vertical_alignment="bottom")
     wanted = columns[0].selectbox(
@@ -166,8 +167,9 @@ def _upload(dataset) -> ChosenImage | None:
 def choose_image(dataset, choices: dict) -> ChosenImage | None:
     """Draw the source chooser and the chosen source's widgets; returns the image or None."""
     if choices.get("index") is not None:
+        # Another page asked for a test image: the chooser starts again from "test".
         choices["source"] = "test"
-        st.session_state["inspect_source"] = "test"
+        st.session_state.pop("inspect_source", None)
     source = st.segmented_control(
         "Image",
         list(SOURCES),
