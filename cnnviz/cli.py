@@ -3,6 +3,7 @@
     cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
     cnnviz train --dataset mnist [--preset NAME | --spec FILE.json] --out DIR
     cnnviz bench [--quick]
+    cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] --out DIR
 
 Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
 cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
@@ -401,7 +402,40 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a smoke run: at most {QUICK_LIMIT} images and {QUICK_ROUNDS} rounds",
     )
     bench.set_defaults(handler=_run_bench)
+    _add_inspect_command(commands)
     return parser
+
+
+# ----- cnnviz inspect -----
+
+
+def _add_inspect_command(commands) -> None:
+    from cnnviz import inspect_cli
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="feature maps, prediction and an HTML report for one image",
+        description=inspect_cli.DESCRIPTION,
+        epilog=inspect_cli.PIXELS_NOTE,
+    )
+    inspect_cli.add_arguments(inspect)
+    inspect.set_defaults(handler=_run_inspect)
+
+
+def _run_inspect(arguments: argparse.Namespace) -> int:
+    from cnnviz import inspect_cli
+
+    with _quiet_native_stderr():
+        import keras
+
+        keras.ops.convert_to_tensor(0.0)  # the first tensor triggers the CUDA probe's log
+    try:
+        summary = inspect_cli.run(arguments)
+    except ValueError as error:  # InspectError and bad input found by the library
+        raise CommandError(str(error)) from None
+    print(f"Wrote feature_maps.npz, prediction.json and report.html to {summary['out']}")
+    print(json.dumps(summary))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,7 +103,13 @@ def grad_cam(model: keras.Model, image, layer_name: str, class_index: int | None
         if class_index is None:
             class_index = int(tf.argmax(logits[0]))
         score = logits[0, class_index]
-    gradients = tape.gradient(score, maps)[0].numpy()
+    gradients = tape.gradient(score, maps)
+    if gradients is None:
+        raise ValueError(
+            f"The class scores do not depend on {layer_name}'s output along the path this "
+            f"model computes, so Grad-CAM cannot use it. Choose another layer."
+        )
+    gradients = gradients[0].numpy()
     maps = maps[0].numpy()
     weights = gradients.mean(axis=(0, 1))
     cam = np.maximum((maps * weights).sum(axis=-1), 0.0)

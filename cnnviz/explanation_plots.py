@@ -122,7 +122,9 @@ def plot_overview(
                 1,
                 column,
             )
-            figure.update_yaxes(autorange="reversed", row=1, col=column)
+            # Square pixels: the thumbnails keep the feature maps' proportions.
+            anchor = f"x{column}"
+            figure.update_yaxes(autorange="reversed", scaleanchor=anchor, row=1, col=column)
         else:
             figure.add_trace(
                 go.Bar(
