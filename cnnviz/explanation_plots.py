@@ -74,20 +74,47 @@ def plot_overview(
             f"class names were given."
         )
     count = len(entries) + 1
-    widths = [1.0] + [1.0 if entry["kind"] == "spatial" else 0.8 for entry in entries[:-1]] + [1.6]
-    figure = make_subplots(
-        rows=1,
-        cols=count,
-        column_widths=widths,
-        subplot_titles=["input", *labels],
-        horizontal_spacing=0.3 / count,
-    )
-    figure.add_trace(go.Image(z=_as_rgb(image), hoverinfo="skip", name="input"), 1, 1)
+    widths = [1.0] + [1.0 if entry["kind"] == "spatial" else 0.8 for entry in entries[:-1]]
+    widths.append(1.6)
+    # The layout is written out directly: make_subplots and per-axis updates take several
+    # times longer than the whole figure, and the overview is redrawn for every new image.
+    gap = 0.3 / count
+    unit = (1.0 - gap * (count - 1)) / sum(widths)
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
+    layout = {
+        "height": 520,
+        "showlegend": False,
+        "plot_bgcolor": "white",
+        "margin": {"l": 5, "r": 5, "t": 40},
+        "annotations": [],
+    }
+    traces = [go.Image(z=_as_rgb(image), hoverinfo="skip", name="input")]
+    titles = ["input", *labels]
+    left = 0.0
+    for column, width in enumerate(widths, start=1):
+        suffix = "" if column == 1 else str(column)
+        domain = [left, min(1.0, left + width * unit)]
+        left = domain[1] + gap
+        layout[f"xaxis{suffix}"] = {**hidden, "domain": domain, "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {**hidden, "anchor": f"x{suffix}", "autorange": "reversed"}
+        layout["annotations"].append(
+            {
+                "text": titles[column - 1],
+                "x": (domain[0] + domain[1]) / 2,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11},
+            }
+        )
     for column, (entry, label) in enumerate(zip(entries, labels, strict=True), start=2):
+        axes = {"xaxis": f"x{column}", "yaxis": f"y{column}", "name": label}
         values = entry["values"]
         if entry is entries[-1]:
             percents = 100 * values
-            figure.add_trace(
+            traces.append(
                 go.Bar(
                     x=percents,
                     y=class_names,
@@ -96,18 +123,16 @@ def plot_overview(
                     text=[f"{p:.0f}%" if p >= 1 else "" for p in percents],
                     textposition="auto",
                     hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
-                    name=label,
-                ),
-                1,
-                column,
+                    **axes,
+                )
             )
-            figure.update_yaxes(type="category", autorange="reversed", row=1, col=column)
-            figure.update_xaxes(range=[0, 100], showticklabels=False, row=1, col=column)
+            layout[f"yaxis{column}"].update(type="category", showticklabels=True)
+            layout[f"xaxis{column}"]["range"] = [0, 100]
         elif entry["kind"] == "spatial":
             shown = values.shape[2] if max_channels is None else min(max_channels, values.shape[2])
             stacked = _stack_vertically(values, shown)
             channel = np.repeat(np.arange(shown), values.shape[0] + 1)[: len(stacked)]
-            figure.add_trace(
+            traces.append(
                 go.Heatmap(
                     z=stacked,
                     customdata=np.repeat(channel[:, np.newaxis], stacked.shape[1], axis=1),
@@ -117,38 +142,23 @@ def plot_overview(
                     showscale=False,
                     hoverongaps=False,
                     hovertemplate=f"{label}<br>channel %{{customdata}}<extra></extra>",
-                    name=label,
-                ),
-                1,
-                column,
+                    **axes,
+                )
             )
             # Square pixels: the thumbnails keep the feature maps' proportions.
-            anchor = f"x{column}"
-            figure.update_yaxes(autorange="reversed", scaleanchor=anchor, row=1, col=column)
+            layout[f"yaxis{column}"]["scaleanchor"] = f"x{column}"
         else:
-            figure.add_trace(
+            traces.append(
                 go.Bar(
                     x=values,
                     y=np.arange(len(values)),
                     orientation="h",
                     marker={"color": BAR_COLOUR},
                     hovertemplate=f"{label}<br>neuron %{{y}}: %{{x:.3f}}<extra></extra>",
-                    name=label,
-                ),
-                1,
-                column,
+                    **axes,
+                )
             )
-            figure.update_yaxes(autorange="reversed", row=1, col=column)
-    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
-    for column in range(1, count):
-        figure.update_xaxes(**hidden, row=1, col=column)
-        figure.update_yaxes(**hidden, row=1, col=column)
-    figure.update_xaxes(**hidden, row=1, col=count)
-    figure.update_annotations(font_size=11)
-    figure.update_layout(
-        height=520, showlegend=False, plot_bgcolor="white", margin={"l": 5, "r": 5, "t": 40}
-    )
-    return figure
+    return go.Figure(data=traces, layout=layout)
 
 
 def plot_overlay(
