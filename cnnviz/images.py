@@ -137,10 +137,12 @@ def prepare_array(
 def prepare_canvas(
     rgba: np.ndarray, input_shape: tuple[int, int, int], digit_style: bool = False
 ) -> np.ndarray:
-    """Prepare a drawing from a transparent canvas: strokes are ink, whatever their colour.
+    """Prepare a drawing from a canvas: light strokes on a dark or transparent background.
 
     Args:
         rgba: (height, width, 4) uint8, as streamlit-drawable-canvas returns its image data.
+            On a transparent canvas the strokes are wherever it is opaque, whatever their
+            colour; on an opaque one they are the light pixels.
         input_shape: the model's (height, width, channels).
         digit_style: MNIST preparation (crop to the ink, fit 20x20, centre by mass); without
             it the whole canvas is shrunk, light strokes on black as in Fashion-MNIST.
@@ -148,14 +150,26 @@ def prepare_canvas(
     Raises:
         ValueError: for an array that is not RGBA, or (with digit_style) an empty drawing.
     """
+    return prepare_array(canvas_ink(rgba)[..., np.newaxis], input_shape, digit_style)
+
+
+def canvas_ink(rgba: np.ndarray) -> np.ndarray:
+    """A canvas drawing as uint8 (height, width) ink: strokes light, background black.
+
+    Raises:
+        ValueError: for an array that is not (height, width, 4).
+    """
     rgba = np.asarray(rgba)
-    if rgba.ndim != 3 or rgba.shape[2] != 4:
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
         raise ValueError(
-            f"A canvas drawing must be (height, width, 4) RGBA. Received: shape={rgba.shape}"
+            f"A canvas drawing must be (height, width, 4) RGBA bytes. Received: "
+            f"shape={rgba.shape}, dtype={rgba.dtype}"
         )
-    if digit_style:
-        return prepare_array(rgba, input_shape, digit_style=True)
-    return prepare_array(rgba[..., 3:], input_shape)
+    alpha = rgba[..., 3]
+    if np.mean(alpha < TRANSPARENT_ALPHA) > 0.5:
+        return alpha.copy()
+    gray = _to_gray(rgba[..., :3].astype(np.float32)) * (alpha / 255.0)
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
 
 
 def _check_input_shape(input_shape) -> None:

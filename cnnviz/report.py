@@ -90,7 +90,10 @@ def build_report(content: ReportContent) -> str:
                     0.5,
                     title=f"Grad-CAM on {content.grad_cam_layer} for '{predictions[0][0]}'",
                 ),
-                "Warm regions raised the predicted class's score most.",
+                "Warm regions raised the predicted class's score most."
+                if content.grad_cam.any()
+                else "On this layer no region raises the predicted class's score (the "
+                "weighted feature maps are negative everywhere), so the map is empty.",
             )
         )
     for entry in content.overview:

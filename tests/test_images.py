@@ -437,6 +437,20 @@ def test_canvas_without_digit_style_keeps_light_strokes_on_black():
         images.prepare_canvas(canvas[..., :3], MNIST_SHAPE)
 
 
+def test_opaque_canvas_reads_light_strokes_on_black():
+    # A canvas with a black background is opaque everywhere: the strokes are the light pixels.
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = 255
+    canvas[40:100, 30:60, :3] = 255
+    ink = images.canvas_ink(canvas)
+    assert ink[50, 40] == 255 and ink[200, 200] == 0
+    digit = images.prepare_canvas(canvas, MNIST_SHAPE, digit_style=True)[..., 0]
+    row, column = centre_of_mass(digit)
+    assert abs(row - 13.5) <= 1 and abs(column - 13.5) <= 1
+    whole = images.prepare_canvas(canvas, MNIST_SHAPE)[..., 0]
+    assert whole[7, 4] > 200 and whole[20, 20] == 0
+
+
 def test_bundled_examples_decode_to_their_data_set_shapes():
     from cnnviz import examples
     from cnnviz.datasets import DATASETS

@@ -103,11 +103,13 @@ def _drawing(dataset) -> ChosenImage | None:
         st.info(f"Drawing suits the gray 28x28 data sets; {info.title} holds colour photos.")
         return None
     digit_style = info.name == "mnist"
+    # The canvas's toolbar sits above it; this keeps it off the source chooser.
+    st.space("medium")
     canvas_column, help_column = st.columns([2, 1])
     with help_column:
         brush = st.slider("Brush size", 6, 40, 20, key="inspect_brush")
         st.caption(
-            "Draw in the black square. The toolbar under it undoes, redoes and clears. "
+            "Draw in the black square. The toolbar above it undoes, redoes and clears. "
             + (
                 "Your digit is cropped to the ink, fitted into 20x20 pixels and centred by its "
                 "mass in 28x28, as MNIST's digits were."
@@ -127,7 +129,11 @@ def _drawing(dataset) -> ChosenImage | None:
             key="inspect_canvas",
         )
     drawing = result.image_data
-    if drawing is None or drawing.ndim != 3 or not drawing[..., 3].any():
+    if drawing is None or drawing.ndim != 3 or drawing.shape[2] != 4:
+        st.caption("The predictions appear as soon as you draw.")
+        return None
+    ink = images.canvas_ink(drawing)
+    if not ink.any():
         st.caption("The predictions appear as soon as you draw.")
         return None
     try:
@@ -135,8 +141,7 @@ def _drawing(dataset) -> ChosenImage | None:
     except ValueError as problem:
         st.warning(str(problem), icon=":material/draw:")
         return None
-    original = drawing[..., 3:].copy()  # the strokes are wherever the canvas is opaque
-    return ChosenImage(prepared=prepared, original=original, origin="your drawing")
+    return ChosenImage(prepared=prepared, original=ink[..., np.newaxis], origin="your drawing")
 
 
 def _upload(dataset) -> ChosenImage | None:

@@ -52,7 +52,7 @@ def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
             image,
             entries,
             class_names,
-            labels=[label.replace(" · ", "<br>", 1) for label in labels],
+            labels=[_wrapped(label) for label in labels],
             max_channels=None if every else figures.OVERVIEW_CHANNELS,
         ),
         width="stretch",
@@ -68,6 +68,18 @@ def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
     ]
     if detailed:
         _show_detail(model, image, detailed, class_names)
+
+
+def _wrapped(label: str, width: int = 12) -> str:
+    """A column title broken into short lines, so neighbouring titles do not overlap."""
+    lines, line = [], ""
+    for word in label.replace(" · ", " ").replace(",", "").split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
 
 
 def _show_detail(model, image, detailed, class_names) -> None:
@@ -166,6 +178,13 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
             "Layer", spatial, index=spatial.index(conv_layers[-1]), key="look_layer"
         )
         heatmap, _ = explanation.grad_cam(model, image, layer_name, class_index)
+        if not heatmap.any():
+            st.info(
+                f"On {layer_name}, no region raises the score of '{class_names[class_index]}' "
+                f"(the weighted feature maps are negative everywhere). Try another layer or "
+                f"class, or the saliency methods.",
+                icon=":material/info:",
+            )
         note = (
             f"Grad-CAM on {layer_name}: the feature maps weighted by how much raising each "
             f"would raise the score of '{class_names[class_index]}'. Warm = evidence for it."
