@@ -45,16 +45,15 @@ def draw_three(page) -> None:
 
 
 def photo_of_a_digit(path) -> None:
-    """A phone-style colour JPEG of a dark 4 on bluish paper, stored sideways with EXIF."""
-    picture = Image.new("RGB", (300, 240), (205, 215, 230))
-    pen = ImageDraw.Draw(picture)
-    # Drawn turned 90 degrees anticlockwise; orientation 6 turns it upright when shown.
-    pen.line([(60, 90), (170, 90)], fill=(30, 30, 40), width=16)
-    pen.line([(60, 90), (140, 170)], fill=(30, 30, 40), width=16)
-    pen.line([(110, 60), (110, 175)], fill=(30, 30, 40), width=16)
+    """A phone-style colour JPEG of a dark 7 on bluish paper, stored sideways with EXIF."""
+    upright = Image.new("RGB", (240, 300), (205, 215, 230))
+    pen = ImageDraw.Draw(upright)
+    pen.line([(60, 70), (180, 70), (110, 250)], fill=(30, 30, 40), width=18, joint="curve")
+    # Stored turned 90 degrees anticlockwise; orientation 6 says "turn clockwise to view".
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()
     exif[0x0112] = 6
-    picture.save(path, "JPEG", exif=exif, quality=90)
+    stored.save(path, "JPEG", exif=exif, quality=90)
 
 
 def test_newcomer_explains_what_the_network_sees(open_page, screenshot, tmp_path):
