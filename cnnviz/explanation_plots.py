@@ -85,7 +85,7 @@ def plot_overview(
         "height": 520,
         "showlegend": False,
         "plot_bgcolor": "white",
-        "margin": {"l": 5, "r": 5, "t": 40},
+        "margin": {"l": 5, "r": 5, "t": 70},
         "annotations": [],
     }
     traces = [go.Image(z=_as_rgb(image), hoverinfo="skip", name="input")]

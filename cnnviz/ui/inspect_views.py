@@ -117,13 +117,19 @@ def _show_detail(model, image, detailed, class_names) -> None:
     else:
         # Start at the strongest response of the channel: the most interesting value.
         strongest = np.unravel_index(np.argmax(values[..., channel]), values.shape[:2])
-        row = st.slider("Row", 0, values.shape[0] - 1, int(strongest[0]), key="detail_row")
-        column = st.slider("Column", 0, values.shape[1] - 1, int(strongest[1]), key="detail_column")
+        # Keyed by layer and channel, so choosing another starts at its strongest response.
+        where = f"{entry['name']}_{channel}"
+        row = st.slider("Row", 0, values.shape[0] - 1, int(strongest[0]), key=f"row_{where}")
+        column = st.slider(
+            "Column", 0, values.shape[1] - 1, int(strongest[1]), key=f"column_{where}"
+        )
     if isinstance(layer, keras.layers.Conv2D):
         detail = arithmetic.conv_detail(model, entry["name"], image, row, column, channel)
         inputs = len(detail["channel_sums"])
-        every = st.toggle(f"Show all {inputs} input channels", key="detail_all_inputs")
-        shown = inputs if every else min(4, inputs)
+        every = inputs <= 4 or st.toggle(
+            f"Show all {inputs} input channels", key="detail_all_inputs"
+        )
+        shown = inputs if every else 4
         st.plotly_chart(figures.plot_conv_detail(detail, max_channels=shown), width="stretch")
         st.markdown(
             f"Output ({row}, {column}) of channel {channel}: for each of the {inputs} input "
