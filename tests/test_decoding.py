@@ -150,3 +150,20 @@ def test_bundled_examples_decode_to_their_data_set_shapes():
         for _, path in files[:4]:
             pixels = images.decode_for_display(path.read_bytes())
             assert pixels.shape == info.input_shape
+
+
+def test_examples_are_cut_again_the_same(tmp_path):
+    from cnnviz import examples
+
+    # Fashion-MNIST's examples come from the bundled sample, so they can be cut here.
+    examples.write_examples("fashion_mnist", None, tmp_path)
+    bundled = examples.example_files("fashion_mnist")
+    fresh = examples.example_files("fashion_mnist", tmp_path)
+    assert [path.name for _, path in fresh] == [path.name for _, path in bundled]
+    for (_, new), (_, old) in zip(fresh, bundled, strict=True):
+        np.testing.assert_array_equal(
+            images.decode_for_display(new.read_bytes()),
+            images.decode_for_display(old.read_bytes()),
+        )
+    with pytest.raises(ValueError, match="Unknown data set"):
+        examples.example_files("imagenet")

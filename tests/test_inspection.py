@@ -259,3 +259,30 @@ def test_activation_statistics_count_dead_channels(mixed_model, digits):
     ]
     with pytest.raises(ValueError, match="no layer named"):
         inspection.activation_statistics(mixed_model, digits, ["nope"])
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}],
+        [
+            {"type": "Conv2D", "filters": 3, "kernel_size": 3, "activation": "relu"},
+            {"type": "AveragePooling2D", "pool_size": 3, "strides": 2, "padding": "same"},
+            {"type": "GlobalMaxPooling2D"},
+            {"type": "Dropout", "rate": 0.2},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ],
+    ],
+)
+def test_overview_works_for_other_architectures(layers, digits):
+    from cnnviz import explanation_plots
+
+    spec = {"layers": layers}
+    model = builder.build_model(spec, MNIST_SHAPE, 10)
+    entries = inspection.network_overview(model, digits[0])
+    assert entries[-1]["name"] == model.layers[-1].name
+    assert all(entry["kind"] in ("spatial", "vector") for entry in entries)
+    # Dropout after the global pooling repeats its values, so it is not a column of its own.
+    assert not any(entry["name"].startswith("dropout") for entry in entries)
+    figure = explanation_plots.plot_overview(digits[0], entries, CLASS_NAMES)
+    assert len(figure.data) == len(entries) + 1
