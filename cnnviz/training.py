@@ -292,6 +292,19 @@ class TrainingJob:
         """
         return self._segment_done.wait(timeout)
 
+    def mark_trained_elsewhere(self, message: str, test_accuracy: float | None) -> None:
+        """Record that the model came trained (a loaded .keras file): finished, not trained here.
+
+        Raises:
+            RuntimeError: when the job has already trained or is training.
+        """
+        with self._lock:
+            if self.state != JobState.READY:
+                raise RuntimeError("Only a job that has not trained can take a trained model.")
+            self.state = JobState.FINISHED
+            self.message = message
+            self.test_accuracy = test_accuracy
+
     def dispose(self, timeout: float = DISPOSE_WAIT_SECONDS) -> bool:
         """Stop, wait, and let go of the model and its snapshots (for a closed workspace).
 
