@@ -392,7 +392,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
             f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
         )
     info = _checked(datasets.get_info, arguments.dataset)
-    model_spec = _spec_file(arguments.spec, info)
+    model_spec = _spec_file(arguments.spec, _checked(limits.from_environment))
     text = _checked(
         export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
     )

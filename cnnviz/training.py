@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import builder, callbacks, limits, snapshots
+from cnnviz import builder, callbacks, gradient_registry, limits, snapshots
 from cnnviz.datasets import Dataset
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
@@ -212,6 +212,11 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
         self._history = empty_history()
         self._snapshots = snapshots.WeightSnapshots()
+        # The gradient functions this job's traces registered, removed once it is disposed of
+        # (see gradient_registry).
+        gradient_registry.install()
+        self._gradient_names: list[str] = []
+        self._disposed = False
         self._weights_backup: list[np.ndarray] | None = None
         self._compiled_optimizer: str | None = None
         self._owner_missing_since: float | None = None
@@ -313,10 +318,14 @@ class TrainingJob:
         """
         if self.is_active:
             self.stop(StopReason.CLOSED)
+        self._disposed = True
         ended = self.wait(timeout)
         self.model = None
         self._weights_backup = None
         self._snapshots.clear()
+        if ended:
+            self._forget_gradients()
+        # Otherwise the training thread forgets them as it ends.
         # The model and its optimizer sit in reference cycles: collect them now, not whenever
         # the collector next runs.
         gc.collect()
@@ -549,7 +558,12 @@ class TrainingJob:
                     self.message = reason.message
                 return
             try:
-                self._train_segment()
+                with gradient_registry.noting_registrations() as names:
+                    try:
+                        self._train_segment()
+                    finally:
+                        with self._lock:
+                            self._gradient_names.extend(names)
             except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
                 _LOGGER.exception("%s failed", self.name)
                 with self._lock:
@@ -560,6 +574,13 @@ class TrainingJob:
                 self.scheduler.release(self)
         finally:
             self._segment_done.set()
+            if self._disposed:
+                self._forget_gradients()
+
+    def _forget_gradients(self) -> None:
+        with self._lock:
+            names, self._gradient_names = self._gradient_names, []
+        gradient_registry.forget(names)
 
     def _train_segment(self) -> None:
         settings = self.settings

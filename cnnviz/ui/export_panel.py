@@ -8,7 +8,7 @@ import streamlit as st
 from cnnviz import export, share_links
 from cnnviz.datasets import DATASETS
 from cnnviz.job_state import JobState
-from cnnviz.ui import share
+from cnnviz.ui import jobs, share
 from cnnviz.ui import state as keys
 
 
@@ -159,9 +159,8 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
     from cnnviz.training_settings import TrainingSettings
 
     state = keys.workspace()
-    previous = state[keys.JOB]
-    if previous is not None and previous.is_active:
-        previous.stop()
+    # The model it replaces keeps its run in Compare and lets go of its memory.
+    jobs.reset_job()
     settings = TrainingSettings(**state[keys.TRAIN_SETTINGS])
     job = TrainingJob(loaded.spec, dataset, settings, model=loaded.model, name=file_name)
     result = evaluation.shared_cache.get(
