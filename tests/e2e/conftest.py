@@ -174,18 +174,25 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """One headless Chromium for the session; each test page gets its own context."""
+def playwright_session() -> Iterator[object]:
+    """Playwright's one driver for the session (a second sync_playwright() cannot start while
+    one runs), for fixtures that launch a Chromium of their own."""
     if SKIP_REASON is not None:
         pytest.skip(SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session) -> Iterator[object]:
+    """One headless Chromium for the session; each test page gets its own context."""
+    chromium = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield chromium
+    chromium.close()
 
 
 def wait_until_idle(page) -> None:

@@ -30,7 +30,9 @@ def test_an_over_limit_spec_is_explained_on_build_and_refused_on_train(
 
     spec_file = tmp_path / "huge.json"
     spec_file.write_text(json.dumps(OVER_LIMIT))
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(spec_file))
+    page.get_by_role("region", name="Load a spec file").get_by_test_id(
+        "stFileUploaderDropzoneInput"
+    ).set_input_files(str(spec_file))
     refusal = page.get_by_test_id("stAlert").filter(has_text="Too big for this server")
     expect(refusal).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(refusal).to_contain_text("at most 5,000,000")

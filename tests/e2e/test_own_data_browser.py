@@ -47,26 +47,25 @@ VIDEO_SETTLE_MS = 700  # the first frames after the stream starts can still be b
 
 
 @pytest.fixture
-def camera_page(app_server, screenshot, request) -> Iterator[object]:
+def camera_page(playwright_session, app_server, screenshot, request) -> Iterator[object]:
     """A fresh visitor on the Start page, in a Chromium whose camera is the fake device."""
     if SKIP_REASON is not None:
         pytest.skip(SKIP_REASON)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + FAKE_CAMERA_ARGS, headless=True
-        )
-        context = browser.new_context(viewport=VIEWPORT, permissions=["camera"])
-        page = context.new_page()
-        page.goto(app_server.url, timeout=PAGE_LOAD_TIMEOUT_MS)
-        wait_until_loaded(page, "cnnviz")
-        try:
-            yield page
-        finally:
-            report = getattr(request.node, "report_call", None)
-            if report is not None and report.failed:
-                screenshot(page, "FAILED")
-            context.close()
-            browser.close()
+    browser = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + FAKE_CAMERA_ARGS, headless=True
+    )
+    context = browser.new_context(viewport=VIEWPORT, permissions=["camera"])
+    page = context.new_page()
+    page.goto(app_server.url, timeout=PAGE_LOAD_TIMEOUT_MS)
+    wait_until_loaded(page, "cnnviz")
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            screenshot(page, "FAILED")
+        context.close()
+        browser.close()
 
 
 def write_pictures(folder, colour, count: int, seed: int) -> list[str]:
@@ -162,7 +161,9 @@ def test_newcomer_makes_three_classes_from_uploads_and_the_camera_and_trains(
     screenshot(page, "04-trained")
 
     go_to(page, "Inspect", "Look inside")
-    expect(page.get_by_text("8 feature maps of 30 x 30").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # The network overview: every layer's feature maps for the chosen picture.
+    expect(page.get_by_text("each layer's feature maps").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=UI_TIMEOUT_MS)
     assert_no_exception(page)
     screenshot(page, "05-feature-maps")
 
