@@ -11,10 +11,17 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import datasets, extra_datasets
+from cnnviz.ui import data
 from cnnviz.ui import state as keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
+
+
+def data_set_chooser(app):
+    """The sidebar's data set box (its key names the workspace's current choice)."""
+    chosen = app.session_state[keys.WORKSPACE][keys.DATASET]
+    return app.selectbox(key=f"{data.CHOOSER_KEY}_{chosen}")
 
 
 def jpeg(colour, seed: int, size=(48, 64)) -> bytes:
@@ -102,7 +109,7 @@ def test_classes_uploads_and_camera_photos_make_a_data_set_to_train_on():
     state = app.session_state[keys.WORKSPACE]
     assert state[keys.DATASET] == "own"
     assert state[keys.SPEC]["layers"][-1]["units"] == 3
-    chooser = app.selectbox(key="dataset_widget")
+    chooser = data_set_chooser(app)
     assert "own" in chooser.options or "My data" in chooser.options
     app.switch_page("pages/train.py").run()
     assert_no_exception(app)
@@ -213,7 +220,7 @@ def test_data_sets_in_the_data_folder_are_listed_for_everyone(tmp_path, monkeypa
     (tmp_path / "shapes.npz").write_bytes(extra_datasets.npz_bytes(shared))
     monkeypatch.setenv(datasets.DATA_DIR_ENV, str(tmp_path))
     app = open_my_data()
-    chooser = app.selectbox(key="dataset_widget")
+    chooser = data_set_chooser(app)
     assert "local:shapes" in chooser.options or "shapes (shared)" in chooser.options
     chooser.set_value("local:shapes").run()
     assert_no_exception(app)

@@ -57,8 +57,18 @@ def _choices() -> dict[str, str]:
     return choices
 
 
-def _on_choice() -> None:
-    keys.workspace()[keys.DATASET] = st.session_state[CHOOSER_KEY]
+def chooser_key() -> str:
+    """The chooser's widget key, which names the workspace's current choice.
+
+    When a page (My data) or a share link chooses another data set, the box becomes a new
+    widget showing that choice. Had it kept one key, the browser's copy of its old value could
+    come back with the next interaction and undo the page's choice.
+    """
+    return f"{CHOOSER_KEY}_{keys.workspace()[keys.DATASET]}"
+
+
+def _on_choice(key: str) -> None:
+    keys.workspace()[keys.DATASET] = st.session_state[key]
 
 
 def dataset_chooser() -> None:
@@ -67,18 +77,18 @@ def dataset_chooser() -> None:
     state = keys.workspace()
     if state[keys.DATASET] not in choices:
         state[keys.DATASET] = keys.DEFAULT_DATASET
-    # The workspace is the truth (a page may choose a data set too, as My data does); the box
-    # shows it, and a choice made in the box goes back to it through the callback.
-    if st.session_state.get(CHOOSER_KEY) != state[keys.DATASET]:
-        st.session_state[CHOOSER_KEY] = state[keys.DATASET]
+    names = list(choices)
+    key = chooser_key()
     st.selectbox(
         "Data set",
-        list(choices),
+        names,
+        index=names.index(state[keys.DATASET]),
         format_func=choices.get,
         help="The images your network learns from. Every page uses this choice. Make your "
         "own on the My data page.",
-        key=CHOOSER_KEY,
+        key=key,
         on_change=_on_choice,
+        args=(key,),
     )
     try:
         dataset = current_dataset()

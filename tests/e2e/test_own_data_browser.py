@@ -147,6 +147,8 @@ def test_newcomer_makes_three_classes_from_uploads_and_the_camera_and_trains(
     expect(page.get_by_role("combobox", name="Data set")).to_have_value("My data")
 
     go_to(page, "Build", "Build your network")
+    # The choice holds on every page, not only on My data.
+    expect(page.get_by_role("combobox", name="Data set")).to_have_value("My data")
     choose(page, "Start from a preset", "Tiny CNN")
     app_button(page, "Load preset").click()
     expect(page.get_by_text("ready to train")).to_be_visible(timeout=UI_TIMEOUT_MS)
