@@ -367,7 +367,7 @@ class OwnData:
                 class_names=self.class_names,
                 name=f"{OWN_NAME}-{self.version}",
                 title=f"My data ({len(self.class_names)} classes, {self.total_images} pictures)",
-                location="this browser session",
+                location="your workspace",
             )
             self._built = (self.version, built)
         return self._built[1]

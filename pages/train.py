@@ -16,6 +16,8 @@ st.title("Train")
 dataset = data.current_dataset()
 info = dataset.info
 spec = keys.workspace()[keys.SPEC]
+# The server's epoch limit bounds the box; without one, a generous bound keeps it a number box.
+MAX_EPOCHS = limits.from_environment().max_epochs or 1000
 spec_error = limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
@@ -33,8 +35,8 @@ with st.container(border=True):
     epochs = columns[0].number_input(
         "Epochs",
         min_value=1,
-        max_value=100,
-        value=saved["epochs"],
+        max_value=MAX_EPOCHS,
+        value=min(saved["epochs"], MAX_EPOCHS),
         help="How many times the network sees every training image.",
     )
     batch_size = columns[1].selectbox(
@@ -121,7 +123,7 @@ if buttons[3].button(
     st.rerun()
 
 if spec_error is not None:
-    st.error(f"Your layers cannot be built yet: {spec_error}", icon=":material/error:")
+    st.error(f"Training cannot start yet: {spec_error}", icon=":material/error:")
     st.page_link("pages/build.py", label="Fix them on the Build page", icon=":material/build:")
 if job is not None and not same_model:
     st.caption(
