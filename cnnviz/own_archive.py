@@ -14,9 +14,11 @@ Nothing is extracted to disk. Files that are not pictures are skipped and counte
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -137,8 +139,14 @@ def _zip_entries(data: bytes) -> list[_Entry]:
             if info.flag_bits & 0x1:
                 raise ValueError("it is encrypted")
             # The size an entry claims can lie; reading one byte past the cap tells.
-            with archive.open(info) as file:
-                contents = file.read(MAX_FILE_BYTES + 1)
+            try:
+                with archive.open(info) as file:
+                    contents = file.read(MAX_FILE_BYTES + 1)
+            except NotImplementedError:
+                # Python's zipfile reads stored, deflated, bzip2 and lzma entries only.
+                raise ValueError("it is packed in a way this server cannot unpack") from None
+            except (zlib.error, lzma.LZMAError):
+                raise ValueError("its packed data is damaged") from None
             if len(contents) > MAX_FILE_BYTES:
                 raise _TooLarge
             return contents
