@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -37,14 +37,14 @@ IMBALANCE_WARNING_RATIO = 3.0
 OWN_NAME = "own"  # the data set name of a student's own data in the app
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     """Whether prepared images keep their colours."""
 
     GRAY = "gray"
     RGB = "rgb"
 
 
-class Fit(str, Enum):
+class Fit(StrEnum):
     """How a picture that is not square becomes square."""
 
     CROP = "crop"  # cut equal margins off the longer side

@@ -36,6 +36,7 @@ class RunRecord:
     samples_per_second: float | None
     history: dict = field(default_factory=dict)
     warning: str | None = None  # why the loss looked as if the network was not learning
+    dataset_title: str | None = None  # as students read it (own data sets have no registry entry)
 
     @classmethod
     def from_job(cls, run_id: int, job: TrainingJob) -> RunRecord:
@@ -57,6 +58,7 @@ class RunRecord:
             samples_per_second=speed,
             history=status.history,
             warning=status.warning,
+            dataset_title=job.dataset.info.title,
         )
 
     def summary_row(self) -> dict:
@@ -65,7 +67,8 @@ class RunRecord:
         accuracy = self.test_accuracy
         return {
             "run": self.name,
-            "data set": DATASETS[self.dataset].title if self.dataset in DATASETS else self.dataset,
+            "data set": self.dataset_title
+            or (DATASETS[self.dataset].title if self.dataset in DATASETS else self.dataset),
             "layers": len(self.spec.get("layers", [])),
             "parameters": f"{self.params:,}",
             "optimizer": training_settings.OPTIMIZER_TITLES.get(
