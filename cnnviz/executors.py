@@ -16,6 +16,7 @@ import enum
 import importlib.util
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -152,6 +153,8 @@ def connect(address: str) -> None:
             'Training on a Ray cluster needs Ray: pip install -e ".[cluster]" (or ray==2.60.0).'
         )
     with _connect_lock:
+        if address == LOCAL_ADDRESS:
+            _loopback_only()
         import ray
 
         if ray.is_initialized():
@@ -164,8 +167,6 @@ def connect(address: str) -> None:
             return
         check_reachable(address)
         if address == LOCAL_ADDRESS:
-            # Before Ray starts, so that it binds 127.0.0.1 only and sends nothing elsewhere.
-            os.environ[LOOPBACK_ENV] = "0"
             ray.init(
                 num_cpus=os.cpu_count() or 1,
                 include_dashboard=False,
@@ -175,6 +176,16 @@ def connect(address: str) -> None:
         else:
             ray.init(address=resolve_address(address), logging_level="WARNING")
         _connected_address = address
+
+
+def _loopback_only() -> None:
+    """Make a local Ray instance bind 127.0.0.1 and send nothing to any other address."""
+    # Ray reads the variable when it is imported, and its worker processes inherit it.
+    os.environ[LOOPBACK_ENV] = "0"
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+        # Ray was imported before the variable was set: tell the imported copy too.
+        constants.ENABLE_RAY_CLUSTER = False
 
 
 def shutdown() -> None:
@@ -215,18 +226,36 @@ def new_job(
         return TrainingJob(
             spec, dataset, settings, owner_alive=owner_alive, name=name, scheduler=scheduler
         )
+    if not ray_installed():
+        raise ValueError(
+            'Training on a Ray cluster needs Ray: pip install -e ".[cluster]" (or ray==2.60.0).'
+        )
     from cnnviz import ray_jobs
 
-    connect(address)
+    try:
+        connect(address)
+        unreachable = None
+    except ValueError as error:
+        # The job still comes to be, so that the page shows why it cannot train as its status.
+        unreachable = str(error)
+    if scheduler is None:
+        scheduler = _fallback_scheduler() if unreachable else ray_jobs.default_ray_scheduler()
     return ray_jobs.RayTrainingJob(
         spec,
         dataset,
         settings,
         owner_alive=owner_alive,
         name=name,
-        scheduler=scheduler or ray_jobs.default_ray_scheduler(),
+        scheduler=scheduler,
         cpus=cpus_per_training(),
+        unreachable=unreachable,
     )
+
+
+def _fallback_scheduler():
+    from cnnviz.scheduler import TrainingScheduler
+
+    return TrainingScheduler(1)
 
 
 def executor_of(job) -> Executor:

@@ -68,6 +68,9 @@ class _Trainer:
     def stop(self, reason: StopReason) -> None:
         self.job.stop(reason)
 
+    def wait(self, timeout: float) -> bool:
+        return self.job.wait(timeout)
+
     def poll(self) -> tuple[JobStatus, float, int]:
         return self.job.status(), self.job.train_seconds, self.job.samples_trained
 
@@ -157,8 +160,10 @@ class RayTrainingJob:
         owner_alive: Callable[[], bool] | None = None,
         owner_grace_seconds: float = training.OWNER_GRACE_SECONDS,
         name: str = "Run",
+        unreachable: str | None = None,
     ):
         settings.check()
+        self.unreachable = unreachable  # why the cluster could not be joined, if it could not
         self.spec = copy.deepcopy(spec)
         self.dataset = dataset
         self.settings = settings
@@ -376,6 +381,8 @@ class RayTrainingJob:
     def _train_segment(self) -> None:
         actor = None
         try:
+            if self.unreachable:
+                raise ConnectionError(self.unreachable)
             _check_cluster()
             start_weights = self.model.get_weights() if self._base_epoch else None
             actor = _TrainerActor.options(num_cpus=self.cpus).remote(
@@ -388,9 +395,12 @@ class RayTrainingJob:
         except ray.exceptions.RayActorError:
             _LOGGER.warning("%s: its Ray worker ended during training.", self.name)
             self._end_segment(JobState.FAILED, WORKER_LOST_MESSAGE)
-        except (ray.exceptions.RayError, ConnectionError, TimeoutError, ValueError) as error:
+        except (ray.exceptions.RayError, ConnectionError, TimeoutError) as error:
             _LOGGER.warning("%s: the Ray cluster failed: %s", self.name, error)
             self._end_segment(JobState.FAILED, _cluster_message(error))
+        except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+            _LOGGER.exception("%s failed", self.name)
+            self._end_segment(JobState.FAILED, training.describe_failure(error))
         finally:
             self.worker_pid = None
             if actor is not None:
@@ -411,10 +421,10 @@ class RayTrainingJob:
             with self._lock:
                 self._remote = remote
                 status = remote[0]
-                # The actor's own one-slot queue is passed at once: queued is a server matter.
-                queued = status.state == JobState.QUEUED
-                self.state = JobState.RUNNING if queued else status.state
-                self.message = status.message
+                # Running until the weights are back, whatever the actor says (its one-slot
+                # queue is passed at once; an ended segment ends here in _collect).
+                self.state = JobState.RUNNING
+                self.message = status.message if status.state.is_active else "Training."
                 if stop_sent and status.state == JobState.RUNNING:
                     self.message = "Stopping after this batch."
             if status.epoch != snapshot_epoch:
@@ -436,11 +446,17 @@ class RayTrainingJob:
 
     def _collect(self, actor) -> None:
         """The segment ended: bring the weights back and fold the segment into the totals."""
+        # A diverged job says so while fit still runs; its weights are restored only after.
+        if not ray.get(actor.wait.remote(CALL_SECONDS), timeout=2 * CALL_SECONDS):
+            raise TimeoutError("the training did not end within a minute of saying so")
+        remote = ray.get(actor.poll.remote(), timeout=CALL_SECONDS)
+        with self._lock:
+            self._remote = remote
         weights = ray.get(actor.weights.remote(), timeout=CALL_SECONDS)
         self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
         if self.model is not None:
             self.model.set_weights(weights)
-            if self.model.optimizer is None:
+            if getattr(self.model, "optimizer", None) is None:
                 # Evaluate and the CLI call evaluate(), which needs a compiled model.
                 training.compile_model(
                     self.model, self.settings.optimizer, self.settings.learning_rate
