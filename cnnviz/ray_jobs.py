@@ -80,6 +80,9 @@ class _Trainer:
     def weight_snapshots(self) -> list[tuple[float, list[np.ndarray]]]:
         return self.job.weight_snapshots()
 
+    def optimizer_variables(self) -> list[np.ndarray]:
+        return [np.asarray(variable) for variable in self.job.model.optimizer.variables]
+
 
 # Several calls at once, so that a status poll never waits behind another call.
 _TrainerActor = ray.remote(max_restarts=0, max_concurrency=4)(_Trainer)
@@ -190,6 +193,7 @@ class RayTrainingJob:
         self._segment_done.set()
         self._owner_missing_since: float | None = None
         self._snapshots = snapshots.WeightSnapshots()
+        self._compiled_optimizer: str | None = None
         self.state = JobState.READY
         self.message = "Not trained yet."
         self.stop_reason: StopReason | None = None
@@ -456,14 +460,27 @@ class RayTrainingJob:
         self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
         if self.model is not None:
             self.model.set_weights(weights)
-            if getattr(self.model, "optimizer", None) is None:
-                # Evaluate and the CLI call evaluate(), which needs a compiled model.
-                training.compile_model(
-                    self.model, self.settings.optimizer, self.settings.learning_rate
-                )
+            self._take_optimizer(ray.get(actor.optimizer_variables.remote(), timeout=CALL_SECONDS))
         status = self._remote[0]
         self.test_accuracy, self.test_loss = status.test_accuracy, status.test_loss
         self._end_segment(status.state, status.message)
+
+    def _take_optimizer(self, values: list[np.ndarray]) -> None:
+        """Compile the server's model like the actor's, with the optimizer's state it reached.
+
+        Evaluate calls evaluate(), which needs a compiled model, and a saved .keras file holds
+        the optimizer: one built with the actor's values loads back like a local run's.
+        """
+        model = self.model
+        if self._compiled_optimizer != self.settings.optimizer:
+            training.compile_model(model, self.settings.optimizer, self.settings.learning_rate)
+            self._compiled_optimizer = self.settings.optimizer
+        optimizer = model.optimizer
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        if len(optimizer.variables) == len(values):
+            for variable, value in zip(optimizer.variables, values, strict=True):
+                variable.assign(value)
 
     def _end_segment(self, state: JobState, message: str) -> None:
         with self._lock:

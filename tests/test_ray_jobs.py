@@ -215,3 +215,67 @@ def test_without_an_address_jobs_train_in_process(mnist, monkeypatch):
     job = executors.new_job(TINY_SPEC, mnist, settings, name="local")
     assert isinstance(job, training.TrainingJob)
     assert executors.executor_of(job) == executors.Executor.LOCAL
+
+
+# ----- the command line -----
+
+
+def run_cli(arguments, capsys):
+    from cnnviz import cli
+
+    status = cli.main(arguments)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_app_with_an_unreachable_cluster_exits_2_naming_the_address(capsys):
+    status, _, stderr = run_cli(["app", "--ray-address", "127.0.0.1:9"], capsys)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cnnviz app: error: Ray cluster at '127.0.0.1:9' cannot be reached")
+
+
+def test_app_passes_the_ray_address_to_the_server(capsys, monkeypatch):
+    from cnnviz import cli
+
+    seen = {}
+
+    class FakeStreamlit:
+        def __init__(self, command, env, cwd):
+            seen.update(env)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", FakeStreamlit)
+    status, _, _ = run_cli(["app", "--ray-address", "local"], capsys)
+    assert status == 0
+    assert seen[executors.RAY_ADDRESS_ENV] == "local"
+
+
+def test_bench_ray_address_needs_queued_jobs(capsys):
+    status, _, stderr = run_cli(["bench", "--ray-address", "local", "--quick"], capsys)
+    assert status == 2
+    assert "--ray-address goes with --queued-jobs" in stderr
+
+
+def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, capsys, monkeypatch):
+    import json
+
+    import keras
+
+    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
+    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
+    out = tmp_path / "run"
+    arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--epochs", "1"]
+    arguments += ["--limit", "300", "--out", str(out), "--ray-address", "local"]
+    status, stdout, _ = run_cli(arguments, capsys)
+    assert status == 0
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["executor"] == "ray"
+    assert summary["state"] == "finished"
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    mnist = datasets.load_dataset("mnist")
+    _, accuracy = model.evaluate(mnist.x_test, mnist.y_test, verbose=0)
+    assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
