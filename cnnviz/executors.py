@@ -33,8 +33,6 @@ CURRENT_CLUSTER_FILE = Path("/tmp/ray/ray_current_cluster")
 # How long the start-up check waits for a cluster's port to answer (seconds).
 REACHABLE_TIMEOUT_SECONDS = 5.0
 DEFAULT_CLIENT_PORT = 10001
-# A local Ray instance declares this many CPUs per core (see connect()).
-LOCAL_CPU_FACTOR = 2
 
 
 class Executor(enum.StrEnum):
@@ -170,10 +168,7 @@ def connect(address: str) -> None:
         check_reachable(address)
         if address == LOCAL_ADDRESS:
             ray.init(
-                # Twice the cores: the next trainings in line start their workers (importing
-                # TensorFlow) while the ones ahead train; the queue in front still lets only
-                # training_cpus() worth of them train at once.
-                num_cpus=LOCAL_CPU_FACTOR * (os.cpu_count() or 1),
+                num_cpus=os.cpu_count() or 1,
                 include_dashboard=False,
                 logging_level="WARNING",
                 log_to_driver=False,
@@ -181,19 +176,6 @@ def connect(address: str) -> None:
         else:
             ray.init(address=resolve_address(address), logging_level="WARNING")
         _connected_address = address
-
-
-def training_cpus() -> float:
-    """The CPUs trainings may use at once on the cluster this process joined.
-
-    A local instance declares more CPUs to Ray than the machine has (see connect()); the
-    machine's cores are what trainings share.
-    """
-    import ray
-
-    if _connected_address == LOCAL_ADDRESS:
-        return float(os.cpu_count() or 1)
-    return float(ray.cluster_resources().get("CPU", 1.0))
 
 
 def _loopback_only() -> None:

@@ -120,7 +120,7 @@ def default_ray_scheduler() -> scheduler.TrainingScheduler:
             if os.environ.get(scheduler.MAX_TRAININGS_ENV, "").strip():
                 slots = scheduler.default_max_concurrent()
             else:
-                cpus = executors.training_cpus()
+                cpus = ray.cluster_resources().get("CPU", 1.0)
                 slots = max(1, int(cpus // executors.cpus_per_training()))
             _default_scheduler = scheduler.TrainingScheduler(slots)
         return _default_scheduler
@@ -365,52 +365,33 @@ class RayTrainingJob:
         return _join_histories(self._base_history, segment)
 
     def _run(self) -> None:
-        early: list = []  # the actor started while this job waited, if one was
-
         def cancelled() -> bool:
             self.check_owner()
-            # The next trainings in line start their actors while the ones ahead still train:
-            # a worker takes seconds to import TensorFlow, time that then overlaps training.
-            if not early and not self.unreachable:
-                place = self.scheduler.position(self)
-                if place is not None and place <= self.scheduler.max_concurrent:
-                    early.append(self._new_actor_or_none())
             return self._stop_event.is_set()
 
         try:
             if not self.scheduler.acquire(self, cancelled):
-                _kill(early[0] if early else None)
                 with self._lock:
                     self.state = JobState.STOPPED
                     self.message = (self.stop_reason or StopReason.USER).message
                 return
             try:
-                self._train_segment(early[0] if early else None)
+                self._train_segment()
             finally:
                 self.scheduler.release(self)
         finally:
             self._segment_done.set()
 
-    def _new_actor(self):
-        start_weights = self.model.get_weights() if self._base_epoch else None
-        return _TrainerActor.options(num_cpus=self.cpus).remote(
-            self.spec, dataset_ref(self.dataset), self.settings, self.name, start_weights
-        )
-
-    def _new_actor_or_none(self):
-        # Called while queued: a cluster problem is reported when the job's turn comes.
-        try:
-            return self._new_actor()
-        except Exception:  # noqa: BLE001 - _train_segment makes its own actor and reports
-            return None
-
-    def _train_segment(self, actor=None) -> None:
+    def _train_segment(self) -> None:
+        actor = None
         try:
             if self.unreachable:
                 raise ConnectionError(self.unreachable)
             _check_cluster()
-            if actor is None:
-                actor = self._new_actor()
+            start_weights = self.model.get_weights() if self._base_epoch else None
+            actor = _TrainerActor.options(num_cpus=self.cpus).remote(
+                self.spec, dataset_ref(self.dataset), self.settings, self.name, start_weights
+            )
             self.worker_pid = ray.get(actor.pid.remote(), timeout=ACTOR_START_SECONDS)
             ray.get(actor.start.remote(), timeout=CALL_SECONDS)
             self._follow(actor)
@@ -426,7 +407,10 @@ class RayTrainingJob:
             self._end_segment(JobState.FAILED, training.describe_failure(error))
         finally:
             self.worker_pid = None
-            _kill(actor)
+            if actor is not None:
+                # An actor already gone needs no ending.
+                with contextlib.suppress(Exception):
+                    ray.kill(actor)
 
     def _follow(self, actor) -> None:
         """Poll the actor until its segment ends, passing on stops and keeping snapshots."""
@@ -514,13 +498,6 @@ class RayTrainingJob:
                     self.model.set_weights([array.astype(np.float32) for array in kept[-1][1]])
             self.state = state
             self.message = message
-
-
-def _kill(actor) -> None:
-    """End an actor (and free its CPUs); one already gone needs no ending."""
-    if actor is not None:
-        with contextlib.suppress(Exception):
-            ray.kill(actor)
 
 
 def _check_cluster() -> None:
