@@ -167,15 +167,45 @@ def connect(address: str) -> None:
             return
         check_reachable(address)
         if address == LOCAL_ADDRESS:
-            ray.init(
+            options = dict(
                 num_cpus=os.cpu_count() or 1,
                 include_dashboard=False,
                 logging_level="WARNING",
                 log_to_driver=False,
             )
         else:
-            ray.init(address=resolve_address(address), logging_level="WARNING")
+            options = dict(address=resolve_address(address), logging_level="WARNING")
+        _init_in_keeper_thread(ray, options)
         _connected_address = address
+
+
+_keeper_release = threading.Event()
+
+
+def _init_in_keeper_thread(ray, options: dict) -> None:
+    """Call ray.init in a thread that lives as long as the connection.
+
+    The processes of a local instance are killed when the thread that started them ends (Ray
+    sets their parent-death signal), and Streamlit's script threads end after every run.
+    """
+    outcome: list[BaseException | None] = []
+    ready = threading.Event()
+
+    def keeper() -> None:
+        try:
+            ray.init(**options)
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+            outcome.append(error)
+        ready.set()
+        if outcome[0] is None:
+            _keeper_release.wait()
+
+    _keeper_release.clear()
+    threading.Thread(target=keeper, name="cnnviz-ray-keeper", daemon=True).start()
+    ready.wait()
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _loopback_only() -> None:
@@ -197,6 +227,7 @@ def shutdown() -> None:
 
             if ray.is_initialized():
                 ray.shutdown()
+        _keeper_release.set()
         _connected_address = None
 
 

@@ -279,3 +279,35 @@ def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, cap
     mnist = datasets.load_dataset("mnist")
     _, accuracy = model.evaluate(mnist.x_test, mnist.y_test, verbose=0)
     assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
+
+
+# ----- the app -----
+
+
+def test_the_train_page_trains_on_ray_and_inspect_works_on_the_result(cluster, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.ui import state as keys
+
+    monkeypatch.setenv(executors.RAY_ADDRESS_ENV, executors.LOCAL_ADDRESS)
+    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"))
+    app.default_timeout = 120
+    app.run()
+    app.switch_page("pages/train.py").run()
+    (train,) = [button for button in app.button if button.label == "Train"]
+    train.click().run()
+    assert not app.exception
+    workspace = app.session_state[keys.WORKSPACE]
+    job = workspace[keys.JOB]
+    assert isinstance(job, ray_jobs.RayTrainingJob)
+    assert job.wait(WAIT_SECONDS)
+    assert job.state == JobState.FINISHED, job.message
+    app.run()
+    assert not app.exception
+    (record,) = workspace[keys.RUNS].records()
+    assert record.test_accuracy == job.test_accuracy
+    app.switch_page("pages/inspect.py").run()
+    assert not app.exception
