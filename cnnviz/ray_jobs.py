@@ -120,6 +120,7 @@ class RayTrainingJob:
         self._base_samples = 0
         self._target_epochs = 0
         self._remote: tuple[JobStatus, float, int] | None = None
+        self._last_segment: JobStatus | None = None  # the last ended segment's final status
 
     # ----- control -----
 
@@ -208,14 +209,17 @@ class RayTrainingJob:
                 history=history,
             )
             if remote is None or self.state == JobState.QUEUED:
+                # Between segments: the last one's speed, time and warning, as TrainingJob keeps.
+                last = self._last_segment if self.state != JobState.QUEUED else None
                 return JobStatus(
                     epoch=self._base_epoch,
                     progress=self._base_progress,
                     batch=0,
-                    batches_per_epoch=1,
-                    samples_per_second=None,
-                    elapsed_seconds=0.0,
+                    batches_per_epoch=last.batches_per_epoch if last else 1,
+                    samples_per_second=last.samples_per_second if last else None,
+                    elapsed_seconds=last.elapsed_seconds if last else 0.0,
                     eta_seconds=None,
+                    warning=last.warning if last else None,
                     **common,
                 )
             return JobStatus(
@@ -403,6 +407,7 @@ class RayTrainingJob:
                 self._base_progress += status.progress
                 self._base_seconds += seconds
                 self._base_samples += samples
+                self._last_segment = status
                 self._remote = None
             if state == JobState.FAILED and self.model is not None:
                 kept = self._snapshots.items()

@@ -94,6 +94,8 @@ def test_a_finished_run_brings_its_weights_back(cluster, mnist):
     # The last snapshot is the returned weights in float16.
     np.testing.assert_allclose(job.weight_snapshots()[-1][1][0], trained[0], atol=1e-2)
     assert job.train_seconds > 0 and job.samples_trained == 2 * 270
+    # An ended run still shows how long it took and how fast it went.
+    assert status.elapsed_seconds > 0 and status.samples_per_second > 0
     assert executors.executor_of(job) == executors.Executor.RAY
     (kernels,) = job.kernel_snapshots()[-1][1].values()  # the tiny model's one convolution
     assert kernels.shape[0] == TINY_SPEC["layers"][0]["filters"]
