@@ -378,6 +378,9 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     rounds = _parse_number(arguments.rounds, "--rounds", minimum=1)
     limit = None if arguments.limit is None else _parse_number(arguments.limit, "--limit")
     queued_jobs = _parse_number(arguments.queued_jobs, "--queued-jobs", minimum=0)
+    if arguments.ray_address is not None and not queued_jobs:
+        raise CommandError("--ray-address goes with --queued-jobs N (N trainings on Ray).")
+    ray_address = _ray_address(arguments) if arguments.ray_address is not None else None
     if arguments.quick:
         rounds = min(rounds, QUICK_ROUNDS)
         limit = QUICK_LIMIT if limit is None else min(limit, QUICK_LIMIT)
@@ -401,9 +404,6 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     for result in report.results:
         print(bench.describe_result(result))
     summary = report.as_dict()
-    ray_address = _ray_address(arguments)
-    if ray_address is not None and not queued_jobs:
-        raise CommandError("--ray-address goes with --queued-jobs N (N trainings on Ray).")
     if ray_address is not None:
         from cnnviz import bench_ray
 
