@@ -192,6 +192,22 @@ def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
     assert "127.0.0.1:1" in status.message
 
 
+def test_a_cluster_lost_while_the_app_runs_fails_new_trainings_clearly(cluster, mnist, monkeypatch):
+    from cnnviz import ray_actor
+
+    class LostCluster:
+        gcs_address = "127.0.0.1:9"  # nothing listens there: as after the head went away
+
+    monkeypatch.setattr(ray_actor.ray, "get_runtime_context", lambda: LostCluster())
+    job = make_job(mnist)
+    job.start()
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == JobState.FAILED
+    assert "Ray cluster cannot be reached (127.0.0.1:9" in status.message
+    assert status.history["batch"]["loss"] == []
+
+
 def test_the_dataset_goes_into_the_object_store_once(cluster, mnist):
     assert ray_jobs.dataset_ref(mnist) is ray_jobs.dataset_ref(mnist)
 
