@@ -27,7 +27,16 @@ import tempfile
 from pathlib import Path
 
 import cnnviz
-from cnnviz import datasets, extra_datasets, limits, presets, progress, scheduler, training_settings
+from cnnviz import (
+    datasets,
+    executors,
+    extra_datasets,
+    limits,
+    presets,
+    progress,
+    scheduler,
+    training_settings,
+)
 from cnnviz import spec as spec_module
 
 EXIT_TRAINING_FAILED = 1
@@ -81,6 +90,19 @@ def _checked(function, *arguments, prefix: str = ""):
         return function(*arguments)
     except ValueError as error:  # SpecError is a ValueError too
         raise CommandError(f"{prefix}{error}") from None
+
+
+def _ray_address(arguments: argparse.Namespace, environment=None) -> str | None:
+    """The --ray-address (or CNNVIZ_RAY_ADDRESS), checked to answer; None trains in-process."""
+    address = arguments.ray_address or executors.configured_address(environment)
+    if address is None:
+        return None
+    if not executors.ray_installed():
+        raise CommandError(
+            f'--ray-address {address} needs Ray: pip install -e ".[cluster]" (or ray==2.60.0).'
+        )
+    _checked(executors.check_reachable, address)
+    return address
 
 
 def _spec_file(path_text: str, server_limits: limits.Limits) -> dict:
@@ -170,6 +192,10 @@ def _run_app(arguments: argparse.Namespace) -> int:
         environment[scheduler.MAX_TRAININGS_ENV] = str(max_trainings)
     else:
         _checked(scheduler.default_max_concurrent)  # a bad CNNVIZ_MAX_TRAININGS fails now
+    ray_address = _ray_address(arguments, environment)
+    if ray_address is not None:
+        environment[executors.RAY_ADDRESS_ENV] = ray_address
+        _checked(executors.cpus_per_training, environment)
     app_path = app_script_path()
     if not app_path.is_file():
         raise CommandError(
@@ -258,11 +284,19 @@ def _run_train(arguments: argparse.Namespace) -> int:
     if out_dir.exists() and not out_dir.is_dir():
         raise CommandError(f"--out {out_dir} is a file; give a folder (created when missing).")
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
+    ray_address = _ray_address(arguments)
 
     training, runs, _ = _import_training()
     dataset = file_dataset or _checked(datasets.load_dataset, info.name, data_dir)
-    job = training.TrainingJob(
-        model_spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name="cnnviz"
+    job = _checked(
+        lambda: executors.new_job(
+            model_spec,
+            dataset,
+            settings,
+            name="cnnviz",
+            ray_address=ray_address,
+            scheduler=scheduler.TrainingScheduler(1),
+        )
     )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -304,6 +338,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         "preset": preset_name,
         "spec": arguments.spec,
         "out": str(out_dir),
+        "executor": str(executors.executor_of(job)),
     }
     summary = _finite_or_none(summary)
     try:
@@ -343,6 +378,9 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     rounds = _parse_number(arguments.rounds, "--rounds", minimum=1)
     limit = None if arguments.limit is None else _parse_number(arguments.limit, "--limit")
     queued_jobs = _parse_number(arguments.queued_jobs, "--queued-jobs", minimum=0)
+    if arguments.ray_address is not None and not queued_jobs:
+        raise CommandError("--ray-address goes with --queued-jobs N (N trainings on Ray).")
+    ray_address = _ray_address(arguments) if arguments.ray_address is not None else None
     if arguments.quick:
         rounds = min(rounds, QUICK_ROUNDS)
         limit = QUICK_LIMIT if limit is None else min(limit, QUICK_LIMIT)
@@ -366,7 +404,21 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     for result in report.results:
         print(bench.describe_result(result))
     summary = report.as_dict()
-    if queued_jobs:
+    if ray_address is not None:
+        from cnnviz import bench_ray
+
+        settings = training_settings.TrainingSettings(batch_size=batch_sizes[0], train_limit=limit)
+        side_by_side = _checked(
+            bench_ray.measure_ray_against_local,
+            dataset,
+            model_spec,
+            settings,
+            queued_jobs,
+            ray_address,
+        )
+        print(bench_ray.describe(side_by_side))
+        summary["ray"] = side_by_side
+    elif queued_jobs:
         from cnnviz import bench_queue
 
         settings = training_settings.TrainingSettings(batch_size=batch_sizes[0], train_limit=limit)
@@ -426,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
     app.add_argument("--data-dir", help=data_dir_help)
     app.add_argument("--port", default=str(DEFAULT_PORT), help="port to serve on (default 8501)")
     app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
+    ray_help = (
+        "run trainings on a Ray cluster: local, auto, HOST:6379 or ray://HOST:10001 "
+        f"(default: ${executors.RAY_ADDRESS_ENV}, else in this process)"
+    )
+    app.add_argument("--ray-address", help=ray_help)
     defaults = limits.Limits()
     limit_helps = {
         "max_params": f"parameters per model (default {defaults.max_params:,})",
@@ -486,6 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="lift the server limits on parameters, memory, layers and epochs (the "
         "$CNNVIZ_MAX_* variables); for one's own machine",
     )
+    train.add_argument("--ray-address", help=ray_help)
     train.add_argument("--out", required=True, help="folder for model.keras, spec.json and more")
     train.set_defaults(handler=_run_train)
 
@@ -500,6 +558,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--queued-jobs",
         default="0",
         help="also measure the speed of a training with N more waiting behind it (default 0)",
+    )
+    bench.add_argument(
+        "--ray-address",
+        help="with --queued-jobs N: time N trainings on this Ray cluster (e.g. local) against "
+        "in-process, side by side",
     )
     bench.add_argument(
         "--quick",

@@ -81,13 +81,16 @@ def _owner_alive_check():
 
 
 def start_training(spec: dict, dataset, settings) -> None:
-    """Build a fresh model from the spec and start training it as a new run."""
-    from cnnviz.training import TrainingJob  # TensorFlow loads only when training starts
+    """Build a fresh model from the spec and start training it as a new run.
+
+    The job trains in this process, or on the Ray cluster named by CNNVIZ_RAY_ADDRESS.
+    """
+    from cnnviz import executors  # TensorFlow loads only when training starts
 
     state = keys.workspace()
     _retire_job(state)
     run_id = state[keys.RUNS].new_run_id()
-    job = TrainingJob(
+    job = executors.new_job(
         spec, dataset, settings, owner_alive=_owner_alive_check(), name=f"Run {run_id}"
     )
     state[keys.JOB] = job

@@ -1,0 +1,101 @@
+"""How much does running trainings on Ray cost against running them in this process?
+
+Measured for `cnnviz bench --queued-jobs N --ray-address ADDRESS`: N trainings start at once and
+queue for the same number of slots (one per core here) in-process and then on Ray, and the time
+until all have finished is compared. The difference, spread over the trainings, is Ray's
+overhead per training (mostly a worker process importing TensorFlow), the figure the README's
+estimate for larger classes uses.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+from cnnviz import executors, training, training_settings
+from cnnviz.datasets import Dataset
+from cnnviz.scheduler import TrainingScheduler
+
+
+def _time_all(jobs: list) -> float:
+    """Start every job at once and return the seconds until all have ended."""
+    started = time.perf_counter()
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.wait()
+    elapsed = time.perf_counter() - started
+    for job in jobs:
+        if job.state != training.JobState.FINISHED:
+            raise RuntimeError(f"{job.name} ended {job.state}: {job.message}")
+    return elapsed
+
+
+def measure_ray_against_local(
+    dataset: Dataset,
+    spec: dict,
+    settings: training_settings.TrainingSettings,
+    count: int,
+    address: str,
+    slots: int | None = None,
+) -> dict:
+    """Time `count` trainings in-process and on Ray with the same number of slots.
+
+    Returns:
+        A dict with both wall times, their ratio, the mean training time per job on each side
+        and Ray's overhead per training.
+
+    Raises:
+        ValueError: when the count or slots are below 1, or the cluster cannot be used.
+    """
+    if count < 1:
+        raise ValueError(f"--queued-jobs must be at least 1. Received: {count}")
+    slots = slots or max(1, os.cpu_count() or 1)
+    if slots < 1:
+        raise ValueError(f"slots must be at least 1. Received: {slots}")
+    executors.connect(address)
+    from cnnviz import ray_jobs
+
+    put_started = time.perf_counter()
+    ray_jobs.dataset_ref(dataset)  # once per cluster, before the clock starts
+    put_seconds = time.perf_counter() - put_started
+
+    local_pool, ray_pool = TrainingScheduler(slots), TrainingScheduler(slots)
+    local = [
+        training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
+        for n in range(1, count + 1)
+    ]
+    remote = [
+        ray_jobs.RayTrainingJob(spec, dataset, settings, scheduler=ray_pool, name=f"ray {n}")
+        for n in range(1, count + 1)
+    ]
+    local_seconds = _time_all(local)
+    ray_seconds = _time_all(remote)
+    local_train = statistics.mean(job.train_seconds for job in local)
+    ray_train = statistics.mean(job.train_seconds for job in remote)
+    waves = -(-count // slots)  # trainings run in this many rounds of `slots` at once
+    return {
+        "trainings": count,
+        "slots": slots,
+        "local_seconds": round(local_seconds, 2),
+        "ray_seconds": round(ray_seconds, 2),
+        "ratio": round(ray_seconds / local_seconds, 4),
+        "local_train_seconds_per_job": round(local_train, 2),
+        "ray_train_seconds_per_job": round(ray_train, 2),
+        "ray_overhead_seconds_per_wave": round((ray_seconds - local_seconds) / waves, 2),
+        "dataset_put_seconds": round(put_seconds, 3),
+        "test_accuracy_local": [round(job.test_accuracy, 4) for job in local],
+        "test_accuracy_ray": [round(job.test_accuracy, 4) for job in remote],
+    }
+
+
+def describe(result: dict) -> str:
+    """One line of figures for the terminal."""
+    return (
+        f"{result['trainings']} trainings on {result['slots']} slots: in-process "
+        f"{result['local_seconds']:.1f} s, Ray {result['ray_seconds']:.1f} s, ratio "
+        f"{result['ratio']:.3f}; fit time per training {result['local_train_seconds_per_job']:.1f}"
+        f" s in-process, {result['ray_train_seconds_per_job']:.1f} s on Ray; Ray overhead "
+        f"{result['ray_overhead_seconds_per_wave']:.1f} s per wave of {result['slots']}"
+    )

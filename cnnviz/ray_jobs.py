@@ -1,0 +1,417 @@
+"""Trainings whose body runs in a Ray actor, behind the TrainingJob interface the pages use.
+
+A RayTrainingJob lives on the app's server. It waits its turn in a visible first-in, first-out
+queue (so a queued student still sees their place), then asks Ray for an actor with the CPUs a
+training needs; Ray decides on which machine it runs. The actor holds an ordinary TrainingJob,
+so the training itself (callbacks, divergence guard, snapshots, test accuracy) is the same code
+as in-process. The server polls the actor for its status a few times a second; when a run ends
+or stops, the weights and weight snapshots come back and the actor ends, freeing its CPUs.
+
+Continue starts a new actor from the weights that came back, so an idle model holds no CPU on
+the cluster; its optimizer starts afresh (as it does locally when the optimizer changes). The
+epochs, history and snapshots of all segments are joined here, counted over the job's life.
+
+The data set goes into Ray's object store once per process and data set (ray.put), and every
+actor reads it from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import ray
+import ray.exceptions
+
+from cnnviz import builder, executors, ray_actor, scheduler, snapshots, training
+from cnnviz.job_state import JobState, StopReason
+from cnnviz.ray_actor import (  # noqa: F401 - part of this module's interface
+    TrainerActor,
+    clear_dataset_refs,
+    dataset_ref,
+    default_ray_scheduler,
+)
+from cnnviz.training import JobStatus, empty_history
+
+# How often (seconds) the server asks a running actor for its status.
+POLL_SECONDS = 0.2
+# How long an actor may take to start (a worker imports TensorFlow first) or to answer.
+ACTOR_START_SECONDS = 180.0
+CALL_SECONDS = 60.0
+WORKER_LOST_MESSAGE = (
+    "Training stopped: the machine running it left (its Ray worker ended). The history up to "
+    "then is kept, and the weights from the last finished epoch. Press Train or Continue to go on."
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class RayTrainingJob:
+    """A training job run by a Ray actor, with TrainingJob's public interface.
+
+    Args:
+        spec, dataset, settings, owner_alive, owner_grace_seconds, name: as for TrainingJob.
+        scheduler: the visible queue in front of Ray.
+        cpus: CPUs Ray reserves for the actor while it trains.
+    """
+
+    executor = executors.Executor.RAY
+
+    def __init__(
+        self,
+        spec: dict,
+        dataset,
+        settings,
+        *,
+        scheduler: scheduler.TrainingScheduler,
+        cpus: float = executors.DEFAULT_CPUS_PER_TRAINING,
+        owner_alive: Callable[[], bool] | None = None,
+        owner_grace_seconds: float = training.OWNER_GRACE_SECONDS,
+        name: str = "Run",
+        unreachable: str | None = None,
+    ):
+        settings.check()
+        self.unreachable = unreachable  # why the cluster could not be joined, if it could not
+        self.spec = copy.deepcopy(spec)
+        self.dataset = dataset
+        self.settings = settings
+        self.name = name
+        self.scheduler = scheduler
+        self.cpus = cpus
+        self.owner_alive = owner_alive
+        self.owner_grace_seconds = owner_grace_seconds
+        # The server's copy of the model: same seed, so the same start as the actor's; the
+        # trained weights are copied into it when a run ends.
+        self.model = training.build_seeded_model(
+            spec, dataset.input_shape, dataset.num_classes, settings.seed
+        )
+        self.params = int(self.model.count_params())
+        positions = {id(variable): index for index, variable in enumerate(self.model.weights)}
+        self._kernel_positions = {
+            layer.name: positions[id(layer.kernel)]
+            for layer in builder.spec_layers(self.model)
+            if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4
+        }
+        self._lock = threading.Lock()
+        self._stop_event = threading.Event()
+        self._segment_done = threading.Event()
+        self._segment_done.set()
+        self._owner_missing_since: float | None = None
+        self._snapshots = snapshots.WeightSnapshots()
+        self._compiled_optimizer: str | None = None
+        self.state = JobState.READY
+        self.message = "Not trained yet."
+        self.stop_reason: StopReason | None = None
+        self.test_accuracy: float | None = None
+        self.test_loss: float | None = None
+        self.worker_pid: int | None = None  # the actor's process, while it trains
+        # Totals of the segments already ended, and the running segment's last status.
+        self._base_epoch = 0
+        self._base_progress = 0.0
+        self._base_history = empty_history()
+        self._base_seconds = 0.0
+        self._base_samples = 0
+        self._target_epochs = 0
+        self._remote: tuple[JobStatus, float, int] | None = None
+        self._last_segment: JobStatus | None = None  # the last ended segment's final status
+
+    # ----- control -----
+
+    def start(self, epochs: int | None = None, settings=None) -> None:
+        """Train `epochs` more epochs on the cluster (queued until a slot is free).
+
+        Raises:
+            RuntimeError: when the job is already queued or running, or was disposed of.
+        """
+        if self.is_active:
+            raise RuntimeError("This model is already training; stop it first.")
+        if self.model is None:
+            raise RuntimeError("This job was closed; build a new model to train.")
+        if settings is not None:
+            settings.check()
+            self.settings = settings
+        if epochs is not None:
+            self.settings = replace(self.settings, epochs=epochs)
+            self.settings.check()
+        self._stop_event.clear()
+        self._segment_done.clear()
+        self.stop_reason = None
+        with self._lock:
+            self.state = JobState.QUEUED
+            self.message = "Waiting for a free training slot."
+            self._target_epochs = self._base_epoch + self.settings.epochs
+        thread = threading.Thread(target=self._run, name=f"cnnviz-ray-{self.name}", daemon=True)
+        thread.start()
+
+    def stop(self, reason: StopReason = StopReason.USER) -> None:
+        """Ask the job to stop after the current batch; the weights learned so far are kept."""
+        reason = StopReason(reason)
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self._stop_event.set()
+        self.scheduler.wake()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the current training segment to end; return True when it has."""
+        return self._segment_done.wait(timeout)
+
+    def dispose(self, timeout: float = training.DISPOSE_WAIT_SECONDS) -> bool:
+        """Stop, wait, and let go of the model and its snapshots."""
+        if self.is_active:
+            self.stop(StopReason.CLOSED)
+        ended = self.wait(timeout)
+        self.model = None
+        self._snapshots.clear()
+        gc.collect()
+        return ended
+
+    # ----- reading -----
+
+    @property
+    def is_active(self) -> bool:
+        return self.state.is_active
+
+    @property
+    def epochs_done(self) -> int:
+        with self._lock:
+            return self._base_epoch + (self._remote[0].epoch if self._remote else 0)
+
+    @property
+    def train_seconds(self) -> float:
+        with self._lock:
+            return self._base_seconds + (self._remote[1] if self._remote else 0.0)
+
+    @property
+    def samples_trained(self) -> int:
+        with self._lock:
+            return self._base_samples + (self._remote[2] if self._remote else 0)
+
+    def status(self) -> JobStatus:
+        """A consistent copy of the progress and history, for drawing."""
+        queue_position = self.scheduler.position(self)
+        with self._lock:
+            remote = self._remote[0] if self._remote else None
+            history = self._history_locked()
+            common = dict(
+                state=self.state,
+                message=self.message,
+                queue_position=queue_position if self.state == JobState.QUEUED else None,
+                target_epochs=self._target_epochs,
+                test_accuracy=self.test_accuracy,
+                test_loss=self.test_loss,
+                history=history,
+            )
+            if remote is None or self.state == JobState.QUEUED:
+                # Between segments: the last one's speed, time and warning, as TrainingJob keeps.
+                last = self._last_segment if self.state != JobState.QUEUED else None
+                return JobStatus(
+                    epoch=self._base_epoch,
+                    progress=self._base_progress,
+                    batch=0,
+                    batches_per_epoch=last.batches_per_epoch if last else 1,
+                    samples_per_second=last.samples_per_second if last else None,
+                    elapsed_seconds=last.elapsed_seconds if last else 0.0,
+                    eta_seconds=None,
+                    warning=last.warning if last else None,
+                    **common,
+                )
+            return JobStatus(
+                epoch=self._base_epoch + remote.epoch,
+                progress=self._base_progress + remote.progress,
+                batch=remote.batch,
+                batches_per_epoch=remote.batches_per_epoch,
+                samples_per_second=remote.samples_per_second,
+                elapsed_seconds=remote.elapsed_seconds,
+                eta_seconds=remote.eta_seconds if self.state == JobState.RUNNING else None,
+                warning=remote.warning,
+                **common,
+            )
+
+    def history(self) -> dict:
+        """A copy of the recorded history."""
+        with self._lock:
+            return self._history_locked()
+
+    def weight_snapshots(self) -> list[tuple[float, list[np.ndarray]]]:
+        """(epoch, float16 weights) pairs, oldest first, as for TrainingJob."""
+        return self._snapshots.items()
+
+    def kernel_snapshots(self) -> list[tuple[float, dict[str, np.ndarray]]]:
+        """(epoch, {conv layer name: kernels (filters, height, width, channels)}) pairs."""
+        return [
+            (
+                epoch,
+                {
+                    name: np.transpose(
+                        weights[position][
+                            :, :, : training.SNAPSHOT_MAX_CHANNELS, : training.SNAPSHOT_MAX_FILTERS
+                        ],
+                        (3, 0, 1, 2),
+                    )
+                    for name, position in self._kernel_positions.items()
+                },
+            )
+            for epoch, weights in self._snapshots.items()
+        ]
+
+    def check_owner(self) -> None:
+        """Stop the job once its owner has been gone for longer than the grace period."""
+        if self.owner_alive is None or self.owner_alive():
+            self._owner_missing_since = None
+            return
+        now = time.monotonic()
+        if self._owner_missing_since is None:
+            self._owner_missing_since = now
+        if now - self._owner_missing_since >= self.owner_grace_seconds:
+            self.stop(StopReason.OWNER_GONE)
+
+    # ----- the server's thread -----
+
+    def _history_locked(self) -> dict:
+        if self._remote is None:
+            return copy.deepcopy(self._base_history)
+        segment = ray_actor.shift_history(self._remote[0].history, self._base_progress)
+        return ray_actor.join_histories(self._base_history, segment)
+
+    def _run(self) -> None:
+        def cancelled() -> bool:
+            self.check_owner()
+            return self._stop_event.is_set()
+
+        try:
+            if not self.scheduler.acquire(self, cancelled):
+                with self._lock:
+                    self.state = JobState.STOPPED
+                    self.message = (self.stop_reason or StopReason.USER).message
+                return
+            try:
+                self._train_segment()
+            finally:
+                self.scheduler.release(self)
+        finally:
+            self._segment_done.set()
+
+    def _train_segment(self) -> None:
+        actor = None
+        try:
+            if self.unreachable:
+                raise ConnectionError(self.unreachable)
+            ray_actor.check_cluster()
+            start_weights = self.model.get_weights() if self._base_epoch else None
+            actor = TrainerActor.options(num_cpus=self.cpus).remote(
+                self.spec, dataset_ref(self.dataset), self.settings, self.name, start_weights
+            )
+            self.worker_pid = ray.get(actor.pid.remote(), timeout=ACTOR_START_SECONDS)
+            ray.get(actor.start.remote(), timeout=CALL_SECONDS)
+            self._follow(actor)
+            self._collect(actor)
+        except ray.exceptions.RayActorError:
+            _LOGGER.warning("%s: its Ray worker ended during training.", self.name)
+            self._end_segment(JobState.FAILED, WORKER_LOST_MESSAGE)
+        except (ray.exceptions.RayError, ConnectionError, TimeoutError) as error:
+            _LOGGER.warning("%s: the Ray cluster failed: %s", self.name, error)
+            self._end_segment(JobState.FAILED, ray_actor.cluster_message(error))
+        except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+            _LOGGER.exception("%s failed", self.name)
+            self._end_segment(JobState.FAILED, training.describe_failure(error))
+        finally:
+            self.worker_pid = None
+            if actor is not None:
+                # An actor already gone needs no ending.
+                with contextlib.suppress(Exception):
+                    ray.kill(actor)
+
+    def _follow(self, actor) -> None:
+        """Poll the actor until its segment ends, passing on stops and keeping snapshots."""
+        stop_sent = False
+        snapshot_epoch = -1
+        while True:
+            self.check_owner()
+            if self._stop_event.is_set() and not stop_sent:
+                actor.stop.remote(self.stop_reason or StopReason.USER)
+                stop_sent = True
+            remote = ray.get(actor.poll.remote(), timeout=CALL_SECONDS)
+            with self._lock:
+                self._remote = remote
+                status = remote[0]
+                # Running until the weights are back, whatever the actor says (its one-slot
+                # queue is passed at once; an ended segment ends here in _collect).
+                self.state = JobState.RUNNING
+                self.message = status.message if status.state.is_active else "Training."
+                if stop_sent and status.state == JobState.RUNNING:
+                    self.message = "Stopping after this batch."
+            if status.epoch != snapshot_epoch:
+                snapshot_epoch = status.epoch
+                self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
+            if not status.state.is_active:
+                return
+            time.sleep(POLL_SECONDS)
+
+    def _take_snapshots(self, remote_snapshots) -> None:
+        # The segment's own snapshots, counted from the job's earlier epochs; a continued
+        # segment's start is the previous segment's end, already kept.
+        for epoch, weights in remote_snapshots:
+            if epoch == 0.0 and self._base_epoch:
+                continue
+            when = round(epoch + self._base_progress, 4)
+            if not any(kept == when for kept, _ in self._snapshots.items()):
+                self._snapshots.add(when, weights)
+
+    def _collect(self, actor) -> None:
+        """The segment ended: bring the weights back and fold the segment into the totals."""
+        # A diverged job says so while fit still runs; its weights are restored only after.
+        if not ray.get(actor.wait.remote(CALL_SECONDS), timeout=2 * CALL_SECONDS):
+            raise TimeoutError("the training did not end within a minute of saying so")
+        remote = ray.get(actor.poll.remote(), timeout=CALL_SECONDS)
+        with self._lock:
+            self._remote = remote
+        weights = ray.get(actor.weights.remote(), timeout=CALL_SECONDS)
+        self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
+        if self.model is not None:
+            self.model.set_weights(weights)
+            self._take_optimizer(ray.get(actor.optimizer_variables.remote(), timeout=CALL_SECONDS))
+        status = self._remote[0]
+        self.test_accuracy, self.test_loss = status.test_accuracy, status.test_loss
+        self._end_segment(status.state, status.message)
+
+    def _take_optimizer(self, values: list[np.ndarray]) -> None:
+        """Compile the server's model like the actor's, with the optimizer's state it reached.
+
+        Evaluate calls evaluate(), which needs a compiled model, and a saved .keras file holds
+        the optimizer: one built with the actor's values loads back like a local run's.
+        """
+        model = self.model
+        if self._compiled_optimizer != self.settings.optimizer:
+            training.compile_model(model, self.settings.optimizer, self.settings.learning_rate)
+            self._compiled_optimizer = self.settings.optimizer
+        optimizer = model.optimizer
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        if len(optimizer.variables) == len(values):
+            for variable, value in zip(optimizer.variables, values, strict=True):
+                variable.assign(value)
+
+    def _end_segment(self, state: JobState, message: str) -> None:
+        with self._lock:
+            if self._remote is not None:
+                status, seconds, samples = self._remote
+                self._base_history = self._history_locked()
+                self._base_epoch += status.epoch
+                self._base_progress += status.progress
+                self._base_seconds += seconds
+                self._base_samples += samples
+                self._last_segment = status
+                self._remote = None
+            if state == JobState.FAILED and self.model is not None:
+                kept = self._snapshots.items()
+                if kept:
+                    self.model.set_weights([array.astype(np.float32) for array in kept[-1][1]])
+            self.state = state
+            self.message = message

@@ -1,0 +1,331 @@
+"""Tests for trainings on Ray (cnnviz.executors, cnnviz.ray_jobs) against a local Ray instance.
+
+The instance is started once for the module, on loopback only. Tiny models on the bundled MNIST
+sample keep the file at a few minutes; most of that is Ray workers importing TensorFlow.
+"""
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+# Before Ray is imported: the local instance binds 127.0.0.1 only (see DESIGN.md).
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+ray = pytest.importorskip(
+    "ray", reason="Ray is not installed; pip install -e '.[cluster]' runs these tests"
+)
+
+from cnnviz import datasets, executors, presets, ray_jobs, training, training_settings  # noqa: E402
+from cnnviz.job_state import JobState, StopReason  # noqa: E402
+from cnnviz.scheduler import TrainingScheduler  # noqa: E402
+
+WAIT_SECONDS = 240.0  # only bounds how long a broken test hangs
+TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
+# Slow enough per epoch that a stop or a kill lands mid-run.
+SLOWER_SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    executors.connect(executors.LOCAL_ADDRESS)
+    yield
+    executors.shutdown()
+    ray_jobs.clear_dataset_refs()
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    dataset = datasets.load_dataset("mnist")
+    assert dataset.is_sample
+    return dataset
+
+
+def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, **settings_values):
+    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
+    return ray_jobs.RayTrainingJob(
+        spec,
+        dataset,
+        training_settings.TrainingSettings(**values),
+        scheduler=scheduler or TrainingScheduler(1),
+        name="ray test",
+    )
+
+
+def wait_until(condition, timeout=WAIT_SECONDS):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_ray_binds_loopback_only(cluster):
+    nodes = ray.nodes()
+    assert nodes
+    assert {node["NodeManagerAddress"] for node in nodes} == {"127.0.0.1"}
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+
+
+def test_a_finished_run_brings_its_weights_back(cluster, mnist):
+    job = make_job(mnist, epochs=2)
+    initial = [weight.copy() for weight in job.model.get_weights()]
+    job.start()
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == JobState.FINISHED, status.message
+    assert status.epoch == 2 and job.epochs_done == 2
+    steps = -(-270 // 64)  # 300 images less 10 % held out for validation, in batches of 64
+    assert len(status.history["batch"]["loss"]) == 2 * steps
+    assert status.history["epoch"]["epoch"] == [1.0, 2.0]
+    assert [epoch for epoch, _ in job.weight_snapshots()] == [0.0, 1.0, 2.0]
+    # The weights came back: they differ from the start and give the actor's test accuracy.
+    trained = job.model.get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(initial, trained, strict=True))
+    _, accuracy = job.model.evaluate(mnist.x_test, mnist.y_test, verbose=0)
+    assert accuracy == pytest.approx(status.test_accuracy, abs=1e-6)
+    # The last snapshot is the returned weights in float16.
+    np.testing.assert_allclose(job.weight_snapshots()[-1][1][0], trained[0], atol=1e-2)
+    assert job.train_seconds > 0 and job.samples_trained == 2 * 270
+    # An ended run still shows how long it took and how fast it went.
+    assert status.elapsed_seconds > 0 and status.samples_per_second > 0
+    assert executors.executor_of(job) == executors.Executor.RAY
+    (kernels,) = job.kernel_snapshots()[-1][1].values()  # the tiny model's one convolution
+    assert kernels.shape[0] == TINY_SPEC["layers"][0]["filters"]
+
+
+def test_stop_keeps_the_history_and_continue_adds_to_it(cluster, mnist):
+    job = make_job(mnist, SLOWER_SPEC, epochs=30, train_limit=3000, batch_size=32)
+    job.start()
+    wait_until(lambda: job.status().batch >= 3 or not job.is_active)
+    job.stop(StopReason.USER)
+    assert job.wait(WAIT_SECONDS)
+    stopped = job.status()
+    assert stopped.state == JobState.STOPPED
+    assert stopped.message == StopReason.USER.message
+    assert stopped.test_accuracy is not None  # a user's stop still measures test accuracy
+    batches = len(stopped.history["batch"]["loss"])
+    assert 3 <= batches < 30 * 85
+    assert stopped.progress < 30
+
+    settings = training_settings.TrainingSettings(epochs=1, train_limit=300, batch_size=64)
+    job.start(epochs=1, settings=settings)
+    assert job.wait(WAIT_SECONDS)
+    continued = job.status()
+    assert continued.state == JobState.FINISHED, continued.message
+    assert continued.epoch == stopped.epoch + 1
+    assert continued.progress == pytest.approx(stopped.progress + 1.0, abs=1e-3)
+    assert len(continued.history["batch"]["loss"]) == batches + 5
+    # The continued batches are counted after the stopped ones.
+    assert continued.history["batch"]["epoch"][batches] > stopped.history["batch"]["epoch"][-1]
+
+
+def test_a_diverging_run_stops_as_diverged_with_finite_weights(cluster, mnist):
+    job = make_job(mnist)
+    job.start()
+    assert job.wait(WAIT_SECONDS)
+    # Continue starts the actor from the server's weights: huge output weights make every
+    # logit overflow to infinity, so the loss is NaN at the first batch.
+    classifier = job.model.layers[-1]
+    classifier.kernel.assign(np.full(classifier.kernel.shape, 1e38, dtype="float32"))
+    job.start(epochs=1)
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == JobState.DIVERGED, status.message
+    assert "lower learning rate" in status.message
+    assert all(np.isfinite(weight).all() for weight in job.model.get_weights())
+    assert status.epoch == 1  # the diverged epoch does not count
+    assert len(status.history["batch"]["loss"]) == 5 + 1
+
+
+def test_two_jobs_train_at_once_and_a_third_waits_its_turn(cluster, mnist):
+    pool = TrainingScheduler(2)
+    jobs = [make_job(mnist, scheduler=pool, seed=n) for n in range(3)]
+    for job in jobs:
+        job.start()
+    wait_until(lambda: pool.running_count == 2)
+    assert jobs[2].status().state == JobState.QUEUED
+    assert jobs[2].status().queue_position == 1
+    for job in jobs:
+        assert job.wait(WAIT_SECONDS)
+    states = [job.status().state for job in jobs]
+    assert states == [JobState.FINISHED] * 3
+    # Each job kept its own weights: different seeds, different models.
+    first, second = (job.model.get_weights()[0] for job in jobs[:2])
+    assert not np.allclose(first, second)
+
+
+def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
+    pool = TrainingScheduler(2)
+    victim = make_job(mnist, SLOWER_SPEC, scheduler=pool, epochs=30, train_limit=3000)
+    other = make_job(mnist, scheduler=pool)
+    victim.start()
+    wait_until(lambda: len(victim.status().history["batch"]["loss"]) >= 2 or not victim.is_active)
+    other.start()
+    assert victim.worker_pid is not None
+    os.kill(victim.worker_pid, signal.SIGKILL)
+    assert victim.wait(WAIT_SECONDS)
+    status = victim.status()
+    assert status.state == JobState.FAILED
+    assert status.message == ray_jobs.WORKER_LOST_MESSAGE
+    assert len(status.history["batch"]["loss"]) >= 2
+    assert other.wait(WAIT_SECONDS)
+    assert other.status().state == JobState.FINISHED
+    assert pool.running_count == 0
+
+
+def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
+    job = make_job(mnist)
+    job.unreachable = "Ray cluster at '127.0.0.1:1' cannot be reached (Connection refused)."
+    job.start()
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == JobState.FAILED
+    assert "Ray cluster cannot be reached" in status.message
+    assert "127.0.0.1:1" in status.message
+
+
+def test_a_cluster_lost_while_the_app_runs_fails_new_trainings_clearly(cluster, mnist, monkeypatch):
+    from cnnviz import ray_actor
+
+    class LostCluster:
+        gcs_address = "127.0.0.1:9"  # nothing listens there: as after the head went away
+
+    monkeypatch.setattr(ray_actor.ray, "get_runtime_context", lambda: LostCluster())
+    job = make_job(mnist)
+    job.start()
+    assert job.wait(WAIT_SECONDS)
+    status = job.status()
+    assert status.state == JobState.FAILED
+    assert "Ray cluster cannot be reached (127.0.0.1:9" in status.message
+    assert status.history["batch"]["loss"] == []
+
+
+def test_the_dataset_goes_into_the_object_store_once(cluster, mnist):
+    assert ray_jobs.dataset_ref(mnist) is ray_jobs.dataset_ref(mnist)
+
+
+def test_an_unreachable_address_is_named_in_one_line():
+    with pytest.raises(ValueError, match="127.0.0.1:9"):
+        executors.check_reachable("127.0.0.1:9", timeout=2.0)
+    with pytest.raises(ValueError, match="no port"):
+        executors.check_reachable("somewhere")
+    executors.check_reachable(executors.LOCAL_ADDRESS)  # started on demand: nothing to check
+
+
+def test_cpus_per_training_is_checked():
+    assert executors.cpus_per_training({}) == 1.0
+    assert executors.cpus_per_training({executors.RAY_CPUS_ENV: "2"}) == 2.0
+    with pytest.raises(ValueError, match=executors.RAY_CPUS_ENV):
+        executors.cpus_per_training({executors.RAY_CPUS_ENV: "none"})
+
+
+def test_without_an_address_jobs_train_in_process(mnist, monkeypatch):
+    monkeypatch.delenv(executors.RAY_ADDRESS_ENV, raising=False)
+    settings = training_settings.TrainingSettings(epochs=1, train_limit=100)
+    job = executors.new_job(TINY_SPEC, mnist, settings, name="local")
+    assert isinstance(job, training.TrainingJob)
+    assert executors.executor_of(job) == executors.Executor.LOCAL
+
+
+# ----- the command line -----
+
+
+def run_cli(arguments, capsys):
+    from cnnviz import cli
+
+    status = cli.main(arguments)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_app_with_an_unreachable_cluster_exits_2_naming_the_address(capsys):
+    status, _, stderr = run_cli(["app", "--ray-address", "127.0.0.1:9"], capsys)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cnnviz app: error: Ray cluster at '127.0.0.1:9' cannot be reached")
+
+
+def test_app_passes_the_ray_address_to_the_server(capsys, monkeypatch):
+    from cnnviz import cli
+
+    seen = {}
+
+    class FakeStreamlit:
+        def __init__(self, command, env, cwd):
+            seen.update(env)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", FakeStreamlit)
+    status, _, _ = run_cli(["app", "--ray-address", "local"], capsys)
+    assert status == 0
+    assert seen[executors.RAY_ADDRESS_ENV] == "local"
+
+
+def test_bench_ray_address_needs_queued_jobs(capsys):
+    status, _, stderr = run_cli(["bench", "--ray-address", "local", "--quick"], capsys)
+    assert status == 2
+    assert "--ray-address goes with --queued-jobs" in stderr
+
+
+def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, capsys, monkeypatch):
+    import json
+
+    import keras
+
+    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
+    monkeypatch.delenv(datasets.DATA_DIR_ENV, raising=False)
+    out = tmp_path / "run"
+    arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--epochs", "1"]
+    arguments += ["--limit", "300", "--out", str(out), "--ray-address", "local"]
+    status, stdout, _ = run_cli(arguments, capsys)
+    assert status == 0
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["executor"] == "ray"
+    assert summary["state"] == "finished"
+    model = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    mnist = datasets.load_dataset("mnist")
+    _, accuracy = model.evaluate(mnist.x_test, mnist.y_test, verbose=0)
+    assert accuracy == pytest.approx(summary["test_accuracy"], abs=1e-6)
+
+
+# ----- the app -----
+
+
+def test_the_train_page_trains_on_ray_and_inspect_works_on_the_result(cluster, monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.ui import state as keys
+
+    monkeypatch.setenv(executors.RAY_ADDRESS_ENV, executors.LOCAL_ADDRESS)
+    monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"))
+    app.default_timeout = 120
+    app.run()
+    app.switch_page("pages/train.py").run()
+    (train,) = [button for button in app.button if button.label == "Train"]
+    train.click().run()
+    assert not app.exception
+    workspace = app.session_state[keys.WORKSPACE]
+    job = workspace[keys.JOB]
+    assert isinstance(job, ray_jobs.RayTrainingJob)
+    assert job.wait(WAIT_SECONDS)
+    assert job.state == JobState.FINISHED, job.message
+    app.run()
+    assert not app.exception
+    (record,) = workspace[keys.RUNS].records()
+    assert record.test_accuracy == job.test_accuracy
+    app.switch_page("pages/inspect.py").run()
+    assert not app.exception
