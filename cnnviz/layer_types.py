@@ -230,6 +230,46 @@ def _same_output(layer: dict, input_shape: Shape) -> ShapeResult:
     return input_shape, 0, 0
 
 
+def residual_parts(layer: dict, input_shape: Shape) -> list[tuple[str, Shape, int, int]]:
+    """The inside of a ResidualBlock as (part, output shape, parameters, trainable) rows.
+
+    The shortcut's projection (a 1x1 convolution and batch norm) is there only when the block
+    changes the number of channels or the size, as in cnnviz.residual.ResidualBlock.
+    """
+    height, width, channels = input_shape
+    kernel = pair(layer.get("kernel_size", 3))
+    strides = pair(layer.get("strides", 1))
+    filters = layer["filters"]
+    out_h, out_w = _sliding_window((height, width), kernel, strides, "same", "kernel_size")
+    _check_tensor_size("its kernel", kernel[0] * kernel[1] * max(channels, filters) * filters)
+    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    shape = (out_h, out_w, filters)
+    # Batch norm: gamma and beta learn; the moving mean and variance do not.
+    norm = ("batch norm", shape, 4 * filters, 2 * filters)
+    first = kernel[0] * kernel[1] * channels * filters
+    second = kernel[0] * kernel[1] * filters * filters
+    parts = [
+        (f"conv {format_size(kernel)}", shape, first, first),
+        norm,
+        ("relu", shape, 0, 0),
+        (f"conv {format_size(kernel)}", shape, second, second),
+        norm,
+    ]
+    if channels != filters or strides != (1, 1):
+        parts += [("shortcut conv 1x1", shape, channels * filters, channels * filters), norm]
+    parts += [("add shortcut", shape, 0, 0), ("relu", shape, 0, 0)]
+    return parts
+
+
+def _residual_output(layer: dict, input_shape: Shape) -> ShapeResult:
+    parts = residual_parts(layer, input_shape)
+    return (
+        parts[-1][1],
+        sum(part[2] for part in parts),
+        sum(part[3] for part in parts),
+    )
+
+
 # ----- the records -----
 
 
@@ -246,6 +286,8 @@ class LayerType:
             (output shape, parameters, trainable parameters); raises ShapeError.
         label: the short label's words before the activation, e.g. "Dense 64".
         needs_image_input: whether its input must be height x width x channels.
+        augmentation: whether it changes images at random in training only (and passes them
+            through unchanged when the network predicts).
     """
 
     name: str
@@ -255,6 +297,7 @@ class LayerType:
     starting_arguments: dict = field(default_factory=dict)
     label: Callable[[dict], str] | None = None
     needs_image_input: bool = False
+    augmentation: bool = False
 
     def describe(self, layer: dict) -> str:
         """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
@@ -277,6 +320,98 @@ def _pooling_type(name: str, description: str) -> LayerType:
         label=lambda layer: f"{name} {format_size(layer.get('pool_size', 2))}",
         needs_image_input=True,
     )
+
+
+def _factor(help_text: str, required: bool = True, minimum: float = 0.0) -> Argument:
+    return Argument(
+        "float",
+        0.1 if required else None,
+        required=required,
+        minimum=minimum,
+        maximum=1.0,
+        nullable=not required,
+        help=help_text,
+    )
+
+
+def _augmentation_type(
+    name: str, arguments: dict[str, Argument], description: str, starting: dict, label
+) -> LayerType:
+    return LayerType(
+        name,
+        arguments,
+        description + " Only while training; predictions see the image unchanged.",
+        _same_output,
+        starting_arguments=starting,
+        label=label,
+        needs_image_input=True,
+        augmentation=True,
+    )
+
+
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+# Keras's own augmentation layers. Each is active only in training, so the network sees a
+# slightly different picture every epoch and cannot learn the training images by heart.
+AUGMENTATION_TYPES = (
+    _augmentation_type(
+        "RandomFlip",
+        {
+            "mode": Argument(
+                "choice",
+                "horizontal_and_vertical",
+                choices=FLIP_MODES,
+                help="Which mirror images to use: left-right, upside down, or both.",
+            )
+        },
+        "Mirrors each training image at random.",
+        {"mode": "horizontal"},
+        lambda layer: f"RandomFlip {layer.get('mode', 'horizontal_and_vertical')}",
+    ),
+    _augmentation_type(
+        "RandomRotation",
+        {"factor": _factor("Largest turn as a fraction of a full circle (0.05 = 18 degrees).")},
+        "Turns each training image by a random angle.",
+        {"factor": 0.05},
+        lambda layer: f"RandomRotation {layer.get('factor')}",
+    ),
+    _augmentation_type(
+        "RandomTranslation",
+        {
+            "height_factor": _factor("Largest shift up or down, as a fraction of the height."),
+            "width_factor": _factor("Largest shift left or right, as a fraction of the width."),
+        },
+        "Shifts each training image by a random offset.",
+        {"height_factor": 0.1, "width_factor": 0.1},
+        lambda layer: (
+            f"RandomTranslation {layer.get('height_factor')}, {layer.get('width_factor')}"
+        ),
+    ),
+    _augmentation_type(
+        "RandomZoom",
+        {
+            "height_factor": _factor(
+                "Largest zoom as a fraction of the height: above 0 zooms out, below 0 zooms in.",
+                minimum=-0.9,
+            ),
+            "width_factor": _factor(
+                "Largest zoom of the width; empty keeps the height's proportions.",
+                required=False,
+                minimum=-0.9,
+            ),
+        },
+        "Zooms each training image in or out at random.",
+        {"height_factor": 0.1},
+        lambda layer: f"RandomZoom {layer.get('height_factor')}",
+    ),
+    _augmentation_type(
+        "RandomContrast",
+        {"factor": _factor("Largest change of contrast (0.2: between 80 % and 120 %).")},
+        "Changes each training image's contrast at random.",
+        {"factor": 0.2},
+        lambda layer: f"RandomContrast {layer.get('factor')}",
+    ),
+)
 
 
 CATALOGUE: dict[str, LayerType] = {
@@ -413,6 +548,47 @@ CATALOGUE: dict[str, LayerType] = {
             _same_output,
             starting_arguments={"activation": "relu"},
         ),
+        LayerType(
+            "ResidualBlock",
+            {
+                "filters": Argument(
+                    "int",
+                    32,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    help="Number of filters of both convolutions (output channels).",
+                ),
+                "kernel_size": Argument(
+                    "size",
+                    3,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Height and width of both convolutions' filters.",
+                ),
+                "strides": Argument(
+                    "size",
+                    1,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Step of the first convolution; 2 halves the height and width.",
+                ),
+            },
+            "ResNet's block: conv, batch norm, relu, conv, batch norm, plus its input added "
+            "back (the shortcut), then relu. Shortcuts let deep networks train.",
+            _residual_output,
+            starting_arguments={"filters": 32, "kernel_size": 3, "strides": 1},
+            label=lambda layer: (
+                f"ResidualBlock {layer.get('filters')} filters"
+                + (
+                    ""
+                    if pair(layer.get("strides", 1)) == (1, 1)
+                    else f", strides {format_size(layer.get('strides'))}"
+                )
+            ),
+            needs_image_input=True,
+        ),
+        *AUGMENTATION_TYPES,
     )
 }
 
@@ -423,4 +599,7 @@ LAYER_TYPES: dict[str, dict[str, Argument]] = {
 LAYER_DESCRIPTIONS = {name: layer_type.description for name, layer_type in CATALOGUE.items()}
 NEEDS_IMAGE_INPUT = tuple(
     name for name, layer_type in CATALOGUE.items() if layer_type.needs_image_input
+)
+AUGMENTATION_LAYERS = tuple(
+    name for name, layer_type in CATALOGUE.items() if layer_type.augmentation
 )

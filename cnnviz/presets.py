@@ -118,6 +118,38 @@ def _vgg_small(_input_shape):
     return [*layers, {"type": "Flatten"}, {"type": "Dropout", "rate": 0.4}]
 
 
+def _tiny_vgg(_input_shape):
+    # CNN Explainer's network (Wang et al., 2020, poloclub.github.io/cnn-explainer): two blocks
+    # of two 3x3 convolutions with 10 filters, no padding, each block ending in max pooling.
+    block = [_conv(10), _conv(10), _pool()]
+    return [*block, *block, {"type": "Flatten"}]
+
+
+def _augmentation() -> list[dict]:
+    # Mirrored and slightly shifted images are still the same class: the network sees a new
+    # variant of each training image every epoch and cannot learn them by heart.
+    return [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+    ]
+
+
+def _resnet_small(input_shape):
+    # A small ResNet (He et al., 2015) for 32x32 images: a stem convolution, then residual
+    # blocks that halve the size while doubling the filters, global average pooling. Flips
+    # only make sense for photos: a mirrored digit is another symbol.
+    augmentation = _augmentation() if input_shape[-1] == 3 else _augmentation()[1:]
+    return [
+        *augmentation,
+        _conv(32, padding="same", use_bias=False),
+        _batch_norm(),
+        {"type": "ResidualBlock", "filters": 32},
+        {"type": "ResidualBlock", "filters": 64, "strides": 2},
+        {"type": "ResidualBlock", "filters": 128, "strides": 2},
+        {"type": "GlobalAveragePooling2D"},
+    ]
+
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -165,6 +197,22 @@ PRESETS: dict[str, Preset] = {
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
             {"epochs": 10, "batch_size": 128, "learning_rate": 0.001},
+        ),
+        Preset(
+            "tiny_vgg",
+            "Tiny VGG (CNN Explainer)",
+            "The network CNN Explainer draws: two blocks of two 3x3 convolutions with 10 "
+            "filters and max pooling. Small enough to follow every number.",
+            _tiny_vgg,
+            {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+        ),
+        Preset(
+            "resnet_small",
+            "Small ResNet with augmentation",
+            "Residual blocks (conv-BN-relu-conv-BN plus a shortcut) after random flips and "
+            "shifts of the training images: the ideas that came after VGG.",
+            _resnet_small,
+            {"epochs": 8, "batch_size": 128, "learning_rate": 0.002},
         ),
     )
 }
