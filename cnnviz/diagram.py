@@ -14,7 +14,8 @@ prediction time, as papers report a network's cost:
   at prediction time; the others compare, copy or add without multiplying).
 
 Memory is in 32-bit floats: the weights (every parameter), and the activations of one image
-(the input and every layer's output, as a forward pass keeps them for the backward pass).
+(the input, every layer's output and the steps inside a ResidualBlock, as a forward pass keeps
+them for the backward pass).
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def build_diagram(spec: dict, input_shape: tuple[int, ...], num_classes: int) ->
         total_params,
         sum(block.multiply_adds for block in blocks),
         total_params * BYTES_PER_NUMBER,
-        sum(math.prod(shape) for shape in shapes) * BYTES_PER_NUMBER,
+        (sum(math.prod(shape) for shape in shapes) + sum(info.inner_values for info in infos))
+        * BYTES_PER_NUMBER,
         str(error) if error is not None else None,
     )
 

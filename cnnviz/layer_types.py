@@ -261,6 +261,11 @@ def residual_parts(layer: dict, input_shape: Shape) -> list[tuple[str, Shape, in
     return parts
 
 
+def _residual_inner_values(layer: dict, input_shape: Shape) -> int:
+    # Every step's output but the last, which is the block's own output.
+    return sum(math.prod(part[1]) for part in residual_parts(layer, input_shape)[:-1])
+
+
 def _residual_output(layer: dict, input_shape: Shape) -> ShapeResult:
     parts = residual_parts(layer, input_shape)
     return (
@@ -288,6 +293,8 @@ class LayerType:
         needs_image_input: whether its input must be height x width x channels.
         augmentation: whether it changes images at random in training only (and passes them
             through unchanged when the network predicts).
+        inner_values: for a layer made of steps, (checked layer, input shape) -> how many
+            numbers per image its steps hold besides its output (kept for the backward pass).
     """
 
     name: str
@@ -298,6 +305,7 @@ class LayerType:
     label: Callable[[dict], str] | None = None
     needs_image_input: bool = False
     augmentation: bool = False
+    inner_values: Callable[[dict, Shape], int] | None = None
 
     def describe(self, layer: dict) -> str:
         """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
@@ -587,6 +595,7 @@ CATALOGUE: dict[str, LayerType] = {
                 )
             ),
             needs_image_input=True,
+            inner_values=_residual_inner_values,
         ),
         *AUGMENTATION_TYPES,
     )
