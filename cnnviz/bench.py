@@ -1,9 +1,10 @@
 """How much speed the app's training path costs, measured against plain ``model.fit``.
 
-The app trains through a TrainingJob: a background thread, a RecordingCallback that turns every
-batch into plain floats, weight backups and kernel snapshots. This module trains the same model
-architecture from the same initial weights on the same training and validation arrays both ways,
-one epoch at a time, alternating which side goes first, and compares images per second.
+The app trains through a TrainingJob: a background thread, callbacks that record every batch as
+plain floats, guard against divergence and check for a stop, and weight snapshots per epoch.
+This module trains the same model architecture from the same initial weights on the same
+training and validation arrays both ways, one epoch at a time, alternating which side goes
+first, and compares images per second.
 
 Only the training call is timed. For plain Keras that is ``model.fit`` itself; for the app it is
 the job's own ``train_seconds`` (the wall time of its ``model.fit``), so the test-set evaluation
@@ -204,7 +205,7 @@ def time_app_epoch(
     while job.is_active:
         # The job turns "running" just before its model.fit and adds to train_seconds just
         # after it; the CPU clock read at those moments leaves out data splitting and testing.
-        if cpu_at_start is None and job.state == "running":
+        if cpu_at_start is None and job.state == training.JobState.RUNNING:
             cpu_at_start = time.process_time()
         if cpu_at_end is None and job.train_seconds != seconds_before:
             cpu_at_end = time.process_time()
@@ -215,7 +216,7 @@ def time_app_epoch(
             next_status_read += poll_seconds
         time.sleep(FIT_WATCH_SECONDS)
     job.wait()
-    if job.state != "finished":
+    if job.state != training.JobState.FINISHED:
         raise RuntimeError(f"The app's training run ended {job.state}: {job.message}")
     if cpu_at_end is None:  # a fit shorter than one look: count the whole run instead
         cpu_at_start, cpu_at_end = cpu_before_start, time.process_time()

@@ -30,7 +30,7 @@ def _epoch_speed(
     """
     seconds_before, samples_before = job.train_seconds, job.samples_trained
     job.start(epochs=1, settings=settings)
-    while job.state == "queued":
+    while job.state == training.JobState.QUEUED:
         time.sleep(WATCH_SECONDS)
     for other in waiting:
         other.start(epochs=1)
@@ -40,11 +40,11 @@ def _epoch_speed(
     while job.train_seconds == seconds_before and job.is_active:
         time.sleep(WATCH_SECONDS)
     for other in waiting:
-        other.stop("The benchmark is over.")
+        other.stop(training.StopReason.USER)
     job.wait()
     for other in waiting:
         other.wait()
-    if job.state != "finished":
+    if job.state != training.JobState.FINISHED:
         raise RuntimeError(f"The running job ended {job.state}: {job.message}")
     samples = job.samples_trained - samples_before
     return samples / (job.train_seconds - seconds_before), positions

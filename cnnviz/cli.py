@@ -5,6 +5,7 @@
     cnnviz bench [--quick]
     cnnviz export --spec FILE.json --dataset NAME --to keras|pytorch|json
     cnnviz data --from FOLDER_OR_ZIP --image-size 28|32|64 --out FILE.npz
+    cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] --out DIR
 
 Training goes through the same TrainingJob as the app. TensorFlow is imported only after the
 cheap checks of the arguments, so a typo is reported at once. A bad argument or input ends with
@@ -283,7 +284,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         interrupted = True
         reporter.end_line()
         print("Stopping after this batch (Ctrl-C again quits at once)...", file=sys.stderr)
-        job.stop("Stopped with Ctrl-C.")
+        job.stop(training.StopReason.INTERRUPTED)
         progress.wait_interruptibly(job)  # a second Ctrl-C ends the command here (main catches it)
         reporter.show(job.status())
 
@@ -296,6 +297,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         "train_seconds": round(record.train_seconds, 3),
         "samples_per_second": record.samples_per_second and round(record.samples_per_second, 1),
         "epochs": record.epochs,
+        "warning": record.warning,
         "params": record.params,
         "dataset": info.name,
         "data_source": dataset.source,
@@ -317,10 +319,12 @@ def _run_train(arguments: argparse.Namespace) -> int:
             f"Test accuracy {record.test_accuracy:.2%} after {record.epochs:g} epoch(s), "
             f"{record.train_seconds:.1f} s of training. Saved {out_dir / 'model.keras'}."
         )
+    if record.warning:
+        print(f"cnnviz train: warning: {record.warning}", file=sys.stderr)
     print(json.dumps(summary))
     if interrupted:
         return EXIT_INTERRUPTED
-    if job.state in ("failed", "diverged"):
+    if job.state in (training.JobState.FAILED, training.JobState.DIVERGED):
         print(f"cnnviz train: {job.message}", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     return 0
@@ -388,7 +392,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
             f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
         )
     info = _checked(datasets.get_info, arguments.dataset)
-    model_spec = _spec_file(arguments.spec, info)
+    model_spec = _spec_file(arguments.spec, _checked(limits.from_environment))
     text = _checked(
         export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
     )
@@ -514,7 +518,40 @@ def build_parser() -> argparse.ArgumentParser:
     from cnnviz import cli_data  # the `data` subcommand lives beside this module
 
     cli_data.add_parser(commands).set_defaults(handler=_run_data)
+    _add_inspect_command(commands)
     return parser
+
+
+# ----- cnnviz inspect -----
+
+
+def _add_inspect_command(commands) -> None:
+    from cnnviz import inspect_cli
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="feature maps, prediction and an HTML report for one image",
+        description=inspect_cli.DESCRIPTION,
+        epilog=inspect_cli.PIXELS_NOTE,
+    )
+    inspect_cli.add_arguments(inspect)
+    inspect.set_defaults(handler=_run_inspect)
+
+
+def _run_inspect(arguments: argparse.Namespace) -> int:
+    from cnnviz import inspect_cli
+
+    with _quiet_native_stderr():
+        import keras
+
+        keras.ops.convert_to_tensor(0.0)  # the first tensor triggers the CUDA probe's log
+    try:
+        summary = inspect_cli.run(arguments)
+    except ValueError as error:  # InspectError and bad input found by the library
+        raise CommandError(str(error)) from None
+    print(f"Wrote feature_maps.npz, prediction.json and report.html to {summary['out']}")
+    print(json.dumps(summary))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,9 +4,8 @@ Students upload photos and drawings of every kind, and a canvas hands over RGBA 
 module turns either into exactly what a model expects: uint8 pixels of shape (height, width,
 channels), 28x28x1 for MNIST and Fashion-MNIST, 32x32x3 for CIFAR-10.
 
-Uploads are untrusted bytes, so decoding is defensive: only common picture formats are read,
-files and pixel counts are capped (a tiny PNG can claim billions of pixels), and every decoder
-failure becomes a ``ValueError`` whose message says what to do.
+Uploads are untrusted bytes; cnnviz.decoding reads them defensively (its limits and the accepted
+formats are repeated here, as before, for the pages and the command line).
 
 With ``digit_style=True`` the image is made to look like an MNIST digit, following the way MNIST
 itself was made: a light digit on a black background, scaled to fit a 20x20 box and placed in a
@@ -15,23 +14,21 @@ itself was made: a light digit on a black background, scaled to fit a 20x20 box 
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
-# Phone cameras often write JPEGs that Pillow reads as MPO (a JPEG with extra pictures).
-_ACCEPTED_FORMAT_NAMES = (*ALLOWED_FORMATS, "MPO")
-FORMATS_HINT = "PNG, JPEG, GIF, BMP or WebP"
+from cnnviz import decoding
+from cnnviz.decoding import (  # noqa: F401 - part of this module's interface
+    ALLOWED_FORMATS,
+    DISPLAY_SIZE,
+    FORMATS_HINT,
+    MAX_FILE_BYTES,
+    MAX_PIXELS,
+    UPLOAD_EXTENSIONS,
+    WORKING_SIZE,
+    decode_for_display,
+)
 
-# Images are shrunk to this longest side before any arithmetic, which bounds memory and time;
-# the largest target is 32 pixels, so nothing visible is lost.
-WORKING_SIZE = 1024
 # MNIST digits fill a 20x20 box inside the 28x28 field.
 DIGIT_BOX_FRACTION = 20 / 28
 # Ink weaker than this fraction of the strongest ink is noise (paper texture, JPEG artefacts).
@@ -44,10 +41,6 @@ TRANSPARENT_ALPHA = 32
 # ITU-R 601-2 luma weights, the same ones Pillow uses for RGB -> L.
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
-_RESAMPLE = Image.Resampling.LANCZOS
-_SIXTEEN_BIT_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
-_MODE_TARGETS = {"1": "L", "L": "L", "LA": "LA", "La": "LA", "RGB": "RGB", "RGBA": "RGBA"}
-
 
 def prepare_upload(
     data: bytes, input_shape: tuple[int, int, int], digit_style: bool = False
@@ -55,7 +48,8 @@ def prepare_upload(
     """Decode an uploaded image file and prepare it for a model.
 
     Args:
-        data: the file's bytes (PNG, JPEG, GIF, BMP or WebP; for animations, the first frame).
+        data: the file's bytes (PNG, JPEG, GIF, BMP, WebP or TIFF; for animations, the first
+            frame).
         input_shape: the model's (height, width, channels), channels 1 or 3.
         digit_style: make the image look like an MNIST digit (see the module docstring).
 
@@ -67,8 +61,8 @@ def prepare_upload(
             (with digit_style) an image with no visible digit.
     """
     _check_input_shape(input_shape)
-    image = _open_image(data)
-    return _prepare_pixels(_image_to_array(image), input_shape, digit_style)
+    image = decoding.open_image(data)
+    return _prepare_pixels(decoding.image_to_array(image), input_shape, digit_style)
 
 
 def prepare_array(
@@ -98,6 +92,44 @@ def prepare_array(
     return _prepare_pixels(pixels, input_shape, digit_style)
 
 
+def prepare_canvas(
+    rgba: np.ndarray, input_shape: tuple[int, int, int], digit_style: bool = False
+) -> np.ndarray:
+    """Prepare a drawing from a canvas: light strokes on a dark or transparent background.
+
+    Args:
+        rgba: (height, width, 4) uint8, as streamlit-drawable-canvas returns its image data.
+            On a transparent canvas the strokes are wherever it is opaque, whatever their
+            colour; on an opaque one they are the light pixels.
+        input_shape: the model's (height, width, channels).
+        digit_style: MNIST preparation (crop to the ink, fit 20x20, centre by mass); without
+            it the whole canvas is shrunk, light strokes on black as in Fashion-MNIST.
+
+    Raises:
+        ValueError: for an array that is not RGBA, or (with digit_style) an empty drawing.
+    """
+    return prepare_array(canvas_ink(rgba)[..., np.newaxis], input_shape, digit_style)
+
+
+def canvas_ink(rgba: np.ndarray) -> np.ndarray:
+    """A canvas drawing as uint8 (height, width) ink: strokes light, background black.
+
+    Raises:
+        ValueError: for an array that is not (height, width, 4).
+    """
+    rgba = np.asarray(rgba)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(
+            f"A canvas drawing must be (height, width, 4) RGBA bytes. Received: "
+            f"shape={rgba.shape}, dtype={rgba.dtype}"
+        )
+    alpha = rgba[..., 3]
+    if np.mean(alpha < TRANSPARENT_ALPHA) > 0.5:
+        return alpha.copy()
+    gray = _to_gray(rgba[..., :3].astype(np.float32)) * (alpha / 255.0)
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+
+
 def _check_input_shape(input_shape) -> None:
     valid = (
         isinstance(input_shape, (tuple, list))
@@ -112,123 +144,10 @@ def _check_input_shape(input_shape) -> None:
         )
 
 
-def _bomb_message(width: int | None = None, height: int | None = None) -> str:
-    size = "" if width is None else f" ({width} x {height} pixels)"
-    return (
-        f"The image is too large to process{size}: the limit is {MAX_PIXELS // 1_000_000} "
-        f"megapixels. Shrink it in an image editor and upload it again."
-    )
-
-
-def _damaged_message(error: BaseException) -> str:
-    return (
-        f"The image file is damaged or incomplete ({error}). Save it again as PNG or JPEG and "
-        f"upload the new file."
-    )
-
-
-def _refused_format_name(data: bytes) -> str | None:
-    """Name the format of a file we refuse, so the message can say what it is."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as image:
-                return image.format
-    except Exception:  # noqa: BLE001 - this only improves a message; any failure means unknown
-        return None
-
-
-def _open_image(data: bytes) -> Image.Image:
-    """Decode untrusted bytes into a loaded, upright Pillow image."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ValueError(
-            f"Expected the file's contents as bytes (e.g. uploaded_file.getvalue()). "
-            f"Received: {type(data).__name__}"
-        )
-    data = bytes(data)
-    if not data:
-        raise ValueError(f"The file is empty (0 bytes). Choose a {FORMATS_HINT} image.")
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; images up to "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB are accepted. Shrink or compress it first."
-        )
-    # Pillow warns about, and past twice its limit refuses, images with huge pixel counts.
-    # Turning the warning into an error lets one except clause report both the same way.
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-        except Image.UnidentifiedImageError:
-            name = _refused_format_name(data)
-            if name is not None:
-                raise ValueError(
-                    f"{name} images are not supported. Save the picture as {FORMATS_HINT} "
-                    f"and upload that."
-                ) from None
-            raise ValueError(
-                f"The file is not an image cnnviz can read. Upload a {FORMATS_HINT} file."
-            ) from None
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise ValueError(_bomb_message()) from None
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise ValueError(_damaged_message(error)) from None
-        if image.format not in _ACCEPTED_FORMAT_NAMES:
-            raise ValueError(
-                f"{image.format} images are not supported. Save the picture as {FORMATS_HINT}."
-            )
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ValueError(_bomb_message(width, height))
-        if width == 0 or height == 0:
-            raise ValueError("The image has no pixels (its width or height is 0).")
-        if image.format in ("JPEG", "MPO"):
-            # Let the JPEG decoder shrink by 2, 4 or 8 while decoding: far less memory and time.
-            image.draft(image.mode, (WORKING_SIZE, WORKING_SIZE))
-        try:
-            image.load()
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise ValueError(_bomb_message(width, height)) from None
-        except Exception as error:  # noqa: BLE001 - decoders raise many types on bad data
-            raise ValueError(_damaged_message(error)) from None
-    # Phone photos are stored sideways with an EXIF note saying how to turn them; broken EXIF
-    # data should not stop an otherwise good image.
-    with contextlib.suppress(Exception):
-        image = ImageOps.exif_transpose(image)
-    return image
-
-
-def _image_to_array(image: Image.Image) -> np.ndarray:
-    """A decoded image as uint8 (H, W, C), C = 1 (L), 2 (LA), 3 (RGB) or 4 (RGBA)."""
-    if image.mode in _SIXTEEN_BIT_MODES or image.mode == "F":
-        # Pillow's own 16-bit -> 8-bit conversion clips at 255 instead of scaling.
-        values = np.asarray(image, dtype=np.float32)
-        if image.mode != "F":
-            values = values / 257.0
-        image = Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8), mode="L")
-    elif "transparency" in image.info and image.mode in ("L", "RGB", "P"):
-        image = image.convert("RGBA")
-    elif image.mode in ("P", "PA"):
-        image = image.convert("RGBA" if image.mode == "PA" else "RGB")
-    else:
-        # CMYK, YCbCr, LAB and HSV all become RGB; Pillow undoes Adobe's inverted CMYK itself.
-        image = image.convert(_MODE_TARGETS.get(image.mode, "RGB"))
-    if max(image.size) > WORKING_SIZE:
-        image = _shrink_image(image)
-    pixels = np.asarray(image, dtype=np.uint8)
-    return pixels[..., np.newaxis] if pixels.ndim == 2 else pixels
-
-
-def _shrink_image(image: Image.Image) -> Image.Image:
-    scale = WORKING_SIZE / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    return image.resize(size, _RESAMPLE, reducing_gap=3.0)
-
-
 def _shrink_array(pixels: np.ndarray) -> np.ndarray:
     mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[pixels.shape[2]]
     image = Image.fromarray(pixels[..., 0] if mode == "L" else pixels, mode=mode)
-    shrunk = np.asarray(_shrink_image(image), dtype=np.uint8)
+    shrunk = np.asarray(decoding.shrink_image(image), dtype=np.uint8)
     return shrunk[..., np.newaxis] if shrunk.ndim == 2 else shrunk
 
 
@@ -246,7 +165,7 @@ def _standardise_array(pixels) -> np.ndarray:
     if height == 0 or width == 0:
         raise ValueError(f"The image array has no pixels. Received: shape={pixels.shape}")
     if height * width > MAX_PIXELS:
-        raise ValueError(_bomb_message(width, height))
+        raise ValueError(decoding.bomb_message(width, height))
     if pixels.dtype == bool:
         return pixels.astype(np.uint8) * 255
     if not (np.issubdtype(pixels.dtype, np.integer) or np.issubdtype(pixels.dtype, np.floating)):
@@ -265,15 +184,6 @@ def _standardise_array(pixels) -> np.ndarray:
     return pixels.astype(np.uint8)
 
 
-def _composite_on_white(pixels: np.ndarray) -> np.ndarray:
-    """Drop alpha by painting the image over white; returns float32 (H, W, 1 or 3)."""
-    values = pixels.astype(np.float32)
-    if pixels.shape[2] in (2, 4):
-        alpha = values[..., -1:] / 255.0
-        values = values[..., :-1] * alpha + 255.0 * (1.0 - alpha)
-    return values
-
-
 def _to_gray(values: np.ndarray) -> np.ndarray:
     """(H, W, 1 or 3) float -> (H, W) float luma."""
     return values[..., 0] if values.shape[2] == 1 else values @ LUMA_WEIGHTS
@@ -286,7 +196,7 @@ def _prepare_pixels(
     if digit_style:
         result = _centre_digit(_digit_ink(pixels), height, width)[..., np.newaxis]
         return np.repeat(result, channels, axis=2)
-    values = _composite_on_white(pixels)
+    values = decoding.composite_on_white(pixels)
     if channels == 1 and values.shape[2] == 3:
         values = _to_gray(values)[..., np.newaxis]
     elif channels == 3 and values.shape[2] == 1:
@@ -295,7 +205,7 @@ def _prepare_pixels(
     mode = "L" if channels == 1 else "RGB"
     as_bytes = np.clip(np.rint(values), 0, 255).astype(np.uint8)
     image = Image.fromarray(as_bytes[..., 0] if channels == 1 else as_bytes, mode=mode)
-    resized = np.asarray(image.resize((width, height), _RESAMPLE), dtype=np.uint8)
+    resized = np.asarray(image.resize((width, height), decoding.RESAMPLE), dtype=np.uint8)
     return resized.reshape(height, width, channels)
 
 
@@ -332,7 +242,7 @@ def _digit_ink(pixels: np.ndarray) -> np.ndarray:
             # A drawing on a transparent canvas: whatever colour the strokes have, where the
             # canvas is opaque is where the student drew.
             return alpha.astype(np.float32)
-    gray = _to_gray(_composite_on_white(pixels))
+    gray = _to_gray(decoding.composite_on_white(pixels))
     background = float(np.median(_border_values(gray)))
     if background > 127.5:
         # Dark ink on light paper: MNIST digits are light on black, so turn it around.
@@ -359,7 +269,7 @@ def _centre_digit(ink: np.ndarray, height: int, width: int) -> np.ndarray:
     new_height = min(height, max(1, round(crop.shape[0] * scale)))
     new_width = min(width, max(1, round(crop.shape[1] * scale)))
     image = Image.fromarray(crop.astype(np.float32), mode="F")
-    digit = np.asarray(image.resize((new_width, new_height), _RESAMPLE), dtype=np.float32)
+    digit = np.asarray(image.resize((new_width, new_height), decoding.RESAMPLE), dtype=np.float32)
     # Lanczos overshoots a little below zero next to strong edges.
     digit = np.clip(digit, 0.0, None)
     if digit.max() <= 0:
@@ -389,7 +299,7 @@ def decode_image(data: bytes) -> np.ndarray:
     Raises:
         ValueError: for an empty, oversized, damaged or unsupported file.
     """
-    return _image_to_array(_open_image(data))
+    return decoding.image_to_array(decoding.open_image(data))
 
 
 def check_array(pixels) -> np.ndarray:

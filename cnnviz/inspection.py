@@ -99,6 +99,15 @@ def _check_images(model: keras.Model, images, single: bool) -> np.ndarray:
     return images
 
 
+def check_image(model: keras.Model, image) -> np.ndarray:
+    """One image checked against the model's input shape; returns it as a numpy array.
+
+    Raises:
+        ValueError: for an image of another shape, with a hint on how to prepare one.
+    """
+    return _check_images(model, image, single=True)
+
+
 def feature_maps(
     model: keras.Model, image: np.ndarray, layer_names: list[str]
 ) -> dict[str, np.ndarray]:
@@ -248,3 +257,142 @@ def augmented_copies(image: np.ndarray, layers: list[dict], count: int = 4, seed
         # Only in training do these layers change images; here that is the point.
         batch = keras.ops.convert_to_numpy(keras_layer(batch, training=True))
     return np.clip(np.round(batch), 0, 255).astype("uint8")
+
+
+# ----- the path of one image through every layer -----
+
+OVERVIEW_SPATIAL = "spatial"  # a stack of feature maps (height, width, channels)
+OVERVIEW_VECTOR = "vector"  # one value per neuron or channel (a Dense or global pooling layer)
+
+
+def overview_layer_names(model: keras.Model) -> list[str]:
+    """The layers the network overview shows, from input to output (the output layer last).
+
+    Spatial layers show feature maps; Dense and global pooling layers show one bar per value.
+    Flatten (the same numbers as the layer before, in one line) and the input are left out.
+    """
+    names = feature_map_layer_names(model)
+    for layer in builder.spec_layers(model):
+        if layer.name in names or isinstance(layer, keras.layers.Flatten):
+            continue
+        if _output_rank(layer) == 2 and not isinstance(layer, keras.layers.Dropout):
+            names.append(layer.name)
+    order = {layer.name: position for position, layer in enumerate(model.layers)}
+    return sorted(names, key=order.get)
+
+
+def network_overview(model: keras.Model, image) -> list[dict]:
+    """Every shown layer's output for one image, in one pass through one sub-model.
+
+    Args:
+        model: the model.
+        image: (height, width, channels) raw pixels, matching the model input.
+
+    Returns:
+        [{"name", "kind" (OVERVIEW_SPATIAL or OVERVIEW_VECTOR), "values" (float32, the
+        layer's output without the batch axis)}] from input to output; the last entry is the
+        output layer (the class probabilities).
+
+    Raises:
+        ValueError: for an image of the wrong shape.
+    """
+    image = check_image(model, image)
+    names = overview_layer_names(model)
+    output_name = model.layers[-1].name
+    if output_name not in names:
+        names.append(output_name)
+    sub_model = keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
+    outputs = sub_model(image[np.newaxis].astype("float32"), training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    entries = []
+    for name, output in zip(names, outputs, strict=True):
+        values = np.asarray(keras.ops.convert_to_numpy(output)[0], dtype=np.float32)
+        kind = OVERVIEW_SPATIAL if values.ndim == 3 else OVERVIEW_VECTOR
+        entries.append({"name": name, "kind": kind, "values": values})
+    return entries
+
+
+# ----- replay: the model as it was after an earlier epoch -----
+
+
+def model_with_weights(model: keras.Model, weights: list) -> keras.Model:
+    """A copy of the model holding other weights, e.g. those recorded after an epoch.
+
+    The model itself is left alone: it may be training on another thread while a student
+    replays its past. The copy has the same layer names, so every function here works on it.
+
+    Args:
+        model: the model.
+        weights: arrays in model.get_weights() order (a recorded snapshot).
+
+    Returns:
+        a new keras.Model.
+
+    Raises:
+        ValueError: when the weights do not fit the model (another architecture's snapshot).
+    """
+    current = model.get_weights()
+    weights = list(weights)
+    shapes = [np.shape(array) for array in weights]
+    if shapes != [array.shape for array in current]:
+        raise ValueError(
+            f"These weights do not fit this model: it has {len(current)} weight arrays, the "
+            f"snapshot {len(weights)} (or their shapes differ). Replay needs snapshots recorded "
+            f"while this same model trained."
+        )
+    copy = keras.models.clone_model(model)
+    copy.set_weights([np.asarray(array, dtype=np.float32) for array in weights])
+    return copy
+
+
+# ----- activation statistics over a batch of images -----
+
+DEAD_CHANNELS_NOTE = (
+    "A dead channel outputs zero for every image: it passes nothing on and gets no gradient "
+    "to recover, so its filter is wasted capacity (often a sign of a too-high learning rate)."
+)
+
+
+def activation_statistics(model: keras.Model, images, layer_names=None) -> list[dict]:
+    """Mean, max, share of zeros and dead channels of each layer over a batch of images.
+
+    Args:
+        model: the model.
+        images: (count, height, width, channels) raw pixels, e.g. 256 test images.
+        layer_names: the layers to measure; by default overview_layer_names(model).
+
+    Returns:
+        [{"name", "mean", "max", "zero_share", "channels", "dead_channels" (list of the
+        channel or neuron indices that are exactly zero for every image and position)}].
+
+    Raises:
+        ValueError: for images of the wrong shape or an unknown layer name.
+    """
+    images = _check_images(model, images, single=False)
+    names = overview_layer_names(model) if layer_names is None else list(layer_names)
+    known = {layer.name for layer in model.layers}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"The model has no layer named {unknown[0]!r}.")
+    if not names:
+        return []
+    sub_model = keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
+    outputs = sub_model(images.astype("float32"), training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    results = []
+    for name, output in zip(names, outputs, strict=True):
+        values = keras.ops.convert_to_numpy(output)
+        per_channel = values.reshape(-1, values.shape[-1])
+        results.append(
+            {
+                "name": name,
+                "mean": float(values.mean()),
+                "max": float(values.max()),
+                "zero_share": float(np.mean(values == 0)),
+                "channels": int(values.shape[-1]),
+                "dead_channels": [int(i) for i in np.flatnonzero(np.all(per_channel == 0, 0))],
+            }
+        )
+    return results

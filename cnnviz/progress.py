@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import time
 
+from cnnviz.job_state import JobState
+
 POLL_SECONDS = 0.25  # how often the job's progress is read
 BAR_WIDTH = 20  # characters between the brackets of the progress bar
 
@@ -23,10 +25,10 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 def format_progress(status) -> str:
     """One line of progress for a terminal, from a training.JobStatus."""
-    if status.state == "queued":
+    if status.state == JobState.QUEUED:
         return f"waiting for a training slot (place {status.queue_position})"
     target = status.target_epochs
-    if status.state == "running":
+    if status.state == JobState.RUNNING:
         parts = [progress_bar(status.progress / target if target else 0.0)]
         parts.append(f"epoch {min(status.epoch + 1, target)}/{target}")
         parts.append(f"batch {status.batch}/{status.batches_per_epoch}")

@@ -35,6 +35,7 @@ class RunRecord:
     train_seconds: float
     samples_per_second: float | None
     history: dict = field(default_factory=dict)
+    warning: str | None = None  # why the loss looked as if the network was not learning
 
     @classmethod
     def from_job(cls, run_id: int, job: TrainingJob) -> RunRecord:
@@ -46,7 +47,7 @@ class RunRecord:
             dataset=job.dataset.info.name,
             spec=copy.deepcopy(job.spec),
             settings=asdict(job.settings),
-            state=status.state,
+            state=str(status.state),
             message=status.message,
             epochs=round(status.progress, 2),
             params=job.params,
@@ -55,6 +56,7 @@ class RunRecord:
             train_seconds=job.train_seconds,
             samples_per_second=speed,
             history=status.history,
+            warning=status.warning,
         )
 
     def summary_row(self) -> dict:

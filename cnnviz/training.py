@@ -1,13 +1,20 @@
 """Training jobs: a model trained in a background thread, recorded as it learns.
 
 Training never runs inside a Streamlit script run (a rerun would kill it): a TrainingJob owns a
-thread, a stop Event and everything the RecordingCallback writes. The app, the CLI and the
-benchmark all train through this one path; readers take a consistent copy with `status()`.
+thread, a stop Event and everything its callbacks (cnnviz.callbacks) report through its public
+methods. The app, the CLI and the benchmarks all train through this one path; readers take a
+consistent copy with `status()`.
+
+The same spec, settings and seed give the same weights however many jobs train at once: the
+model is built under a lock with the seed set (Keras draws initial weights and dropout seeds
+from process-wide generators), and each epoch's order of images comes from a NumPy generator of
+the job's own rather than from TensorFlow's global shuffling.
 """
 
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 import math
 import threading
@@ -17,11 +24,15 @@ from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from cnnviz import builder, limits
+from cnnviz import builder, callbacks, gradient_registry, limits, snapshots
 from cnnviz.datasets import Dataset
+from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training_settings import OPTIMIZER_TITLES, TrainingSettings
+
+__all__ = ["JobState", "JobStatus", "StopReason", "TrainingJob"]
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -29,25 +40,32 @@ OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
 }
 
-
 # Kernel snapshots are for looking at, so keep them small: at most this many filters and input
-# channels per layer, in float16, and at most this many epochs (thinned evenly beyond that).
+# channels per layer (they are cut from the float16 weight snapshots).
 SNAPSHOT_MAX_FILTERS = 64
 SNAPSHOT_MAX_CHANNELS = 32
-SNAPSHOT_MAX_EPOCHS = 30
-FLOAT16_MAX = float(np.finfo(np.float16).max)
 
-# How often (seconds) the callback saves the weights, to restore them if the loss diverges.
-WEIGHT_BACKUP_SECONDS = 2.0
 # A session that has been gone this long (seconds) is taken as closed and its job stops; a
 # shorter gap is a network blip, after which Streamlit reconnects the same session.
 OWNER_GRACE_SECONDS = limits.session_grace_seconds()
+# How long dispose() waits for a running job to leave model.fit before dropping the model.
+DISPOSE_WAIT_SECONDS = 30.0
 
 _LOGGER = logging.getLogger(__name__)
+# Held while a model is built with its seed set: Keras draws initial weights and dropout seeds
+# from process-wide random generators, which concurrent builds would otherwise share.
+_BUILD_LOCK = threading.Lock()
+
+
+def build_seeded_model(spec: dict, input_shape, num_classes: int, seed: int) -> keras.Model:
+    """Build the spec's model with initial weights that depend only on the spec and the seed."""
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(seed)
+        return builder.build_model(spec, input_shape, num_classes)
 
 
 def empty_history() -> dict:
-    """The recorded-history layout that plots.py reads (see RecordingCallback)."""
+    """The recorded-history layout that plots.py reads."""
     return {
         "batch": {"epoch": [], "loss": [], "accuracy": []},
         "epoch": {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []},
@@ -85,6 +103,11 @@ def split_data(
     return x_train, y_train, dataset.x_train[validation_index], dataset.y_train[validation_index]
 
 
+def epoch_order(seed: int, epoch: int, count: int) -> np.ndarray:
+    """The order in which epoch `epoch` (0-based) visits the images; seed and epoch decide it."""
+    return np.random.default_rng([seed, epoch]).permutation(count)
+
+
 def compile_model(model: keras.Model, optimizer: str, learning_rate: float) -> None:
     """Compile for integer labels and softmax outputs, reporting accuracy."""
     model.compile(
@@ -94,24 +117,26 @@ def compile_model(model: keras.Model, optimizer: str, learning_rate: float) -> N
     )
 
 
-def kernel_snapshot(model: keras.Model) -> dict[str, np.ndarray]:
-    """Each conv layer's kernels as (filters, height, width, channels) float16, size-bounded."""
-    snapshot = {}
-    for layer in builder.spec_layers(model):
-        if isinstance(layer, keras.layers.Conv2D):
-            kernel = keras.ops.convert_to_numpy(layer.kernel)
-            kernel = kernel[:, :, :SNAPSHOT_MAX_CHANNELS, :SNAPSHOT_MAX_FILTERS]
-            # Clipped to float16's range: a diverging run's huge weights must not become inf.
-            kernel = np.clip(kernel, -FLOAT16_MAX, FLOAT16_MAX)
-            snapshot[layer.name] = np.transpose(kernel, (3, 0, 1, 2)).astype(np.float16)
-    return snapshot
+def describe_failure(error: BaseException) -> str:
+    """What went wrong, in words a student can act on."""
+    if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
+        return (
+            "Training stopped: the server ran out of memory for this model. Try a smaller batch "
+            "size, fewer filters or units, or fewer layers. Your earlier runs are kept."
+        )
+    detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    return (
+        f"Training stopped because TensorFlow reported an error ({type(error).__name__}"
+        f"{': ' + detail if detail else ''}). Try other layers or settings; your earlier runs "
+        "are kept."
+    )
 
 
 @dataclass
 class JobStatus:
     """A consistent copy of a job's progress, safe to read while it trains."""
 
-    state: str
+    state: JobState
     message: str
     queue_position: int | None
     epoch: int  # epochs finished, counted over the job's whole life (Continue adds to it)
@@ -125,95 +150,11 @@ class JobStatus:
     test_accuracy: float | None
     test_loss: float | None
     history: dict = field(default_factory=empty_history)
+    warning: str | None = None  # why the loss looks wrong while it still trains, and the fix
 
     @property
     def is_active(self) -> bool:
-        return self.state in ("queued", "running")
-
-
-class RecordingCallback(keras.callbacks.Callback):
-    """Records per-batch and per-epoch metrics as plain floats, and obeys the stop Event.
-
-    Keras reports each metric at batch end as the running mean over the epoch so far. The
-    callback turns those back into each single batch's value (weighted by batch size), which is
-    what a student expects a per-batch curve to show.
-    """
-
-    def __init__(self, job: TrainingJob, train_count: int):
-        super().__init__()
-        self.job = job
-        self.train_count = train_count
-        self._epoch_start_totals = {"loss": 0.0, "accuracy": 0.0}
-        self._last_backup = 0.0
-        self._last_owner_check = 0.0
-
-    def on_train_begin(self, logs=None):
-        job = self.job
-        job._backup_weights()
-        if not job._kernel_snapshots:
-            job._add_kernel_snapshot(0)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch_start_totals = {"loss": 0.0, "accuracy": 0.0}
-        with self.job._lock:
-            self.job._batch = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        job = self.job
-        logs = logs or {}
-        batch_size = job.settings.batch_size
-        seen = min((batch + 1) * batch_size, self.train_count)
-        this_batch = seen - min(batch * batch_size, self.train_count)
-        values = {}
-        for name in ("loss", "accuracy"):
-            running_mean = float(logs.get(name, math.nan))
-            total = running_mean * seen
-            values[name] = (total - self._epoch_start_totals[name]) / max(this_batch, 1)
-            self._epoch_start_totals[name] = total
-        # Float32 rounding in Keras's running means can push a value a hair out of range.
-        values["loss"] = max(values["loss"], 0.0)
-        values["accuracy"] = min(max(values["accuracy"], 0.0), 1.0)
-        now = time.perf_counter()
-        batches = job._batches_per_epoch
-        with job._lock:
-            job._batch = batch + 1
-            job._samples_done += this_batch
-            if job._first_batch_end is None:
-                job._first_batch_end = (now, job._samples_done)
-            history = job._history["batch"]
-            history["epoch"].append(job._progress + (batch + 1) / batches)
-            history["loss"].append(values["loss"])
-            history["accuracy"].append(values["accuracy"])
-        if not math.isfinite(running_mean_loss := float(logs.get("loss", math.nan))):
-            job._diverged(running_mean_loss)
-            self.model.stop_training = True
-            return
-        if now - self._last_backup >= WEIGHT_BACKUP_SECONDS:
-            self._last_backup = now
-            job._backup_weights()
-        if now - self._last_owner_check >= 1.0:
-            self._last_owner_check = now
-            job._check_owner()
-        if job._stop_event.is_set():
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        job = self.job
-        logs = logs or {}
-        with job._lock:
-            if job.state == "diverged":
-                return
-            # A stopped epoch ends early: it counts as the fraction of it that was trained.
-            job._progress += job._batch / job._batches_per_epoch
-            job._batch = 0
-            job._epoch = epoch + 1
-            record = job._history["epoch"]
-            record["epoch"].append(round(job._progress, 4))
-            for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
-                value = logs.get(name)
-                record[name].append(None if value is None else float(value))
-        job._backup_weights()
-        job._add_kernel_snapshot(round(job._progress, 4))
+        return self.state.is_active
 
 
 class TrainingJob:
@@ -227,6 +168,7 @@ class TrainingJob:
         owner_alive: polled about once a second; when it has answered False for
             `owner_grace_seconds`, the job stops (the browser tab was closed).
         name: a label such as "Run 3".
+        model: an already built model to train instead of building one from the spec.
     """
 
     def __init__(
@@ -250,10 +192,18 @@ class TrainingJob:
         self.owner_alive = owner_alive
         self.owner_grace_seconds = owner_grace_seconds
         if model is None:
-            keras.utils.set_random_seed(settings.seed)
-            model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
-        self.model = model
+            model = build_seeded_model(
+                spec, dataset.input_shape, dataset.num_classes, settings.seed
+            )
+        self.model: keras.Model | None = model
         self.params = int(model.count_params())
+        # Where each conv layer's kernel sits in model.get_weights(), to cut kernel snapshots.
+        positions = {id(variable): index for index, variable in enumerate(model.weights)}
+        self._kernel_positions = {
+            layer.name: positions[id(layer.kernel)]
+            for layer in builder.spec_layers(model)
+            if isinstance(layer, keras.layers.Conv2D)
+        }
 
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
@@ -261,22 +211,32 @@ class TrainingJob:
         self._segment_done.set()  # nothing is running yet
         self._thread: threading.Thread | None = None
         self._history = empty_history()
-        self._kernel_snapshots: list[tuple[float, dict[str, np.ndarray]]] = []
+        self._snapshots = snapshots.WeightSnapshots()
+        # The gradient functions this job's traces registered, removed once it is disposed of
+        # (see gradient_registry).
+        gradient_registry.install()
+        self._gradient_names: list[str] = []
+        self._disposed = False
         self._weights_backup: list[np.ndarray] | None = None
         self._compiled_optimizer: str | None = None
         self._owner_missing_since: float | None = None
-        self.state = "ready"
+        self.state = JobState.READY
         self.message = "Not trained yet."
-        self.stop_reason: str | None = None
+        self.stop_reason: StopReason | None = None
+        self.warning: str | None = None
         self._epoch = 0  # Keras's epoch counter: epochs begun and ended, including stopped ones
         self._progress = 0.0  # epochs of training done, a stopped epoch counting as a fraction
         self._target_epochs = 0
         self._train_count = 0
-        self._segment_ended = 0.0
-        self._batch = 0
+        self._batch = 0  # batches reported in the current epoch
         self._batches_per_epoch = 1
-        self._samples_done = 0
+        # The current epoch's running means as Keras reports them, by batch index: the batches
+        # may be reported out of order, so they become per-batch values only when read.
+        self._epoch_running: list[tuple[float, float] | None] = []
+        self._samples_before_epoch = 0  # of this segment
+        self._batches_before_epoch = 0  # of this segment
         self._segment_started: float | None = None
+        self._segment_ended = 0.0
         self._first_batch_end: tuple[float, int] | None = None
         self.train_seconds = 0.0  # wall time in model.fit, over all segments
         self.samples_trained = 0
@@ -291,10 +251,12 @@ class TrainingJob:
         A first call trains afresh; later calls continue from the weights learned so far.
 
         Raises:
-            RuntimeError: when the job is already queued or running.
+            RuntimeError: when the job is already queued or running, or was disposed of.
         """
         if self.is_active:
             raise RuntimeError("This model is already training; stop it first.")
+        if self.model is None:
+            raise RuntimeError("This job was closed; build a new model to train.")
         if settings is not None:
             settings.check()
             self.settings = settings
@@ -305,21 +267,26 @@ class TrainingJob:
         self._segment_done.clear()
         self.stop_reason = None
         with self._lock:
-            self.state = "queued"
+            self.state = JobState.QUEUED
             self.message = "Waiting for a free training slot."
+            self.warning = None
             self._target_epochs = self._epoch + self.settings.epochs
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, reason: str = "Stopped by you.") -> None:
+    def stop(self, reason: StopReason = StopReason.USER) -> None:
         """Ask the job to stop after the current batch; the weights learned so far are kept."""
+        reason = StopReason(reason)
         if self.stop_reason is None:
             self.stop_reason = reason
         self._stop_event.set()
         with self._lock:
-            if self.state == "running":
-                self.message = "Stopping after this batch, then measuring test accuracy."
-
+            if self.state == JobState.RUNNING:
+                self.message = (
+                    "Stopping after this batch, then measuring test accuracy."
+                    if reason.measures_test_accuracy
+                    else "Stopping after this batch."
+                )
         self.scheduler.wake()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -330,9 +297,43 @@ class TrainingJob:
         """
         return self._segment_done.wait(timeout)
 
+    def mark_trained_elsewhere(self, message: str, test_accuracy: float | None) -> None:
+        """Record that the model came trained (a loaded .keras file): finished, not trained here.
+
+        Raises:
+            RuntimeError: when the job has already trained or is training.
+        """
+        with self._lock:
+            if self.state != JobState.READY:
+                raise RuntimeError("Only a job that has not trained can take a trained model.")
+            self.state = JobState.FINISHED
+            self.message = message
+            self.test_accuracy = test_accuracy
+
+    def dispose(self, timeout: float = DISPOSE_WAIT_SECONDS) -> bool:
+        """Stop, wait, and let go of the model and its snapshots (for a closed workspace).
+
+        The recorded history and results stay readable. Returns whether the job had ended
+        within `timeout`; the model is dropped either way.
+        """
+        if self.is_active:
+            self.stop(StopReason.CLOSED)
+        self._disposed = True
+        ended = self.wait(timeout)
+        self.model = None
+        self._weights_backup = None
+        self._snapshots.clear()
+        if ended:
+            self._forget_gradients()
+        # Otherwise the training thread forgets them as it ends.
+        # The model and its optimizer sit in reference cycles: collect them now, not whenever
+        # the collector next runs.
+        gc.collect()
+        return ended
+
     @property
     def is_active(self) -> bool:
-        return self.state in ("queued", "running")
+        return self.state.is_active
 
     @property
     def epochs_done(self) -> int:
@@ -344,23 +345,24 @@ class TrainingJob:
         # and may take the job's (stopping it), so the two must never be taken in this order.
         queue_position = self.scheduler.position(self)
         with self._lock:
+            running = self.state == JobState.RUNNING
             elapsed = 0.0
             if self._segment_started is not None:
-                end = time.perf_counter() if self.state == "running" else self._segment_ended
+                end = time.perf_counter() if running else self._segment_ended
                 elapsed = end - self._segment_started
             speed = self._samples_per_second_locked()
             eta = None
-            if self.state == "running" and speed:
+            if running and speed:
                 total = (self._target_epochs - self._epoch) * self._train_count
                 remaining = total - self._batch * self.settings.batch_size
                 eta = max(0.0, remaining / speed)
             return JobStatus(
                 state=self.state,
                 message=self.message,
-                queue_position=queue_position if self.state == "queued" else None,
+                queue_position=queue_position if self.state == JobState.QUEUED else None,
                 epoch=self._epoch,
                 progress=self._progress
-                + (self._batch / self._batches_per_epoch if self.state == "running" else 0.0),
+                + (self._batch / self._batches_per_epoch if running else 0.0),
                 target_epochs=self._target_epochs,
                 batch=self._batch,
                 batches_per_epoch=self._batches_per_epoch,
@@ -369,140 +371,122 @@ class TrainingJob:
                 eta_seconds=eta,
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
-                history=_copy_history(self._history),
+                history=self._history_copy_locked(),
+                warning=self.warning,
             )
 
     def history(self) -> dict:
         """A copy of the recorded history."""
         with self._lock:
-            return _copy_history(self._history)
+            return self._history_copy_locked()
+
+    def weight_snapshots(self) -> list[tuple[float, list[np.ndarray]]]:
+        """(epoch, float16 weights in model.get_weights() order) pairs, oldest first.
+
+        Epoch 0 is the random start; then one per epoch (a stopped epoch counts as a fraction),
+        thinned evenly beyond the caps of cnnviz.snapshots. The arrays are shared: read only.
+        """
+        return self._snapshots.items()
 
     def kernel_snapshots(self) -> list[tuple[float, dict[str, np.ndarray]]]:
-        """(epoch, {conv layer name: kernels}) pairs, epoch 0 being the untrained weights."""
-        with self._lock:
-            return list(self._kernel_snapshots)
+        """(epoch, {conv layer name: kernels (filters, height, width, channels)}) pairs.
 
-    # ----- the background thread -----
-
-    def _samples_per_second_locked(self) -> float | None:
-        # Measured from the end of the first batch, which carries the one-off compile time.
-        if self._first_batch_end is None:
-            return None
-        start_time, start_samples = self._first_batch_end
-        end_time = time.perf_counter() if self.state == "running" else self._segment_ended
-        if end_time - start_time <= 0 or self._samples_done <= start_samples:
-            return None
-        return (self._samples_done - start_samples) / (end_time - start_time)
-
-    def _run(self) -> None:
-        def cancelled() -> bool:
-            self._check_owner()
-            return self._stop_event.is_set()
-
-        try:
-            if not self.scheduler.acquire(self, cancelled):
-                with self._lock:
-                    self.state = "stopped"
-                    self.message = self.stop_reason or "Stopped while waiting."
-                return
-            try:
-                self._train_segment()
-            except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
-                with self._lock:
-                    self.state = "failed"
-                    self.message = f"Training failed: {type(error).__name__}: {error}"
-            finally:
-                self.scheduler.release(self)
-        finally:
-            self._segment_done.set()
-
-    def _train_segment(self) -> None:
-        settings = self.settings
-        x_train, y_train, x_validation, y_validation = split_data(self.dataset, settings)
-        self._train_count = len(x_train)
-        if self._compiled_optimizer != settings.optimizer:
-            # A first segment, or Continue with another optimizer: the weights stay, the new
-            # optimizer starts with fresh state.
-            compile_model(self.model, settings.optimizer, settings.learning_rate)
-            self._compiled_optimizer = settings.optimizer
-        else:
-            # Continue keeps the optimizer's state (e.g. Adam's moments); only the learning
-            # rate may change.
-            self.model.optimizer.learning_rate.assign(settings.learning_rate)
-        with self._lock:
-            self.state = "running"
-            self.message = "Training."
-            self._batches_per_epoch = max(1, math.ceil(self._train_count / settings.batch_size))
-            self._batch = 0
-            self._samples_done = 0
-            self._first_batch_end = None
-            self._segment_started = time.perf_counter()
-            self._segment_ended = self._segment_started
-        validation = None if x_validation is None else (x_validation, y_validation)
-        self.model.fit(
-            x_train,
-            y_train,
-            batch_size=settings.batch_size,
-            epochs=self._target_epochs,
-            initial_epoch=self._epoch,
-            validation_data=validation,
-            callbacks=[RecordingCallback(self, self._train_count)],
-            verbose=0,
-        )
-        ended = time.perf_counter()
-        with self._lock:
-            self._segment_ended = ended
-            self.train_seconds += ended - self._segment_started
-            self.samples_trained += self._samples_done
-            diverged = self.state == "diverged"
-        if diverged:
-            self._restore_weights()
-            return
-        owner_gone = self.stop_reason is not None and self.stop_reason.startswith("Session")
-        if not owner_gone:
-            self.test_loss, self.test_accuracy = (
-                float(value)
-                for value in self.model.evaluate(
-                    self.dataset.x_test, self.dataset.y_test, batch_size=512, verbose=0
-                )
+        Cut from weight_snapshots(): at most SNAPSHOT_MAX_FILTERS filters and
+        SNAPSHOT_MAX_CHANNELS input channels per layer, in float16.
+        """
+        return [
+            (
+                epoch,
+                {
+                    name: np.transpose(
+                        weights[position][:, :, :SNAPSHOT_MAX_CHANNELS, :SNAPSHOT_MAX_FILTERS],
+                        (3, 0, 1, 2),
+                    )
+                    for name, position in self._kernel_positions.items()
+                },
             )
-        with self._lock:
-            if self._stop_event.is_set():
-                self.state = "stopped"
-                self.message = self.stop_reason or "Stopped."
-            else:
-                self.state = "finished"
-                self.message = f"Finished {self._epoch} epochs."
+            for epoch, weights in self._snapshots.items()
+        ]
 
-    def _diverged(self, loss: float) -> None:
+    # ----- reported by the callbacks (cnnviz.callbacks), on Keras's threads -----
+
+    def begin_epoch(self) -> None:
+        """An epoch starts: its batches are counted from 0."""
+        with self._lock:
+            self._batch = 0
+            self._epoch_running = [None] * self._batches_per_epoch
+
+    def record_batch(self, batch: int, running_loss: float, running_accuracy: float) -> None:
+        """Keep batch `batch`'s metrics (Keras's running means over the epoch so far)."""
+        now = time.perf_counter()
+        with self._lock:
+            if batch < len(self._epoch_running):
+                self._epoch_running[batch] = (running_loss, running_accuracy)
+            self._batch = max(self._batch, batch + 1)
+            if self._first_batch_end is None:
+                self._first_batch_end = (now, self._samples_done_locked())
+
+    def end_epoch(self, epoch: int, logs: dict) -> None:
+        """An epoch (0-based `epoch`) has ended, perhaps early: record it and snapshot weights."""
+        with self._lock:
+            self._append_batches_locked(self._history)
+            self._epoch_running = []
+            # A stopped epoch ends early: it counts as the fraction of it that was trained.
+            self._samples_before_epoch += min(
+                self._batch * self.settings.batch_size, self._train_count
+            )
+            self._batches_before_epoch += self._batch
+            self._progress += self._batch / self._batches_per_epoch
+            self._batch = 0
+            if self.state == JobState.DIVERGED:
+                return
+            self._epoch = epoch + 1
+            record = self._history["epoch"]
+            record["epoch"].append(round(self._progress, 4))
+            for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                value = logs.get(name)
+                record[name].append(None if value is None else float(value))
+            progress = round(self._progress, 4)
+        model = self.model
+        if model is not None:  # None once disposed of
+            self._snapshots.add(progress, model.get_weights())
+
+    def batches_trained(self) -> int:
+        """Batches trained in this segment so far."""
+        with self._lock:
+            return self._batches_before_epoch + self._batch
+
+    def backup_weights(self) -> None:
+        """Keep the current weights if they are all finite, to restore after a divergence."""
+        model = self.model
+        if model is None:  # disposed of while it trained
+            return
+        weights = model.get_weights()
+        if all(np.isfinite(array).all() for array in weights):
+            self._weights_backup = weights
+
+    def mark_diverged(self, loss: float) -> None:
+        """The loss became `loss` (NaN or infinite): stop, and restore the backup afterwards."""
         self._stop_event.set()
         with self._lock:
-            self.state = "diverged"
+            self.state = JobState.DIVERGED
             self.message = (
                 f"Training stopped: the loss became {loss} (it diverged). The weights from before "
                 f"it happened are kept. Try a lower learning rate, e.g. "
                 f"{self.settings.learning_rate / 10:g}."
             )
 
-    def _backup_weights(self) -> None:
-        weights = self.model.get_weights()
-        if all(np.isfinite(array).all() for array in weights):
-            self._weights_backup = weights
-
-    def _restore_weights(self) -> None:
-        if self._weights_backup is not None:
-            self.model.set_weights(self._weights_backup)
-
-    def _add_kernel_snapshot(self, epoch: float) -> None:
-        snapshot = kernel_snapshot(self.model)
+    def set_warning(self, warning: str | None) -> None:
+        """Say (or stop saying) why the loss looks as if the network is not learning."""
         with self._lock:
-            self._kernel_snapshots.append((epoch, snapshot))
-            if len(self._kernel_snapshots) > SNAPSHOT_MAX_EPOCHS:
-                # Drop every second snapshot but keep the first and the newest.
-                kept = self._kernel_snapshots[:-1:2] + [self._kernel_snapshots[-1]]
-                self._kernel_snapshots = kept
+            self.warning = warning
 
-    def _check_owner(self) -> None:
+    def stop_requested(self) -> bool:
+        """Whether the job has been asked to stop (or has diverged)."""
+        return self._stop_event.is_set()
+
+    def check_owner(self) -> None:
+        """Stop the job once its owner has been gone for longer than the grace period."""
         if self.owner_alive is None or self.owner_alive():
             self._owner_missing_since = None
             return
@@ -513,4 +497,167 @@ class TrainingJob:
             if self.stop_reason is None:
                 # Logged so that whoever runs the server can see why a run ended unseen.
                 _LOGGER.warning("%s stopped: its browser session ended.", self.name)
-            self.stop("Session ended: the browser tab was closed, so training stopped.")
+            self.stop(StopReason.OWNER_GONE)
+
+    # ----- inside, under the lock -----
+
+    def _samples_done_locked(self) -> int:
+        partial = min(self._batch * self.settings.batch_size, self._train_count)
+        return self._samples_before_epoch + partial
+
+    def _samples_per_second_locked(self) -> float | None:
+        # Measured from the end of the first batch, which carries the one-off compile time.
+        if self._first_batch_end is None:
+            return None
+        start_time, start_samples = self._first_batch_end
+        running = self.state == JobState.RUNNING
+        end_time = time.perf_counter() if running else self._segment_ended
+        samples = self._samples_done_locked()
+        if end_time - start_time <= 0 or samples <= start_samples:
+            return None
+        return (samples - start_samples) / (end_time - start_time)
+
+    def _append_batches_locked(self, history: dict) -> None:
+        # Keras reports each metric as the running mean over the epoch so far (weighted by batch
+        # size); a student expects a per-batch curve to show each batch's own value. The batches
+        # reported without a gap so far are turned back into those.
+        batch_size, count = self.settings.batch_size, self._train_count
+        series = history["batch"]
+        before_loss = before_accuracy = 0.0
+        for batch, running in enumerate(self._epoch_running):
+            if running is None:
+                break
+            seen = min((batch + 1) * batch_size, count)
+            this_batch = max(seen - min(batch * batch_size, count), 1)
+            loss_total, accuracy_total = running[0] * seen, running[1] * seen
+            loss = (loss_total - before_loss) / this_batch
+            accuracy = (accuracy_total - before_accuracy) / this_batch
+            before_loss, before_accuracy = loss_total, accuracy_total
+            series["epoch"].append(self._progress + (batch + 1) / self._batches_per_epoch)
+            # Float32 rounding in Keras's running means can push a value a hair out of range.
+            series["loss"].append(max(loss, 0.0) if math.isfinite(loss) else loss)
+            series["accuracy"].append(min(max(accuracy, 0.0), 1.0))
+
+    def _history_copy_locked(self) -> dict:
+        history = _copy_history(self._history)
+        self._append_batches_locked(history)
+        return history
+
+    # ----- the background thread -----
+
+    def _run(self) -> None:
+        def cancelled() -> bool:
+            self.check_owner()
+            return self._stop_event.is_set()
+
+        try:
+            if not self.scheduler.acquire(self, cancelled):
+                with self._lock:
+                    self.state = JobState.STOPPED
+                    reason = self.stop_reason or StopReason.USER
+                    self.message = reason.message
+                return
+            try:
+                with gradient_registry.noting_registrations() as names:
+                    try:
+                        self._train_segment()
+                    finally:
+                        with self._lock:
+                            self._gradient_names.extend(names)
+            except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
+                _LOGGER.exception("%s failed", self.name)
+                with self._lock:
+                    self.state = JobState.FAILED
+                    self.message = describe_failure(error)
+                    self._segment_ended = time.perf_counter()
+            finally:
+                self.scheduler.release(self)
+        finally:
+            self._segment_done.set()
+            if self._disposed:
+                self._forget_gradients()
+
+    def _forget_gradients(self) -> None:
+        with self._lock:
+            names, self._gradient_names = self._gradient_names, []
+        gradient_registry.forget(names)
+
+    def _train_segment(self) -> None:
+        settings = self.settings
+        model = self.model
+        x_train, y_train, x_validation, y_validation = split_data(self.dataset, settings)
+        self._train_count = len(x_train)
+        if self._compiled_optimizer != settings.optimizer:
+            # A first segment, or Continue with another optimizer: the weights stay, the new
+            # optimizer starts with fresh state.
+            compile_model(model, settings.optimizer, settings.learning_rate)
+            self._compiled_optimizer = settings.optimizer
+        else:
+            # Continue keeps the optimizer's state (e.g. Adam's moments); only the learning
+            # rate may change.
+            model.optimizer.learning_rate.assign(settings.learning_rate)
+        if not len(self._snapshots):
+            self._snapshots.add(0.0, model.get_weights())
+        with self._lock:
+            self.state = JobState.RUNNING
+            self.message = "Training."
+            self._batches_per_epoch = max(1, math.ceil(self._train_count / settings.batch_size))
+            self._batch = 0
+            self._samples_before_epoch = 0
+            self._batches_before_epoch = 0
+            self._first_batch_end = None
+            self._segment_started = time.perf_counter()
+            self._segment_ended = self._segment_started
+        validation = None if x_validation is None else (x_validation, y_validation)
+        job_callbacks = [
+            callbacks.HistoryRecorder(self),
+            callbacks.DivergenceGuard(
+                self,
+                self.dataset.num_classes,
+                OPTIMIZER_TITLES[settings.optimizer],
+                settings.learning_rate,
+            ),
+            callbacks.StopCheck(self),
+        ]
+        # One fit per epoch, each in its own order from the job's generator (see the module's
+        # docstring); fit's own shuffling would use TensorFlow's process-wide seeds.
+        for epoch in range(self._epoch, self._target_epochs):
+            if self._stop_event.is_set():
+                break
+            order = epoch_order(settings.seed, epoch, self._train_count)
+            model.fit(
+                x_train[order],
+                y_train[order],
+                batch_size=settings.batch_size,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                validation_data=validation,
+                callbacks=job_callbacks,
+                shuffle=False,
+                verbose=0,
+            )
+        ended = time.perf_counter()
+        with self._lock:
+            self._segment_ended = ended
+            self.train_seconds += ended - self._segment_started
+            self.samples_trained += self._samples_done_locked()
+            diverged = self.state == JobState.DIVERGED
+        if diverged:
+            if self._weights_backup is not None:
+                model.set_weights(self._weights_backup)
+            return
+        reason = self.stop_reason
+        if reason is None or reason.measures_test_accuracy:
+            self.test_loss, self.test_accuracy = (
+                float(value)
+                for value in model.evaluate(
+                    self.dataset.x_test, self.dataset.y_test, batch_size=512, verbose=0
+                )
+            )
+        with self._lock:
+            if self._stop_event.is_set():
+                self.state = JobState.STOPPED
+                self.message = (reason or StopReason.USER).message
+            else:
+                self.state = JobState.FINISHED
+                self.message = f"Finished {self._epoch} epochs."

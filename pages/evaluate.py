@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import evaluation, evaluation_plots
+from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame
 from cnnviz.ui import state as keys
 
@@ -36,7 +37,7 @@ if job.is_active:
     )
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
-if job.state == "ready":
+if job.state == JobState.READY:
     st.caption(f"{job.name} is not trained yet: its answers are still guesses.")
 
 with st.spinner(f"Evaluating {job.name} on {len(dataset.x_test):,} test images..."):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnviz import limits, plots, training_settings
+from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
@@ -98,16 +99,16 @@ if buttons[1].button(
     help="Stop after the current batch. What it learned so far is kept.",
     width="stretch",
 ):
-    job.stop()
+    jobs.stop_training()
     st.rerun()
 if buttons[2].button(
     "Continue",
     icon=":material/fast_forward:",
-    disabled=active or job is None or job.state == "ready" or not same_model,
+    disabled=active or job is None or job.state == JobState.READY or not same_model,
     help=f"Train the same model for {int(epochs)} more epoch(s), keeping its weights.",
     width="stretch",
 ):
-    job.start(epochs=int(epochs), settings=settings)
+    jobs.continue_training(int(epochs), settings)
     st.rerun()
 if buttons[3].button(
     "Reset",
@@ -116,10 +117,7 @@ if buttons[3].button(
     help="Forget the current model (its run stays on the Compare page).",
     width="stretch",
 ):
-    if job is not None and job.is_active:
-        job.stop()
-    keys.workspace()[keys.JOB] = None
-    keys.workspace()[keys.JOB_RUN_ID] = None
+    jobs.reset_job()
     st.rerun()
 
 if spec_error is not None:
@@ -142,19 +140,16 @@ def live_progress() -> None:
     status = current.status()
     st.markdown(f"#### {current.name}")
     st.write(jobs.describe_status(current.name, status))
-    if status.state == "running" and status.target_epochs:
+    if status.state == JobState.RUNNING and status.target_epochs:
         st.progress(min(1.0, status.progress / status.target_epochs))
-    if status.state == "queued":
-        pool = current.scheduler
-        st.caption(
-            f"This server trains at most {pool.max_concurrent} network(s) at once so that each "
-            f"runs at full speed: {pool.running_count} training now, {pool.waiting_count} "
-            f"waiting. Yours starts by itself; you can look around meanwhile."
-        )
-    if status.state == "diverged":
+    if status.state == JobState.QUEUED:
+        st.caption(jobs.queue_summary(current))
+    if status.state == JobState.DIVERGED:
         st.error(status.message, icon=":material/warning:")
-    elif status.state == "failed":
+    elif status.state == JobState.FAILED:
         st.error(status.message, icon=":material/error:")
+    elif status.warning and status.state == JobState.RUNNING:
+        st.warning(status.warning, icon=":material/trending_flat:")
     metrics = st.columns(5)
     metrics[0].metric("Epochs done", f"{status.progress:.2f}".rstrip("0").rstrip("."))
     speed = status.samples_per_second

@@ -196,8 +196,8 @@ def test_train_inspect_and_compare_after_one_short_epoch():
     app.switch_page("pages/inspect.py").run()
     assert_no_exception(app)
     charts_with_test_image = len(app.get("plotly_chart"))
-    # filters + image + predictions + one feature-map figure per conv/pool layer (4)
-    assert charts_with_test_image >= 7
+    # prepared image + predictions + the network overview + the arithmetic of one value
+    assert charts_with_test_image >= 4
 
     # An uploaded PNG: a dark digit on white paper, as a student would photograph it.
     canvas = np.full((120, 90), 255, np.uint8)
@@ -208,7 +208,7 @@ def test_train_inspect_and_compare_after_one_short_epoch():
     app.file_uploader(key="inspect_upload").set_value(("one.png", buffer.getvalue(), "image/png"))
     app.run()
     assert_no_exception(app)
-    assert len(app.get("plotly_chart")) >= 7
+    assert len(app.get("plotly_chart")) >= 4
 
 
 def test_inspect_page_explains_a_bad_upload():

@@ -179,3 +179,110 @@ def test_top_predictions_with_k_beyond_the_classes_lists_all(tiny_model, digits)
 def test_top_predictions_refuses_bad_arguments(tiny_model, digits, class_names, k):
     with pytest.raises(ValueError, match="class names|k must"):
         inspection.top_predictions(tiny_model, digits[0], class_names, k=k)
+
+
+# ----- the network overview, replay and activation statistics -----
+
+
+def test_overview_equals_a_sub_model_for_every_layer(mixed_model, digits):
+    entries = inspection.network_overview(mixed_model, digits[0])
+    names = [entry["name"] for entry in entries]
+    # Spatial layers, then the output; Flatten is left out.
+    assert names == spec_names(MIXED_SPEC, [1, 2, 3, 4, 5, 6, 8])
+    reference = keras.Model(
+        mixed_model.inputs[0], [mixed_model.get_layer(name).output for name in names]
+    )
+    expected = reference.predict(digits[:1], verbose=0)
+    for entry, values in zip(entries, expected, strict=True):
+        np.testing.assert_allclose(entry["values"], values[0], rtol=1e-5, atol=1e-6)
+        assert entry["kind"] == ("spatial" if values.ndim == 4 else "vector")
+    assert entries[-1]["values"].sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_overview_shows_dense_layers_as_vectors():
+    spec = presets.preset_spec("keras_example", MNIST_SHAPE, 10)
+    model = builder.build_model(spec, MNIST_SHAPE, 10)
+    image = np.zeros(MNIST_SHAPE, np.uint8)
+    entries = inspection.network_overview(model, image)
+    kinds = [(entry["name"].rsplit("_", 1)[0], entry["kind"]) for entry in entries]
+    assert ("dense", "vector") in kinds and ("flatten", "vector") not in kinds
+    assert kinds[0] == ("conv2d", "spatial")
+
+
+def test_replay_gives_the_model_as_it_was(tiny_model, digits):
+    start = [np.zeros_like(array) for array in tiny_model.get_weights()]
+    start[0] = np.ones_like(start[0])  # a recognisable first kernel
+    replayed = inspection.model_with_weights(tiny_model, start)
+    assert replayed is not tiny_model
+    np.testing.assert_array_equal(inspection.get_kernels(replayed, "conv2d_1"), 1.0)
+    # The live model is untouched.
+    assert not np.all(inspection.get_kernels(tiny_model, "conv2d_1") == 1.0)
+    # All-zero dense weights: every class equally likely, whatever the image.
+    probabilities = inspection.predict_probabilities(replayed, digits)
+    np.testing.assert_allclose(probabilities, 0.1, atol=1e-6)
+    # Today's weights as a snapshot reproduce today's predictions and feature maps.
+    now = inspection.model_with_weights(tiny_model, tiny_model.get_weights())
+    np.testing.assert_allclose(
+        inspection.predict_probabilities(now, digits),
+        inspection.predict_probabilities(tiny_model, digits),
+        atol=1e-6,
+    )
+    with pytest.raises(ValueError, match="do not fit"):
+        inspection.model_with_weights(tiny_model, start[:-1])
+
+
+def test_activation_statistics_count_dead_channels(mixed_model, digits):
+    conv = spec_names(MIXED_SPEC, [1])[0]
+    layer = mixed_model.get_layer(conv)
+    kernel, bias = layer.get_weights()
+    silenced_kernel, silenced_bias = kernel.copy(), bias.copy()
+    silenced_kernel[..., 2] = 0
+    silenced_bias[2] = -1.0  # relu(-1) = 0 everywhere: channel 2 is dead
+    layer.set_weights([silenced_kernel, silenced_bias])
+    try:
+        (row,) = inspection.activation_statistics(mixed_model, digits, [conv])
+        reference = keras.Model(mixed_model.inputs[0], layer.output).predict(digits, verbose=0)
+    finally:
+        layer.set_weights([kernel, bias])
+    assert row["name"] == conv and row["channels"] == 4
+    # A channel is dead when its maximum over the whole batch is zero.
+    assert row["dead_channels"] == [
+        int(i) for i in np.flatnonzero(reference.max(axis=(0, 1, 2)) == 0)
+    ]
+    assert 2 in row["dead_channels"]
+    assert row["mean"] == pytest.approx(float(reference.mean()), rel=1e-5)
+    assert row["max"] == pytest.approx(float(reference.max()), rel=1e-5)
+    assert row["zero_share"] == pytest.approx(float(np.mean(reference == 0)))
+    everything = inspection.activation_statistics(mixed_model, digits)
+    assert [entry["name"] for entry in everything] == [
+        entry["name"] for entry in inspection.network_overview(mixed_model, digits[0])
+    ]
+    with pytest.raises(ValueError, match="no layer named"):
+        inspection.activation_statistics(mixed_model, digits, ["nope"])
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}],
+        [
+            {"type": "Conv2D", "filters": 3, "kernel_size": 3, "activation": "relu"},
+            {"type": "AveragePooling2D", "pool_size": 3, "strides": 2, "padding": "same"},
+            {"type": "GlobalMaxPooling2D"},
+            {"type": "Dropout", "rate": 0.2},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ],
+    ],
+)
+def test_overview_works_for_other_architectures(layers, digits):
+    from cnnviz import explanation_plots
+
+    spec = {"layers": layers}
+    model = builder.build_model(spec, MNIST_SHAPE, 10)
+    entries = inspection.network_overview(model, digits[0])
+    assert entries[-1]["name"] == model.layers[-1].name
+    assert all(entry["kind"] in ("spatial", "vector") for entry in entries)
+    # Dropout after the global pooling repeats its values, so it is not a column of its own.
+    assert not any(entry["name"].startswith("dropout") for entry in entries)
+    figure = explanation_plots.plot_overview(digits[0], entries, CLASS_NAMES)
+    assert len(figure.data) == len(entries) + 1

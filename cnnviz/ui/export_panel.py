@@ -7,7 +7,8 @@ import streamlit as st
 
 from cnnviz import export, share_links
 from cnnviz.datasets import DATASETS
-from cnnviz.ui import share
+from cnnviz.job_state import JobState
+from cnnviz.ui import jobs, share
 from cnnviz.ui import state as keys
 
 
@@ -82,7 +83,7 @@ def _code_or_problem(write, spec: dict, info) -> str | ValueError:
 def _trained_model(spec: dict, info) -> None:
     st.subheader("Trained model (.keras)")
     job = _current_job(spec, info)
-    if job is None or job.state == "ready":
+    if job is None or job.state == JobState.READY:
         st.caption("Train these layers first; the trained model can then be downloaded here.")
         return
     if job.is_active:
@@ -158,13 +159,10 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
     from cnnviz.training_settings import TrainingSettings
 
     state = keys.workspace()
-    previous = state[keys.JOB]
-    if previous is not None and previous.is_active:
-        previous.stop()
+    # The model it replaces keeps its run in Compare and lets go of its memory.
+    jobs.reset_job()
     settings = TrainingSettings(**state[keys.TRAIN_SETTINGS])
     job = TrainingJob(loaded.spec, dataset, settings, model=loaded.model, name=file_name)
-    job.state = "finished"
-    job.message = f"Loaded from {file_name}."
     result = evaluation.shared_cache.get(
         job.model,
         evaluation.job_version(job),
@@ -172,7 +170,7 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
         dataset.y_test,
         dataset.info.class_names,
     )
-    job.test_accuracy = result.accuracy
+    job.mark_trained_elsewhere(f"Loaded from {file_name}.", result.accuracy)
     state[keys.JOB] = job
     state[keys.JOB_RUN_ID] = state[keys.RUNS].new_run_id()
     keys.set_spec(loaded.spec, remember_undo=True)

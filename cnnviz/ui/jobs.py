@@ -2,25 +2,31 @@
 
 The job itself (cnnviz.training) never touches Streamlit; this module ties it to the session:
 it tells the job whether the browser tab is still there, writes finished runs into the run
-history, and draws the status line every page shows.
+history, and draws the status line every page shows. Pages start, stop, continue and reset jobs
+and read their queue and kernel snapshots only through the functions here.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from cnnviz.job_state import JobState, StopReason
 from cnnviz.ui import state as keys
 
+# How long Reset waits for a training to leave its current batch (it skips the test set).
+RESET_WAIT_SECONDS = 30.0
+
 STATUS_ICONS = {
-    "ready": ":material/hourglass_empty:",
-    "queued": ":material/schedule:",
-    "running": ":material/directions_run:",
-    "finished": ":material/check_circle:",
-    "stopped": ":material/stop_circle:",
-    "diverged": ":material/warning:",
-    "failed": ":material/error:",
+    JobState.READY: ":material/hourglass_empty:",
+    JobState.QUEUED: ":material/schedule:",
+    JobState.RUNNING: ":material/directions_run:",
+    JobState.FINISHED: ":material/check_circle:",
+    JobState.STOPPED: ":material/stop_circle:",
+    JobState.DIVERGED: ":material/warning:",
+    JobState.FAILED: ":material/error:",
 }
 
 
@@ -36,11 +42,11 @@ def format_duration(seconds: float | None) -> str:
 
 def describe_status(name: str, status) -> str:
     """One line on a job's state, in the words a student reads (status is a JobStatus)."""
-    if status.state == "queued":
+    if status.state == JobState.QUEUED:
         place = status.queue_position
         where = f"number {place} in the queue" if place else "in the queue"
         return f"{name} is waiting for a free training slot ({where})."
-    if status.state == "running":
+    if status.state == JobState.RUNNING:
         speed = f"{status.samples_per_second:,.0f} images/s" if status.samples_per_second else ""
         parts = [
             f"{name}: epoch {min(status.epoch + 1, status.target_epochs)} of "
@@ -49,11 +55,13 @@ def describe_status(name: str, status) -> str:
             f"ETA {format_duration(status.eta_seconds)}" if status.eta_seconds is not None else "",
         ]
         return " · ".join(part for part in parts if part)
-    if status.state == "finished":
-        return f"{name} finished: test accuracy {status.test_accuracy:.1%}."
-    if status.state == "stopped" and status.test_accuracy is not None:
+    if status.state == JobState.FINISHED:
+        text = f"{name} finished: test accuracy {status.test_accuracy:.1%}."
+        # A run that ended at chance says why, not only its number.
+        return f"{text} {status.warning}" if status.warning else text
+    if status.state == JobState.STOPPED and status.test_accuracy is not None:
         return f"{name} stopped: test accuracy {status.test_accuracy:.1%}. {status.message}"
-    if status.state == "ready":
+    if status.state == JobState.READY:
         return f"{name} is built but not trained yet."
     return f"{name}: {status.message}"
 
@@ -77,9 +85,7 @@ def start_training(spec: dict, dataset, settings) -> None:
     from cnnviz.training import TrainingJob  # TensorFlow loads only when training starts
 
     state = keys.workspace()
-    previous = state[keys.JOB]
-    if previous is not None and previous.is_active:
-        previous.stop()
+    _retire_job(state)
     run_id = state[keys.RUNS].new_run_id()
     job = TrainingJob(
         spec, dataset, settings, owner_alive=_owner_alive_check(), name=f"Run {run_id}"
@@ -93,12 +99,88 @@ def record_finished_job() -> None:
     """Write the current job into the run history once each time a training segment ends."""
     state = keys.workspace()
     job = state.get(keys.JOB)
-    if job is None or job.is_active or job.state == "ready":
+    if job is None or job.is_active or job.state == JobState.READY:
         return
     marker = (state[keys.JOB_RUN_ID], job.state, job.epochs_done, round(job.train_seconds, 3))
     if state.get(keys.RECORDED) != marker:
         state[keys.RUNS].record(state[keys.JOB_RUN_ID], job)
         state[keys.RECORDED] = marker
+
+
+def stop_training() -> None:
+    """Ask the workspace's job to stop after its current batch."""
+    job = keys.workspace().get(keys.JOB)
+    if job is not None and job.is_active:
+        job.stop(StopReason.USER)
+
+
+def continue_training(epochs: int, settings) -> None:
+    """Train the workspace's model for `epochs` more epochs with `settings`, keeping its weights.
+
+    Raises:
+        ValueError: when there is no trained model to continue.
+    """
+    job = keys.workspace().get(keys.JOB)
+    if job is None or job.state == JobState.READY:
+        raise ValueError("There is no trained model to continue; press Train first.")
+    job.start(epochs=epochs, settings=settings)
+
+
+def reset_job() -> None:
+    """Forget the workspace's model; its run (even one stopped mid-training) stays in Compare."""
+    state = keys.workspace()
+    _retire_job(state)
+    state[keys.JOB] = None
+    state[keys.JOB_RUN_ID] = None
+
+
+def _retire_job(state: dict) -> None:
+    # A job being replaced stops (skipping its test set), is recorded if it trained at all, and
+    # lets go of its model, whose memory would otherwise stay with the workspace.
+    job = state.get(keys.JOB)
+    if job is None:
+        return
+    if job.is_active:
+        job.stop(StopReason.RESET)
+        job.wait(RESET_WAIT_SECONDS)
+    if job.history()["batch"]["loss"] or job.state != JobState.STOPPED:
+        record_finished_job()
+    job.dispose(timeout=0)
+
+
+def queue_summary(job) -> str:
+    """What a queued student reads about the server's training slots."""
+    pool = job.scheduler
+    return (
+        f"This server trains at most {pool.max_concurrent} network(s) at once so that each "
+        f"runs at full speed: {pool.running_count} training now, {pool.waiting_count} "
+        f"waiting. Yours starts by itself; you can look around meanwhile."
+    )
+
+
+def kernel_epochs(job, layer_name: str) -> list[float]:
+    """The epochs at which `layer_name`'s kernels were kept, oldest first (0 = random start)."""
+    return [epoch for epoch, kernels in job.kernel_snapshots() if layer_name in kernels]
+
+
+def kernels_at(job, layer_name: str, epoch: float) -> np.ndarray:
+    """`layer_name`'s kernels as kept at `epoch`, as float32 (filters, height, width, channels).
+
+    While a job trains, its snapshots are thinned at each epoch's end, so an epoch shown a
+    moment ago may be gone: then the nearest kept one is returned.
+
+    Raises:
+        ValueError: when no kernels of that layer were kept at all.
+    """
+    kept = [
+        (when, kernels[layer_name])
+        for when, kernels in job.kernel_snapshots()
+        if layer_name in kernels
+    ]
+    if not kept:
+        raise ValueError(f"No kernels of {layer_name} were kept.")
+    _, kernels = min(kept, key=lambda item: abs(item[0] - epoch))
+    return kernels.astype(np.float32)
 
 
 def show_status() -> None:
@@ -113,7 +195,7 @@ def show_status() -> None:
     def status_line() -> None:
         status = job.status()
         text = f"{STATUS_ICONS.get(status.state, '')} {describe_status(job.name, status)}"
-        if status.state == "running" and status.target_epochs:
+        if status.state == JobState.RUNNING and status.target_epochs:
             st.progress(min(1.0, status.progress / status.target_epochs), text=text)
         else:
             st.caption(text)

@@ -87,14 +87,8 @@ def release(work: dict) -> None:
     """Free a dropped workspace: stop its training and let go of its model and runs."""
     job = work.get(JOB)
     if job is not None:
-        dispose = getattr(job, "dispose", None)
-        if dispose is not None:
-            dispose()
-        elif job.is_active:
-            job.stop(
-                "This workspace was dropped from the server (it expired, or the server was "
-                "full), so its training stopped."
-            )
+        # Without waiting: the training thread lets go of the rest as it ends.
+        job.dispose(timeout=0)
     work.clear()
 
 

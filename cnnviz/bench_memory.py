@@ -1,0 +1,130 @@
+"""Does a workspace's memory stay bounded over many build-train-reset cycles?
+
+    python -m cnnviz.bench_memory [--cycles 20] [--limit 1000] [--preset NAME]
+
+Each cycle does what a student does on the Train page: build a fresh model, train it one
+epoch, keep its run record (as Compare does), and press Reset, which disposes of the job. The
+benchmark prints the process's resident memory after the first cycle (TensorFlow loaded, the
+training step traced once) and after the last, and their difference.
+
+It measures two ways of letting go of a job, each in a fresh process so that neither inherits
+the other's heap: "dispose" (what Reset does: TrainingJob.dispose() stops the job, drops the
+model and snapshots and collects garbage) and "drop" (only forgetting the reference, as the app
+did before). The goal is growth below 150 MB over 20 cycles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+
+from cnnviz import presets
+
+GOAL_MEGABYTES = 150.0
+VARIANTS = ("dispose", "drop")
+
+
+def resident_megabytes() -> float:
+    """The process's resident memory now, in MB (Linux's /proc; the peak elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(variant: str, cycles: int, limit: int, preset: str) -> dict:
+    """Run the cycles in this process and return the resident memory figures (MB)."""
+    import gc
+
+    from cnnviz import datasets, runs, training, training_settings
+    from cnnviz.scheduler import TrainingScheduler
+
+    dataset = datasets.load_dataset("mnist")
+    spec = presets.preset_spec(preset, dataset.input_shape, dataset.num_classes)
+    settings = training_settings.TrainingSettings(epochs=1, train_limit=limit)
+    history = runs.RunHistory()
+    scheduler = TrainingScheduler(1)
+    resident = []
+    for _ in range(cycles):
+        run_id = history.new_run_id()
+        job = training.TrainingJob(
+            spec, dataset, settings, scheduler=scheduler, name=f"Run {run_id}"
+        )
+        job.start()
+        job.wait()
+        if job.state != training.JobState.FINISHED:
+            raise RuntimeError(f"A cycle's training ended {job.state}: {job.message}")
+        history.record(run_id, job)
+        if variant == "dispose":
+            job.dispose()
+        del job
+        gc.collect()
+        resident.append(resident_megabytes())
+    return {
+        "variant": variant,
+        "cycles": cycles,
+        "after_first_mb": round(resident[0], 1),
+        "after_last_mb": round(resident[-1], 1),
+        "growth_mb": round(resident[-1] - resident[0], 1),
+        "per_cycle_mb": [round(value, 1) for value in resident],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cnnviz.bench_memory", description=__doc__)
+    parser.add_argument("--cycles", type=int, default=20, help="cycles per variant (default 20)")
+    parser.add_argument("--limit", type=int, default=1000, help="training images (default 1000)")
+    parser.add_argument(
+        "--preset",
+        default=presets.DEFAULT_PRESET,
+        help=f"the model (default {presets.DEFAULT_PRESET})",
+    )
+    parser.add_argument("--variant", choices=VARIANTS, help="measure one variant in this process")
+    arguments = parser.parse_args(argv)
+    if arguments.cycles < 2:
+        parser.error(f"--cycles must be at least 2. Received: {arguments.cycles}")
+    if arguments.limit < 10:
+        parser.error(f"--limit must be at least 10. Received: {arguments.limit}")
+    if arguments.variant is not None:
+        result = measure(arguments.variant, arguments.cycles, arguments.limit, arguments.preset)
+        print(json.dumps(result))
+        return 0
+    results = []
+    for variant in VARIANTS:
+        command = [
+            sys.executable,
+            "-m",
+            "cnnviz.bench_memory",
+            "--variant",
+            variant,
+            "--cycles",
+            str(arguments.cycles),
+            "--limit",
+            str(arguments.limit),
+            "--preset",
+            arguments.preset,
+        ]
+        completed = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+        if completed.returncode != 0:
+            print(completed.stderr[-2000:], file=sys.stderr)
+            return completed.returncode
+        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(
+            f"{variant}: {result['after_first_mb']:,.0f} MB after cycle 1, "
+            f"{result['after_last_mb']:,.0f} MB after cycle {result['cycles']}: "
+            f"growth {result['growth_mb']:+,.0f} MB (goal < {GOAL_MEGABYTES:.0f} MB)",
+            flush=True,
+        )
+    print(json.dumps({"results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""`cnnviz inspect`: what a saved model makes of one image, written to files.
+
+    cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] --out DIR
+
+writes DIR/feature_maps.npz (one array per layer with feature maps, keyed by the layer's name,
+shaped as its output for the one image), DIR/prediction.json (class names and probabilities)
+and DIR/report.html (a self-contained interactive page for slides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cnnviz import datasets, images
+
+DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
+PIXELS_NOTE = (
+    "Pixels: a model that cnnviz built scales its own pixels (its first layer is 'rescaling'), "
+    "so it gets 0..255; any other Keras model gets pixels scaled to 0..1, the convention of "
+    "Keras's examples. Models load with safe_mode=True (no code from the file runs)."
+)
+# The data set guessed from a model's input shape when --dataset is not given.
+DATASET_BY_SHAPE = {(28, 28, 1): "mnist", (32, 32, 3): "cifar10"}
+
+
+class InspectError(ValueError):
+    """A file or option cnnviz inspect cannot use; its message is the one line shown."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `cnnviz inspect`."""
+    parser.add_argument("--model", required=True, help="a .keras file (from cnnviz or Keras)")
+    parser.add_argument("--image", required=True, help=f"a {images.FORMATS_HINT} picture")
+    parser.add_argument(
+        "--dataset",
+        help=f"one of {', '.join(datasets.DATASETS)}: its class names and, for mnist, digit "
+        "preparation (default: guessed from the model's input shape: 28x28x1 mnist, 32x32x3 "
+        "cifar10)",
+    )
+    parser.add_argument("--out", required=True, help="folder for the three files")
+
+
+def _load_model(path: Path):
+    import keras
+
+    if not path.is_file():
+        raise InspectError(f"the model file {path} does not exist.")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - Keras raises many types for bad files
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise InspectError(
+            f"cannot load {path} as a Keras model ({type(error).__name__}: {first_line[:200]}). "
+            f"Save it with model.save('name.keras') in Keras 3."
+        ) from None
+    if isinstance(model, keras.Sequential):
+        model = _as_functional(model)
+    shape = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else ()
+    if len(shape) != 3 or shape[2] not in (1, 3) or None in shape:
+        raise InspectError(
+            f"{path} takes inputs of shape {shape}; cnnviz inspect explains image models taking "
+            f"(height, width, 1 or 3), e.g. 28x28x1 or 32x32x3."
+        )
+    return model
+
+
+def _as_functional(model):
+    """A Sequential model rebuilt as a functional one with fresh copies of its layers.
+
+    Loading a Sequential model calls its layers several times, and a layer's `.output` then
+    names its first call, which need not lie on the path the model computes; Grad-CAM's
+    gradient from the output back to a conv layer would be missing. Fresh copies are called
+    once, so every layer has one output on the one path.
+    """
+    import keras
+
+    inputs = keras.Input(tuple(model.inputs[0].shape[1:]), name="image")
+    outputs = inputs
+    for layer in model.layers:
+        copy = layer.__class__.from_config(layer.get_config())
+        outputs = copy(outputs)
+        copy.set_weights(layer.get_weights())
+    return keras.Model(inputs, outputs, name=model.name)
+
+
+def _rescales_itself(model) -> bool:
+    from cnnviz import builder
+
+    return any(layer.name == builder.RESCALING_LAYER_NAME for layer in model.layers[:2])
+
+
+def _class_names(model, dataset_name: str | None) -> tuple[str | None, list[str]]:
+    shape = tuple(model.inputs[0].shape[1:])
+    outputs = int(model.outputs[0].shape[-1])
+    name = dataset_name or DATASET_BY_SHAPE.get(shape)
+    if name is None:
+        return None, [f"class {index}" for index in range(outputs)]
+    if name not in datasets.DATASETS:
+        raise InspectError(
+            f"unknown data set {name!r}; choose one of {', '.join(datasets.DATASETS)}."
+        )
+    info = datasets.DATASETS[name]
+    if tuple(info.input_shape) != shape:
+        size = "x".join(map(str, shape))
+        theirs = "x".join(map(str, info.input_shape))
+        raise InspectError(
+            f"the model takes {size} images but {info.title}'s are {theirs}; pass the "
+            f"--dataset the model was trained on."
+        )
+    if info.num_classes != outputs:
+        raise InspectError(
+            f"the model has {outputs} outputs but {info.title} has {info.num_classes} classes; "
+            f"pass the --dataset the model was trained on."
+        )
+    return name, list(info.class_names)
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Do the work of `cnnviz inspect`; returns a summary for the last output line.
+
+    Raises:
+        InspectError: for an unusable image, model or option.
+    """
+    image_path = Path(arguments.image).expanduser()
+    try:
+        data = image_path.read_bytes()
+    except OSError as error:
+        raise InspectError(f"cannot read the image {image_path}: {error.strerror}.") from None
+    try:
+        original = images.decode_for_display(data)
+    except ValueError as error:
+        raise InspectError(f"{image_path}: {error}") from None
+    model = _load_model(Path(arguments.model).expanduser())
+    from cnnviz import explanation, inspection, report
+
+    dataset_name, class_names = _class_names(model, arguments.dataset)
+    shape = tuple(int(size) for size in model.inputs[0].shape[1:])
+    try:
+        prepared = images.prepare_upload(data, shape, digit_style=dataset_name == "mnist")
+    except ValueError as error:
+        raise InspectError(f"{image_path}: {error}") from None
+    rescales = _rescales_itself(model)
+    fed = prepared if rescales else prepared.astype(np.float32) / 255.0
+    overview = inspection.network_overview(model, fed)
+    probabilities = overview[-1]["values"]
+    if probabilities.ndim != 1 or len(probabilities) != len(class_names):
+        raise InspectError("the model's last layer must give one probability per class.")
+    spatial = inspection.feature_map_layer_names(model)
+    maps = inspection.feature_maps(model, fed, spatial) if spatial else {}
+    conv_layers = inspection.conv_layer_names(model)
+    heatmap = None
+    if conv_layers:
+        heatmap, _ = explanation.grad_cam(model, fed, conv_layers[-1])
+    out = Path(arguments.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / "feature_maps.npz", **maps)
+    predicted = int(np.argmax(probabilities))
+    prediction = {
+        "classes": class_names,
+        "probabilities": [float(value) for value in probabilities],
+        "predicted": class_names[predicted],
+        "dataset": dataset_name,
+        "pixels": "0..255 (the model rescales them)" if rescales else "scaled to 0..1",
+    }
+    (out / "prediction.json").write_text(json.dumps(prediction, indent=2), encoding="utf-8")
+    content = report.ReportContent(
+        title=f"{Path(arguments.model).name} on {image_path.name}",
+        original=original,
+        prepared=prepared,
+        overview=overview,
+        class_names=class_names,
+        probabilities=probabilities,
+        grad_cam=heatmap,
+        grad_cam_layer=conv_layers[-1] if conv_layers else "",
+        notes=[PIXELS_NOTE],
+    )
+    report.write_report(out / "report.html", content)
+    return {
+        "predicted": class_names[predicted],
+        "probability": float(probabilities[predicted]),
+        "feature_map_layers": list(maps),
+        "out": str(out),
+    }

@@ -1,0 +1,291 @@
+"""The Inspect page's views of one model and one image: the path through the network with the
+arithmetic of one value, where the network looked, the filters and the activation statistics.
+
+Each show_* function draws one view; the page picks which. The library computes (inspection,
+arithmetic, explanation), explanation_plots draws, and these functions only hold widgets.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import streamlit as st
+
+from cnnviz import arithmetic, builder, explanation, inspection, plots
+from cnnviz import explanation_plots as figures
+from cnnviz import spec as spec_module
+
+VIEWS = {
+    "overview": "Path through the network",
+    "looked": "Where it looked",
+    "filters": "Filters",
+    "statistics": "Activation statistics",
+}
+STATISTICS_IMAGES = 256
+LOOK_METHODS = {
+    "gradcam": "Grad-CAM",
+    "saliency": "Saliency (gradient)",
+    "smoothgrad": f"SmoothGrad ({explanation.SMOOTHGRAD_SAMPLES} samples)",
+}
+
+
+def layer_label(spec: dict, name: str) -> str:
+    """'3 · Conv2D 64 filters 3x3, relu' for a model layer built from the spec."""
+    try:
+        position = builder.spec_position(name)
+        return f"{position} · {spec_module.describe_layer(spec['layers'][position - 1])}"
+    except (ValueError, IndexError, KeyError):
+        return name
+
+
+def _has_detail(layer) -> bool:
+    return isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense, *arithmetic.POOLING_KINDS))
+
+
+def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
+    """The whole network for one image, then the arithmetic of one chosen value."""
+    entries = inspection.network_overview(model, image)
+    labels = [layer_label(spec, entry["name"]) for entry in entries]
+    every = st.toggle("Show every channel", key="overview_all", help="By default 8 per layer.")
+    st.plotly_chart(
+        figures.plot_overview(
+            image,
+            entries,
+            class_names,
+            labels=[_wrapped(label) for label in labels],
+            max_channels=None if every else figures.OVERVIEW_CHANNELS,
+        ),
+        width="stretch",
+    )
+    st.caption(
+        "Left to right: the input, each layer's feature maps (every tile scaled to its own "
+        "range: bright = strong response), the Dense layers' neurons as bars, and the output."
+    )
+    detailed = [
+        (entry, label)
+        for entry, label in zip(entries, labels, strict=True)
+        if _has_detail(model.get_layer(entry["name"]))
+    ]
+    if detailed:
+        _show_detail(model, image, detailed, class_names)
+
+
+def _wrapped(label: str, width: int = 12) -> str:
+    """A column title broken into short lines, so neighbouring titles do not overlap."""
+    lines, line = [], ""
+    for word in label.replace(" · ", " ").replace(",", "").split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def _show_detail(model, image, detailed, class_names) -> None:
+    st.subheader("Check the arithmetic")
+    options = list(range(len(detailed)))
+    columns = st.columns(2)
+    chosen = columns[0].selectbox(
+        "Layer", options, format_func=lambda index: detailed[index][1], key="detail_layer"
+    )
+    entry, label = detailed[chosen]
+    layer = model.get_layer(entry["name"])
+    values = entry["values"]
+    count = values.shape[-1]
+    unit_word = "Neuron" if values.ndim == 1 else "Channel"
+    is_output = layer is model.layers[-1]
+    channel = columns[1].selectbox(
+        unit_word,
+        list(range(count)),
+        format_func=(lambda index: f"{index} · {class_names[index]}") if is_output else str,
+        key=f"detail_channel_{entry['name']}",
+    )
+    if isinstance(layer, keras.layers.Dense):
+        detail = arithmetic.dense_detail(model, entry["name"], image, channel)
+        st.plotly_chart(figures.plot_dense_contributions(detail), width="stretch")
+        st.markdown(
+            f"All {len(detail['inputs'])} inputs times their weights add up to "
+            f"**{detail['pre_activation'] - detail['bias']:.4f}**; plus the bias "
+            f"{detail['bias']:.4f} gives **{detail['pre_activation']:.4f}**; "
+            f"{_activation_text(detail)} **{detail['value']:.4f}**. "
+            f"The layer's own output: **{detail['layer_value']:.4f}**."
+        )
+        return
+    if values.ndim == 1:  # global pooling: one value per channel
+        row = column = 0
+    else:
+        # Start at the strongest response of the channel: the most interesting value.
+        strongest = np.unravel_index(np.argmax(values[..., channel]), values.shape[:2])
+        # Keyed by layer and channel, so choosing another starts at its strongest response.
+        where = f"{entry['name']}_{channel}"
+        row = st.slider("Row", 0, values.shape[0] - 1, int(strongest[0]), key=f"row_{where}")
+        column = st.slider(
+            "Column", 0, values.shape[1] - 1, int(strongest[1]), key=f"column_{where}"
+        )
+    if isinstance(layer, keras.layers.Conv2D):
+        detail = arithmetic.conv_detail(model, entry["name"], image, row, column, channel)
+        inputs = len(detail["channel_sums"])
+        every = inputs <= 4 or st.toggle(
+            f"Show all {inputs} input channels", key="detail_all_inputs"
+        )
+        shown = inputs if every else 4
+        st.plotly_chart(figures.plot_conv_detail(detail, max_channels=shown), width="stretch")
+        st.markdown(
+            f"Output ({row}, {column}) of channel {channel}: for each of the {inputs} input "
+            f"channels, the patch under the filter times the filter's weights, summed "
+            f"({'the strongest ' + str(shown) + ' shown' if shown < inputs else 'all shown'}), "
+            f"add up to **{detail['weighted_sum']:.4f}**; plus the bias {detail['bias']:.4f} "
+            f"gives **{detail['pre_activation']:.4f}**; {_activation_text(detail)} "
+            f"**{detail['value']:.4f}**. The layer's own output: "
+            f"**{detail['layer_value']:.4f}**."
+        )
+        return
+    detail = arithmetic.pool_detail(model, entry["name"], image, row, column, channel)
+    st.plotly_chart(figures.plot_pool_window(detail), width="stretch")
+    st.markdown(
+        f"The {detail['kind']} of the window is **{detail['value']:.4f}**; the layer's own "
+        f"output: **{detail['layer_value']:.4f}**."
+    )
+
+
+def _activation_text(detail: dict) -> str:
+    name = detail["activation"]
+    if name == "linear":
+        return "with no activation function that is the output:"
+    if name == "softmax":
+        return "softmax over all the neurons' sums makes this neuron's probability"
+    return f"{name} of that is"
+
+
+def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) -> None:
+    """Grad-CAM, saliency or SmoothGrad for a chosen class, over the input."""
+    columns = st.columns(4)
+    method = columns[0].selectbox(
+        "Method", list(LOOK_METHODS), format_func=LOOK_METHODS.get, key="look_method"
+    )
+    class_index = columns[1].selectbox(
+        "Class",
+        list(range(len(class_names))),
+        index=predicted,
+        format_func=lambda index: (
+            f"{class_names[index]}" + (" (predicted)" if index == predicted else "")
+        ),
+        key="look_class",
+    )
+    opacity = columns[3].slider("Opacity", 0.0, 1.0, 0.5, 0.05, key="look_opacity")
+    if method == "gradcam":
+        spatial = inspection.feature_map_layer_names(model)
+        if not spatial:
+            st.info("This network has no layer with feature maps, so Grad-CAM has none to use.")
+            return
+        conv_layers = inspection.conv_layer_names(model) or spatial
+        layer_name = columns[2].selectbox(
+            "Layer", spatial, index=spatial.index(conv_layers[-1]), key="look_layer"
+        )
+        heatmap, _ = explanation.grad_cam(model, image, layer_name, class_index)
+        if not heatmap.any():
+            st.info(
+                f"On {layer_name}, no region raises the score of '{class_names[class_index]}' "
+                f"(the weighted feature maps are negative everywhere). Try another layer or "
+                f"class, or the saliency methods.",
+                icon=":material/info:",
+            )
+        note = (
+            f"Grad-CAM on {layer_name}: the feature maps weighted by how much raising each "
+            f"would raise the score of '{class_names[class_index]}'. Warm = evidence for it."
+        )
+    elif method == "saliency":
+        heatmap, _ = explanation.saliency(model, image, class_index)
+        note = "Saliency: how much a small change of each pixel would change the class's score."
+    else:
+        heatmap, _ = explanation.smooth_grad(model, image, class_index)
+        note = (
+            "SmoothGrad: saliency averaged over noisy copies of the image, which hides the "
+            "speckle of single gradients."
+        )
+    title = f"{LOOK_METHODS[method]} for '{class_names[class_index]}'"
+    st.plotly_chart(figures.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
+    st.caption(note)
+
+
+def show_filters(model, epoch_text: str, choices: dict) -> None:
+    """The learned kernels of a conv layer and, on request, its filter pictures."""
+    conv_layers = inspection.conv_layer_names(model)
+    if not conv_layers:
+        st.info("This network has no Conv2D layer, so there are no filters to show.")
+        return
+    columns = st.columns(2)
+    layer_name = columns[0].selectbox("Convolution layer", conv_layers, key="filters_layer")
+    kernels = inspection.get_kernels(model, layer_name)
+    channel_count = kernels.shape[-1]
+    channel = columns[1].selectbox(
+        "Input channel",
+        [None, *range(channel_count)],
+        format_func=lambda value: (
+            ("colour (RGB)" if channel_count == 3 else "average of all")
+            if value is None
+            else f"channel {value}"
+        ),
+        key=f"filters_channel_{layer_name}",
+        help="Each filter has one small grid of weights per input channel.",
+    )
+    st.plotly_chart(plots.plot_kernels(kernels, channel=channel), width="stretch")
+    st.caption(
+        f"Each tile is one filter's weights ({epoch_text}). The first layer's filters often "
+        "look like edge and blob detectors."
+    )
+    st.subheader("Filter pictures")
+    st.caption(
+        "The input that excites each filter most: gradient ascent from grey noise, with small "
+        "random shifts and a blur so that patterns, not pixel noise, emerge."
+    )
+    count = st.segmented_control(
+        "Filters", [8, 16], default=8, key="filter_picture_count", format_func=str
+    )
+    filters = list(range(min(count or 8, len(kernels))))
+    key = (layer_name, epoch_text, len(filters))
+    stored = choices.get("filter_pictures")
+    if st.button("Make filter pictures", icon=":material/auto_awesome:"):
+        st.button("Cancel", icon=":material/cancel:", help="Stops the ascent.")
+        progress = st.progress(0.0, text="Climbing the gradient...")
+
+        def report(done: int, total: int) -> None:
+            # Any click reruns the page, which ends this run at the next progress update.
+            progress.progress(done / total, text=f"Step {done} of {total}")
+
+        pictures = explanation.filter_pictures(model, layer_name, filters, on_step=report)
+        progress.empty()
+        stored = choices["filter_pictures"] = (key, pictures)
+    if stored is not None and stored[0] == key:
+        st.plotly_chart(figures.plot_filter_pictures(stored[1], filters), width="stretch")
+
+
+def show_statistics(model, spec: dict, dataset) -> None:
+    """Mean, max, share of zeros and dead channels per layer over a batch of test images."""
+    batch = dataset.x_test[:STATISTICS_IMAGES]
+    statistics = inspection.activation_statistics(model, batch)
+    if not statistics:
+        st.info("This network has no layers to measure.")
+        return
+    labels = [layer_label(spec, row["name"]) for row in statistics]
+    st.plotly_chart(figures.plot_activation_statistics(statistics, labels), width="stretch")
+    st.dataframe(
+        [
+            {
+                "layer": label,
+                "mean": round(row["mean"], 4),
+                "max": round(row["max"], 4),
+                "zeros (%)": round(100 * row["zero_share"], 1),
+                "dead channels": f"{len(row['dead_channels'])} of {row['channels']}"
+                + (
+                    f": {', '.join(map(str, row['dead_channels'][:12]))}"
+                    if row["dead_channels"]
+                    else ""
+                ),
+            }
+            for label, row in zip(labels, statistics, strict=True)
+        ],
+        hide_index=True,
+    )
+    st.caption(f"Over the first {len(batch)} test images. {inspection.DEAD_CHANNELS_NOTE}")

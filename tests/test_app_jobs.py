@@ -1,0 +1,101 @@
+"""The job functions pages use: Reset while training keeps the run for Compare (AppTest), and
+kernels at an epoch.
+
+AppTest does not fire `run_every` reruns, so the test waits on the job itself.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.job_state import JobState
+from cnnviz.ui import jobs
+from cnnviz.ui import state as keys
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def by_label(elements, label: str):
+    matches = [element for element in elements if element.label == label]
+    assert len(matches) == 1, f"expected one {label!r}, found {[e.label for e in elements]}"
+    return matches[0]
+
+
+def test_reset_while_training_keeps_the_run_in_compare_and_frees_the_model():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/train.py").run()
+    by_label(app.number_input, "Epochs").set_value(20)
+    app.run()
+    by_label(app.button, "Train").click().run()
+    assert not app.exception
+    workspace = app.session_state[keys.WORKSPACE]
+    job = workspace[keys.JOB]
+    deadline = time.monotonic() + 120
+    while len(job.history()["batch"]["loss"]) < 3:
+        assert time.monotonic() < deadline, "training did not start"
+        time.sleep(0.05)
+    assert job.is_active
+
+    by_label(app.button, "Reset").click().run()
+    assert not app.exception
+    assert workspace[keys.JOB] is None
+    assert not job.is_active and job.model is None  # stopped and let go of
+    (record,) = workspace[keys.RUNS].records()
+    assert record.name == job.name and record.state == JobState.STOPPED
+    assert len(record.history["batch"]["loss"]) >= 3
+
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception
+    assert [row["run"] for row in app.dataframe[0].value.to_dict("records")] == [job.name]
+
+
+class _FakeJob:
+    """Only what the kernel functions read: kernel snapshots at epochs 0, 2 and 4."""
+
+    def kernel_snapshots(self):
+        return [
+            (float(epoch), {"conv2d_1": np.full((2, 3, 3, 1), epoch, np.float16)})
+            for epoch in (0, 2, 4)
+        ]
+
+
+def test_kernels_at_an_epoch_come_from_the_snapshots_or_the_nearest_kept_one():
+    job = _FakeJob()
+    assert jobs.kernel_epochs(job, "conv2d_1") == [0.0, 2.0, 4.0]
+    assert jobs.kernel_epochs(job, "conv2d_9") == []
+    kernels = jobs.kernels_at(job, "conv2d_1", 2.0)
+    assert kernels.dtype == np.float32 and kernels.shape == (2, 3, 3, 1)
+    assert np.all(kernels == 2.0)
+    assert np.all(jobs.kernels_at(job, "conv2d_1", 3.0) == 2.0)  # 3 was thinned away
+    with pytest.raises(ValueError, match="conv2d_9"):
+        jobs.kernels_at(job, "conv2d_9", 0.0)
+
+
+def test_the_train_page_warns_while_a_too_large_learning_rate_keeps_the_loss_at_chance():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/train.py").run()
+    by_label(app.number_input, "Epochs").set_value(20)
+    by_label(app.select_slider, "Learning rate").set_value(1.0)
+    app.run()
+    by_label(app.button, "Train").click().run()
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    try:
+        deadline = time.monotonic() + 180
+        while job.status().warning is None:
+            assert time.monotonic() < deadline, "no warning while training at learning rate 1"
+            assert job.is_active, job.status().message
+            time.sleep(0.1)
+        app.run()
+        assert not app.exception
+        (warning,) = [element.value for element in app.warning]
+        assert "not learning" in warning and "lower learning rate (e.g. 0.1" in warning
+    finally:
+        job.stop()
+        job.wait(60)

@@ -1,0 +1,81 @@
+"""The same spec, settings and seed give the same training whether one job runs or several.
+
+Jobs are built and started from several threads at once, so that builds race for Keras's
+process-wide seeds and trainings share the CPU; each must still match the lone run exactly.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+
+from cnnviz import datasets, training, training_settings
+from cnnviz.job_state import JobState
+from cnnviz.scheduler import TrainingScheduler
+
+WAIT_SECONDS = 300.0
+# Dropout draws random numbers at every step, so its seeds are part of what must repeat.
+SPEC = {
+    "layers": [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Dropout", "rate": 0.3},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+SETTINGS = training_settings.TrainingSettings(epochs=2, batch_size=32, train_limit=600, seed=7)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return datasets.load_dataset("mnist")
+
+
+def train_together(dataset, seeds: list[int], slots: int) -> list[training.TrainingJob]:
+    """Build one job per seed in its own thread, all at once, start them and wait for all."""
+    scheduler = TrainingScheduler(slots)
+    jobs: list[training.TrainingJob | None] = [None] * len(seeds)
+    barrier = threading.Barrier(len(seeds))
+
+    def build_and_start(index: int) -> None:
+        barrier.wait()
+        settings = training_settings.TrainingSettings(**{**SETTINGS.__dict__, "seed": seeds[index]})
+        job = training.TrainingJob(SPEC, dataset, settings, scheduler=scheduler)
+        jobs[index] = job
+        job.start()
+
+    threads = [
+        threading.Thread(target=build_and_start, args=(index,)) for index in range(len(seeds))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_SECONDS)
+    for job in jobs:
+        assert job is not None and job.wait(WAIT_SECONDS)
+        assert job.state is JobState.FINISHED, job.message
+    return jobs
+
+
+def test_concurrent_trainings_equal_a_lone_one_exactly(mnist):
+    (alone,) = train_together(mnist, [SETTINGS.seed], slots=1)
+    # Three with the same seed and one with another, all building and training at once.
+    together = train_together(mnist, [SETTINGS.seed, 99, SETTINGS.seed, SETTINGS.seed], slots=4)
+    expected = alone.model.get_weights()
+    for job in (together[0], together[2], together[3]):
+        for got, want in zip(job.model.get_weights(), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+        assert job.history()["batch"]["loss"] == alone.history()["batch"]["loss"]
+        assert job.test_accuracy == alone.test_accuracy
+    # Another seed gives another start, so the check above can fail.
+    other = together[1].model.get_weights()
+    assert not all(np.array_equal(a, b) for a, b in zip(other, expected, strict=True))
+
+
+def test_each_epoch_has_its_own_order_decided_by_seed_and_epoch():
+    first = training.epoch_order(7, 0, 100)
+    assert sorted(first) == list(range(100))
+    np.testing.assert_array_equal(first, training.epoch_order(7, 0, 100))
+    assert not np.array_equal(first, training.epoch_order(7, 1, 100))
+    assert not np.array_equal(first, training.epoch_order(8, 0, 100))

@@ -1,0 +1,159 @@
+"""The Inspect page's views driven through AppTest after one short training."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from test_app import assert_no_exception, open_app, train_one_short_epoch
+
+from cnnviz.ui import state as keys
+
+
+def charts(app) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+
+
+def chart_titled(app, start: str) -> dict:
+    for spec in charts(app):
+        title = spec.get("layout", {}).get("title", {})
+        text = title.get("text", "") if isinstance(title, dict) else str(title)
+        if text.startswith(start):
+            return spec
+    raise AssertionError(f"no chart titled {start!r}")
+
+
+def markdown_with(app, words: str) -> str:
+    for element in app.markdown:
+        if words in element.value:
+            return element.value
+    raise AssertionError(f"no text with {words!r}")
+
+
+def bold_numbers(text: str) -> list[float]:
+    return [float(number) for number in re.findall(r"\*\*(-?[0-9.]+)\*\*", text)]
+
+
+@pytest.fixture(scope="module")
+def trained_app():
+    app = open_app()
+    train_one_short_epoch(app)
+    app.switch_page("pages/inspect.py").run()
+    assert_no_exception(app)
+    return app
+
+
+def test_overview_and_the_arithmetic_of_one_value(trained_app):
+    app = trained_app
+    overview = charts(app)
+    kinds = [trace["type"] for spec in overview for trace in spec["data"]]
+    assert kinds.count("image") >= 1 and "heatmap" in kinds and "bar" in kinds
+    # The conv arithmetic: the computed value equals the layer's own output.
+    numbers = bold_numbers(markdown_with(app, "The layer's own output"))
+    assert numbers[-1] == pytest.approx(numbers[-2], abs=1e-4)
+    # A Dense neuron next.
+    layer_box = app.selectbox(key="detail_layer")
+    dense = [option for option in layer_box.options if "Dense" in option][0]
+    layer_box.set_value(layer_box.options.index(dense)).run()
+    assert_no_exception(app)
+    numbers = bold_numbers(markdown_with(app, "The layer's own output"))
+    assert numbers[-1] == pytest.approx(numbers[-2], abs=1e-4)
+    chart_titled(app, "Largest contributions")
+
+
+@pytest.mark.parametrize("method", ["gradcam", "saliency", "smoothgrad"])
+def test_where_it_looked(trained_app, method):
+    app = trained_app
+    app.segmented_control(key="inspect_view").set_value("looked").run()
+    app.selectbox(key="look_method").set_value(method).run()
+    assert_no_exception(app)
+    spec = chart_titled(
+        app, {"gradcam": "Grad-CAM", "saliency": "Saliency", "smoothgrad": "Smooth"}[method]
+    )
+    heatmap = spec["data"][1]
+    assert heatmap["type"] == "heatmap" and heatmap["opacity"] == 0.5
+
+
+def test_filters_filter_pictures_and_statistics(trained_app):
+    app = trained_app
+    app.segmented_control(key="inspect_view").set_value("filters").run()
+    assert_no_exception(app)
+    [button for button in app.button if button.label == "Make filter pictures"][0].click().run()
+    assert_no_exception(app)
+    pictures = chart_titled(app, "What excites filters 0, 1")
+    assert pictures["data"][0]["type"] == "image"
+    app.segmented_control(key="inspect_view").set_value("statistics").run()
+    assert_no_exception(app)
+    table = app.dataframe[0].value
+    assert len(table) >= 4 and "dead channels" in table.columns
+    assert any("dead channel" in caption.value for caption in app.caption)
+
+
+def test_replay_shows_the_random_start(trained_app):
+    app = trained_app
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    epochs = [epoch for epoch, _ in job.weight_snapshots()]
+    assert epochs[0] == 0 and len(epochs) >= 2
+    app.segmented_control(key="inspect_view").set_value("overview").run()
+    app.select_slider(key="inspect_epoch").set_value(0).run()
+    assert_no_exception(app)
+    chart_titled(app, "The network's top guesses (after epoch 0)")
+    app.select_slider(key="inspect_epoch").set_value("now").run()
+    chart_titled(app, "The network's top guesses (latest weights)")
+
+
+def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def unusual_uploads() -> dict[str, bytes]:
+    digit = Image.new("L", (60, 80), 255)
+    ImageDraw.Draw(digit).rectangle((25, 10, 35, 70), fill=0)
+    sixteen = (np.asarray(digit, dtype=np.uint16) * 257).astype(np.uint16)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    frames = [digit.convert("P"), Image.new("P", (60, 80), 0)]
+    gif = io.BytesIO()
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+    return {
+        "sixteen.png": encode(Image.fromarray(sixteen)),
+        "cmyk.jpg": encode(digit.convert("CMYK"), "JPEG"),
+        "palette.png": encode(digit.convert("P")),
+        "rgba.png": encode(digit.convert("RGBA")),
+        "rotated.jpg": encode(digit, "JPEG", exif=exif),
+        "first.gif": gif.getvalue(),
+        "plain.bmp": encode(digit, "BMP"),
+        "plain.webp": encode(digit, "WEBP"),
+        "plain.tiff": encode(digit, "TIFF"),
+    }
+
+
+def test_every_upload_kind_shows_the_decoded_picture(trained_app):
+    app = trained_app
+    app.segmented_control(key="inspect_source").set_value("upload").run()
+    assert_no_exception(app)
+    for name, data in unusual_uploads().items():
+        app.file_uploader(key="inspect_upload").set_value((name, data, "image/png")).run()
+        assert_no_exception(app)
+        assert not app.error, [error.value for error in app.error]
+        chart_titled(app, f"Yours: {name}")
+        chart_titled(app, "What the network takes")
+
+
+def test_examples_and_drawing_sources(trained_app):
+    app = trained_app
+    app.segmented_control(key="inspect_source").set_value("example").run()
+    assert_no_exception(app)
+    pills = app.pills(key="inspect_example")
+    pills.set_value(pills.options[6]).run()  # "3 a"
+    assert_no_exception(app)
+    assert app.metric[0].value == "3"
+    app.segmented_control(key="inspect_source").set_value("draw").run()
+    assert_no_exception(app)
+    assert any("as soon as you draw" in caption.value for caption in app.caption)

@@ -1,0 +1,163 @@
+"""Tests for cnnviz.report and `cnnviz inspect`: the three files, on cnnviz and plain models."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnviz import builder, cli, inspection, presets, report
+
+MNIST_SHAPE = (28, 28, 1)
+DIGITS = [str(index) for index in range(10)]
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def digit_file(tmp_path_factory):
+    pixels = np.full((80, 60), 255, np.uint8)
+    pixels[10:70, 25:35] = 0  # a dark "1" on white paper
+    path = tmp_path_factory.mktemp("image") / "one.png"
+    path.write_bytes(png(pixels))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cnnviz_model_file(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    spec = presets.preset_spec("keras_example", MNIST_SHAPE, 10)
+    model = builder.build_model(spec, MNIST_SHAPE, 10)
+    path = tmp_path_factory.mktemp("cnnviz") / "model.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def plain_model_file(tmp_path_factory):
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential(
+        [
+            keras.Input(MNIST_SHAPE),
+            keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+            keras.layers.MaxPooling2D(name="pool"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax", name="out"),
+        ]
+    )
+    path = tmp_path_factory.mktemp("plain") / "plain.keras"
+    model.save(path)
+    return path
+
+
+def run_inspect(*arguments) -> int:
+    return cli.main(["inspect", *map(str, arguments)])
+
+
+def test_inspect_a_cnnviz_model_writes_three_files(cnnviz_model_file, digit_file, tmp_path):
+    assert run_inspect("--model", cnnviz_model_file, "--image", digit_file, "--out", tmp_path) == 0
+    model = keras.saving.load_model(cnnviz_model_file, safe_mode=True)
+    prediction = json.loads((tmp_path / "prediction.json").read_text())
+    assert prediction["classes"] == DIGITS
+    assert sum(prediction["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    assert "rescales" in prediction["pixels"]
+    from cnnviz import images
+
+    prepared = images.prepare_upload(digit_file.read_bytes(), MNIST_SHAPE, digit_style=True)
+    expected = inspection.predict_probabilities(model, prepared[None])[0]
+    np.testing.assert_allclose(prediction["probabilities"], expected, atol=1e-5)
+    with np.load(tmp_path / "feature_maps.npz") as maps:
+        names = inspection.feature_map_layer_names(model)
+        assert sorted(maps.files) == sorted(names)
+        reference = keras.Model(model.inputs[0], [model.get_layer(n).output for n in names])
+        outputs = reference.predict(prepared[None].astype("float32"), verbose=0)
+        for name, output in zip(names, outputs, strict=True):
+            assert maps[name].shape == output.shape[1:]
+            np.testing.assert_allclose(maps[name], output[0], rtol=1e-5, atol=1e-6)
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("<script") >= 2 and "Grad-CAM on conv2d_3" in page
+    # Self-contained: plotly.js is inside the page, no script is fetched from elsewhere.
+    assert "Plotly.newPlot" in page
+    assert re.search(r"<script[^>]*\ssrc=", page) is None
+
+
+def test_inspect_a_plain_keras_model_scales_pixels(plain_model_file, digit_file, tmp_path):
+    assert run_inspect("--model", plain_model_file, "--image", digit_file, "--out", tmp_path) == 0
+    prediction = json.loads((tmp_path / "prediction.json").read_text())
+    assert prediction["pixels"] == "scaled to 0..1"
+    model = keras.saving.load_model(plain_model_file, safe_mode=True)
+    from cnnviz import images
+
+    prepared = images.prepare_upload(digit_file.read_bytes(), MNIST_SHAPE, digit_style=True)
+    expected = model.predict(prepared[None].astype("float32") / 255.0, verbose=0)[0]
+    np.testing.assert_allclose(prediction["probabilities"], expected, atol=1e-5)
+    with np.load(tmp_path / "feature_maps.npz") as maps:
+        assert sorted(maps.files) == ["conv", "pool"]
+        assert maps["conv"].shape == (26, 26, 4)
+    assert "Grad-CAM on conv" in (tmp_path / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("bad image", "not an image cnnviz can read"),
+        ("missing image", "cannot read the image"),
+        ("bad model", "cannot load"),
+        ("missing model", "does not exist"),
+        ("wrong dataset", "takes 28x28x1 images but CIFAR-10"),
+    ],
+)
+def test_unusable_inputs_end_with_one_line_and_status_2(
+    which, message, plain_model_file, digit_file, tmp_path, capsys
+):
+    text_file = tmp_path / "notes.png"
+    text_file.write_text("not a picture")
+    model, image, extra = plain_model_file, digit_file, []
+    if which == "bad image":
+        image = text_file
+    elif which == "missing image":
+        image = tmp_path / "nope.png"
+    elif which == "bad model":
+        model = text_file
+    elif which == "missing model":
+        model = tmp_path / "nope.keras"
+    else:
+        extra = ["--dataset", "cifar10"]
+    status = run_inspect("--model", model, "--image", image, "--out", tmp_path / "o", *extra)
+    error = capsys.readouterr().err.strip()
+    assert status == 2
+    assert len(error.splitlines()) == 1 and message in error and "Traceback" not in error
+    assert error.startswith("cnnviz inspect: error:")
+
+
+def test_help_states_the_pixel_rule(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["inspect", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "0..1" in text and "rescaling" in text and "safe_mode=True" in text
+
+
+def test_report_refuses_mismatched_class_names():
+    content = report.ReportContent(
+        title="t",
+        original=np.zeros((4, 4, 1), np.uint8),
+        prepared=np.zeros((4, 4, 1), np.uint8),
+        overview=[{"name": "out", "kind": "vector", "values": np.full(3, 1 / 3, np.float32)}],
+        class_names=["a", "b"],
+        probabilities=np.full(3, 1 / 3),
+    )
+    with pytest.raises(ValueError, match="3 probabilities but 2 class names"):
+        report.build_report(content)
+    content.class_names = ["a", "b", "<c>"]
+    page = report.build_report(content)
+    assert "&lt;c&gt;" in page or "\\u003cc\\u003e" in page
+    assert "Grad-CAM" not in page  # no conv layer, no Grad-CAM section
