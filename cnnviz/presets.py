@@ -18,6 +18,7 @@ class Preset:
         description: one or two sentences for students.
         body: builds every layer but the classifier, given the input shape.
         suggested: training settings that work well for it (epochs, batch_size, learning_rate).
+        source: where the architecture comes from (the README gives its measured figures).
     """
 
     name: str
@@ -25,6 +26,7 @@ class Preset:
     description: str
     body: Callable[[tuple[int, ...]], list[dict]]
     suggested: dict = field(default_factory=dict)
+    source: str = ""
 
     def spec(self, input_shape: tuple[int, ...], num_classes: int) -> dict:
         """The preset as a spec whose output layer has one unit per class."""
@@ -160,6 +162,9 @@ PRESETS: dict[str, Preset] = {
             "Two convolution + pooling blocks and a dense layer: the classic first CNN.",
             _keras_example,
             {"epochs": 1, "batch_size": 128, "learning_rate": 0.001},
+            source=(
+                "Keras's example 'Simple MNIST convnet' (keras.io/examples/vision/mnist_convnet)."
+            ),
         ),
         Preset(
             "keras_dropout",
@@ -168,6 +173,7 @@ PRESETS: dict[str, Preset] = {
             "in about a minute of training.",
             _keras_dropout,
             {"epochs": 7, "batch_size": 128, "learning_rate": 0.001},
+            source="The same Keras example, with its dropout before the classifier and one more.",
         ),
         Preset(
             "tiny",
@@ -175,6 +181,7 @@ PRESETS: dict[str, Preset] = {
             "One convolution with 8 filters: trains in seconds, easy to look inside.",
             _tiny,
             {"epochs": 2, "batch_size": 64, "learning_rate": 0.003},
+            source="cnnviz's own smallest network, for looking inside.",
         ),
         Preset(
             "lenet5",
@@ -182,6 +189,10 @@ PRESETS: dict[str, Preset] = {
             "LeCun's 1998 digit reader: tanh convolutions and average pooling.",
             _lenet5,
             {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+            source=(
+                "LeCun, Bottou, Bengio and Haffner, 'Gradient-based learning applied to document "
+                "recognition' (1998), without its sparse C3 connections."
+            ),
         ),
         Preset(
             "compact_bn",
@@ -190,6 +201,10 @@ PRESETS: dict[str, Preset] = {
             "(50 k parameters) that reaches about 98.7 % on MNIST in four epochs.",
             _compact_bn,
             {"epochs": 4, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "Ioffe and Szegedy, 'Batch normalization' (2015), on the Keras example's two "
+                "blocks."
+            ),
         ),
         Preset(
             "vgg_small",
@@ -198,6 +213,10 @@ PRESETS: dict[str, Preset] = {
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
             {"epochs": 10, "batch_size": 128, "learning_rate": 0.001},
+            source=(
+                "Simonyan and Zisserman, 'Very deep convolutional networks' (VGG, 2014), three "
+                "blocks instead of five."
+            ),
         ),
         Preset(
             "tiny_vgg",
@@ -206,6 +225,7 @@ PRESETS: dict[str, Preset] = {
             "filters and max pooling. Small enough to follow every number.",
             _tiny_vgg,
             {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+            source="CNN Explainer (Wang et al., 2020; poloclub.github.io/cnn-explainer).",
         ),
         Preset(
             "resnet_small",
@@ -214,6 +234,10 @@ PRESETS: dict[str, Preset] = {
             "shifts of the training images: the ideas that came after VGG.",
             _resnet_small,
             {"epochs": 8, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "He, Zhang, Ren and Sun, 'Deep residual learning' (ResNet, 2015), basic blocks; "
+                "flips and shifts as in its CIFAR-10 training."
+            ),
         ),
     )
 }
