@@ -46,10 +46,11 @@ def test_block_sizes_follow_the_output_shape():
 
 def test_residual_block_has_its_inside_and_its_multiply_adds():
     spec = presets.preset_spec("resnet_small", CIFAR_SHAPE, 10)
+    spec["layers"].insert(-2, {"type": "ResidualBlock", "filters": 256})
     result = diagram.build_diagram(spec, CIFAR_SHAPE, 10)
     blocks = [block for block in result.blocks if block.type == "ResidualBlock"]
-    assert len(blocks) == 3
-    same, projected = blocks[0], blocks[1]
+    assert len(blocks) == 4
+    projected, same = blocks[0], blocks[-1]
     assert [part.name for part in same.parts] == [
         "conv 3x3",
         "batch norm",
@@ -60,7 +61,8 @@ def test_residual_block_has_its_inside_and_its_multiply_adds():
         "relu",
     ]
     assert "shortcut conv 1x1" in [part.name for part in projected.parts]
-    # 32 -> 64 filters with strides 2 on 32x32: outputs 16x16x64.
+    # 32 -> 64 filters with strides 2 on 32x32: outputs 16x16x64; two 3x3 convolutions, the
+    # 1x1 projection and three batch norms (one multiply-add per value each).
     values = 16 * 16 * 64
     expected = values * (9 * 32 + 9 * 64 + 32) + 3 * values
     assert projected.multiply_adds == expected
@@ -76,10 +78,18 @@ def test_a_mistake_stops_the_blocks_and_is_reported():
 
 
 @pytest.mark.parametrize(
-    ("count", "text"), [(999, "999"), (2_631_040, "2.63 M"), (1500, "1.5 k"), (3e9, "3 G")]
+    ("count", "text"),
+    [(999, "999"), (2_631_040, "2.63 M"), (1500, "1.5 k"), (3e9, "3 G"), (999_999, "1000 k")],
 )
 def test_format_count(count, text):
     assert diagram.format_count(count) == text
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(100, "100 B"), (900_000, "879 KB"), (1010 * 1024, "1010 KB")]
+)
+def test_format_bytes_never_uses_exponents(count, text):
+    assert diagram.format_bytes(count) == text
 
 
 def test_figure_holds_one_box_per_block_with_its_figures():
