@@ -41,3 +41,23 @@ def test_build_page_draws_the_diagram_and_follows_the_layers():
     assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][2]["type"] == "ResidualBlock"
     names = [trace["name"] for trace in diagram_figure(app)["data"]]
     assert "3 ResidualBlock" in names and "3 shortcut" in names
+
+
+def test_an_augmentation_layers_optional_number_can_be_set_and_left_to_keras():
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/build.py").run()
+    [box for box in app.selectbox if box.label == "Add a layer"][0].set_value("RandomZoom")
+    [number for number in app.number_input if number.label == "at position"][0].set_value(1)
+    app.run()
+    [button for button in app.button if button.label == "Add"][0].click().run()
+    workspace = app.session_state[keys.WORKSPACE]
+    assert workspace[keys.SPEC]["layers"][0] == {"type": "RandomZoom", "height_factor": 0.1}
+    layer_id = workspace[keys.LAYER_IDS][0]
+    app.checkbox(key=f"layer{layer_id}_width_factor_default").uncheck().run()
+    assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][0]["width_factor"] == 0.1
+    app.number_input(key=f"layer{layer_id}_width_factor").set_value(-0.3).run()
+    assert app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][0]["width_factor"] == -0.3
+    app.checkbox(key=f"layer{layer_id}_width_factor_default").check().run()
+    assert "width_factor" not in app.session_state[keys.WORKSPACE][keys.SPEC]["layers"][0]
+    assert not app.exception and not app.error
