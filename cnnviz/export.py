@@ -40,7 +40,7 @@ RESIDUAL_SOURCE = Path(__file__).with_name("residual.py")
 # belongs to the data loader, and the model passes images through unchanged (nn.Identity),
 # exactly what Keras's augmentation layers do when the network predicts.
 TORCH_AUGMENTATION = {
-    "RandomFlip": "RandomHorizontalFlip / RandomVerticalFlip",
+    "RandomFlip": "RandomHorizontalFlip and RandomVerticalFlip",
     "RandomRotation": "RandomRotation",
     "RandomTranslation": "RandomAffine(translate=...)",
     "RandomZoom": "RandomAffine(scale=...)",
@@ -187,6 +187,17 @@ def _torch_window(layer: dict, input_shape, window_key: str, default_strides) ->
     return window, strides, padding
 
 
+def _torch_augmentation(layer: dict) -> str:
+    """The torchvision transform that does what an augmentation layer does."""
+    if layer["type"] == "RandomFlip":
+        mode = layer.get("mode", "horizontal_and_vertical")
+        if mode == "horizontal":
+            return "RandomHorizontalFlip()"
+        if mode == "vertical":
+            return "RandomVerticalFlip()"
+    return TORCH_AUGMENTATION[layer["type"]]
+
+
 def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> list[str]:
     """The torch.nn modules (as code) for one spec layer; input_shape is Keras's (h, w, c)."""
     layer_type = layer["type"]
@@ -254,7 +265,7 @@ def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> lis
     elif layer_type in TORCH_AUGMENTATION:
         modules += [
             "# Augmentation, for training only: in PyTorch it belongs in the data loader,",
-            f"# e.g. torchvision.transforms.{TORCH_AUGMENTATION[layer_type]}.",
+            f"# e.g. torchvision.transforms.{_torch_augmentation(layer)}.",
             "nn.Identity()",
         ]
     elif layer_type == "BatchNormalization":

@@ -248,3 +248,20 @@ def test_written_code_is_readable_width_and_compiles(to):
             )
             assert max(len(line) for line in code.splitlines()) <= 100
             compile(code, f"<{preset}>", "exec")
+
+
+def test_pytorch_code_names_the_transform_of_each_augmentation_layer():
+    code = export.pytorch_code(RESIDUAL_SPEC, (28, 28, 1), 10)
+    assert "torchvision.transforms.RandomAffine(scale=...)" in code
+    flips = {
+        "layers": [
+            {"type": "RandomFlip", "mode": "vertical"},
+            {"type": "RandomFlip"},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    }
+    code = export.pytorch_code(flips, (28, 28, 1), 10)
+    assert "transforms.RandomVerticalFlip()" in code
+    assert "transforms.RandomHorizontalFlip and RandomVerticalFlip" in code
+    assert code.count("nn.Identity(),") == 2
