@@ -75,6 +75,21 @@ def _tiny(_input_shape):
     return [_conv(8), _pool(), {"type": "Flatten"}]
 
 
+def _keras_augmented(_input_shape):
+    # The Keras example with dropout, plus batch norm after each convolution and small random
+    # shifts of the training digits: the usual route from 99.2 % to above 99.3 % on MNIST.
+    layers = _keras_dropout(_input_shape)
+    return [
+        {"type": "RandomTranslation", "height_factor": 0.08, "width_factor": 0.08},
+        layers[0],
+        _batch_norm(),
+        layers[1],
+        layers[2],
+        _batch_norm(),
+        *layers[3:],
+    ]
+
+
 def _lenet5(_input_shape):
     return [
         {"type": "Conv2D", "filters": 6, "kernel_size": 5, "padding": "same", "activation": "tanh"},
@@ -174,6 +189,18 @@ PRESETS: dict[str, Preset] = {
             _keras_dropout,
             {"epochs": 7, "batch_size": 128, "learning_rate": 0.001},
             source="The same Keras example, with its dropout before the classifier and one more.",
+        ),
+        Preset(
+            "keras_augmented",
+            "Keras example with batch norm and shifts",
+            "The Keras example with dropout, batch normalisation and training digits shifted "
+            "at random: steadier training and fewer mistakes on new digits.",
+            _keras_augmented,
+            {"epochs": 10, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "The Keras example with dropout, plus batch norm (Ioffe and Szegedy 2015) and "
+                "random shifts as in Simard et al. 2003's distorted MNIST digits."
+            ),
         ),
         Preset(
             "tiny",
