@@ -77,7 +77,8 @@ def _tiny(_input_shape):
 
 def _keras_augmented(_input_shape):
     # The Keras example with dropout, plus batch norm after each convolution and small random
-    # shifts of the training digits: the usual route from 99.2 % to above 99.3 % on MNIST.
+    # shifts of the training digits. Measured: 99.17 % after 10 epochs at a constant learning
+    # rate, no better than without them; a decaying learning rate is the likely missing part.
     layers = _keras_dropout(_input_shape)
     return [
         {"type": "RandomTranslation", "height_factor": 0.08, "width_factor": 0.08},
@@ -194,7 +195,7 @@ PRESETS: dict[str, Preset] = {
             "keras_augmented",
             "Keras example with batch norm and shifts",
             "The Keras example with dropout, batch normalisation and training digits shifted "
-            "at random: steadier training and fewer mistakes on new digits.",
+            "at random: augmentation on digits (99.17 % on MNIST after 10 epochs).",
             _keras_augmented,
             {"epochs": 10, "batch_size": 128, "learning_rate": 0.002},
             source=(
