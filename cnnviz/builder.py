@@ -9,6 +9,10 @@ from keras import layers
 
 from cnnviz import layer_types
 from cnnviz import spec as spec_module
+from cnnviz.residual import ResidualBlock
+
+# Layer types that are cnnviz's own Keras layers rather than keras.layers classes.
+OWN_LAYERS = {"ResidualBlock": ResidualBlock}
 
 RESCALING_LAYER_NAME = "rescaling"
 
@@ -48,7 +52,7 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
         for key in ("kernel_size", "pool_size", "strides"):
             if isinstance(arguments.get(key), list):
                 arguments[key] = tuple(arguments[key])
-        layer_class = getattr(layers, layer["type"])
+        layer_class = OWN_LAYERS.get(layer["type"]) or getattr(layers, layer["type"])
         outputs = layer_class(**arguments, name=layer_name(position, layer["type"]))(outputs)
     return keras.Model(inputs, outputs, name=spec_module.keras_model_name(spec))
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
+from cnnviz import layer_types
 from cnnviz import spec as spec_module
 
 KERAS_LAYER_TYPES = (
@@ -28,7 +30,22 @@ KERAS_LAYER_TYPES = (
     "Dropout",
     "BatchNormalization",
     "Activation",
+    "ResidualBlock",
+    *layer_types.AUGMENTATION_LAYERS,
 )
+# The ResidualBlock class as written in cnnviz/residual.py: the Keras code carries it, so the
+# code runs without cnnviz and saves .keras files that cnnviz reads back.
+RESIDUAL_SOURCE = Path(__file__).with_name("residual.py")
+# PyTorch's transforms for the augmentation layers, named in a comment: in PyTorch augmentation
+# belongs to the data loader, and the model passes images through unchanged (nn.Identity),
+# exactly what Keras's augmentation layers do when the network predicts.
+TORCH_AUGMENTATION = {
+    "RandomFlip": "RandomHorizontalFlip and RandomVerticalFlip",
+    "RandomRotation": "RandomRotation",
+    "RandomTranslation": "RandomAffine(translate=...)",
+    "RandomZoom": "RandomAffine(scale=...)",
+    "RandomContrast": "ColorJitter(contrast=...)",
+}
 TORCH_ACTIVATIONS = {
     "relu": "nn.ReLU()",
     "sigmoid": "nn.Sigmoid()",
@@ -90,6 +107,10 @@ def keras_code(spec: dict, input_shape, num_classes: int) -> str:
         "from keras import layers",
         "",
         "",
+    ]
+    if any(info.type == "ResidualBlock" for info in infos):
+        lines += [_residual_class_source(), ""]
+    lines += [
         "def build_model() -> keras.Model:",
         f'    inputs = keras.Input(shape={tuple(input_shape)!r}, name="image")',
         "    # The model takes raw pixels (0-255) and scales them to 0-1 itself.",
@@ -104,11 +125,13 @@ def keras_code(spec: dict, input_shape, num_classes: int) -> str:
             f"    # {info.position} {spec_module.describe_layer(layer)}: "
             f"{spec_module.format_shape(info.output_shape)}"
         )
-        call = f"    x = layers.{info.type}({', '.join(arguments)})(x)"
+        # cnnviz's own layer is defined above; all others are Keras's.
+        qualified = info.type if info.type == "ResidualBlock" else f"layers.{info.type}"
+        call = f"    x = {qualified}({', '.join(arguments)})(x)"
         if len(call) > CODE_LINE_LENGTH:
             # One argument a line, as a formatter would write it.
             inner = "".join(f"        {argument},\n" for argument in arguments)
-            call = f"    x = layers.{info.type}(\n{inner}    )(x)"
+            call = f"    x = {qualified}(\n{inner}    )(x)"
         lines.append(call)
     lines += [
         f'    return keras.Model(inputs, x, name="{_model_name(spec)}")',
@@ -119,6 +142,12 @@ def keras_code(spec: dict, input_shape, num_classes: int) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _residual_class_source() -> str:
+    """cnnviz.residual from its constants to the end: the ResidualBlock class and its comments."""
+    text = RESIDUAL_SOURCE.read_text(encoding="utf-8")
+    return text[text.index("PACKAGE = ") :].rstrip() + "\n"
 
 
 def layer_name(position: int, layer_type: str) -> str:
@@ -156,6 +185,17 @@ def _torch_window(layer: dict, input_shape, window_key: str, default_strides) ->
     if layer.get("padding", "valid") == "same":
         padding = _same_padding(input_shape[:2], window, strides)
     return window, strides, padding
+
+
+def _torch_augmentation(layer: dict) -> str:
+    """The torchvision transform that does what an augmentation layer does."""
+    if layer["type"] == "RandomFlip":
+        mode = layer.get("mode", "horizontal_and_vertical")
+        if mode == "horizontal":
+            return "RandomHorizontalFlip()"
+        if mode == "vertical":
+            return "RandomVerticalFlip()"
+    return TORCH_AUGMENTATION[layer["type"]]
 
 
 def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> list[str]:
@@ -213,6 +253,21 @@ def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> lis
         modules.append(f"nn.Linear({input_shape[-1]}, {layer['units']}{bias})")
     elif layer_type == "Dropout":
         modules.append(f"nn.Dropout({layer['rate']!r})")
+    elif layer_type == "ResidualBlock":
+        kernel = _pair(layer.get("kernel_size", 3))
+        strides = _pair(layer.get("strides", 1))
+        padding = _same_padding(input_shape[:2], kernel, strides)
+        modules.append(
+            f"ResidualBlock({input_shape[-1]}, {layer['filters']}, "
+            f"kernel_size={_size_text(kernel)}, stride={_size_text(strides)}, "
+            f"padding={padding!r})"
+        )
+    elif layer_type in TORCH_AUGMENTATION:
+        modules += [
+            "# Augmentation, for training only: in PyTorch it belongs in the data loader,",
+            f"# e.g. torchvision.transforms.{_torch_augmentation(layer)}.",
+            "nn.Identity()",
+        ]
     elif layer_type == "BatchNormalization":
         kind = "BatchNorm2d" if len(input_shape) == 3 else "BatchNorm1d"
         # PyTorch's momentum is the weight of the new batch; Keras's that of the running value.
@@ -223,6 +278,39 @@ def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> lis
     if activation in TORCH_ACTIVATIONS:
         modules.append(TORCH_ACTIVATIONS[activation])
     return modules
+
+
+TORCH_RESIDUAL_BLOCK = [
+    "class ResidualBlock(nn.Module):",
+    '    """conv-BN-ReLU-conv-BN plus the shortcut (a 1x1 projection when the shape changes),',
+    '    then ReLU, as cnnviz\'s Keras ResidualBlock (batch norm momentum 0.9 in Keras terms)."""',
+    "",
+    "    def __init__(self, in_channels, filters, kernel_size, stride, padding) -> None:",
+    "        super().__init__()",
+    "        # Keras's 'same' padding for the first convolution: (left, right, top, bottom).",
+    "        self.pad = nn.ZeroPad2d(padding)",
+    "        self.conv_1 = nn.Conv2d(in_channels, filters, kernel_size, stride=stride, bias=False)",
+    "        self.norm_1 = nn.BatchNorm2d(filters, eps=0.001, momentum=0.1)",
+    "        # The second keeps the size: kernel - 1 rows and columns of zeros, any odd one last.",
+    "        height, width = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size",
+    "        sides = ((width - 1) // 2, width // 2, (height - 1) // 2, height // 2)",
+    "        self.pad_2 = nn.ZeroPad2d(sides)",
+    "        self.conv_2 = nn.Conv2d(filters, filters, kernel_size, bias=False)",
+    "        self.norm_2 = nn.BatchNorm2d(filters, eps=0.001, momentum=0.1)",
+    "        self.shortcut = nn.Identity()",
+    "        if in_channels != filters or stride not in (1, (1, 1)):",
+    "            self.shortcut = nn.Sequential(",
+    "                nn.Conv2d(in_channels, filters, 1, stride=stride, bias=False),",
+    "                nn.BatchNorm2d(filters, eps=0.001, momentum=0.1),",
+    "            )",
+    "",
+    "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+    "        y = torch.relu(self.norm_1(self.conv_1(self.pad(x))))",
+    "        y = self.norm_2(self.conv_2(self.pad_2(y)))",
+    "        return torch.relu(y + self.shortcut(x))",
+    "",
+    "",
+]
 
 
 def _class_name(spec: dict) -> str:
@@ -260,6 +348,7 @@ def pytorch_code(spec: dict, input_shape, num_classes: int) -> str:
         "        return torch.flatten(x.permute(0, 2, 3, 1), start_dim=1)",
         "",
         "",
+        *(TORCH_RESIDUAL_BLOCK if any(info.type == "ResidualBlock" for info in infos) else []),
         f"class {class_name}(nn.Module):",
         "    def __init__(self) -> None:",
         "        super().__init__()",
@@ -272,7 +361,7 @@ def pytorch_code(spec: dict, input_shape, num_classes: int) -> str:
             f"{spec_module.format_shape(info.output_shape)}"
         )
         for module in _torch_modules(info.position, layer, shape, info.output_shape):
-            lines.append(f"            {module},")
+            lines.append(f"            {module}" + ("" if module.startswith("#") else ","))
         shape = info.output_shape
     lines += [
         "        )",

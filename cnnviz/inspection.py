@@ -10,6 +10,8 @@ import keras
 import numpy as np
 
 from cnnviz import builder
+from cnnviz import spec as spec_module
+from cnnviz.layer_types import AUGMENTATION_LAYERS
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -219,6 +221,42 @@ def top_predictions(
     # A stable sort keeps ties in class order, so equal probabilities list predictably.
     order = np.argsort(-probabilities, kind="stable")[:k]
     return [(str(class_names[index]), float(probabilities[index])) for index in order]
+
+
+def augmented_copies(image: np.ndarray, layers: list[dict], count: int = 4, seed: int = 0):
+    """A few copies of an image as the augmentation layers change it in training.
+
+    Args:
+        image: (height, width, channels) raw pixels 0-255.
+        layers: augmentation layer specs (RandomFlip, RandomRotation, ...), e.g. the ones at
+            the start of the current spec; applied in order.
+        count: how many copies.
+        seed: the same seed gives the same copies.
+
+    Returns:
+        (count, height, width, channels) uint8 pixels.
+
+    Raises:
+        ValueError: for a layer that is not an augmentation layer or has bad arguments.
+    """
+    for position, layer in enumerate(layers, start=1):
+        layer_type = layer.get("type") if isinstance(layer, dict) else None
+        if layer_type not in AUGMENTATION_LAYERS:
+            raise ValueError(
+                f"Layer {position}: {layer_type} is not an augmentation layer. Use one of "
+                f"{', '.join(AUGMENTATION_LAYERS)}."
+            )
+    spec_module.check_layers({"layers": list(layers)})
+    image = np.asarray(image, dtype="float32")
+    if image.ndim != 3:
+        raise ValueError(f"The image must be height x width x channels. Received: {image.shape}")
+    batch = np.repeat(image[np.newaxis], count, axis=0)
+    for index, layer in enumerate(layers):
+        arguments = {key: value for key, value in layer.items() if key != "type"}
+        keras_layer = getattr(keras.layers, layer["type"])(**arguments, seed=seed + index)
+        # Only in training do these layers change images; here that is the point.
+        batch = keras.ops.convert_to_numpy(keras_layer(batch, training=True))
+    return np.clip(np.round(batch), 0, 255).astype("uint8")
 
 
 # ----- the path of one image through every layer -----

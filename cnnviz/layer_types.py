@@ -3,7 +3,8 @@
 Each LayerType holds the type's arguments (kind, default, bounds, help), its one-line
 description, the arguments a new layer starts with, its shape rule (output shape and parameter
 counts, as Keras's ``compute_output_shape`` and ``count_params`` would give) and its short
-label. Adding a layer type is adding one record to CATALOGUE.
+label. Adding a layer type is adding one record to CATALOGUE. The records' parts (Argument,
+LayerType, the shape rules) are in layer_shapes.py.
 
 Names are Keras's own (class names and argument names), so a spec maps one to one onto
 keras.layers. This is the catalogue the Build page offers and spec.py checks against.
@@ -11,272 +12,141 @@ keras.layers. This is the catalogue the Build page offers and spec.py checks aga
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
-PADDINGS = ("valid", "same")
-
-
-@dataclass(frozen=True)
-class Argument:
-    """One argument a layer type accepts.
-
-    Attributes:
-        kind: "int", "float", "size" (an int or a pair of ints), "choice" or "bool".
-        default: the value Keras uses when the argument is left out (shown in the editor).
-        required: whether a spec must give it.
-        choices: the allowed values of a "choice" argument.
-        minimum: the smallest allowed number.
-        maximum: the largest allowed number. Every number has one, so that an imported spec
-            with an absurd value (units=10**30) is refused before any widget or tensor sees it.
-        below: numbers must be strictly smaller than this (e.g. a dropout rate below 1).
-        nullable: whether JSON null (None) is allowed, meaning "same as Keras's default".
-        help: one short sentence for the editor.
-    """
-
-    kind: str
-    default: Any = None
-    required: bool = False
-    choices: tuple = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    below: float | None = None
-    nullable: bool = False
-    help: str = ""
-
-
-def _activation(default: str = "linear", required: bool = False) -> Argument:
-    return Argument(
-        "choice",
-        default,
-        required=required,
-        choices=ACTIVATIONS,
-        help="Function applied to each output value.",
-    )
-
-
-_PADDING = Argument(
-    "choice",
-    "valid",
-    choices=PADDINGS,
-    help="'valid' shrinks the image by the kernel size; 'same' keeps it (zero padding).",
+# The building blocks live in layer_shapes; callers import them from here, with the catalogue.
+from cnnviz.layer_shapes import (  # noqa: F401
+    ACTIVATIONS,
+    MAX_FILTERS,
+    MAX_SIZE,
+    MAX_TENSOR_ELEMENTS,
+    MAX_UNITS,
+    PADDING_ARGUMENT,
+    PADDINGS,
+    USE_BIAS_ARGUMENT,
+    Argument,
+    LayerType,
+    Shape,
+    ShapeError,
+    ShapeResult,
+    activation_argument,
+    batch_normalization_output,
+    conv2d_output,
+    dense_output,
+    flatten_output,
+    format_shape,
+    format_size,
+    global_pooling_output,
+    pair,
+    pooling_arguments,
+    pooling_output,
+    residual_inner_values,
+    residual_output,
+    residual_parts,
+    same_output,
 )
-# The largest values the catalogue accepts, whatever the server's limits. They are far above
-# what a network for 32x32 images needs, and far below what breaks a widget (2**53) or a tensor.
-MAX_SIZE = 1024  # kernel, pool and stride sides; a window must also fit its input
-# TensorFlow indexes a tensor's elements with 32-bit integers in places: no weight tensor, and
-# no layer output of one image, may hold more numbers than this.
-MAX_TENSOR_ELEMENTS = 2**31 - 1
-MAX_FILTERS = 4096
-MAX_UNITS = 1_000_000
-
-_USE_BIAS = Argument("bool", True, help="Whether each output unit adds a learned constant.")
-
-
-def _pooling_arguments() -> dict[str, Argument]:
-    return {
-        "pool_size": Argument(
-            "size",
-            2,
-            minimum=1,
-            maximum=MAX_SIZE,
-            help="Size of the window each output value summarises.",
-        ),
-        "strides": Argument(
-            "size",
-            None,
-            minimum=1,
-            maximum=MAX_SIZE,
-            nullable=True,
-            help="Step between windows; empty means the same as pool_size.",
-        ),
-        "padding": _PADDING,
-    }
-
-
-Shape = tuple[int, ...]
-
-
-class ShapeError(ValueError):
-    """A layer cannot take the input it receives. The message leaves out which layer it is."""
-
-
-# ----- shape arithmetic shared by the rules -----
-
-
-def pair(value: Any) -> tuple[int, int]:
-    """A size argument as (height, width): 3 -> (3, 3), [3, 5] -> (3, 5)."""
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
-
-
-def format_size(value: Any) -> str:
-    """Show a size argument as students read it: 3 -> '3x3'."""
-    height, width = pair(value)
-    return f"{height}x{width}"
-
-
-def format_shape(shape: Shape) -> str:
-    """Show an output shape without the batch axis: (28, 28, 32) -> '28 x 28 x 32'."""
-    return " x ".join(str(size) for size in shape)
-
-
-def _sliding_window(
-    size: tuple[int, int],
-    window: tuple[int, int],
-    strides: tuple[int, int],
-    padding: str,
-    window_name: str,
-) -> tuple[int, int]:
-    """Output height and width of a sliding window, with Keras's rounding.
-
-    With padding 'valid' the window must fit its input, or the output would be empty. With
-    'same' it may be larger, up to twice the input less one: beyond that, some of its cells only
-    ever see padding, and TensorFlow pads the input to many times its size (a 300x300 kernel on
-    28x28 aborts the whole process; 100x100 crawls).
-    """
-    for window_side, side in zip(window, size, strict=True):
-        largest = side if padding == "valid" else 2 * side - 1
-        if window_side > largest:
-            if padding == "valid":
-                why = (
-                    f"is larger than its input {size[0]}x{size[1]}, so its output would have size 0"
-                )
-                other = "padding='same', "
-            else:
-                why = (
-                    f"is so much larger than its input {size[0]}x{size[1]} that some of its "
-                    f"cells only ever see padding"
-                )
-                other = ""
-            raise ShapeError(
-                f"{window_name} {window[0]}x{window[1]} {why}. Use a smaller "
-                f"{window_name} (at most {largest} here), {other}or fewer pooling layers "
-                f"before it. Received: {window_name}={window[0]}x{window[1]}"
-            )
-    if padding == "same":
-        return tuple(math.ceil(n / s) for n, s in zip(size, strides, strict=True))  # type: ignore[return-value]
-    # With the window no larger than the input, every output size is at least 1.
-    return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
-
-
-def _check_tensor_size(what: str, count: int) -> None:
-    if count > MAX_TENSOR_ELEMENTS:
-        raise ShapeError(
-            f"{what} would hold {count:,} numbers, more than TensorFlow can hold in one "
-            f"tensor ({MAX_TENSOR_ELEMENTS:,}). Use fewer filters or units, or add pooling "
-            f"before it."
-        )
-
-
-# ----- shape rules: (checked layer, input shape) -> (output shape, params, trainable) -----
-
-ShapeResult = tuple[Shape, int, int]
-
-
-def _conv2d_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    height, width, channels = input_shape
-    kernel = pair(layer["kernel_size"])
-    strides = pair(layer.get("strides", 1))
-    padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), kernel, strides, padding, "kernel_size")
-    filters = layer["filters"]
-    _check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
-    _check_tensor_size("its output for one image", out_h * out_w * filters)
-    params = kernel[0] * kernel[1] * channels * filters
-    params += filters if layer.get("use_bias", True) else 0
-    return (out_h, out_w, filters), params, params
-
-
-def _pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    height, width, channels = input_shape
-    pool = pair(layer.get("pool_size", 2))
-    strides = layer.get("strides")
-    strides = pool if strides is None else pair(strides)
-    padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), pool, strides, padding, "pool_size")
-    return (out_h, out_w, channels), 0, 0
-
-
-def _global_pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    return (input_shape[-1],), 0, 0
-
-
-def _flatten_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    return (math.prod(input_shape),), 0, 0
-
-
-def _dense_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    if len(input_shape) != 1:
-        raise ShapeError(
-            f"its input is {format_shape(input_shape)} (a 3-D stack of feature maps), but "
-            f"Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D layer before it."
-        )
-    units = layer["units"]
-    _check_tensor_size("its weight matrix", input_shape[0] * units)
-    params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
-    return (units,), params, params
-
-
-def _batch_normalization_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    channels = input_shape[-1]
-    # gamma and beta learn; the moving mean and variance are tracked, not trained.
-    return input_shape, 4 * channels, 2 * channels
-
-
-def _same_output(layer: dict, input_shape: Shape) -> ShapeResult:
-    return input_shape, 0, 0
-
-
-# ----- the records -----
-
-
-@dataclass(frozen=True)
-class LayerType:
-    """Everything cnnviz knows about one Keras layer type.
-
-    Attributes:
-        name: the Keras class name, e.g. "Conv2D".
-        arguments: the arguments a spec may give, by Keras argument name.
-        description: one line shown when a student picks a layer to add.
-        starting_arguments: sensible arguments of a layer added from the editor.
-        output: the shape rule: (checked layer, input shape without the batch axis) ->
-            (output shape, parameters, trainable parameters); raises ShapeError.
-        label: the short label's words before the activation, e.g. "Dense 64".
-        needs_image_input: whether its input must be height x width x channels.
-    """
-
-    name: str
-    arguments: dict[str, Argument]
-    description: str
-    output: Callable[[dict, Shape], ShapeResult]
-    starting_arguments: dict = field(default_factory=dict)
-    label: Callable[[dict], str] | None = None
-    needs_image_input: bool = False
-
-    def describe(self, layer: dict) -> str:
-        """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
-        text = self.label(layer) if self.label else self.name
-        activation = layer.get("activation")
-        if self.name == "Activation":
-            return f"{text} {activation}"
-        if activation and activation != "linear":
-            text += f", {activation}"
-        return text
 
 
 def _pooling_type(name: str, description: str) -> LayerType:
     return LayerType(
         name,
-        _pooling_arguments(),
+        pooling_arguments(),
         description,
-        _pooling_output,
+        pooling_output,
         starting_arguments={"pool_size": 2},
         label=lambda layer: f"{name} {format_size(layer.get('pool_size', 2))}",
         needs_image_input=True,
     )
+
+
+def _factor(help_text: str, required: bool = True, minimum: float = 0.0) -> Argument:
+    return Argument(
+        "float",
+        0.1 if required else None,
+        required=required,
+        minimum=minimum,
+        maximum=1.0,
+        nullable=not required,
+        help=help_text,
+    )
+
+
+def _augmentation_type(
+    name: str, arguments: dict[str, Argument], description: str, starting: dict, label
+) -> LayerType:
+    return LayerType(
+        name,
+        arguments,
+        description + " Only while training; predictions see the image unchanged.",
+        same_output,
+        starting_arguments=starting,
+        label=label,
+        needs_image_input=True,
+        augmentation=True,
+    )
+
+
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+# Keras's own augmentation layers. Each is active only in training, so the network sees a
+# slightly different picture every epoch and cannot learn the training images by heart.
+AUGMENTATION_TYPES = (
+    _augmentation_type(
+        "RandomFlip",
+        {
+            "mode": Argument(
+                "choice",
+                "horizontal_and_vertical",
+                choices=FLIP_MODES,
+                help="Which mirror images to use: left-right, upside down, or both.",
+            )
+        },
+        "Mirrors each training image at random.",
+        {"mode": "horizontal"},
+        lambda layer: f"RandomFlip {layer.get('mode', 'horizontal_and_vertical')}",
+    ),
+    _augmentation_type(
+        "RandomRotation",
+        {"factor": _factor("Largest turn as a fraction of a full circle (0.05 = 18 degrees).")},
+        "Turns each training image by a random angle.",
+        {"factor": 0.05},
+        lambda layer: f"RandomRotation {layer.get('factor')}",
+    ),
+    _augmentation_type(
+        "RandomTranslation",
+        {
+            "height_factor": _factor("Largest shift up or down, as a fraction of the height."),
+            "width_factor": _factor("Largest shift left or right, as a fraction of the width."),
+        },
+        "Shifts each training image by a random offset.",
+        {"height_factor": 0.1, "width_factor": 0.1},
+        lambda layer: (
+            f"RandomTranslation {layer.get('height_factor')}, {layer.get('width_factor')}"
+        ),
+    ),
+    _augmentation_type(
+        "RandomZoom",
+        {
+            "height_factor": _factor(
+                "Largest zoom as a fraction of the height: above 0 zooms out, below 0 zooms in.",
+                minimum=-0.9,
+            ),
+            "width_factor": _factor(
+                "Largest zoom of the width; empty keeps the height's proportions.",
+                required=False,
+                minimum=-0.9,
+            ),
+        },
+        "Zooms each training image in or out at random.",
+        {"height_factor": 0.1},
+        lambda layer: f"RandomZoom {layer.get('height_factor')}",
+    ),
+    _augmentation_type(
+        "RandomContrast",
+        {"factor": _factor("Largest change of contrast (0.2: between 80 % and 120 %).")},
+        "Changes each training image's contrast at random.",
+        {"factor": 0.2},
+        lambda layer: f"RandomContrast {layer.get('factor')}",
+    ),
+)
 
 
 CATALOGUE: dict[str, LayerType] = {
@@ -304,12 +174,12 @@ CATALOGUE: dict[str, LayerType] = {
                 "strides": Argument(
                     "size", 1, minimum=1, maximum=MAX_SIZE, help="Step between filter positions."
                 ),
-                "padding": _PADDING,
-                "activation": _activation(),
-                "use_bias": _USE_BIAS,
+                "padding": PADDING_ARGUMENT,
+                "activation": activation_argument(),
+                "use_bias": USE_BIAS_ARGUMENT,
             },
             "Slides small learned filters over the image; each filter makes one feature map.",
-            _conv2d_output,
+            conv2d_output,
             starting_arguments={
                 "filters": 32,
                 "kernel_size": 3,
@@ -333,21 +203,21 @@ CATALOGUE: dict[str, LayerType] = {
             "GlobalAveragePooling2D",
             {},
             "Averages each feature map to one number: a light way to flatten.",
-            _global_pooling_output,
+            global_pooling_output,
             needs_image_input=True,
         ),
         LayerType(
             "GlobalMaxPooling2D",
             {},
             "Keeps the largest value of each feature map.",
-            _global_pooling_output,
+            global_pooling_output,
             needs_image_input=True,
         ),
         LayerType(
             "Flatten",
             {},
             "Unrolls the feature maps into one long vector for Dense layers.",
-            _flatten_output,
+            flatten_output,
         ),
         LayerType(
             "Dense",
@@ -360,11 +230,11 @@ CATALOGUE: dict[str, LayerType] = {
                     maximum=MAX_UNITS,
                     help="Number of neurons.",
                 ),
-                "activation": _activation(),
-                "use_bias": _USE_BIAS,
+                "activation": activation_argument(),
+                "use_bias": USE_BIAS_ARGUMENT,
             },
             "Connects every input to every neuron.",
-            _dense_output,
+            dense_output,
             starting_arguments={"units": 64, "activation": "relu"},
             label=lambda layer: f"Dense {layer.get('units')}",
         ),
@@ -381,7 +251,7 @@ CATALOGUE: dict[str, LayerType] = {
                 ),
             },
             "Switches off random inputs while training, so the network cannot rely on one.",
-            _same_output,
+            same_output,
             starting_arguments={"rate": 0.25},
             label=lambda layer: f"Dropout {layer.get('rate')}",
         ),
@@ -404,15 +274,57 @@ CATALOGUE: dict[str, LayerType] = {
                 ),
             },
             "Re-centres and re-scales its inputs, which makes training steadier.",
-            _batch_normalization_output,
+            batch_normalization_output,
         ),
         LayerType(
             "Activation",
-            {"activation": _activation("relu", required=True)},
+            {"activation": activation_argument("relu", required=True)},
             "Applies a function such as relu to every value.",
-            _same_output,
+            same_output,
             starting_arguments={"activation": "relu"},
         ),
+        LayerType(
+            "ResidualBlock",
+            {
+                "filters": Argument(
+                    "int",
+                    32,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    help="Number of filters of both convolutions (output channels).",
+                ),
+                "kernel_size": Argument(
+                    "size",
+                    3,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Height and width of both convolutions' filters.",
+                ),
+                "strides": Argument(
+                    "size",
+                    1,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Step of the first convolution; 2 halves the height and width.",
+                ),
+            },
+            "ResNet's block: conv, batch norm, relu, conv, batch norm, plus its input added "
+            "back (the shortcut), then relu. Shortcuts let deep networks train.",
+            residual_output,
+            starting_arguments={"filters": 32, "kernel_size": 3, "strides": 1},
+            label=lambda layer: (
+                f"ResidualBlock {layer.get('filters')} filters"
+                + (
+                    ""
+                    if pair(layer.get("strides", 1)) == (1, 1)
+                    else f", strides {format_size(layer.get('strides'))}"
+                )
+            ),
+            needs_image_input=True,
+            inner_values=residual_inner_values,
+        ),
+        *AUGMENTATION_TYPES,
     )
 }
 
@@ -423,4 +335,7 @@ LAYER_TYPES: dict[str, dict[str, Argument]] = {
 LAYER_DESCRIPTIONS = {name: layer_type.description for name, layer_type in CATALOGUE.items()}
 NEEDS_IMAGE_INPUT = tuple(
     name for name, layer_type in CATALOGUE.items() if layer_type.needs_image_input
+)
+AUGMENTATION_LAYERS = tuple(
+    name for name, layer_type in CATALOGUE.items() if layer_type.augmentation
 )

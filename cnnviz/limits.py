@@ -160,8 +160,9 @@ def estimate_training_memory(
     - optimizer state: the optimizer's slots per trainable parameter
       (training_settings.OPTIMIZER_STATE_SLOTS: Adam 2, RMSprop 1, plain SGD 0);
     - activations of one batch, forward and backward: the input, its rescaled copy and every
-      layer's output, each kept from the forward pass for the backward one and matched by a
-      gradient of the same size there (so twice), times the batch size.
+      layer's output (and the steps inside a ResidualBlock), each kept from the forward pass
+      for the backward one and matched by a gradient of the same size there (so twice), times
+      the batch size.
 
     TensorFlow's own workspace and the data set are not counted, so real use is somewhat
     higher; the estimate is for comparing models and refusing absurd ones, not a promise.
@@ -170,7 +171,7 @@ def estimate_training_memory(
     trainable = sum(info.trainable_params for info in infos)
     slots = training_settings.OPTIMIZER_STATE_SLOTS[optimizer]
     values_per_image = 2 * math.prod(input_shape)
-    values_per_image += sum(math.prod(info.output_shape) for info in infos)
+    values_per_image += sum(math.prod(info.output_shape) + info.inner_values for info in infos)
     return MemoryEstimate(
         weights=params * BYTES_PER_NUMBER,
         gradients=trainable * BYTES_PER_NUMBER,

@@ -19,7 +19,7 @@ import numpy as np
 
 from cnnviz import builder
 from cnnviz import spec as spec_module
-from cnnviz.layer_types import LAYER_TYPES
+from cnnviz.layer_types import AUGMENTATION_LAYERS, LAYER_TYPES
 
 # A .keras file larger than this is refused before Keras opens it (cnnviz's largest presets
 # save to a few MB; the server's limit of 5 M parameters is 60 MB with Adam's state).
@@ -142,6 +142,38 @@ def _spec_layer(position: int, layer: keras.layers.Layer) -> dict:
     ):
         # Keras writes the strides a pooling layer takes by default; a spec leaves them out.
         spec_layer.pop("strides", None)
+    if layer_type in AUGMENTATION_LAYERS:
+        spec_layer = _augmentation_spec_layer(where, layer, config, spec_layer)
+    return spec_layer
+
+
+# Configuration keys that do not change what an augmentation layer does.
+AUGMENTATION_IGNORED = ("name", "seed", "trainable", "dtype")
+
+
+def _augmentation_spec_layer(where: str, layer, config: dict, spec_layer: dict) -> dict:
+    """The spec of an augmentation layer, checked to rebuild exactly the file's layer.
+
+    Augmentation changes nothing when the network predicts, so the check on probe images
+    cannot see a setting cnnviz would drop (a fill mode, a lopsided range): the configurations
+    are compared instead. Keras writes a factor f as a range such as (-f, f).
+    """
+    for name, value in list(spec_layer.items()):
+        if isinstance(value, list) and name != "type":
+            spec_layer[name] = max(abs(number) for number in value)
+    arguments = {key: value for key, value in spec_layer.items() if key != "type"}
+    try:
+        rebuilt = type(layer)(**arguments).get_config()
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{where}: cnnviz cannot rebuild it ({error}).") from None
+    for key, value in config.items():
+        if key not in AUGMENTATION_IGNORED and _plain_value(rebuilt.get(key)) != _plain_value(
+            value
+        ):
+            raise ModelFileError(
+                f"{where}: cnnviz supports only its settings {', '.join(arguments) or 'mode'} "
+                f"with Keras's defaults otherwise. Received: {key}={value!r}"
+            )
     return spec_layer
 
 

@@ -18,6 +18,7 @@ class Preset:
         description: one or two sentences for students.
         body: builds every layer but the classifier, given the input shape.
         suggested: training settings that work well for it (epochs, batch_size, learning_rate).
+        source: where the architecture comes from (the README gives its measured figures).
     """
 
     name: str
@@ -25,6 +26,7 @@ class Preset:
     description: str
     body: Callable[[tuple[int, ...]], list[dict]]
     suggested: dict = field(default_factory=dict)
+    source: str = ""
 
     def spec(self, input_shape: tuple[int, ...], num_classes: int) -> dict:
         """The preset as a spec whose output layer has one unit per class."""
@@ -73,6 +75,22 @@ def _tiny(_input_shape):
     return [_conv(8), _pool(), {"type": "Flatten"}]
 
 
+def _keras_augmented(_input_shape):
+    # The Keras example with dropout, plus batch norm after each convolution and small random
+    # shifts of the training digits. Measured: 99.17 % after 10 epochs at a constant learning
+    # rate, no better than without them; a decaying learning rate is the likely missing part.
+    layers = _keras_dropout(_input_shape)
+    return [
+        {"type": "RandomTranslation", "height_factor": 0.08, "width_factor": 0.08},
+        layers[0],
+        _batch_norm(),
+        layers[1],
+        layers[2],
+        _batch_norm(),
+        *layers[3:],
+    ]
+
+
 def _lenet5(_input_shape):
     return [
         {"type": "Conv2D", "filters": 6, "kernel_size": 5, "padding": "same", "activation": "tanh"},
@@ -118,6 +136,39 @@ def _vgg_small(_input_shape):
     return [*layers, {"type": "Flatten"}, {"type": "Dropout", "rate": 0.4}]
 
 
+def _tiny_vgg(_input_shape):
+    # CNN Explainer's network (Wang et al., 2020, poloclub.github.io/cnn-explainer): two blocks
+    # of two 3x3 convolutions with 10 filters, no padding, each block ending in max pooling.
+    block = [_conv(10), _conv(10), _pool()]
+    return [*block, *block, {"type": "Flatten"}]
+
+
+def _augmentation() -> list[dict]:
+    # Mirrored and slightly shifted images are still the same class: the network sees a new
+    # variant of each training image every epoch and cannot learn them by heart.
+    return [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+    ]
+
+
+def _resnet_small(input_shape):
+    # A small ResNet (He et al., 2015) for 32x32 images: a stem convolution, then residual
+    # blocks that halve the size while doubling the filters, global average pooling. Flips
+    # only make sense for photos: a mirrored digit is another symbol.
+    augmentation = _augmentation() if input_shape[-1] == 3 else _augmentation()[1:]
+    return [
+        *augmentation,
+        _conv(32, padding="same", use_bias=False),
+        _batch_norm(),
+        # Every block halves the size: the full-size 32x32 maps are the costly ones on a CPU.
+        {"type": "ResidualBlock", "filters": 64, "strides": 2},
+        {"type": "ResidualBlock", "filters": 128, "strides": 2},
+        {"type": "ResidualBlock", "filters": 256, "strides": 2},
+        {"type": "GlobalAveragePooling2D"},
+    ]
+
+
 PRESETS: dict[str, Preset] = {
     preset.name: preset
     for preset in (
@@ -127,6 +178,9 @@ PRESETS: dict[str, Preset] = {
             "Two convolution + pooling blocks and a dense layer: the classic first CNN.",
             _keras_example,
             {"epochs": 1, "batch_size": 128, "learning_rate": 0.001},
+            source=(
+                "Keras's example 'Simple MNIST convnet' (keras.io/examples/vision/mnist_convnet)."
+            ),
         ),
         Preset(
             "keras_dropout",
@@ -135,6 +189,19 @@ PRESETS: dict[str, Preset] = {
             "in about a minute of training.",
             _keras_dropout,
             {"epochs": 7, "batch_size": 128, "learning_rate": 0.001},
+            source="The same Keras example, with its dropout before the classifier and one more.",
+        ),
+        Preset(
+            "keras_augmented",
+            "Keras example with batch norm and shifts",
+            "The Keras example with dropout, batch normalisation and training digits shifted "
+            "at random: augmentation on digits (99.17 % on MNIST after 10 epochs).",
+            _keras_augmented,
+            {"epochs": 10, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "The Keras example with dropout, plus batch norm (Ioffe and Szegedy 2015) and "
+                "random shifts as in Simard et al. 2003's distorted MNIST digits."
+            ),
         ),
         Preset(
             "tiny",
@@ -142,6 +209,7 @@ PRESETS: dict[str, Preset] = {
             "One convolution with 8 filters: trains in seconds, easy to look inside.",
             _tiny,
             {"epochs": 2, "batch_size": 64, "learning_rate": 0.003},
+            source="cnnviz's own smallest network, for looking inside.",
         ),
         Preset(
             "lenet5",
@@ -149,6 +217,10 @@ PRESETS: dict[str, Preset] = {
             "LeCun's 1998 digit reader: tanh convolutions and average pooling.",
             _lenet5,
             {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+            source=(
+                "LeCun, Bottou, Bengio and Haffner, 'Gradient-based learning applied to document "
+                "recognition' (1998), without its sparse C3 connections."
+            ),
         ),
         Preset(
             "compact_bn",
@@ -157,6 +229,10 @@ PRESETS: dict[str, Preset] = {
             "(50 k parameters) that reaches about 98.7 % on MNIST in four epochs.",
             _compact_bn,
             {"epochs": 4, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "Ioffe and Szegedy, 'Batch normalization' (2015), on the Keras example's two "
+                "blocks."
+            ),
         ),
         Preset(
             "vgg_small",
@@ -165,6 +241,31 @@ PRESETS: dict[str, Preset] = {
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
             {"epochs": 10, "batch_size": 128, "learning_rate": 0.001},
+            source=(
+                "Simonyan and Zisserman, 'Very deep convolutional networks' (VGG, 2014), three "
+                "blocks instead of five."
+            ),
+        ),
+        Preset(
+            "tiny_vgg",
+            "Tiny VGG (CNN Explainer)",
+            "The network CNN Explainer draws: two blocks of two 3x3 convolutions with 10 "
+            "filters and max pooling. Small enough to follow every number.",
+            _tiny_vgg,
+            {"epochs": 3, "batch_size": 64, "learning_rate": 0.001},
+            source="CNN Explainer (Wang et al., 2020; poloclub.github.io/cnn-explainer).",
+        ),
+        Preset(
+            "resnet_small",
+            "Small ResNet with augmentation",
+            "Residual blocks (conv-BN-relu-conv-BN plus a shortcut) after random flips and "
+            "shifts of the training images: the ideas that came after VGG.",
+            _resnet_small,
+            {"epochs": 8, "batch_size": 128, "learning_rate": 0.002},
+            source=(
+                "He, Zhang, Ren and Sun, 'Deep residual learning' (ResNet, 2015), basic blocks; "
+                "flips and shifts as in its CIFAR-10 training."
+            ),
         ),
     )
 }

@@ -68,6 +68,8 @@ class LayerInfo:
     output_shape: tuple[int, ...]  # without the batch axis
     params: int
     trainable_params: int
+    # Numbers per image held inside the layer besides its output (a ResidualBlock's steps).
+    inner_values: int = 0
 
 
 def new_layer(layer_type: str) -> dict:
@@ -347,8 +349,11 @@ def analyse(
         shape = tuple(input_shape)
         for position, layer in enumerate(layers, start=1):
             _check_layer_arguments(position, layer)
+            before = shape
             shape, params, trainable = _infer_layer(position, layer, shape)
-            infos.append(LayerInfo(position, layer["type"], shape, params, trainable))
+            inner = CATALOGUE[layer["type"]].inner_values
+            inner_values = inner(layer, before) if inner else 0
+            infos.append(LayerInfo(position, layer["type"], shape, params, trainable, inner_values))
         _check_output_layer(layers, num_classes, dataset_title)
     except SpecError as error:
         return infos, error

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import limits, presets, training_settings
+from cnnviz import diagram, diagram_plots, limits, presets, training_settings
 from cnnviz import spec as spec_module
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
@@ -161,6 +161,19 @@ with summary_column:
             st.rerun()
     with st.expander("Show the spec as JSON"):
         st.code(spec_module.to_json(spec), language="json")
+
+# ----- the architecture diagram -----
+st.subheader("Architecture")
+architecture = diagram.build_diagram(spec, info.input_shape, info.num_classes)
+st.plotly_chart(diagram_plots.plot_architecture(architecture), key="architecture_diagram")
+st.caption(
+    f"Each box is a layer's output: its height follows the image size, its width the number "
+    f"of channels (hover for figures). Per image: "
+    f"{diagram.format_count(architecture.total_multiply_adds)} multiply-adds, weights "
+    f"{diagram.format_bytes(architecture.weight_bytes)}, activations "
+    f"{diagram.format_bytes(architecture.activation_bytes)}."
+    + ("" if architecture.error is None else " The diagram stops before the layer to fix.")
+)
 
 # ----- export and share -----
 export_panel.export_panel(spec, dataset, error)

@@ -40,6 +40,20 @@ PADDING_SPEC = {
     ],
 }
 
+# Residual blocks on 28x28 with odd sizes and strides: Keras's 'same' padding is uneven there.
+RESIDUAL_SPEC = {
+    "name": "residual check",
+    "layers": [
+        {"type": "RandomZoom", "height_factor": 0.1},
+        {"type": "ResidualBlock", "filters": 4, "kernel_size": 4, "strides": 3},
+        {"type": "ResidualBlock", "filters": 4, "kernel_size": [3, 5]},
+        {"type": "ResidualBlock", "filters": 6, "strides": [2, 1]},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ],
+}
+SPECS = {"padding": PADDING_SPEC, "resnet_odd": RESIDUAL_SPEC}
+
 
 def run_code(code: str) -> dict:
     namespace: dict = {"__name__": "exported"}
@@ -61,12 +75,17 @@ def test_keras_code_rebuilds_the_same_model(preset, data):
     assert model.count_params() == expected.count_params()
     assert [layer.name for layer in model.layers] == [layer.name for layer in expected.layers]
     for layer, reference in zip(model.layers, expected.layers, strict=True):
-        assert type(layer) is type(reference)
+        # The code defines its own ResidualBlock class (the same code as cnnviz's).
+        assert type(layer).__name__ == type(reference).__name__
         assert layer.output.shape == reference.output.shape, layer.name
     # The rescaling is there: the same weights give the same outputs on raw pixels.
     model.set_weights(expected.get_weights())
     images = np.random.default_rng(0).integers(0, 256, size=(3, *input_shape)).astype("float32")
-    np.testing.assert_allclose(model(images), expected(images), atol=1e-6)
+    # training=False: Keras's augmentation layers default to training=True when a model is
+    # called directly (fit/predict set it themselves).
+    np.testing.assert_allclose(
+        model(images, training=False), expected(images, training=False), atol=1e-6
+    )
 
 
 def test_keras_code_of_unusual_padding_matches_too():
@@ -110,20 +129,29 @@ def test_pytorch_code_has_the_same_parameters_and_output_shape(preset, data):
     assert tuple(output.shape) == (2, classes)
 
 
+def keras_weight_groups(keras_model) -> list[list[np.ndarray]]:
+    """Each Keras layer's weights, a ResidualBlock's split into its convolutions and norms."""
+    groups = []
+    for layer in builder.spec_layers(keras_model):
+        weights = layer.get_weights()
+        if type(layer).__name__ != "ResidualBlock":
+            groups += [weights] if weights else []
+            continue
+        index = 0
+        while index < len(weights):  # a 4-D kernel alone, or batch norm's four vectors
+            size = 1 if weights[index].ndim == 4 else 4
+            groups.append(weights[index : index + size])
+            index += size
+    return groups
+
+
 def copy_keras_weights(keras_model, torch_module) -> None:
-    """Keras's weights into the exported torch module, layer by layer, in PyTorch's layout."""
+    """Keras's weights into the exported torch module, module by module, in PyTorch's layout."""
     import torch
 
-    torch_layers = [
-        module
-        for module in torch_module.layers
-        if isinstance(
-            module, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)
-        )
-    ]
-    keras_layers = [layer for layer in builder.spec_layers(keras_model) if layer.get_weights()]
-    for layer, module in zip(keras_layers, torch_layers, strict=True):
-        weights = layer.get_weights()
+    kinds = (torch.nn.Conv2d, torch.nn.Linear, torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)
+    torch_layers = [module for module in torch_module.modules() if isinstance(module, kinds)]
+    for weights, module in zip(keras_weight_groups(keras_model), torch_layers, strict=True):
         with torch.no_grad():
             if isinstance(module, torch.nn.Conv2d):
                 module.weight.copy_(torch.from_numpy(np.transpose(weights[0], (3, 2, 0, 1))))
@@ -142,19 +170,26 @@ def copy_keras_weights(keras_model, torch_module) -> None:
 
 @needs_torch
 @pytest.mark.parametrize(
-    ("name", "data"), [("keras_example", "mnist"), ("vgg_small", "cifar10"), ("padding", "mnist")]
+    ("name", "data"),
+    [
+        ("keras_example", "mnist"),
+        ("vgg_small", "cifar10"),
+        ("padding", "mnist"),
+        ("resnet_small", "cifar10"),
+        ("resnet_odd", "mnist"),
+    ],
 )
 def test_pytorch_code_computes_what_keras_computes(name, data):
     """With Keras's weights copied in, the PyTorch module gives the same probabilities."""
     import torch
 
     input_shape, classes = SHAPES[data]
-    spec = PADDING_SPEC if name == "padding" else presets.preset_spec(name, input_shape, classes)
+    spec = SPECS[name] if name in SPECS else presets.preset_spec(name, input_shape, classes)
     keras_model = builder.build_model(spec, input_shape, classes)
     rng = np.random.default_rng(3)
     # Batch norm with statistics of its own (not the identity it starts as), so its
     # arithmetic is compared too.
-    for layer in builder.spec_layers(keras_model):
+    for layer in keras_model._flatten_layers():
         if isinstance(layer, keras.layers.BatchNormalization):
             size = layer.get_weights()[0].shape
             layer.set_weights(
@@ -213,3 +248,20 @@ def test_written_code_is_readable_width_and_compiles(to):
             )
             assert max(len(line) for line in code.splitlines()) <= 100
             compile(code, f"<{preset}>", "exec")
+
+
+def test_pytorch_code_names_the_transform_of_each_augmentation_layer():
+    code = export.pytorch_code(RESIDUAL_SPEC, (28, 28, 1), 10)
+    assert "torchvision.transforms.RandomAffine(scale=...)" in code
+    flips = {
+        "layers": [
+            {"type": "RandomFlip", "mode": "vertical"},
+            {"type": "RandomFlip"},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    }
+    code = export.pytorch_code(flips, (28, 28, 1), 10)
+    assert "transforms.RandomVerticalFlip()" in code
+    assert "transforms.RandomHorizontalFlip and RandomVerticalFlip" in code
+    assert code.count("nn.Identity(),") == 2

@@ -371,3 +371,17 @@ def test_build_page_stops_adding_layers_at_the_server_limit(monkeypatch):
     assert [button for button in app.button if button.label == "Add"][0].disabled
     errors = " ".join(error.value for error in app.error)
     assert "this server allows at most 3" in errors
+
+
+def test_memory_estimate_counts_the_steps_inside_a_residual_block():
+    block_spec = {
+        "layers": [{"type": "ResidualBlock", "filters": 8, "strides": 2}, FLATTEN, OUTPUT]
+    }
+    infos = spec.validate(block_spec, (28, 28, 1), 10)
+    estimate = limits.estimate_training_memory(infos, (28, 28, 1), "sgd", 1)
+    # Output 14x14x8 = 1,568 values. Inside: conv, batch norm, relu, conv, batch norm, the
+    # shortcut's 1x1 conv and batch norm (1 -> 8 channels), the add: 8 steps of 1,568 values.
+    inside = 8 * 1_568
+    values_per_image = 784 + 784 + 1_568 + inside + 1_568 + 10
+    assert infos[0].inner_values == inside
+    assert estimate.activations == 2 * values_per_image * 4

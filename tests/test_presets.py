@@ -94,3 +94,15 @@ def test_presets_have_titles_descriptions_and_training_settings():
         assert preset.name == name
         assert preset.title and preset.description
         assert {"epochs", "batch_size", "learning_rate"} <= set(preset.suggested)
+
+
+def test_every_preset_names_its_source():
+    for preset in PRESETS.values():
+        assert len(preset.source) > 20, preset.name
+
+
+def test_small_resnet_flips_only_colour_photos():
+    digits = [layer["type"] for layer in preset_spec("resnet_small", (28, 28, 1), 10)["layers"]]
+    photos = [layer["type"] for layer in preset_spec("resnet_small", (32, 32, 3), 10)["layers"]]
+    assert "RandomFlip" not in digits and photos[0] == "RandomFlip"
+    assert photos.count("ResidualBlock") == 3 and "RandomTranslation" in digits

@@ -77,6 +77,18 @@ SHAPE_STACKS = {
         {"type": "Dropout", "rate": 0.0},
         OUTPUT,
     ],
+    "augmentation_and_residual_blocks": [
+        {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
+        {"type": "RandomRotation", "factor": 0.1},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.05},
+        {"type": "RandomZoom", "height_factor": 0.2, "width_factor": -0.1},
+        {"type": "RandomContrast", "factor": 0.5},
+        {"type": "ResidualBlock", "filters": 8},
+        {"type": "ResidualBlock", "filters": 8, "kernel_size": [3, 2], "strides": 3},
+        {"type": "ResidualBlock", "filters": 5, "kernel_size": 5, "strides": [1, 2]},
+        {"type": "GlobalAveragePooling2D"},
+        OUTPUT,
+    ],
     "dense_only": [
         FLATTEN,
         {"type": "Dense", "units": 16, "activation": "sigmoid"},

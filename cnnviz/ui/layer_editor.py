@@ -59,6 +59,39 @@ def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
     keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
+def _set_default(layer_id: int, name: str, toggle_key: str) -> None:
+    """Callback for a 'use the default' checkbox of a nullable number (RandomZoom's width)."""
+    index = _layer_index(layer_id)
+    if index is None:
+        return
+    layer = dict(_spec()["layers"][index])
+    if st.session_state[toggle_key]:
+        layer.pop(name, None)
+    else:
+        argument = layer_types.LAYER_TYPES[layer["type"]][name]
+        # Start from a value the argument accepts: its bound nearest to 0.1.
+        layer[name] = min(max(0.1, argument.minimum or 0.0), argument.maximum)
+    keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
+
+
+def _float_input(column, label: str, value, argument, key: str, callback_args) -> None:
+    # The widget's step is 0.01 below a bound such as 1.0, but a spec may hold 0.995.
+    upper = argument.maximum if argument.below is None else max(argument.below - 0.01, float(value))
+    fraction = argument.below == 1.0
+    column.number_input(
+        label,
+        min_value=float(argument.minimum or 0.0),
+        max_value=upper,
+        value=float(value),
+        step=0.05 if fraction else 0.0001,
+        format="%.2f" if fraction else "%.4f",
+        key=key,
+        help=argument.help,
+        on_change=_set_argument,
+        args=callback_args,
+    )
+
+
 def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
     """One number for a square size, or height and width side by side for a non-square one."""
     prefix = f"layer{layer_id}_{name}"
@@ -97,7 +130,19 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
         key = f"layer{layer_id}_{name}"
         callback_args = (layer_id, name, (key,))
         label = name.replace("_", " ")
-        if argument.nullable:  # pooling strides: None means "same as pool size"
+        if argument.nullable and argument.kind == "float":  # None: Keras's own choice
+            toggle_key = f"{key}_default"
+            column.checkbox(
+                f"{label}: default",
+                value=value is None,
+                key=toggle_key,
+                help=argument.help,
+                on_change=_set_default,
+                args=(layer_id, name, toggle_key),
+            )
+            if value is not None:
+                _float_input(column, label, value, argument, key, callback_args)
+        elif argument.nullable:  # pooling strides: None means "same as pool size"
             toggle_key = f"{key}_same"
             column.checkbox(
                 "strides = pool size",
@@ -124,24 +169,7 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
                 args=callback_args,
             )
         elif argument.kind == "float":
-            # The widget's step is 0.01 below a bound such as 1.0, but a spec may hold 0.995.
-            upper = (
-                argument.maximum
-                if argument.below is None
-                else max(argument.below - 0.01, float(value))
-            )
-            column.number_input(
-                label,
-                min_value=float(argument.minimum or 0.0),
-                max_value=upper,
-                value=float(value),
-                step=0.05 if argument.below == 1.0 else 0.0001,
-                format="%.2f" if argument.below == 1.0 else "%.4f",
-                key=key,
-                help=argument.help,
-                on_change=_set_argument,
-                args=callback_args,
-            )
+            _float_input(column, label, value, argument, key, callback_args)
         elif argument.kind == "choice":
             options = list(argument.choices)
             column.selectbox(
