@@ -110,7 +110,8 @@ def _zip_entries(data: bytes) -> list[_Entry]:
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        # NotImplementedError: a zip format version Python's zipfile cannot read.
         raise ValueError(
             "The file is not a readable .zip archive. Zip a folder that holds one folder per "
             "class and upload that."

@@ -27,7 +27,11 @@ from cnnviz.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so that CI is never red by chance; explore
+# with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.
+FAST = settings(
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # ----- strategies -----
 
@@ -210,7 +214,9 @@ def keras_modules():
     return keras, builder
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(model_spec=small_specs(), input_shape=st.sampled_from(INPUT_SHAPES))
 def test_generated_valid_specs_match_the_keras_model(keras_modules, model_spec, input_shape):
     keras, builder = keras_modules
@@ -304,7 +310,9 @@ def image_files(draw):
     return bytes(data)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     data=st.binary(max_size=300) | image_files(),
     input_shape=st.sampled_from([(28, 28, 1), (32, 32, 3)]),
@@ -319,7 +327,7 @@ def test_any_bytes_give_a_prepared_image_or_a_value_error(data, input_shape, dig
     assert prepared.shape == input_shape and prepared.dtype == np.uint8
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(
     shape=st.lists(st.integers(0, 12), min_size=1, max_size=4).map(tuple),
     dtype=st.sampled_from([np.uint8, np.int64, np.float32, np.float64, np.bool_, np.int8]),

@@ -19,8 +19,14 @@ from PIL import Image
 from cnnviz import extra_datasets, model_files, own_archive, presets, share_links
 from cnnviz.spec import SpecError
 
-QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so that CI is never red by chance; explore
+# with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.
+QUICK = settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+SLOW = settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 
 
