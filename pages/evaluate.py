@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnviz import evaluation, evaluation_plots
 from cnnviz.job_state import JobState
-from cnnviz.ui import data, frame
+from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
 # Images shown for a chosen cell and in the mistakes gallery, and per row.
@@ -19,17 +19,7 @@ frame.page_setup()
 st.title("Evaluate your model")
 dataset = data.current_dataset()
 info = dataset.info
-job = keys.workspace()[keys.JOB]
-if job is None:
-    st.info("There is no model yet. Train one first; this page then shows where it goes wrong.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
-if job.dataset.info.name != info.name:
-    st.warning(
-        f"{job.name} was trained on {job.dataset.info.title}, not {info.title}. Switch the data "
-        f"set back in the sidebar, or train a model on {info.title}."
-    )
-    st.stop()
+job = jobs.current_model_job(info, "shows where it goes wrong")
 if job.is_active:
     st.info(
         f"{job.name} is still training. Its evaluation appears here when it finishes, or as "

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnviz import inspection, plots
 from cnnviz.job_state import JobState
-from cnnviz.ui import data, frame, inspect_image, inspect_views
+from cnnviz.ui import data, frame, inspect_image, inspect_views, jobs
 from cnnviz.ui import state as keys
 
 frame.page_setup()
@@ -12,17 +12,7 @@ frame.page_setup()
 st.title("Look inside")
 dataset = data.current_dataset()
 info = dataset.info
-job = keys.workspace()[keys.JOB]
-if job is None:
-    st.info("There is no model yet. Train one first; this page then shows what it learned.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
-if job.dataset.info.name != info.name:
-    st.warning(
-        f"{job.name} was trained on {job.dataset.info.title}, not {info.title}. Switch the data "
-        f"set back in the sidebar, or train a model on {info.title}."
-    )
-    st.stop()
+job = jobs.current_model_job(info, "shows what it learned")
 if job.is_active:
     st.caption(f"{job.name} is still training: you see its weights as they are right now.")
 elif job.state == JobState.READY:

@@ -209,3 +209,24 @@ def show_status() -> None:
 
     with st.sidebar:
         status_line()
+
+
+def current_model_job(info, purpose: str):
+    """The workspace's job when it has a model for this data set; otherwise say why and stop.
+
+    Args:
+        info: the chosen data set's DatasetInfo.
+        purpose: what the page shows once there is a model, e.g. "shows what it learned".
+    """
+    job = keys.workspace()[keys.JOB]
+    if job is None:
+        st.info(f"There is no model yet. Train one first; this page then {purpose}.")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    if job.dataset.info.name != info.name:
+        st.warning(
+            f"{job.name} was trained on {job.dataset.info.title}, not {info.title}. Switch the "
+            f"data set back in the sidebar, or train a model on {info.title}."
+        )
+        st.stop()
+    return job
