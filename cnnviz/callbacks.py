@@ -1,9 +1,10 @@
-"""The three Keras callbacks a TrainingJob trains with, one behaviour each.
+"""The Keras callbacks a TrainingJob trains with, one behaviour each.
 
 - HistoryRecorder hands every batch's and epoch's metrics to the job.
 - DivergenceGuard keeps a backup of finite weights, stops on a non-finite loss and warns while
   the loss sits at chance level or has grown by orders of magnitude.
 - StopCheck stops training once the job has been asked to stop (or its owner has gone).
+- LearningRateSchedule moves the learning rate along a schedule (cnnviz.lr_schedules).
 
 Each talks to the job only through its public methods. The batch-end hooks are marked
 `async_safe`: Keras then runs them on its callback threads instead of waiting for every batch's
@@ -20,6 +21,8 @@ import time
 from typing import TYPE_CHECKING
 
 import keras
+
+from cnnviz import lr_schedules
 
 if TYPE_CHECKING:
     from cnnviz.training import TrainingJob
@@ -197,3 +200,24 @@ class StopCheck(keras.callbacks.Callback):
         if self.job.stop_requested():
             # Keras finishes this batch, then leaves the epoch.
             self.model.stop_training = True
+
+
+class LearningRateSchedule(keras.callbacks.Callback):
+    """Sets the optimizer's learning rate before every batch, along a cnnviz.lr_schedules curve.
+
+    The curve spans the segment (Train or one Continue): `total_steps` batches from the first
+    batch this callback sees.
+    """
+
+    def __init__(self, schedule: str, peak: float, total_steps: int):
+        super().__init__()
+        self.schedule = schedule
+        self.peak = peak
+        self.total_steps = total_steps
+        self.step = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        # On the training thread, between two steps: the next step uses the new rate.
+        rate = lr_schedules.learning_rate_at(self.schedule, self.peak, self.step, self.total_steps)
+        self.model.optimizer.learning_rate.assign(rate)
+        self.step += 1

@@ -32,6 +32,7 @@ from cnnviz import (
     executors,
     extra_datasets,
     limits,
+    lr_schedules,
     presets,
     progress,
     scheduler,
@@ -44,7 +45,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_PORT = 8501
 # Settings for a spec file; a preset brings its own suggested settings instead.
-DEFAULT_SETTINGS = {"epochs": 1, "batch_size": 128, "learning_rate": 0.001}
 # `bench --quick` trains on at most this many images for at most this many rounds.
 QUICK_LIMIT = 3000
 QUICK_ROUNDS = 2
@@ -230,19 +230,25 @@ def _finite_or_none(value):
     return value
 
 
-def _train_settings(arguments: argparse.Namespace, preset_name: str | None) -> dict:
-    """The training settings as keyword arguments; the preset's suggestions fill the gaps."""
-    values = {**DEFAULT_SETTINGS, **(presets.PRESETS[preset_name].suggested if preset_name else {})}
-    values.update(optimizer=arguments.optimizer, train_limit=None, seed=0)
+def _train_settings(
+    arguments: argparse.Namespace, preset_name: str | None, input_shape: tuple[int, ...]
+) -> dict:
+    """The training settings given as options; the preset's suggestions, then TrainingSettings's
+    own defaults, fill the gaps."""
+    values = presets.PRESETS[preset_name].settings_for(input_shape) if preset_name else {}
     for name, option, kind in (
         ("epochs", "--epochs", int),
         ("batch_size", "--batch-size", int),
         ("learning_rate", "--learning-rate", float),
+        ("label_smoothing", "--label-smoothing", float),
         ("train_limit", "--limit", int),
         ("seed", "--seed", int),
     ):
         if getattr(arguments, name) is not None:
             values[name] = _parse_number(getattr(arguments, name), option, kind)
+    for name in ("optimizer", "lr_schedule", "test_time_flip"):
+        if getattr(arguments, name) is not None:
+            values[name] = getattr(arguments, name)
     return values
 
 
@@ -274,7 +280,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         model_spec = _spec_file(arguments.spec, server_limits)
     else:
         model_spec = _preset_spec(preset_name, info)
-    settings_values = _train_settings(arguments, preset_name)
+    settings_values = _train_settings(arguments, preset_name, info.input_shape)
     settings = training_settings.TrainingSettings(**settings_values)
     _checked(settings.check)
     _checked(limits.check_epochs, settings.epochs, server_limits)
@@ -526,8 +532,30 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", help=f"a named model (default {presets.DEFAULT_PRESET})")
     train.add_argument("--epochs", help="epochs to train (default: the preset's suggestion, or 1)")
     train.add_argument("--batch-size", help="images per batch (default: the preset's, or 128)")
-    train.add_argument("--optimizer", default="adam", help="adam, sgd or rmsprop (default adam)")
-    train.add_argument("--learning-rate", help="step size (default: the preset's, or 0.001)")
+    train.add_argument(
+        "--optimizer",
+        help=f"{', '.join(training_settings.OPTIMIZER_NAMES)}: how the weights move (default: "
+        "the preset's, or adam)",
+    )
+    train.add_argument(
+        "--learning-rate",
+        help="step size; the top of the one cycle (default: the preset's, or 0.001)",
+    )
+    train.add_argument(
+        "--lr-schedule",
+        help=f"{', '.join(lr_schedules.SCHEDULE_NAMES)}: how the learning rate moves over the "
+        "epochs (default: the preset's, or constant)",
+    )
+    train.add_argument(
+        "--label-smoothing",
+        help="0 to 0.5; trains towards 1 - s for the true class (default: the preset's, or 0)",
+    )
+    train.add_argument(
+        "--test-time-flip",
+        action=argparse.BooleanOptionalAction,
+        help="judge test images by the mean of each image and its mirror image, for photos "
+        "(default: the preset's, or off)",
+    )
     train.add_argument("--limit", dest="train_limit", help=limit_help)
     train.add_argument(
         "--data-dir",

@@ -315,6 +315,36 @@ def plot_filter_pictures(pictures: np.ndarray, filters) -> go.Figure:
     return figure
 
 
+def plot_augmented_copies(copies: np.ndarray, layer_names: list[str]) -> go.Figure:
+    """Augmented copies of one image side by side, as the training sees them.
+
+    Raises:
+        ValueError: for copies that are not (count, height, width, 1 or 3).
+    """
+    copies = np.asarray(copies)
+    if copies.ndim != 4 or copies.shape[3] not in (1, 3) or len(copies) == 0:
+        raise ValueError(
+            f"copies must be (count, height, width, 1 or 3). Received: shape={copies.shape}"
+        )
+    pixels = np.clip(copies, 0, 255).astype(np.uint8)
+    tiles = np.repeat(pixels, 3, axis=3) if copies.shape[3] == 1 else pixels
+    # One row: copies read as variations of one picture.
+    mosaic = np.full(
+        (tiles.shape[1], len(tiles) * (tiles.shape[2] + plots.GAP) - plots.GAP, 3), 255, np.uint8
+    )
+    numbers = np.zeros(mosaic.shape[:2], dtype=np.uint16)
+    for index, tile in enumerate(tiles):
+        left = index * (tiles.shape[2] + plots.GAP)
+        mosaic[:, left : left + tiles.shape[2]] = tile
+        numbers[:, left : left + tiles.shape[2]] = index + 1
+    figure = go.Figure(
+        go.Image(z=mosaic, customdata=numbers, hovertemplate="copy %{customdata}<extra></extra>")
+    )
+    plots._image_layout(figure, f"{len(copies)} copies after {', '.join(layer_names)}")
+    figure.update_layout(height=220)
+    return figure
+
+
 def plot_activation_statistics(statistics: list[dict], labels: list[str] | None = None):
     """Share of zeros and dead channels per layer, as bars."""
     labels = labels or [row["name"] for row in statistics]

@@ -223,6 +223,19 @@ def top_predictions(
     return [(str(class_names[index]), float(probabilities[index])) for index in order]
 
 
+def leading_augmentation(spec: dict) -> list[dict]:
+    """The augmentation layers at the start of a spec, which change the raw training images.
+
+    Later ones (after a convolution, say) change feature maps, not pictures, and are left out.
+    """
+    leading = []
+    for layer in spec.get("layers", []):
+        if not isinstance(layer, dict) or layer.get("type") not in AUGMENTATION_LAYERS:
+            break
+        leading.append(layer)
+    return leading
+
+
 def augmented_copies(image: np.ndarray, layers: list[dict], count: int = 4, seed: int = 0):
     """A few copies of an image as the augmentation layers change it in training.
 

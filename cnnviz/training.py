@@ -26,7 +26,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import builder, callbacks, gradient_registry, limits, snapshots
+from cnnviz import builder, callbacks, evaluation, gradient_registry, limits, losses, snapshots
 from cnnviz.datasets import Dataset
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
@@ -108,11 +108,26 @@ def epoch_order(seed: int, epoch: int, count: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
-def compile_model(model: keras.Model, optimizer: str, learning_rate: float) -> None:
-    """Compile for integer labels and softmax outputs, reporting accuracy."""
+def compile_model(
+    model: keras.Model,
+    optimizer: str | keras.optimizers.Optimizer,
+    learning_rate: float,
+    label_smoothing: float = 0.0,
+) -> None:
+    """Compile for integer labels and softmax outputs, reporting accuracy.
+
+    Args:
+        model: the model.
+        optimizer: an optimizer's name for a fresh one, or the model's own optimizer object to
+            keep its state (Adam's moments) while the loss changes.
+        learning_rate: the fresh optimizer's learning rate.
+        label_smoothing: see cnnviz.losses.
+    """
+    if isinstance(optimizer, str):
+        optimizer = OPTIMIZERS[optimizer](learning_rate=learning_rate)
     model.compile(
-        optimizer=OPTIMIZERS[optimizer](learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",
+        optimizer=optimizer,
+        loss=losses.training_loss(label_smoothing),
         metrics=["accuracy"],
     )
 
@@ -219,6 +234,7 @@ class TrainingJob:
         self._disposed = False
         self._weights_backup: list[np.ndarray] | None = None
         self._compiled_optimizer: str | None = None
+        self._compiled_smoothing = 0.0
         self._owner_missing_since: float | None = None
         self.state = JobState.READY
         self.message = "Not trained yet."
@@ -590,11 +606,19 @@ class TrainingJob:
         if self._compiled_optimizer != settings.optimizer:
             # A first segment, or Continue with another optimizer: the weights stay, the new
             # optimizer starts with fresh state.
-            compile_model(model, settings.optimizer, settings.learning_rate)
+            compile_model(
+                model, settings.optimizer, settings.learning_rate, settings.label_smoothing
+            )
             self._compiled_optimizer = settings.optimizer
+            self._compiled_smoothing = settings.label_smoothing
         else:
             # Continue keeps the optimizer's state (e.g. Adam's moments); only the learning
-            # rate may change.
+            # rate and the loss's smoothing may change.
+            if self._compiled_smoothing != settings.label_smoothing:
+                compile_model(
+                    model, model.optimizer, settings.learning_rate, settings.label_smoothing
+                )
+                self._compiled_smoothing = settings.label_smoothing
             model.optimizer.learning_rate.assign(settings.learning_rate)
         if not len(self._snapshots):
             self._snapshots.add(0.0, model.get_weights())
@@ -619,6 +643,14 @@ class TrainingJob:
             ),
             callbacks.StopCheck(self),
         ]
+        if settings.lr_schedule != "constant":
+            job_callbacks.append(
+                callbacks.LearningRateSchedule(
+                    settings.lr_schedule,
+                    settings.learning_rate,
+                    (self._target_epochs - self._epoch) * self._batches_per_epoch,
+                )
+            )
         # One fit per epoch, each in its own order from the job's generator (see the module's
         # docstring); fit's own shuffling would use TensorFlow's process-wide seeds.
         for epoch in range(self._epoch, self._target_epochs):
@@ -648,11 +680,11 @@ class TrainingJob:
             return
         reason = self.stop_reason
         if reason is None or reason.measures_test_accuracy:
-            self.test_loss, self.test_accuracy = (
-                float(value)
-                for value in model.evaluate(
-                    self.dataset.x_test, self.dataset.y_test, batch_size=512, verbose=0
-                )
+            probabilities = evaluation.predict_probabilities(
+                model, self.dataset.x_test, flip=settings.test_time_flip
+            )
+            self.test_loss, self.test_accuracy = evaluation.loss_and_accuracy(
+                probabilities, self.dataset.y_test
             )
         with self._lock:
             if self._stop_event.is_set():

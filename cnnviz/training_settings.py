@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from cnnviz.lr_schedules import SCHEDULE_NAMES
 from cnnviz.spec import show_value
 
 # The optimizers a student can choose, by their lower-case Keras names.
@@ -25,6 +26,8 @@ OPTIMIZER_STATE_SLOTS = {"adam": 2, "sgd": 0, "rmsprop": 1}
 MAX_EPOCHS = 10_000
 MAX_BATCH_SIZE = 65_536
 MAX_SEED = 2**32 - 1
+# Above this, label smoothing hides the true class more than it helps (0.1 to 0.2 is usual).
+MAX_LABEL_SMOOTHING = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,13 @@ class TrainingSettings:
     batch_size: int = 128
     optimizer: str = "adam"
     learning_rate: float = 0.001
+    # How the learning rate moves during a segment (see lr_schedules.py); learning_rate is its
+    # constant value, the cosine's start or the one cycle's top.
+    lr_schedule: str = "constant"
+    label_smoothing: float = 0.0  # see losses.py
+    # Judge the test images by the mean prediction of each image and its mirror image. Only for
+    # photos: a mirrored digit is another symbol.
+    test_time_flip: bool = False
     train_limit: int | None = None  # use only this many training images (None: all)
     validation_fraction: float = 0.1  # of the training images, held out to validate each epoch
     seed: int = 0
@@ -52,6 +62,22 @@ class TrainingSettings:
             raise ValueError(
                 f"learning_rate must be a number above 0 and at most 10 (typically 0.0001 to "
                 f"0.1). Received: {show_value(self.learning_rate)}"
+            )
+        if not isinstance(self.lr_schedule, str) or self.lr_schedule not in SCHEDULE_NAMES:
+            raise ValueError(
+                f"lr_schedule must be one of {', '.join(SCHEDULE_NAMES)}. "
+                f"Received: {show_value(self.lr_schedule)}"
+            )
+        if not (
+            _is_number(self.label_smoothing) and 0 <= self.label_smoothing <= MAX_LABEL_SMOOTHING
+        ):
+            raise ValueError(
+                f"label_smoothing must be a number from 0 to {MAX_LABEL_SMOOTHING} (0.1 is "
+                f"usual; 0 turns it off). Received: {show_value(self.label_smoothing)}"
+            )
+        if not isinstance(self.test_time_flip, bool):
+            raise ValueError(
+                f"test_time_flip must be true or false. Received: {show_value(self.test_time_flip)}"
             )
         if self.train_limit is not None and not (
             _is_whole(self.train_limit) and self.train_limit >= 10

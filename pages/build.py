@@ -25,7 +25,14 @@ if load_column.button("Load preset", icon=":material/download:", width="stretch"
     keys.set_spec(
         presets.preset_spec(preset_name, info.input_shape, info.num_classes), remember_undo=True
     )
-    st.toast(f"Loaded {presets.PRESETS[preset_name].title}. Undo brings your layers back.")
+    # A preset comes with the training settings it was tuned and measured with.
+    keys.workspace()[keys.TRAIN_SETTINGS] = keys.preset_train_settings(
+        preset_name, info.input_shape
+    )
+    st.toast(
+        f"Loaded {presets.PRESETS[preset_name].title} and the Train settings it was tuned with. "
+        "Undo brings your layers back."
+    )
 if undo_column.button(
     "Undo",
     icon=":material/undo:",

@@ -38,6 +38,7 @@ with st.spinner(f"Evaluating {job.name} on {len(dataset.x_test):,} test images..
         dataset.x_test,
         dataset.y_test,
         info.class_names,
+        flip=job.settings.test_time_flip,
     )
 names = info.class_names
 choices = keys.workspace().setdefault(keys.EVALUATE, {"cell": None})

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import inspection, plots
+from cnnviz import explanation_plots, inspection, plots
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, inspect_image, inspect_views, jobs
 from cnnviz.ui import state as keys
@@ -75,6 +75,22 @@ with guesses_column:
         ),
         width="stretch",
     )
+
+augmentation = inspection.leading_augmentation(job.spec)
+if augmentation:
+    names = [layer["type"] for layer in augmentation]
+    with st.expander(f"What training sees: this image after {', '.join(names)}"):
+        if st.button("New copies", icon=":material/casino:", key="inspect_new_copies"):
+            choices["augment_seed"] = choices.get("augment_seed", 0) + 1
+        copies = inspection.augmented_copies(
+            chosen.prepared, augmentation, count=8, seed=choices.get("augment_seed", 0)
+        )
+        st.plotly_chart(explanation_plots.plot_augmented_copies(copies, names), width="stretch")
+        st.caption(
+            "In training, every epoch shows the network a new random copy like these, so it "
+            "cannot learn the pictures by heart. Everything else on this page, and every test, "
+            "uses the image unchanged."
+        )
 
 # ----- the views -----
 view = st.segmented_control(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import limits, plots, training_settings
+from cnnviz import limits, lr_schedules, plots, training_settings
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
@@ -11,6 +11,7 @@ frame.page_setup(show_job_status=False)
 
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+LABEL_SMOOTHINGS = [0.0, 0.05, 0.1, 0.2, 0.3]
 
 st.title("Train")
 dataset = data.current_dataset()
@@ -28,7 +29,7 @@ if dataset.is_sample:
     )
 
 # ----- settings (kept in session state so they survive page switches) -----
-saved = keys.workspace()[keys.TRAIN_SETTINGS]
+saved = {**keys.DEFAULT_TRAIN_SETTINGS, **keys.workspace()[keys.TRAIN_SETTINGS]}
 with st.container(border=True):
     st.markdown("**Settings**")
     columns = st.columns(5)
@@ -52,11 +53,14 @@ with st.container(border=True):
         format_func=training_settings.OPTIMIZER_TITLES.get,
         help="How the weights move downhill on the loss. Adam is a good default.",
     )
+    # A preset's own rate (e.g. 0.002) joins the choices rather than being rounded away.
+    learning_rates = sorted({*LEARNING_RATES, saved["learning_rate"]})
     learning_rate = columns[3].select_slider(
         "Learning rate",
-        LEARNING_RATES,
-        value=saved["learning_rate"] if saved["learning_rate"] in LEARNING_RATES else 0.001,
-        help="The size of each step. Too large and training diverges; too small and it crawls.",
+        learning_rates,
+        value=saved["learning_rate"],
+        help="The size of each step. Too large and training diverges; too small and it crawls. "
+        "With a schedule, the largest step.",
     )
     full_count = len(dataset.x_train)
     limit_default = saved["train_limit"] or full_count
@@ -70,11 +74,39 @@ with st.container(border=True):
         help=f"Train on a subset for speed; {full_count:,} are available. "
         "A tenth of them is held out to validate after each epoch.",
     )
+    recipe = st.columns(5, vertical_alignment="bottom")
+    lr_schedule = recipe[0].selectbox(
+        "Learning-rate schedule",
+        list(lr_schedules.SCHEDULE_NAMES),
+        index=list(lr_schedules.SCHEDULE_NAMES).index(saved["lr_schedule"]),
+        format_func=lr_schedules.SCHEDULE_TITLES.get,
+        help="Constant keeps the rate. Cosine decay lowers it smoothly to zero by the last "
+        "batch. One cycle raises it over the first quarter, then lowers it to zero: big steps "
+        "while the network finds its way, small ones to settle. Each Train or Continue runs "
+        "one whole schedule.",
+    )
+    label_smoothing = recipe[1].select_slider(
+        "Label smoothing",
+        sorted({*LABEL_SMOOTHINGS, saved["label_smoothing"]}),
+        value=saved["label_smoothing"],
+        help="Train towards 90 % (at 0.1) for the true class instead of 100 %, the rest spread "
+        "over the others: the network stops pushing its confidence ever higher and often "
+        "generalises better.",
+    )
+    test_time_flip = recipe[2].checkbox(
+        "Test-time flip",
+        value=saved["test_time_flip"],
+        help="Judge each test image by the mean of the network's answers for it and for its "
+        "mirror image. For photos (CIFAR-10); a mirrored digit is another symbol.",
+    )
 settings_dict = {
     "epochs": int(epochs),
     "batch_size": int(batch_size),
     "optimizer": optimizer,
     "learning_rate": float(learning_rate),
+    "lr_schedule": lr_schedule,
+    "label_smoothing": float(label_smoothing),
+    "test_time_flip": bool(test_time_flip),
     "train_limit": None if train_limit >= full_count else int(train_limit),
 }
 keys.workspace()[keys.TRAIN_SETTINGS] = settings_dict

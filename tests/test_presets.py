@@ -6,6 +6,7 @@ from cnnviz import spec
 from cnnviz.datasets import DATASETS
 from cnnviz.presets import DEFAULT_PRESET, PRESETS, preset_spec
 from cnnviz.spec import SpecError
+from cnnviz.training_settings import TrainingSettings
 
 
 @pytest.mark.parametrize("dataset_name", DATASETS)
@@ -105,4 +106,14 @@ def test_small_resnet_flips_only_colour_photos():
     digits = [layer["type"] for layer in preset_spec("resnet_small", (28, 28, 1), 10)["layers"]]
     photos = [layer["type"] for layer in preset_spec("resnet_small", (32, 32, 3), 10)["layers"]]
     assert "RandomFlip" not in digits and photos[0] == "RandomFlip"
-    assert photos.count("ResidualBlock") == 3 and "RandomTranslation" in digits
+    assert photos.count("ResidualBlock") == 2 and "RandomTranslation" in digits
+
+
+def test_suggested_settings_are_valid_and_flip_test_images_only_for_photos():
+    for preset in PRESETS.values():
+        for shape in ((28, 28, 1), (32, 32, 3)):
+            TrainingSettings.from_dict(preset.settings_for(shape))
+    resnet = PRESETS["resnet_small"]
+    assert resnet.settings_for((32, 32, 3))["test_time_flip"] is True
+    assert "test_time_flip" not in resnet.settings_for((28, 28, 1))
+    assert resnet.settings_for((28, 28, 1))["lr_schedule"] == "one_cycle"

@@ -169,6 +169,7 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
         dataset.x_test,
         dataset.y_test,
         dataset.info.class_names,
+        flip=job.settings.test_time_flip,
     )
     job.mark_trained_elsewhere(f"Loaded from {file_name}.", result.accuracy)
     state[keys.JOB] = job

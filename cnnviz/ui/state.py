@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz import presets, workspaces
 from cnnviz.datasets import DATASETS
+from cnnviz.training_settings import TrainingSettings
 
 # The URL's query parameter holding the workspace id.
 QUERY_PARAMETER = "w"
@@ -48,13 +49,25 @@ OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.own_data.Ow
 OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
 
 DEFAULT_DATASET = "mnist"
-DEFAULT_TRAIN_SETTINGS = {
-    "epochs": 1,
-    "batch_size": 128,
-    "optimizer": "adam",
-    "learning_rate": 0.001,
-    "train_limit": None,
-}
+# The settings the Train page shows, starting from TrainingSettings's own defaults (the seed and
+# the validation share are not shown and keep theirs).
+TRAIN_PAGE_SETTINGS = (
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "lr_schedule",
+    "label_smoothing",
+    "test_time_flip",
+    "train_limit",
+)
+DEFAULT_TRAIN_SETTINGS = {name: getattr(TrainingSettings(), name) for name in TRAIN_PAGE_SETTINGS}
+
+
+def preset_train_settings(preset_name: str, input_shape: tuple[int, ...]) -> dict:
+    """The Train page's settings for a preset: the ones it was tuned with, defaults for the rest."""
+    suggested = presets.PRESETS[preset_name].settings_for(input_shape)
+    return {name: suggested.get(name, default) for name, default in DEFAULT_TRAIN_SETTINGS.items()}
 
 
 # Memory estimate of a workspace, for the registry's cap: a model's weights in float32, two
@@ -197,7 +210,10 @@ def init_session_state() -> None:
         info = DATASETS[state[DATASET]]
         set_spec(presets.preset_spec(presets.DEFAULT_PRESET, info.input_shape, info.num_classes))
     state.setdefault(SPEC_UNDO, None)
-    state.setdefault(TRAIN_SETTINGS, dict(DEFAULT_TRAIN_SETTINGS))
+    state.setdefault(
+        TRAIN_SETTINGS,
+        preset_train_settings(presets.DEFAULT_PRESET, DATASETS[state[DATASET]].input_shape),
+    )
     state.setdefault(JOB, None)
     state.setdefault(JOB_RUN_ID, None)
     state.setdefault(RECORDED, None)
