@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_app import assert_no_exception, by_label, open_app
 
-from cnnviz import inspection, presets
+from cnnviz import inspection, lr_schedules, presets
 from cnnviz.explanation_plots import plot_augmented_copies
 from cnnviz.ui import state as keys
 
@@ -55,8 +55,9 @@ def test_the_train_page_trains_with_the_chosen_recipe():
     assert job.settings.label_smoothing == 0.1
     assert job.settings.test_time_flip is True
     assert job.model.loss.smoothing == pytest.approx(0.1)
-    # The cosine ends near zero: the optimizer's last rate is far below the chosen 0.001.
-    assert float(job.model.optimizer.learning_rate) < 0.001 / 10
+    # 450 training images (a tenth of 500 held out) in batches of 128: 4 steps down the cosine.
+    last = lr_schedules.learning_rate_at("cosine", 0.001, 3, 4)
+    assert float(job.model.optimizer.learning_rate) == pytest.approx(last, rel=1e-5)
 
 
 def test_inspect_shows_augmented_copies_for_a_network_with_augmentation():
