@@ -135,17 +135,23 @@ def _compact_bn(_input_shape):
     ]
 
 
-def _vgg_small(_input_shape):
-    layers = [_conv(32, padding="same"), _batch_norm(), _pool()]
-    for filters in (64, 128):
+def _vgg_small(input_shape):
+    # Three VGG stages of 3x3 convolutions, each followed by batch norm, on randomly flipped
+    # (photos only) and shifted images; global max pooling then keeps each of the 128 last
+    # filters' strongest answer anywhere in the image. The first stage has one convolution at
+    # full size and pools at once: on a CPU the 32x32 maps are the costly ones.
+    augmentation = _augmentation() if input_shape[-1] == 3 else _augmentation()[1:]
+    layers = [*augmentation, _conv(32, padding="same"), _batch_norm(), _pool()]
+    for index, filters in enumerate((64, 128)):
         layers += [
             _conv(filters, padding="same"),
             _batch_norm(),
             _conv(filters, padding="same"),
             _batch_norm(),
-            _pool(),
         ]
-    return [*layers, {"type": "Flatten"}, {"type": "Dropout", "rate": 0.4}]
+        if index == 0:
+            layers.append(_pool())
+    return [*layers, {"type": "GlobalMaxPooling2D"}]
 
 
 def _tiny_vgg(_input_shape):
@@ -197,10 +203,17 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "keras_dropout",
             "Keras example CNN with dropout",
-            "The Keras example with dropout layers against overfitting: over 99 % on MNIST "
-            "in about a minute of training.",
+            "The Keras example with dropout layers against overfitting, trained with a one-cycle "
+            "learning rate and label smoothing: over 99.3 % on MNIST in about a minute and a "
+            "quarter of training.",
             _keras_dropout,
-            {"epochs": 7, "batch_size": 128, "learning_rate": 0.001},
+            {
+                "epochs": 12,
+                "batch_size": 128,
+                "learning_rate": 0.005,
+                "lr_schedule": "one_cycle",
+                "label_smoothing": 0.1,
+            },
             source="The same Keras example, with its dropout before the classifier and one more.",
         ),
         Preset(
@@ -252,7 +265,14 @@ PRESETS: dict[str, Preset] = {
             "Blocks of 3x3 convolutions with batch normalisation, as in VGG: over 70 % on "
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
-            {"epochs": 10, "batch_size": 128, "learning_rate": 0.001},
+            {
+                "epochs": 8,
+                "batch_size": 256,
+                "learning_rate": 0.004,
+                "lr_schedule": "one_cycle",
+                "label_smoothing": 0.1,
+                "test_time_flip": True,
+            },
             source=(
                 "Simonyan and Zisserman, 'Very deep convolutional networks' (VGG, 2014), three "
                 "blocks instead of five."

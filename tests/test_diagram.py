@@ -46,10 +46,10 @@ def test_block_sizes_follow_the_output_shape():
 
 def test_residual_block_has_its_inside_and_its_multiply_adds():
     spec = presets.preset_spec("resnet_small", CIFAR_SHAPE, 10)
-    spec["layers"].insert(-2, {"type": "ResidualBlock", "filters": 256})
+    spec["layers"].insert(-2, {"type": "ResidualBlock", "filters": 128})
     result = diagram.build_diagram(spec, CIFAR_SHAPE, 10)
     blocks = [block for block in result.blocks if block.type == "ResidualBlock"]
-    assert len(blocks) == 4
+    assert len(blocks) == 3
     projected, same = blocks[0], blocks[-1]
     assert [part.name for part in same.parts] == [
         "conv 3x3",
@@ -61,7 +61,7 @@ def test_residual_block_has_its_inside_and_its_multiply_adds():
         "relu",
     ]
     assert "shortcut conv 1x1" in [part.name for part in projected.parts]
-    # 32 -> 64 filters with strides 2 on 32x32: outputs 16x16x64; two 3x3 convolutions, the
+    # 32 -> 64 filters on the pooled 16x16 maps: outputs 16x16x64; two 3x3 convolutions, the
     # 1x1 projection and three batch norms (one multiply-add per value each).
     values = 16 * 16 * 64
     expected = values * (9 * 32 + 9 * 64 + 32) + 3 * values
@@ -110,7 +110,7 @@ def test_figure_draws_a_residual_blocks_inside_and_shortcut():
     figure = diagram_plots.plot_architecture(diagram.build_diagram(spec, CIFAR_SHAPE, 10))
     names = [trace.name for trace in figure.data]
     shortcuts = [name for name in names if name.endswith(" shortcut") and "add" not in name]
-    assert len(shortcuts) == 3
+    assert len(shortcuts) == 2
     assert any(name.endswith("shortcut conv 1x1") for name in names)
     augmentation = [trace for trace in figure.data if trace.name.endswith("RandomFlip")]
     assert augmentation[0].fillcolor == diagram_plots.AUGMENTATION_COLOUR
