@@ -258,6 +258,8 @@ def test_any_settings_value_gives_checked_settings_or_a_value_error(values):
     assert 0 < checked.learning_rate <= 10 and math.isfinite(checked.learning_rate)
     assert isinstance(checked.seed, int) and 0 <= checked.seed < 2**32
     assert 0 <= checked.validation_fraction < 0.9
+    assert checked.lr_schedule in ("constant", "cosine", "one_cycle")
+    assert 0 <= checked.label_smoothing <= 0.5 and isinstance(checked.test_time_flip, bool)
 
 
 @pytest.mark.parametrize(
@@ -271,6 +273,9 @@ def test_any_settings_value_gives_checked_settings_or_a_value_error(values):
         ({"batch_size": 10**30}, "batch_size must be a whole number from 1 to 65,536"),
         ({"train_limit": True}, "at least 10 images"),
         ({"optimizer": ["adam"]}, "optimizer must be one of"),
+        ({"lr_schedule": None}, "lr_schedule must be one of"),
+        ({"label_smoothing": float("inf")}, "label_smoothing"),
+        ({"test_time_flip": 1}, "test_time_flip must be true or false"),
         ({"epoch": 3}, "Unknown training setting 'epoch'"),
         ([1, 2], "must be an object"),
     ],
