@@ -136,22 +136,28 @@ def _compact_bn(_input_shape):
 
 
 def _vgg_small(input_shape):
-    # Three VGG stages of 3x3 convolutions, each followed by batch norm, on randomly flipped
-    # (photos only) and shifted images; global max pooling then keeps each of the 128 last
-    # filters' strongest answer anywhere in the image. The first stage has one convolution at
-    # full size and pools at once: on a CPU the 32x32 maps are the costly ones.
+    # Three VGG stages of 3x3 convolutions with batch norm, on randomly flipped (photos only)
+    # and shifted images; global max pooling then keeps each of the 128 last filters' strongest
+    # answer anywhere in the image. Sized for a CPU: the first stage is one convolution, and
+    # where a stage ends in pooling, batch norm comes after the pooling, on a quarter of the
+    # values (measured: a quarter more images per CPU-second than batch norm before it).
     augmentation = _augmentation() if input_shape[-1] == 3 else _augmentation()[1:]
-    layers = [*augmentation, _conv(32, padding="same"), _batch_norm(), _pool()]
-    for index, filters in enumerate((64, 128)):
-        layers += [
-            _conv(filters, padding="same"),
-            _batch_norm(),
-            _conv(filters, padding="same"),
-            _batch_norm(),
-        ]
-        if index == 0:
-            layers.append(_pool())
-    return [*layers, {"type": "GlobalMaxPooling2D"}]
+    return [
+        *augmentation,
+        _conv(32, padding="same"),
+        _pool(),
+        _batch_norm(),
+        _conv(64, padding="same"),
+        _batch_norm(),
+        _conv(64, padding="same"),
+        _pool(),
+        _batch_norm(),
+        _conv(128, padding="same"),
+        _batch_norm(),
+        _conv(128, padding="same"),
+        _batch_norm(),
+        {"type": "GlobalMaxPooling2D"},
+    ]
 
 
 def _tiny_vgg(_input_shape):
@@ -266,7 +272,7 @@ PRESETS: dict[str, Preset] = {
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
             {
-                "epochs": 8,
+                "epochs": 10,
                 "batch_size": 256,
                 "learning_rate": 0.004,
                 "lr_schedule": "one_cycle",

@@ -6,7 +6,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from cnnviz import limits, training_settings
+from cnnviz import limits, lr_schedules, training_settings
 from cnnviz.datasets import DATASETS
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ class RunRecord:
             ),
             "learning rate": settings["learning_rate"],
             "batch size": settings["batch_size"],
+            "schedule and tricks": recipe_words(settings),
             "training images": "all"
             if settings["train_limit"] is None
             else settings["train_limit"],
@@ -84,6 +85,17 @@ class RunRecord:
             "train seconds": round(self.train_seconds, 1),
             "status": self.state,
         }
+
+
+def recipe_words(settings: dict) -> str:
+    """The learning-rate schedule, label smoothing and test-time flips of settings, in words."""
+    schedule = settings.get("lr_schedule", "constant")
+    words = [lr_schedules.SCHEDULE_TITLES.get(schedule, schedule).lower()]
+    if settings.get("label_smoothing"):
+        words.append(f"label smoothing {settings['label_smoothing']:g}")
+    if settings.get("test_time_flip"):
+        words.append("test-time flip")
+    return ", ".join(words)
 
 
 class RunHistory:

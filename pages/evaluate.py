@@ -47,7 +47,14 @@ if choices["cell"] is None or max(choices["cell"]) >= len(names):
     choices["cell"] = result.most_common_mistake()
 
 first, second, third = st.columns(3)
-first.metric("Test accuracy", f"{result.accuracy:.2%}")
+first.metric(
+    "Test accuracy",
+    f"{result.accuracy:.2%}",
+    help="Each test image judged by the mean of the network's answers for it and for its "
+    "mirror image (test-time flip, as trained)."
+    if job.settings.test_time_flip
+    else None,
+)
 second.metric("Test images", f"{result.count:,}")
 third.metric("Mistakes", f"{result.count - int(np.trace(result.confusion)):,}")
 if dataset.is_sample:

@@ -92,6 +92,16 @@ def test_remove_forgets_a_run(finished_job):
     assert [record.run_id for record in history.records()] == [second]
 
 
+def test_recipe_words_name_the_schedule_and_the_tricks():
+    assert runs.recipe_words({"lr_schedule": "constant"}) == "constant"
+    assert (
+        runs.recipe_words(
+            {"lr_schedule": "one_cycle", "label_smoothing": 0.1, "test_time_flip": True}
+        )
+        == "one cycle, label smoothing 0.1, test-time flip"
+    )
+
+
 def test_summary_row_has_the_columns_students_read(finished_job):
     record = runs.RunHistory().record(1, finished_job)
     row = record.summary_row()
@@ -103,12 +113,14 @@ def test_summary_row_has_the_columns_students_read(finished_job):
         "optimizer",
         "learning rate",
         "batch size",
+        "schedule and tricks",
         "training images",
         "epochs",
         "test accuracy",
         "train seconds",
         "status",
     ]
+    assert row["schedule and tricks"] == "constant"
     assert row["layers"] == len(TINY_SPEC["layers"])
     assert row["training images"] == 200
     assert row["status"] == "finished"
