@@ -91,7 +91,7 @@ with st.container(border=True):
         value=saved["label_smoothing"],
         help="Train towards 90 % (at 0.1) for the true class instead of 100 %, the rest spread "
         "over the others: the network stops pushing its confidence ever higher and often "
-        "generalises better.",
+        "generalises better. Its loss curves stay above zero even for perfect answers.",
     )
     test_time_flip = recipe[2].checkbox(
         "Test-time flip",
