@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cnnviz import precision
 from cnnviz.spec import SpecError
 
 
@@ -35,14 +36,18 @@ class Preset:
         return {"name": self.name, "layers": [*self.body(tuple(input_shape)), classifier]}
 
     def settings_for(self, input_shape: tuple[int, ...]) -> dict:
-        """The suggested settings for this input: test-time flips only for colour photos.
+        """The suggested settings for this input and machine.
 
-        A mirrored digit is another symbol, so for gray images the flips stay off, as the
-        random flips in the presets' augmentation do.
+        Test-time flips only for colour photos: a mirrored digit is another symbol, so for gray
+        images the flips stay off, as the random flips in the presets' augmentation do. Mixed
+        precision only where the CPU computes bfloat16 natively.
         """
         settings = dict(self.suggested)
         if tuple(input_shape)[-1] != 3:
             settings.pop("test_time_flip", None)
+        if not precision.bfloat16_is_native():
+            # Emulated bfloat16 is slower than float32: the speed-up is the only reason for it.
+            settings.pop("mixed_precision", None)
         return settings
 
 
@@ -278,6 +283,7 @@ PRESETS: dict[str, Preset] = {
                 "lr_schedule": "one_cycle",
                 "label_smoothing": 0.1,
                 "test_time_flip": True,
+                "mixed_precision": True,
             },
             source=(
                 "Simonyan and Zisserman, 'Very deep convolutional networks' (VGG, 2014), three "

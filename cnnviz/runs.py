@@ -95,6 +95,8 @@ def recipe_words(settings: dict) -> str:
         words.append(f"label smoothing {settings['label_smoothing']:g}")
     if settings.get("test_time_flip"):
         words.append("test-time flip")
+    if settings.get("mixed_precision"):
+        words.append("bfloat16")
     return ", ".join(words)
 
 

@@ -26,7 +26,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import builder, callbacks, evaluation, gradient_registry, limits, losses, snapshots
+from cnnviz import (
+    builder,
+    callbacks,
+    evaluation,
+    gradient_registry,
+    limits,
+    losses,
+    precision,
+    snapshots,
+)
 from cnnviz.datasets import Dataset
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler, default_scheduler
@@ -653,21 +662,27 @@ class TrainingJob:
             )
         # One fit per epoch, each in its own order from the job's generator (see the module's
         # docstring); fit's own shuffling would use TensorFlow's process-wide seeds.
-        for epoch in range(self._epoch, self._target_epochs):
-            if self._stop_event.is_set():
-                break
-            order = epoch_order(settings.seed, epoch, self._train_count)
-            model.fit(
-                x_train[order],
-                y_train[order],
-                batch_size=settings.batch_size,
-                epochs=epoch + 1,
-                initial_epoch=epoch,
-                validation_data=validation,
-                callbacks=job_callbacks,
-                shuffle=False,
-                verbose=0,
-            )
+        precision.set_mixed_precision(model, settings.mixed_precision)
+        try:
+            for epoch in range(self._epoch, self._target_epochs):
+                if self._stop_event.is_set():
+                    break
+                order = epoch_order(settings.seed, epoch, self._train_count)
+                model.fit(
+                    x_train[order],
+                    y_train[order],
+                    batch_size=settings.batch_size,
+                    epochs=epoch + 1,
+                    initial_epoch=epoch,
+                    validation_data=validation,
+                    callbacks=job_callbacks,
+                    shuffle=False,
+                    verbose=0,
+                )
+        finally:
+            # Everything after training (the test accuracy, Inspect, Evaluate, saving) sees
+            # float32 arithmetic.
+            precision.set_mixed_precision(model, False)
         ended = time.perf_counter()
         with self._lock:
             self._segment_ended = ended

@@ -45,6 +45,8 @@ class TrainingSettings:
     # Judge the test images by the mean prediction of each image and its mirror image. Only for
     # photos: a mirrored digit is another symbol.
     test_time_flip: bool = False
+    # Compute in bfloat16 while training (weights stay float32; see precision.py).
+    mixed_precision: bool = False
     train_limit: int | None = None  # use only this many training images (None: all)
     validation_fraction: float = 0.1  # of the training images, held out to validate each epoch
     seed: int = 0
@@ -78,6 +80,11 @@ class TrainingSettings:
         if not isinstance(self.test_time_flip, bool):
             raise ValueError(
                 f"test_time_flip must be true or false. Received: {show_value(self.test_time_flip)}"
+            )
+        if not isinstance(self.mixed_precision, bool):
+            raise ValueError(
+                f"mixed_precision must be true or false. Received: "
+                f"{show_value(self.mixed_precision)}"
             )
         if self.train_limit is not None and not (
             _is_whole(self.train_limit) and self.train_limit >= 10

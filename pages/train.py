@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import limits, lr_schedules, plots, training_settings
+from cnnviz import limits, lr_schedules, plots, precision, training_settings
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
@@ -12,6 +12,7 @@ frame.page_setup(show_job_status=False)
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 LABEL_SMOOTHINGS = [0.0, 0.05, 0.1, 0.2, 0.3]
+BFLOAT16_NATIVE = precision.bfloat16_is_native()
 
 st.title("Train")
 dataset = data.current_dataset()
@@ -99,6 +100,18 @@ with st.container(border=True):
         help="Judge each test image by the mean of the network's answers for it and for its "
         "mirror image. For photos (CIFAR-10); a mirrored digit is another symbol.",
     )
+    mixed_precision = recipe[3].checkbox(
+        "bfloat16 arithmetic",
+        value=saved["mixed_precision"],
+        help="Compute in 16-bit bfloat16 while training; the weights stay 32-bit. About 1.5x "
+        "faster on processors with bfloat16 instructions"
+        + (
+            " (this server has them)."
+            if BFLOAT16_NATIVE
+            else "; this server lacks them, so here it is slower."
+        )
+        + " Test accuracy, Inspect and Evaluate always compute in 32-bit.",
+    )
 settings_dict = {
     "epochs": int(epochs),
     "batch_size": int(batch_size),
@@ -107,6 +120,7 @@ settings_dict = {
     "lr_schedule": lr_schedule,
     "label_smoothing": float(label_smoothing),
     "test_time_flip": bool(test_time_flip),
+    "mixed_precision": bool(mixed_precision),
     "train_limit": None if train_limit >= full_count else int(train_limit),
 }
 keys.workspace()[keys.TRAIN_SETTINGS] = settings_dict

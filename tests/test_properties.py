@@ -276,6 +276,7 @@ def test_any_settings_value_gives_checked_settings_or_a_value_error(values):
         ({"lr_schedule": None}, "lr_schedule must be one of"),
         ({"label_smoothing": float("inf")}, "label_smoothing"),
         ({"test_time_flip": 1}, "test_time_flip must be true or false"),
+        ({"mixed_precision": "bf16"}, "mixed_precision must be true or false"),
         ({"epoch": 3}, "Unknown training setting 'epoch'"),
         ([1, 2], "must be an object"),
     ],

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, losses, lr_schedules, presets, training
+from cnnviz import datasets, evaluation, losses, lr_schedules, precision, presets, training
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.training_settings import TrainingSettings
 
@@ -195,3 +195,52 @@ def test_a_job_with_test_time_flip_reports_the_flipped_accuracy(mnist):
         job.model, 1, mnist.x_test, mnist.y_test, mnist.info.class_names, flip=True
     )
     assert result.accuracy == pytest.approx(job.test_accuracy)
+
+
+# ----- mixed precision -----
+
+
+def test_switching_back_to_float32_predicts_exactly_as_a_float32_model(mnist):
+    spec = presets.preset_spec("vgg_small", (28, 28, 1), 10)
+    model = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    twin = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    images = mnist.x_test[:32]
+    reference = twin.predict(images, verbose=0)
+    precision.set_mixed_precision(model, True)
+    computes = {type(layer).__name__: layer.compute_dtype for layer in model.layers}
+    assert computes["Conv2D"] == computes["BatchNormalization"] == "bfloat16"
+    # The input side and the output layer stay float32.
+    assert computes["Rescaling"] == computes["RandomTranslation"] == computes["Dense"] == "float32"
+    mixed = model.predict(images, verbose=0)
+    assert mixed.dtype == np.float32
+    assert 0 < np.abs(mixed - reference).max() < 0.05
+    precision.set_mixed_precision(model, False)
+    np.testing.assert_array_equal(model.predict(images, verbose=0), reference)
+
+
+def test_a_mixed_precision_job_trains_and_ends_in_float32(mnist):
+    job = trained_job(mnist, mixed_precision=True)
+    assert {layer.compute_dtype for layer in job.model.layers} == {"float32"}
+    probabilities = evaluation.predict_probabilities(job.model, mnist.x_test)
+    assert job.test_accuracy == pytest.approx(
+        evaluation.loss_and_accuracy(probabilities, mnist.y_test)[1]
+    )
+    assert job.test_accuracy > 0.3  # it learnt something in 6 steps of bfloat16
+
+
+def test_bfloat16_is_native_reads_the_cpu_flags(tmp_path):
+    with_flags = tmp_path / "with"
+    with_flags.write_text("flags\t\t: fpu avx512f avx512_bf16 avx512vl\n")
+    without = tmp_path / "without"
+    without.write_text("flags\t\t: fpu avx2 avx512f\n")
+    assert precision.bfloat16_is_native(with_flags) is True
+    assert precision.bfloat16_is_native(without) is False
+    assert precision.bfloat16_is_native(tmp_path / "missing") is False
+
+
+def test_presets_suggest_bfloat16_only_where_it_is_native(monkeypatch):
+    vgg = presets.PRESETS["vgg_small"]
+    monkeypatch.setattr(precision, "bfloat16_is_native", lambda: True)
+    assert vgg.settings_for((32, 32, 3))["mixed_precision"] is True
+    monkeypatch.setattr(precision, "bfloat16_is_native", lambda: False)
+    assert "mixed_precision" not in vgg.settings_for((32, 32, 3))

@@ -59,6 +59,7 @@ TRAIN_PAGE_SETTINGS = (
     "lr_schedule",
     "label_smoothing",
     "test_time_flip",
+    "mixed_precision",
     "train_limit",
 )
 DEFAULT_TRAIN_SETTINGS = {name: getattr(TrainingSettings(), name) for name in TRAIN_PAGE_SETTINGS}
