@@ -35,6 +35,7 @@ from cnnviz import builder, executors, ray_actor, scheduler, snapshots, training
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.ray_actor import (  # noqa: F401 - part of this module's interface
     TrainerActor,
+    TrainerPool,
     clear_dataset_refs,
     dataset_ref,
     default_ray_scheduler,
