@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -106,12 +107,12 @@ class TrainerPool:
     """Long-lived trainer actors, handed to one training segment at a time.
 
     A new actor is a new worker process that imports TensorFlow, several seconds on a busy
-    machine; a pooled one has done so already. The visible queue in front lets at most `size`
-    trainings run at once, so the pool never holds more than `size` actors; Ray still decides
-    on which machine each one lives.
+    machine; a pooled one has done so already. The pool holds at most `size` actors, started as
+    trainings need them; Ray decides on which machine each one lives. The visible queue in front
+    normally lets no more trainings run at once than that; one beyond waits here for an actor.
 
     Args:
-        size: how many actors to keep (the number of training slots).
+        size: how many actors to keep (the number of training slots the cluster has CPUs for).
         cpus: CPUs each actor holds on the cluster for as long as it lives.
     """
 
@@ -120,61 +121,72 @@ class TrainerPool:
             raise ValueError(f"A trainer pool needs at least one actor. Received: {size}")
         self.size = size
         self.cpus = cpus
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         self._idle: list = []
         self._busy: list = []
 
     def _new_actor(self):
         return TrainerActor.options(num_cpus=self.cpus).remote(self.cpus)
 
+    def _count(self) -> int:
+        return len(self._idle) + len(self._busy)
+
     def warm(self) -> None:
         """Start actors until the pool has `size` of them (they start in the background)."""
-        with self._lock:
-            while len(self._idle) + len(self._busy) < self.size:
+        with self._changed:
+            while self._count() < self.size:
                 self._idle.append(self._new_actor())
 
-    def take(self):
-        """An actor for one segment: the one used last if idle (its caches are warm), else new."""
-        with self._lock:
+    def take(self, cancelled: Callable[[], bool] | None = None):
+        """An actor for one segment: the one used last if idle (its caches are warm), else new.
+
+        Returns None when `cancelled` answers True while every actor is busy.
+        """
+        with self._changed:
+            while not self._idle and self._count() >= self.size:
+                if cancelled is not None and cancelled():
+                    return None
+                self._changed.wait(0.2)
             actor = self._idle.pop() if self._idle else self._new_actor()
             self._busy.append(actor)
             return actor
 
     def give_back(self, actor) -> None:
         """The segment ended cleanly: the actor waits for the next one."""
-        with self._lock:
+        with self._changed:
             if actor in self._busy:  # not when the pool was closed meanwhile
                 self._busy.remove(actor)
-                if len(self._idle) + len(self._busy) < self.size:
-                    self._idle.append(actor)
-                    return
+                self._idle.append(actor)
+                self._changed.notify()
+                return
         _end_actor(actor)
 
     def replace(self, actor) -> None:
         """The actor died or cannot be trusted: end it and start a fresh one in its place."""
-        with self._lock:
+        with self._changed:
             if actor in self._busy:  # not when the pool was closed meanwhile
                 self._busy.remove(actor)
-            if len(self._idle) + len(self._busy) < self.size:
                 # Started now, so that it has imported TensorFlow when the next training comes.
                 self._idle.append(self._new_actor())
+                self._changed.notify()
         _end_actor(actor)
 
     @property
     def actor_count(self) -> int:
-        with self._lock:
-            return len(self._idle) + len(self._busy)
+        with self._changed:
+            return self._count()
 
     def idle_pids(self, timeout: float = 180.0) -> list[int]:
         """The worker process ids of the idle actors (waits for them to have started)."""
-        with self._lock:
+        with self._changed:
             idle = list(self._idle)
         return ray.get([actor.pid.remote() for actor in idle], timeout=timeout)
 
     def close(self) -> None:
         """End every actor, freeing their CPUs (busy ones' trainings fail)."""
-        with self._lock:
+        with self._changed:
             actors, self._idle, self._busy = self._idle + self._busy, [], []
+            self._changed.notify_all()
         for actor in actors:
             _end_actor(actor)
 
@@ -199,7 +211,10 @@ def default_pool(cpus: float) -> TrainerPool:
     with _pools_lock:
         pool = _pools.get(cpus)
         if pool is None:
-            pool = TrainerPool(default_ray_scheduler().max_concurrent, cpus)
+            # One actor per slot of the queue, but no more than the cluster has CPUs for: an
+            # actor holds its CPUs while idle, so one more would wait for them forever.
+            fits = int(ray.cluster_resources().get("CPU", 1.0) // cpus)
+            pool = TrainerPool(max(1, min(default_ray_scheduler().max_concurrent, fits)), cpus)
             _pools[cpus] = pool
         return pool
 

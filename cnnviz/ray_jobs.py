@@ -286,13 +286,13 @@ class RayTrainingJob:
             return copy.deepcopy(self._base_history)
         return ray_actor.join_histories(self._base_history, self._remote[0].history)
 
-    def _run(self) -> None:
-        def cancelled() -> bool:
-            self.check_owner()
-            return self._stop_event.is_set()
+    def _cancelled(self) -> bool:
+        self.check_owner()
+        return self._stop_event.is_set()
 
+    def _run(self) -> None:
         try:
-            if not self.scheduler.acquire(self, cancelled):
+            if not self.scheduler.acquire(self, self._cancelled):
                 with self._lock:
                     self.state = JobState.STOPPED
                     self.message = (self.stop_reason or StopReason.USER).message
@@ -312,7 +312,10 @@ class RayTrainingJob:
                 raise ConnectionError(self.unreachable)
             ray_actor.check_cluster()
             pool = self._pool or ray_actor.default_pool(self.cpus)
-            actor = pool.take()
+            actor = pool.take(self._cancelled)
+            if actor is None:  # stopped while waiting for an actor
+                self._end_segment(JobState.STOPPED, (self.stop_reason or StopReason.USER).message)
+                return
             self.worker_pid = ray.get(actor.pid.remote(), timeout=ACTOR_START_SECONDS)
             begin = actor.begin.remote(
                 self.spec, dataset_ref(self.dataset), self.settings, self.name, self._resume()

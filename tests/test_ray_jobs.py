@@ -245,6 +245,21 @@ def test_a_killed_pooled_actor_is_replaced(one_actor_pool, mnist):
     assert one_actor_pool.idle_pids() == [replacement]
 
 
+def test_a_pool_never_holds_more_actors_than_its_size(one_actor_pool):
+    first = one_actor_pool.take()
+    asked = []
+
+    def cancelled():  # every actor is busy: the second take waits until it is cancelled
+        asked.append(True)
+        return len(asked) >= 3
+
+    assert one_actor_pool.take(cancelled) is None
+    assert len(asked) == 3 and one_actor_pool.actor_count == 1
+    one_actor_pool.give_back(first)
+    assert one_actor_pool.take() == first
+    one_actor_pool.give_back(first)
+
+
 def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
     settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=300)
     local = training.TrainingJob(TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1))
