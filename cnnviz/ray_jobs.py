@@ -378,7 +378,9 @@ class RayTrainingJob:
                 self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
             if not status.state.is_active:
                 return
-            time.sleep(POLL_SECONDS)
+            # Waits at most POLL_SECONDS, and returns as soon as the segment ends (rather than
+            # sleeping), so that the next training in the queue starts without delay.
+            ray.get(actor.wait.remote(POLL_SECONDS), timeout=CALL_SECONDS)
 
     def _take_snapshots(self, remote_snapshots) -> None:
         # The actor counts epochs over the job's life; a continued segment's start is the
