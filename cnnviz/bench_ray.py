@@ -58,6 +58,16 @@ def measure_ray_against_local(
     slots = slots or max(1, os.cpu_count() or 1)
     if slots < 1:
         raise ValueError(f"slots must be at least 1. Received: {slots}")
+    executors.check_reachable(address)  # fail before the in-process half, not after
+    # The in-process half first, before Ray starts: a new local Ray instance's own processes
+    # are busy for some seconds, which would slow the in-process trainings.
+    local_pool = TrainingScheduler(slots)
+    local = [
+        training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
+        for n in range(1, count + 1)
+    ]
+    local_seconds = _time_all(local)
+
     executors.connect(address)
     from cnnviz import ray_jobs
 
@@ -65,24 +75,18 @@ def measure_ray_against_local(
     ray_jobs.dataset_ref(dataset)  # once per cluster, before the clock starts
     put_seconds = time.perf_counter() - put_started
     pool = ray_jobs.TrainerPool(slots, executors.cpus_per_training())
-    pool_started = time.perf_counter()
-    pool.warm()
-    pool.idle_pids()  # every actor has started and imported TensorFlow
-    pool_seconds = time.perf_counter() - pool_started
-
-    local_pool, ray_pool = TrainingScheduler(slots), TrainingScheduler(slots)
-    local = [
-        training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
-        for n in range(1, count + 1)
-    ]
-    remote = [
-        ray_jobs.RayTrainingJob(
-            spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
-        )
-        for n in range(1, count + 1)
-    ]
     try:
-        local_seconds = _time_all(local)
+        pool_started = time.perf_counter()
+        pool.warm()
+        pool.idle_pids()  # every actor has started and imported TensorFlow
+        pool_seconds = time.perf_counter() - pool_started
+        ray_pool = TrainingScheduler(slots)
+        remote = [
+            ray_jobs.RayTrainingJob(
+                spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
+            )
+            for n in range(1, count + 1)
+        ]
         ray_seconds = _time_all(remote)
     finally:
         pool.close()
