@@ -222,6 +222,11 @@ def shutdown() -> None:
     """Leave (or stop, for `local`) the Ray cluster this process joined."""
     global _connected_address
     with _connect_lock:
+        actors = sys.modules.get("cnnviz.ray_actor")
+        if actors is not None:
+            # The pooled actors and the data set's object end with the connection.
+            actors.close_pools()
+            actors.clear_dataset_refs()
         if ray_installed():
             import ray
 

@@ -1,17 +1,21 @@
 """The Ray side of a training: the actor's body, the shared data set, the queue in front.
 
-An actor holds one ordinary TrainingJob in a Ray worker process, so the training itself
-(callbacks, divergence guard, snapshots, test accuracy) is the same code as in-process. The
-server side, RayTrainingJob, is in cnnviz.ray_jobs; the helpers at the end are its.
+An actor is a long-lived Ray worker process that runs one ordinary TrainingJob segment at a
+time, so the training itself (callbacks, divergence guard, snapshots, test accuracy) is the same
+code as in-process. A pool keeps as many actors as there are training slots. The server side,
+RayTrainingJob, is in cnnviz.ray_jobs; the helpers at the end are its.
 """
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import gc
 import os
 import socket
 import threading
+from collections.abc import Callable
 
+import keras
 import numpy as np
 import ray
 
@@ -21,20 +25,66 @@ from cnnviz.training import JobStatus
 
 
 class _Trainer:
-    """The actor's body: one TrainingJob segment in a Ray worker process."""
+    """The actor's body: a long-lived worker that runs one TrainingJob segment at a time.
 
-    def __init__(self, spec, dataset, settings, name, start_weights):
-        self.job = training.TrainingJob(
-            spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name=name
-        )
-        if start_weights is not None:
-            self.job.model.set_weights(start_weights)
+    Each segment is a new TrainingJob, built from the spec with its seed as in a fresh process,
+    and let go of (with Keras's session and the gradient functions its traces registered) once
+    its results are collected, so nothing of one student's training reaches the next.
+    """
+
+    def __init__(self, cpus: float):
+        import tensorflow as tf
+
+        # TensorFlow sizes its thread pools to the machine's cores; two actors on a 2-core
+        # machine would then each run twice as many threads as they hold CPUs. Set before the
+        # actor runs any operation (TensorFlow fixes them at its first).
+        threads = max(1, int(round(cpus)))
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        self.job: training.TrainingJob | None = None
+        # TensorFlow and Keras bring about 340,000 long-lived objects, which every full
+        # collection would scan again: dispose()'s, after each training, took 0.3-0.45 s here.
+        # Frozen, they are left out and it scans what the trainings made (0.03 s).
+        gc.collect()
+        gc.freeze()
 
     def pid(self) -> int:
         return os.getpid()
 
-    def start(self) -> None:
+    def threads(self) -> tuple[int, int]:
+        """TensorFlow's intra-op and inter-op thread counts in this actor."""
+        import tensorflow as tf
+
+        return (
+            tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads(),
+        )
+
+    def begin(self, spec, dataset, settings, name, resume) -> None:
+        """Start a segment: a new job, going on from `resume` when given.
+
+        Args:
+            resume: None for a first training, else (weights, epochs done, progress,
+                optimizer state or None) of the job that this segment continues.
+        """
+        self.end()
+        self.job = training.TrainingJob(
+            spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name=name
+        )
+        if resume is not None:
+            weights, epochs_done, progress, optimizer_state = resume
+            self.job.model.set_weights(weights)
+            self.job.resume_from(epochs_done, progress, optimizer_state)
         self.job.start()
+
+    def end(self) -> None:
+        """Let go of the segment's job, its model and everything Keras kept for it."""
+        job, self.job = self.job, None
+        if job is None:
+            return
+        # Keras's names and graph state reset; the collection that frees them is dispose()'s.
+        keras.backend.clear_session(free_memory=False)
+        job.dispose()
 
     def stop(self, reason: StopReason) -> None:
         self.job.stop(reason)
@@ -51,12 +101,139 @@ class _Trainer:
     def weight_snapshots(self) -> list[tuple[float, list[np.ndarray]]]:
         return self.job.weight_snapshots()
 
-    def optimizer_variables(self) -> list[np.ndarray]:
-        return [np.asarray(variable) for variable in self.job.model.optimizer.variables]
+    def optimizer_state(self) -> tuple[str, list[np.ndarray]] | None:
+        return self.job.optimizer_state()
 
 
-# Several calls at once, so that a status poll never waits behind another call.
+# Several calls at once, so that a status poll never waits behind another call. No restarts:
+# a dead actor's training is lost either way, and the pool starts a clean one instead.
 TrainerActor = ray.remote(max_restarts=0, max_concurrency=4)(_Trainer)
+
+
+class TrainerPool:
+    """Long-lived trainer actors, handed to one training segment at a time.
+
+    A new actor is a new worker process that imports TensorFlow, several seconds on a busy
+    machine; a pooled one has done so already. The pool holds at most `size` actors, started as
+    trainings need them; Ray decides on which machine each one lives. The visible queue in front
+    normally lets no more trainings run at once than that; one beyond waits here for an actor.
+
+    Args:
+        size: how many actors to keep (the number of training slots the cluster has CPUs for).
+        cpus: CPUs each actor holds on the cluster for as long as it lives.
+    """
+
+    def __init__(self, size: int, cpus: float):
+        if size < 1:
+            raise ValueError(f"A trainer pool needs at least one actor. Received: {size}")
+        self.size = size
+        self.cpus = cpus
+        self._changed = threading.Condition()
+        self._idle: list = []
+        self._busy: list = []
+
+    def _new_actor(self):
+        return TrainerActor.options(num_cpus=self.cpus).remote(self.cpus)
+
+    def _count(self) -> int:
+        return len(self._idle) + len(self._busy)
+
+    def warm(self) -> None:
+        """Start actors until the pool has `size` of them (they start in the background)."""
+        with self._changed:
+            while self._count() < self.size:
+                self._idle.append(self._new_actor())
+
+    def take(self, cancelled: Callable[[], bool] | None = None):
+        """An actor for one segment: the one used last if idle (its caches are warm), else new.
+
+        Returns None when `cancelled` answers True while every actor is busy.
+        """
+        with self._changed:
+            while not self._idle and self._count() >= self.size:
+                if cancelled is not None and cancelled():
+                    return None
+                self._changed.wait(0.2)
+            actor = self._idle.pop() if self._idle else self._new_actor()
+            self._busy.append(actor)
+            return actor
+
+    def give_back(self, actor) -> None:
+        """The segment ended cleanly: the actor waits for the next one."""
+        with self._changed:
+            if actor in self._busy:  # not when the pool was closed meanwhile
+                self._busy.remove(actor)
+                self._idle.append(actor)
+                self._changed.notify()
+                return
+        _end_actor(actor)
+
+    def replace(self, actor) -> None:
+        """The actor died or cannot be trusted: end it and start a fresh one in its place."""
+        with self._changed:
+            if actor in self._busy:  # not when the pool was closed meanwhile
+                self._busy.remove(actor)
+                # Started now, so that it has imported TensorFlow when the next training comes.
+                self._idle.append(self._new_actor())
+                self._changed.notify()
+        _end_actor(actor)
+
+    @property
+    def actor_count(self) -> int:
+        with self._changed:
+            return self._count()
+
+    def idle_pids(self, timeout: float = 180.0) -> list[int]:
+        """The worker process ids of the idle actors (waits for them to have started)."""
+        with self._changed:
+            idle = list(self._idle)
+        return ray.get([actor.pid.remote() for actor in idle], timeout=timeout)
+
+    def close(self) -> None:
+        """End every actor, freeing their CPUs (busy ones' trainings fail)."""
+        with self._changed:
+            actors, self._idle, self._busy = self._idle + self._busy, [], []
+            self._changed.notify_all()
+        for actor in actors:
+            _end_actor(actor)
+
+
+def _end_actor(actor) -> None:
+    # An actor already gone, or a cluster already left, needs no ending.
+    with contextlib.suppress(Exception):
+        ray.kill(actor)
+
+
+_pools: dict[float, TrainerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def default_pool(cpus: float) -> TrainerPool:
+    """The process's pool of actors holding `cpus` CPUs each, one per slot of the queue.
+
+    Started lazily, at the first training, not when the app joins the cluster: joining happens
+    for `cnnviz train` too, where one training would leave the other actors idle, each holding a
+    CPU while it imports TensorFlow on the machine that trains. Later trainings find them warm.
+    """
+    with _pools_lock:
+        pool = _pools.get(cpus)
+        if pool is None:
+            # One actor per slot of the queue, but no more than the cluster has CPUs for: an
+            # actor holds its CPUs while idle, so one more would wait for them forever.
+            fits = int(ray.cluster_resources().get("CPU", 1.0) // cpus)
+            pool = TrainerPool(max(1, min(default_ray_scheduler().max_concurrent, fits)), cpus)
+            _pools[cpus] = pool
+        return pool
+
+
+def close_pools() -> None:
+    """End the pooled actors (before leaving the cluster, or to free their CPUs)."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
 
 _dataset_refs: dict[str, tuple[object, ray.ObjectRef]] = {}
 _dataset_lock = threading.Lock()
@@ -95,14 +272,6 @@ def default_ray_scheduler() -> scheduler.TrainingScheduler:
                 slots = max(1, int(cpus // executors.cpus_per_training()))
             _default_scheduler = scheduler.TrainingScheduler(slots)
         return _default_scheduler
-
-
-def shift_history(history: dict, offset: float) -> dict:
-    """A segment's history with its epochs counted from `offset` (the job's earlier epochs)."""
-    shifted = copy.deepcopy(history)
-    for part in ("batch", "epoch"):
-        shifted[part]["epoch"] = [round(value + offset, 4) for value in shifted[part]["epoch"]]
-    return shifted
 
 
 def join_histories(first: dict, second: dict) -> dict:

@@ -1,15 +1,17 @@
 """Trainings whose body runs in a Ray actor, behind the TrainingJob interface the pages use.
 
 A RayTrainingJob lives on the app's server. It waits its turn in a visible first-in, first-out
-queue (so a queued student still sees their place), then asks Ray for an actor with the CPUs a
-training needs; Ray decides on which machine it runs. The actor holds an ordinary TrainingJob,
-so the training itself (callbacks, divergence guard, snapshots, test accuracy) is the same code
-as in-process. The server polls the actor for its status a few times a second; when a run ends
-or stops, the weights and weight snapshots come back and the actor ends, freeing its CPUs.
+queue (so a queued student still sees their place), then takes a trainer actor from a pool of
+long-lived ones (cnnviz.ray_actor.TrainerPool, one per slot; Ray decided where each lives). The
+actor runs an ordinary TrainingJob, so the training itself (callbacks, divergence guard,
+snapshots, test accuracy) is the same code as in-process. The server polls the actor for its
+status a few times a second; when a run ends or stops, the weights, weight snapshots and the
+optimizer's state come back and the actor goes back to the pool for the next training.
 
-Continue starts a new actor from the weights that came back, so an idle model holds no CPU on
-the cluster; its optimizer starts afresh (as it does locally when the optimizer changes). The
-epochs, history and snapshots of all segments are joined here, counted over the job's life.
+Continue gives an actor the weights, the epoch count and the optimizer's state that came back
+(TrainingJob.resume_from), so it goes on exactly as an in-process Continue does, Adam's moments
+included, while an idle model holds no actor. The history and snapshots of all segments are
+joined here.
 
 The data set goes into Ray's object store once per process and data set (ray.put), and every
 actor reads it from there.
@@ -17,7 +19,6 @@ actor reads it from there.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import gc
 import logging
@@ -34,6 +35,7 @@ from cnnviz import builder, executors, ray_actor, scheduler, snapshots, training
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.ray_actor import (  # noqa: F401 - part of this module's interface
     TrainerActor,
+    TrainerPool,
     clear_dataset_refs,
     dataset_ref,
     default_ray_scheduler,
@@ -59,7 +61,8 @@ class RayTrainingJob:
     Args:
         spec, dataset, settings, owner_alive, owner_grace_seconds, name: as for TrainingJob.
         scheduler: the visible queue in front of Ray.
-        cpus: CPUs Ray reserves for the actor while it trains.
+        cpus: CPUs Ray reserves for each trainer actor.
+        pool: the trainer actors to run on; the process's pool for `cpus` by default.
     """
 
     executor = executors.Executor.RAY
@@ -76,6 +79,7 @@ class RayTrainingJob:
         owner_grace_seconds: float = training.OWNER_GRACE_SECONDS,
         name: str = "Run",
         unreachable: str | None = None,
+        pool: ray_actor.TrainerPool | None = None,
     ):
         settings.check()
         self.unreachable = unreachable  # why the cluster could not be joined, if it could not
@@ -85,6 +89,7 @@ class RayTrainingJob:
         self.name = name
         self.scheduler = scheduler
         self.cpus = cpus
+        self._pool = pool
         self.owner_alive = owner_alive
         self.owner_grace_seconds = owner_grace_seconds
         # The server's copy of the model: same seed, so the same start as the actor's; the
@@ -105,6 +110,7 @@ class RayTrainingJob:
         self._segment_done.set()
         self._owner_missing_since: float | None = None
         self._snapshots = snapshots.WeightSnapshots()
+        # The optimizer the server's model is compiled with, holding the state that came back.
         self._compiled_optimizer: str | None = None
         self.state = JobState.READY
         self.message = "Not trained yet."
@@ -112,7 +118,8 @@ class RayTrainingJob:
         self.test_accuracy: float | None = None
         self.test_loss: float | None = None
         self.worker_pid: int | None = None  # the actor's process, while it trains
-        # Totals of the segments already ended, and the running segment's last status.
+        # Where the ended segments got to, and the running segment's last status (its epochs
+        # and history counted over the job's life, its time and samples its own).
         self._base_epoch = 0
         self._base_progress = 0.0
         self._base_history = empty_history()
@@ -181,7 +188,7 @@ class RayTrainingJob:
     @property
     def epochs_done(self) -> int:
         with self._lock:
-            return self._base_epoch + (self._remote[0].epoch if self._remote else 0)
+            return self._remote[0].epoch if self._remote else self._base_epoch
 
     @property
     def train_seconds(self) -> float:
@@ -223,8 +230,8 @@ class RayTrainingJob:
                     **common,
                 )
             return JobStatus(
-                epoch=self._base_epoch + remote.epoch,
-                progress=self._base_progress + remote.progress,
+                epoch=remote.epoch,
+                progress=remote.progress,
                 batch=remote.batch,
                 batches_per_epoch=remote.batches_per_epoch,
                 samples_per_second=remote.samples_per_second,
@@ -277,16 +284,15 @@ class RayTrainingJob:
     def _history_locked(self) -> dict:
         if self._remote is None:
             return copy.deepcopy(self._base_history)
-        segment = ray_actor.shift_history(self._remote[0].history, self._base_progress)
-        return ray_actor.join_histories(self._base_history, segment)
+        return ray_actor.join_histories(self._base_history, self._remote[0].history)
+
+    def _cancelled(self) -> bool:
+        self.check_owner()
+        return self._stop_event.is_set()
 
     def _run(self) -> None:
-        def cancelled() -> bool:
-            self.check_owner()
-            return self._stop_event.is_set()
-
         try:
-            if not self.scheduler.acquire(self, cancelled):
+            if not self.scheduler.acquire(self, self._cancelled):
                 with self._lock:
                     self.state = JobState.STOPPED
                     self.message = (self.stop_reason or StopReason.USER).message
@@ -299,19 +305,26 @@ class RayTrainingJob:
             self._segment_done.set()
 
     def _train_segment(self) -> None:
-        actor = None
+        pool = actor = None
+        healthy = False
         try:
             if self.unreachable:
                 raise ConnectionError(self.unreachable)
             ray_actor.check_cluster()
-            start_weights = self.model.get_weights() if self._base_epoch else None
-            actor = TrainerActor.options(num_cpus=self.cpus).remote(
-                self.spec, dataset_ref(self.dataset), self.settings, self.name, start_weights
-            )
+            pool = self._pool or ray_actor.default_pool(self.cpus)
+            actor = pool.take(self._cancelled)
+            if actor is None:  # stopped while waiting for an actor
+                self._end_segment(JobState.STOPPED, (self.stop_reason or StopReason.USER).message)
+                return
             self.worker_pid = ray.get(actor.pid.remote(), timeout=ACTOR_START_SECONDS)
-            ray.get(actor.start.remote(), timeout=CALL_SECONDS)
+            begin = actor.begin.remote(
+                self.spec, dataset_ref(self.dataset), self.settings, self.name, self._resume()
+            )
+            ray.get(begin, timeout=CALL_SECONDS)
             self._follow(actor)
             self._collect(actor)
+            ray.get(actor.end.remote(), timeout=CALL_SECONDS)
+            healthy = True
         except ray.exceptions.RayActorError:
             _LOGGER.warning("%s: its Ray worker ended during training.", self.name)
             self._end_segment(JobState.FAILED, WORKER_LOST_MESSAGE)
@@ -324,9 +337,22 @@ class RayTrainingJob:
         finally:
             self.worker_pid = None
             if actor is not None:
-                # An actor already gone needs no ending.
-                with contextlib.suppress(Exception):
-                    ray.kill(actor)
+                # A failed segment may have left the actor dead or midway: a fresh one replaces it.
+                (pool.give_back if healthy else pool.replace)(actor)
+
+    def _resume(self):
+        """What a Continue hands the actor: weights, epochs, progress, optimizer state."""
+        if not self._base_epoch:
+            return None
+        optimizer_state = None
+        if self._compiled_optimizer == self.settings.optimizer:
+            # The same optimizer goes on, as in-process; another one starts afresh there too.
+            optimizer = self.model.optimizer
+            optimizer_state = (
+                self._compiled_optimizer,
+                [np.array(variable) for variable in optimizer.variables],
+            )
+        return self.model.get_weights(), self._base_epoch, self._base_progress, optimizer_state
 
     def _follow(self, actor) -> None:
         """Poll the actor until its segment ends, passing on stops and keeping snapshots."""
@@ -352,15 +378,15 @@ class RayTrainingJob:
                 self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
             if not status.state.is_active:
                 return
-            time.sleep(POLL_SECONDS)
+            # Waits at most POLL_SECONDS, and returns as soon as the segment ends (rather than
+            # sleeping), so that the next training in the queue starts without delay.
+            ray.get(actor.wait.remote(POLL_SECONDS), timeout=CALL_SECONDS)
 
     def _take_snapshots(self, remote_snapshots) -> None:
-        # The segment's own snapshots, counted from the job's earlier epochs; a continued
-        # segment's start is the previous segment's end, already kept.
+        # The actor counts epochs over the job's life; a continued segment's start is the
+        # previous segment's end, already kept.
         for epoch, weights in remote_snapshots:
-            if epoch == 0.0 and self._base_epoch:
-                continue
-            when = round(epoch + self._base_progress, 4)
+            when = round(epoch, 4)
             if not any(kept == when for kept, _ in self._snapshots.items()):
                 self._snapshots.add(when, weights)
 
@@ -376,42 +402,42 @@ class RayTrainingJob:
         self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
         if self.model is not None:
             self.model.set_weights(weights)
-            self._take_optimizer(ray.get(actor.optimizer_variables.remote(), timeout=CALL_SECONDS))
+            self._take_optimizer(ray.get(actor.optimizer_state.remote(), timeout=CALL_SECONDS))
         status = self._remote[0]
         self.test_accuracy, self.test_loss = status.test_accuracy, status.test_loss
         self._end_segment(status.state, status.message)
 
-    def _take_optimizer(self, values: list[np.ndarray]) -> None:
+    def _take_optimizer(self, optimizer_state) -> None:
         """Compile the server's model like the actor's, with the optimizer's state it reached.
 
-        Evaluate calls evaluate(), which needs a compiled model, and a saved .keras file holds
-        the optimizer: one built with the actor's values loads back like a local run's.
+        Evaluate calls evaluate(), which needs a compiled model; a saved .keras file holds the
+        optimizer, so one with the actor's values loads back like a local run's; and the next
+        Continue hands the state back to an actor.
         """
-        model = self.model
-        if self._compiled_optimizer != self.settings.optimizer:
-            training.compile_model(model, self.settings.optimizer, self.settings.learning_rate)
-            self._compiled_optimizer = self.settings.optimizer
-        optimizer = model.optimizer
-        if not optimizer.built:
-            optimizer.build(model.trainable_variables)
-        if len(optimizer.variables) == len(values):
-            for variable, value in zip(optimizer.variables, values, strict=True):
-                variable.assign(value)
+        if optimizer_state is None:
+            return
+        optimizer, values = optimizer_state
+        training.set_optimizer_state(self.model, optimizer, self.settings.learning_rate, values)
+        self._compiled_optimizer = optimizer
 
     def _end_segment(self, state: JobState, message: str) -> None:
         with self._lock:
-            if self._remote is not None:
+            trained = self._remote is not None
+            if trained:
                 status, seconds, samples = self._remote
                 self._base_history = self._history_locked()
-                self._base_epoch += status.epoch
-                self._base_progress += status.progress
+                self._base_epoch = status.epoch
+                self._base_progress = status.progress
                 self._base_seconds += seconds
                 self._base_samples += samples
                 self._last_segment = status
                 self._remote = None
-            if state == JobState.FAILED and self.model is not None:
+            if state == JobState.FAILED and trained and self.model is not None:
                 kept = self._snapshots.items()
                 if kept:
                     self.model.set_weights([array.astype(np.float32) for array in kept[-1][1]])
+                # The optimizer's state of that segment was lost with it: a Continue from the
+                # last snapshot starts the optimizer afresh rather than from an older state.
+                self._compiled_optimizer = None
             self.state = state
             self.message = message

@@ -141,6 +141,33 @@ def compile_model(
     )
 
 
+def set_optimizer_state(
+    model: keras.Model, optimizer: str, learning_rate: float, values: list[np.ndarray]
+) -> None:
+    """Compile `model` with a new `optimizer` whose variables take `values`.
+
+    `values` are another copy of the same model's optimizer variables, in their order (for Adam:
+    the iteration count, the learning rate, the moments): the optimizer goes on from where that
+    copy stopped.
+
+    Raises:
+        ValueError: when the values do not fit this model's optimizer.
+    """
+    compile_model(model, optimizer, learning_rate)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    variables = model.optimizer.variables
+    shapes = [tuple(variable.shape) for variable in variables]
+    given = [tuple(np.shape(value)) for value in values]
+    if shapes != given:
+        raise ValueError(
+            f"The optimizer state does not fit this model's {optimizer} optimizer: it has "
+            f"{len(given)} variables of shapes {given}, the optimizer needs {shapes}."
+        )
+    for variable, value in zip(variables, values, strict=True):
+        variable.assign(value)
+
+
 def describe_failure(error: BaseException) -> str:
     """What went wrong, in words a student can act on."""
     if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
@@ -355,6 +382,57 @@ class TrainingJob:
         # the collector next runs.
         gc.collect()
         return ended
+
+    def optimizer_state(self) -> tuple[str, list[np.ndarray]] | None:
+        """The optimizer's name and a copy of its variables, as the last segment left them.
+
+        For Adam these are the iteration count, the learning rate and the moments. None before
+        the first segment has compiled the model, or once disposed of.
+        """
+        model = self.model
+        if model is None or self._compiled_optimizer is None or not model.optimizer.built:
+            return None
+        values = [np.array(variable) for variable in model.optimizer.variables]
+        return self._compiled_optimizer, values
+
+    def resume_from(
+        self,
+        epochs_done: int,
+        progress: float,
+        optimizer_state: tuple[str, list[np.ndarray]] | None = None,
+    ) -> None:
+        """Go on from where another copy of this job stopped (its weights already set).
+
+        The next segment counts its epochs, history and snapshots from there and shuffles as
+        that epoch would; with `optimizer_state` (from optimizer_state()) its optimizer goes on
+        too, as a Continue does in the job that trained. A segment with another optimizer still
+        starts that one afresh.
+
+        Raises:
+            RuntimeError: when this job has trained already, is training, or was disposed of.
+            ValueError: when the counts are out of range, the optimizer is unknown or its state
+                does not fit the model.
+        """
+        if self.state != JobState.READY:
+            raise RuntimeError("Only a job that has not trained can go on from another's state.")
+        if self.model is None:
+            raise RuntimeError("This job was closed; build a new model to train.")
+        if epochs_done < 0 or not 0 <= progress <= epochs_done:
+            raise ValueError(
+                f"epochs_done must be >= 0 and progress between 0 and it. Received: "
+                f"{epochs_done}, {progress}"
+            )
+        if optimizer_state is not None:
+            optimizer, values = optimizer_state
+            if optimizer not in OPTIMIZERS:
+                raise ValueError(
+                    f"Unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}."
+                )
+            set_optimizer_state(self.model, optimizer, self.settings.learning_rate, values)
+            self._compiled_optimizer = optimizer
+        with self._lock:
+            self._epoch = int(epochs_done)
+            self._progress = float(progress)
 
     @property
     def is_active(self) -> bool:
@@ -630,7 +708,8 @@ class TrainingJob:
                 self._compiled_smoothing = settings.label_smoothing
             model.optimizer.learning_rate.assign(settings.learning_rate)
         if not len(self._snapshots):
-            self._snapshots.add(0.0, model.get_weights())
+            # The start: the random weights, or where the job resumed from (resume_from).
+            self._snapshots.add(round(self._progress, 4), model.get_weights())
         with self._lock:
             self.state = JobState.RUNNING
             self.message = "Training."

@@ -17,7 +17,15 @@ ray = pytest.importorskip(
     "ray", reason="Ray is not installed; pip install -e '.[cluster]' runs these tests"
 )
 
-from cnnviz import datasets, executors, presets, ray_jobs, training, training_settings  # noqa: E402
+from cnnviz import (  # noqa: E402
+    datasets,
+    executors,
+    presets,
+    ray_actor,
+    ray_jobs,
+    training,
+    training_settings,
+)
 from cnnviz.job_state import JobState, StopReason  # noqa: E402
 from cnnviz.scheduler import TrainingScheduler  # noqa: E402
 
@@ -49,7 +57,7 @@ def mnist():
     return dataset
 
 
-def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, **settings_values):
+def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, pool=None, **settings_values):
     values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
     return ray_jobs.RayTrainingJob(
         spec,
@@ -57,7 +65,25 @@ def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, **settings_values):
         training_settings.TrainingSettings(**values),
         scheduler=scheduler or TrainingScheduler(1),
         name="ray test",
+        pool=pool,
     )
+
+
+def run_to_end(job, **start_options):
+    job.start(**start_options)
+    assert job.wait(WAIT_SECONDS), "the job did not end"
+    status = job.status()
+    assert status.state == JobState.FINISHED, status.message
+    return status
+
+
+@pytest.fixture
+def one_actor_pool(cluster):
+    """A pool of one trainer actor, after ending the shared pool's (they hold the CPUs)."""
+    ray_actor.close_pools()
+    pool = ray_actor.TrainerPool(1, executors.DEFAULT_CPUS_PER_TRAINING)
+    yield pool
+    pool.close()
 
 
 def wait_until(condition, timeout=WAIT_SECONDS):
@@ -179,6 +205,82 @@ def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
     assert other.wait(WAIT_SECONDS)
     assert other.status().state == JobState.FINISHED
     assert pool.running_count == 0
+
+
+def test_a_reused_actor_trains_as_a_fresh_one(one_actor_pool, mnist):
+    first = make_job(mnist, pool=one_actor_pool, seed=3)
+    first_status = run_to_end(first)  # in a fresh actor
+    (pid,) = one_actor_pool.idle_pids()
+    # Another student's different model in between, with another seed and optimizer.
+    run_to_end(make_job(mnist, SLOWER_SPEC, pool=one_actor_pool, seed=5, optimizer="sgd"))
+    again = make_job(mnist, pool=one_actor_pool, seed=3)
+    again_status = run_to_end(again)
+    assert one_actor_pool.idle_pids() == [pid]  # the same worker process all along
+    for reused, fresh in zip(again.model.get_weights(), first.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(reused, fresh)
+    assert again_status.test_accuracy == first_status.test_accuracy
+    assert again_status.history == first_status.history
+    assert [epoch for epoch, _ in again.weight_snapshots()] == [0.0, 1.0]
+    # The actor's TensorFlow runs as many threads as it holds CPUs.
+    actor = one_actor_pool.take()
+    assert ray.get(actor.threads.remote(), timeout=WAIT_SECONDS) == (1, 1)
+    one_actor_pool.give_back(actor)
+
+
+def test_a_killed_pooled_actor_is_replaced(one_actor_pool, mnist):
+    victim = make_job(mnist, SLOWER_SPEC, pool=one_actor_pool, epochs=30, train_limit=3000)
+    victim.start()
+    wait_until(lambda: len(victim.status().history["batch"]["loss"]) >= 2 or not victim.is_active)
+    killed = victim.worker_pid
+    assert killed is not None
+    os.kill(killed, signal.SIGKILL)
+    assert victim.wait(WAIT_SECONDS)
+    assert victim.status().state == JobState.FAILED
+    assert victim.status().message == ray_jobs.WORKER_LOST_MESSAGE
+    assert one_actor_pool.actor_count == 1
+    (replacement,) = one_actor_pool.idle_pids()
+    assert replacement != killed
+    later = make_job(mnist, pool=one_actor_pool)
+    assert run_to_end(later).test_accuracy > 0.1
+    assert one_actor_pool.idle_pids() == [replacement]
+
+
+def test_a_pool_never_holds_more_actors_than_its_size(one_actor_pool):
+    first = one_actor_pool.take()
+    asked = []
+
+    def cancelled():  # every actor is busy: the second take waits until it is cancelled
+        asked.append(True)
+        return len(asked) >= 3
+
+    assert one_actor_pool.take(cancelled) is None
+    assert len(asked) == 3 and one_actor_pool.actor_count == 1
+    one_actor_pool.give_back(first)
+    assert one_actor_pool.take() == first
+    one_actor_pool.give_back(first)
+
+
+def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
+    settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=300)
+    local = training.TrainingJob(TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1))
+    remote = make_job(mnist)
+    for job in (local, remote):
+        for _ in range(2):  # Train, then Continue
+            job.start(epochs=1)
+            assert job.wait(WAIT_SECONDS)
+            assert job.status().state == JobState.FINISHED, job.status().message
+    # Adam's iteration count and moments went on across the Continue: 2 x 5 steps.
+    local_name, local_values = local.optimizer_state()
+    remote_values = [np.array(variable) for variable in remote.model.optimizer.variables]
+    assert local_name == "adam" and int(remote_values[0]) == int(local_values[0]) == 10
+    for on_ray, in_process in zip(remote_values, local_values, strict=True):
+        np.testing.assert_allclose(on_ray, in_process, rtol=1e-3, atol=1e-6)
+    for on_ray, in_process in zip(
+        remote.model.get_weights(), local.model.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(on_ray, in_process, rtol=1e-3, atol=1e-5)
+    assert remote.history()["epoch"]["epoch"] == local.history()["epoch"]["epoch"] == [1.0, 2.0]
+    assert [e for e, _ in remote.weight_snapshots()] == [e for e, _ in local.weight_snapshots()]
 
 
 def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):

@@ -296,3 +296,62 @@ def test_a_job_cannot_start_twice_at_once(mnist):
 def test_every_optimizer_name_has_a_keras_optimizer():
     """The TensorFlow-free list of names and the Keras classes must not drift apart."""
     assert tuple(training.OPTIMIZERS) == training_settings.OPTIMIZER_NAMES
+
+
+# ----- going on from another copy of a job (how Continue runs on Ray) -----
+
+
+def test_resume_from_goes_on_exactly_as_continue_does(mnist):
+    whole = make_job(mnist, epochs=2)
+    run_to_end(whole)
+    first = make_job(mnist, epochs=1)
+    run_to_end(first)
+    state = first.optimizer_state()
+    name, values = state
+    assert name == "adam"
+    assert int(values[0]) == 5  # Adam's iteration count: 270 images in batches of 64
+
+    # A second copy of the model takes the weights, the epoch count and the optimizer's state.
+    second = make_job(mnist, epochs=1)
+    second.model.set_weights(first.model.get_weights())
+    second.resume_from(first.epochs_done, first.status().progress, state)
+    run_to_end(second)
+    resumed_weights, continued_weights = second.model.get_weights(), whole.model.get_weights()
+    for resumed, continued in zip(resumed_weights, continued_weights, strict=True):
+        np.testing.assert_array_equal(resumed, continued)
+    assert second.epochs_done == 2
+    assert second.history()["epoch"]["epoch"] == [2.0]
+    assert [epoch for epoch, _ in second.weight_snapshots()] == [1.0, 2.0]
+    assert int(second.optimizer_state()[1][0]) == 10
+
+
+def test_resume_from_without_the_optimizer_state_starts_it_afresh(mnist):
+    whole = make_job(mnist, epochs=2)
+    run_to_end(whole)
+    first = make_job(mnist, epochs=1)
+    run_to_end(first)
+    second = make_job(mnist, epochs=1)
+    second.model.set_weights(first.model.get_weights())
+    second.resume_from(1, 1.0)
+    run_to_end(second)
+    assert int(second.optimizer_state()[1][0]) == 5
+    assert any(
+        not np.allclose(a, b)
+        for a, b in zip(second.model.get_weights(), whole.model.get_weights(), strict=True)
+    )
+
+
+def test_resume_from_refuses_what_does_not_fit(mnist):
+    trained = make_job(mnist)
+    run_to_end(trained)
+    fresh = make_job(mnist)
+    with pytest.raises(ValueError, match="progress between 0 and it"):
+        fresh.resume_from(1, 2.0)
+    with pytest.raises(ValueError, match="Unknown optimizer 'lbfgs'"):
+        fresh.resume_from(1, 1.0, ("lbfgs", []))
+    other = make_job(mnist, SLOWER_SPEC)
+    with pytest.raises(ValueError, match="does not fit this model's adam optimizer"):
+        fresh.resume_from(1, 1.0, ("adam", other.model.get_weights()))
+    with pytest.raises(RuntimeError, match="has not trained"):
+        trained.resume_from(1, 1.0)
+    assert trained.optimizer_state() is not None and fresh.optimizer_state() is None

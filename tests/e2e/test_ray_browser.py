@@ -1,7 +1,7 @@
 """Six students press Train at once on an app whose trainings run on a local Ray instance.
 
-Each sees only their own run finish and can look inside it. Slow (six Ray workers, each
-importing TensorFlow, one training slot as in the other browser tests): a few minutes.
+Each sees only their own run finish and can look inside it. Slow (the pooled Ray workers
+import TensorFlow first, one training slot as in the other browser tests): a few minutes.
 """
 
 from __future__ import annotations
