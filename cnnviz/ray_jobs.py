@@ -417,7 +417,13 @@ class RayTrainingJob:
         if optimizer_state is None:
             return
         optimizer, values = optimizer_state
-        training.set_optimizer_state(self.model, optimizer, self.settings.learning_rate, values)
+        training.set_optimizer_state(
+            self.model,
+            optimizer,
+            self.settings.learning_rate,
+            values,
+            self.settings.label_smoothing,
+        )
         self._compiled_optimizer = optimizer
 
     def _end_segment(self, state: JobState, message: str) -> None:

@@ -142,7 +142,11 @@ def compile_model(
 
 
 def set_optimizer_state(
-    model: keras.Model, optimizer: str, learning_rate: float, values: list[np.ndarray]
+    model: keras.Model,
+    optimizer: str,
+    learning_rate: float,
+    values: list[np.ndarray],
+    label_smoothing: float = 0.0,
 ) -> None:
     """Compile `model` with a new `optimizer` whose variables take `values`.
 
@@ -153,7 +157,7 @@ def set_optimizer_state(
     Raises:
         ValueError: when the values do not fit this model's optimizer.
     """
-    compile_model(model, optimizer, learning_rate)
+    compile_model(model, optimizer, learning_rate, label_smoothing)
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     variables = model.optimizer.variables
@@ -428,8 +432,15 @@ class TrainingJob:
                 raise ValueError(
                     f"Unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}."
                 )
-            set_optimizer_state(self.model, optimizer, self.settings.learning_rate, values)
+            set_optimizer_state(
+                self.model,
+                optimizer,
+                self.settings.learning_rate,
+                values,
+                self.settings.label_smoothing,
+            )
             self._compiled_optimizer = optimizer
+            self._compiled_smoothing = self.settings.label_smoothing
         with self._lock:
             self._epoch = int(epochs_done)
             self._progress = float(progress)
