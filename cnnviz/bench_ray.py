@@ -22,9 +22,15 @@ from cnnviz.datasets import Dataset
 from cnnviz.scheduler import TrainingScheduler
 
 
-def _time_all(jobs: list) -> float:
-    """Start every job at once and return the seconds until all have ended."""
+def _time_all(make_jobs) -> tuple[list, float]:
+    """Make and start every job at once; return them and the seconds until all have ended.
+
+    Making the jobs is timed too: a student waits from pressing Train, and each side builds
+    its models in its own place (in-process in the job, on Ray in the server's copy and in the
+    actor).
+    """
     started = time.perf_counter()
+    jobs = make_jobs()
     for job in jobs:
         job.start()
     for job in jobs:
@@ -33,7 +39,7 @@ def _time_all(jobs: list) -> float:
     for job in jobs:
         if job.state != training.JobState.FINISHED:
             raise RuntimeError(f"{job.name} ended {job.state}: {job.message}")
-    return elapsed
+    return jobs, elapsed
 
 
 def measure_ray_against_local(
@@ -62,11 +68,12 @@ def measure_ray_against_local(
     # The in-process half first, before Ray starts: a new local Ray instance's own processes
     # are busy for some seconds, which would slow the in-process trainings.
     local_pool = TrainingScheduler(slots)
-    local = [
-        training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
-        for n in range(1, count + 1)
-    ]
-    local_seconds = _time_all(local)
+    local, local_seconds = _time_all(
+        lambda: [
+            training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
+            for n in range(1, count + 1)
+        ]
+    )
 
     executors.connect(address)
     from cnnviz import ray_jobs
@@ -81,13 +88,14 @@ def measure_ray_against_local(
         pool.idle_pids()  # every actor has started and imported TensorFlow
         pool_seconds = time.perf_counter() - pool_started
         ray_pool = TrainingScheduler(slots)
-        remote = [
-            ray_jobs.RayTrainingJob(
-                spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
-            )
-            for n in range(1, count + 1)
-        ]
-        ray_seconds = _time_all(remote)
+        remote, ray_seconds = _time_all(
+            lambda: [
+                ray_jobs.RayTrainingJob(
+                    spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
+                )
+                for n in range(1, count + 1)
+            ]
+        )
     finally:
         pool.close()
     local_train = statistics.mean(job.train_seconds for job in local)
