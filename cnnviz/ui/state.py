@@ -211,10 +211,12 @@ def init_session_state() -> None:
         info = DATASETS[state[DATASET]]
         set_spec(presets.preset_spec(presets.DEFAULT_PRESET, info.input_shape, info.num_classes))
     state.setdefault(SPEC_UNDO, None)
-    state.setdefault(
-        TRAIN_SETTINGS,
-        preset_train_settings(presets.DEFAULT_PRESET, DATASETS[state[DATASET]].input_shape),
-    )
+    if TRAIN_SETTINGS not in state:
+        # The default preset's settings; its only shape-dependent one (test-time flips) is off
+        # for it anyway, so the default data set's shape serves whatever the data set is.
+        state[TRAIN_SETTINGS] = preset_train_settings(
+            presets.DEFAULT_PRESET, DATASETS[DEFAULT_DATASET].input_shape
+        )
     state.setdefault(JOB, None)
     state.setdefault(JOB_RUN_ID, None)
     state.setdefault(RECORDED, None)
