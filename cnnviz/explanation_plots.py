@@ -329,14 +329,7 @@ def plot_augmented_copies(copies: np.ndarray, layer_names: list[str]) -> go.Figu
     pixels = np.clip(copies, 0, 255).astype(np.uint8)
     tiles = np.repeat(pixels, 3, axis=3) if copies.shape[3] == 1 else pixels
     # One row: copies read as variations of one picture.
-    mosaic = np.full(
-        (tiles.shape[1], len(tiles) * (tiles.shape[2] + plots.GAP) - plots.GAP, 3), 255, np.uint8
-    )
-    numbers = np.zeros(mosaic.shape[:2], dtype=np.uint16)
-    for index, tile in enumerate(tiles):
-        left = index * (tiles.shape[2] + plots.GAP)
-        mosaic[:, left : left + tiles.shape[2]] = tile
-        numbers[:, left : left + tiles.shape[2]] = index + 1
+    mosaic, numbers = plots._mosaic(tiles, fill=255, columns=len(tiles))
     figure = go.Figure(
         go.Image(z=mosaic, customdata=numbers, hovertemplate="copy %{customdata}<extra></extra>")
     )

@@ -247,15 +247,20 @@ def _grid_shape(count: int, tile_height: int, tile_width: int) -> tuple[int, int
     return math.ceil(count / columns), columns
 
 
-def _mosaic(tiles: np.ndarray, fill) -> tuple[np.ndarray, np.ndarray]:
+def _mosaic(tiles: np.ndarray, fill, columns: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Copy tiles (count, h, w[, 3]) into one array with gaps of `fill` between them.
+
+    The mosaic is roughly square unless `columns` is given (e.g. the count, for one row).
 
     Returns:
         The mosaic, and an array of the same height and width holding each pixel's 1-based tile
         number (0 in the gaps), for hover text.
     """
     count, tile_height, tile_width = tiles.shape[:3]
-    rows, columns = _grid_shape(count, tile_height, tile_width)
+    if columns is None:
+        rows, columns = _grid_shape(count, tile_height, tile_width)
+    else:
+        rows = math.ceil(count / columns)
     height = rows * (tile_height + GAP) - GAP
     width = columns * (tile_width + GAP) - GAP
     mosaic = np.full((height, width, *tiles.shape[3:]), fill, dtype=tiles.dtype)

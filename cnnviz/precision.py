@@ -13,6 +13,7 @@ work on pixel values) and the output layer, whose probabilities feed the loss.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,13 @@ def set_mixed_precision(model: keras.Model, mixed: bool) -> None:
         model.train_function = model.test_function = model.predict_function = None
 
 
+@functools.cache
 def bfloat16_is_native(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether this machine's CPU computes bfloat16 in hardware (Linux; False elsewhere)."""
+    """Whether this machine's CPU computes bfloat16 in hardware (Linux; False elsewhere).
+
+    Read once: the Train page asks on every rerun, and /proc/cpuinfo of a many-core server is
+    large and generated on each read.
+    """
     try:
         flags = cpuinfo.read_text(errors="replace").split()
     except OSError:

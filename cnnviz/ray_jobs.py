@@ -417,13 +417,7 @@ class RayTrainingJob:
         if optimizer_state is None:
             return
         optimizer, values = optimizer_state
-        training.set_optimizer_state(
-            self.model,
-            optimizer,
-            self.settings.learning_rate,
-            values,
-            self.settings.label_smoothing,
-        )
+        training.set_optimizer_state(self.model, optimizer, values, self.settings)
         self._compiled_optimizer = optimizer
 
     def _end_segment(self, state: JobState, message: str) -> None:

@@ -142,11 +142,7 @@ def compile_model(
 
 
 def set_optimizer_state(
-    model: keras.Model,
-    optimizer: str,
-    learning_rate: float,
-    values: list[np.ndarray],
-    label_smoothing: float = 0.0,
+    model: keras.Model, optimizer: str, values: list[np.ndarray], settings: TrainingSettings
 ) -> None:
     """Compile `model` with a new `optimizer` whose variables take `values`.
 
@@ -157,7 +153,7 @@ def set_optimizer_state(
     Raises:
         ValueError: when the values do not fit this model's optimizer.
     """
-    compile_model(model, optimizer, learning_rate, label_smoothing)
+    compile_model(model, optimizer, settings.learning_rate, settings.label_smoothing)
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
     variables = model.optimizer.variables
@@ -432,13 +428,7 @@ class TrainingJob:
                 raise ValueError(
                     f"Unknown optimizer {optimizer!r}; expected one of {', '.join(OPTIMIZERS)}."
                 )
-            set_optimizer_state(
-                self.model,
-                optimizer,
-                self.settings.learning_rate,
-                values,
-                self.settings.label_smoothing,
-            )
+            set_optimizer_state(self.model, optimizer, values, self.settings)
             self._compiled_optimizer = optimizer
             self._compiled_smoothing = self.settings.label_smoothing
         with self._lock:
