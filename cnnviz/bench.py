@@ -31,9 +31,6 @@ from cnnviz.scheduler import TrainingScheduler
 # The app redraws its progress about once a second; the benchmark polls as often, so the cost of
 # copying the history for a reader is part of what is measured.
 APP_POLL_SECONDS = 1.0
-# How often the benchmark looks for the start and end of the job's model.fit, to read the CPU
-# clock there. Short against an epoch, and a sleeping poll costs next to nothing.
-FIT_WATCH_SECONDS = 0.005
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,36 +190,25 @@ def time_app_epoch(
 ) -> EpochTiming:
     """Train one more epoch through the job, as the app does, and time its model.fit.
 
+    The job measures its own wall and CPU time around its fit calls, so this thread only reads
+    the progress once every `poll_seconds`, as the app's progress fragment does, and otherwise
+    sleeps: a watcher that woke up every few milliseconds would take the interpreter's lock from
+    the training thread that often, a cost plain ``model.fit`` does not pay.
+
     Raises:
         RuntimeError: when the job does not finish (it failed, diverged or was stopped).
     """
     gc.collect()
     seconds_before, samples_before = job.train_seconds, job.samples_trained
-    cpu_at_start = cpu_at_end = None
-    cpu_before_start = time.process_time()
-    next_status_read = time.monotonic() + poll_seconds
+    cpu_before = job.train_cpu_seconds
     job.start(epochs=1, settings=settings)
-    while job.is_active:
-        # The job turns "running" just before its model.fit and adds to train_seconds just
-        # after it; the CPU clock read at those moments leaves out data splitting and testing.
-        if cpu_at_start is None and job.state == training.JobState.RUNNING:
-            cpu_at_start = time.process_time()
-        if cpu_at_end is None and job.train_seconds != seconds_before:
-            cpu_at_end = time.process_time()
-            cpu_at_start = cpu_before_start if cpu_at_start is None else cpu_at_start
-        # Read the progress while it trains, as the app's progress fragment does.
-        if time.monotonic() >= next_status_read:
-            job.status()
-            next_status_read += poll_seconds
-        time.sleep(FIT_WATCH_SECONDS)
-    job.wait()
+    while not job.wait(timeout=poll_seconds):
+        job.status()
     if job.state != training.JobState.FINISHED:
         raise RuntimeError(f"The app's training run ended {job.state}: {job.message}")
-    if cpu_at_end is None:  # a fit shorter than one look: count the whole run instead
-        cpu_at_start, cpu_at_end = cpu_before_start, time.process_time()
     return EpochTiming(
         seconds=job.train_seconds - seconds_before,
-        cpu_seconds=cpu_at_end - cpu_at_start,
+        cpu_seconds=job.train_cpu_seconds - cpu_before,
         samples=job.samples_trained - samples_before,
     )
 

@@ -25,6 +25,30 @@ SPEC = {
     ]
 }
 SETTINGS = training_settings.TrainingSettings(epochs=2, batch_size=32, train_limit=600, seed=7)
+# The fast-training recipe draws random numbers in more places (augmentation at every step) and
+# changes the arithmetic (bfloat16, batch statistics) and the learning rate at every batch.
+RECIPE_SPEC = {
+    "layers": [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+        {"type": "BatchNormalization"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Dropout", "rate": 0.3},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+RECIPE_SETTINGS = training_settings.TrainingSettings(
+    epochs=2,
+    batch_size=32,
+    train_limit=600,
+    seed=7,
+    lr_schedule="one_cycle",
+    label_smoothing=0.1,
+    test_time_flip=True,
+    mixed_precision=True,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +56,13 @@ def mnist():
     return datasets.load_dataset("mnist")
 
 
-def train_together(dataset, seeds: list[int], slots: int) -> list[training.TrainingJob]:
+def train_together(
+    dataset,
+    seeds: list[int],
+    slots: int,
+    spec: dict = SPEC,
+    base: training_settings.TrainingSettings = SETTINGS,
+) -> list[training.TrainingJob]:
     """Build one job per seed in its own thread, all at once, start them and wait for all."""
     scheduler = TrainingScheduler(slots)
     jobs: list[training.TrainingJob | None] = [None] * len(seeds)
@@ -40,8 +70,8 @@ def train_together(dataset, seeds: list[int], slots: int) -> list[training.Train
 
     def build_and_start(index: int) -> None:
         barrier.wait()
-        settings = training_settings.TrainingSettings(**{**SETTINGS.__dict__, "seed": seeds[index]})
-        job = training.TrainingJob(SPEC, dataset, settings, scheduler=scheduler)
+        settings = training_settings.TrainingSettings(**{**base.__dict__, "seed": seeds[index]})
+        job = training.TrainingJob(spec, dataset, settings, scheduler=scheduler)
         jobs[index] = job
         job.start()
 
@@ -58,10 +88,16 @@ def train_together(dataset, seeds: list[int], slots: int) -> list[training.Train
     return jobs
 
 
-def test_concurrent_trainings_equal_a_lone_one_exactly(mnist):
-    (alone,) = train_together(mnist, [SETTINGS.seed], slots=1)
+@pytest.mark.parametrize(
+    ("spec", "settings"),
+    [(SPEC, SETTINGS), (RECIPE_SPEC, RECIPE_SETTINGS)],
+    ids=["dropout", "recipe"],
+)
+def test_concurrent_trainings_equal_a_lone_one_exactly(mnist, spec, settings):
+    (alone,) = train_together(mnist, [settings.seed], slots=1, spec=spec, base=settings)
     # Three with the same seed and one with another, all building and training at once.
-    together = train_together(mnist, [SETTINGS.seed, 99, SETTINGS.seed, SETTINGS.seed], slots=4)
+    seeds = [settings.seed, 99, settings.seed, settings.seed]
+    together = train_together(mnist, seeds, slots=4, spec=spec, base=settings)
     expected = alone.model.get_weights()
     for job in (together[0], together[2], together[3]):
         for got, want in zip(job.model.get_weights(), expected, strict=True):
