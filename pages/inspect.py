@@ -66,6 +66,8 @@ with original_column:
         st.caption(chosen.origin)
 with prepared_column:
     st.plotly_chart(plots.plot_image(chosen.prepared, title="What the network takes"))
+    if chosen.note:
+        st.caption(chosen.note)
 with guesses_column:
     top = sorted(enumerate(probabilities), key=lambda pair: -pair[1])[:3]
     st.plotly_chart(
