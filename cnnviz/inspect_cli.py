@@ -1,6 +1,7 @@
 """`cnnviz inspect`: what a saved model makes of one image, written to files.
 
-    cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] --out DIR
+    cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] [--prepare auto|digit|none]
+                   --out DIR
 
 writes DIR/feature_maps.npz (one array per layer with feature maps, keyed by the layer's name,
 shaped as its output for the one image), DIR/prediction.json (class names and probabilities)
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import datasets, images
+from cnnviz import datasets, images, input_preparation
+from cnnviz.input_preparation import Preparation
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
 PIXELS_NOTE = (
@@ -40,6 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"one of {', '.join(datasets.DATASETS)}: its class names and, for mnist, digit "
         "preparation (default: guessed from the model's input shape: 28x28x1 mnist, 32x32x3 "
         "cifar10)",
+    )
+    parser.add_argument(
+        "--prepare",
+        default=Preparation.AUTO.value,
+        choices=[preparation.value for preparation in Preparation],
+        help="auto (default): an image already of the model's input size and channels that "
+        "looks like its data (for mnist, a dark border) goes in unchanged, other pictures get "
+        "the digit preparation on mnist models; digit: always crop to the ink, fit 20x20 and "
+        "centre by mass; none: only fit to the input's size and channels",
     )
     parser.add_argument("--out", required=True, help="folder for the three files")
 
@@ -140,9 +151,15 @@ def run(arguments: argparse.Namespace) -> dict:
     dataset_name, class_names = _class_names(model, arguments.dataset)
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
     try:
-        prepared = images.prepare_upload(data, shape, digit_style=dataset_name == "mnist")
+        preparation = input_preparation.prepare_upload(
+            data,
+            shape,
+            getattr(arguments, "prepare", Preparation.AUTO),
+            digit_model=input_preparation.is_digit_model(dataset_name),
+        )
     except ValueError as error:
         raise InspectError(f"{image_path}: {error}") from None
+    prepared = preparation.pixels
     rescales = _rescales_itself(model)
     fed = prepared if rescales else prepared.astype(np.float32) / 255.0
     overview = inspection.network_overview(model, fed)
@@ -165,6 +182,8 @@ def run(arguments: argparse.Namespace) -> dict:
         "predicted": class_names[predicted],
         "dataset": dataset_name,
         "pixels": "0..255 (the model rescales them)" if rescales else "scaled to 0..1",
+        "preparation": preparation.used.value,
+        "unchanged": preparation.unchanged,
     }
     (out / "prediction.json").write_text(json.dumps(prediction, indent=2), encoding="utf-8")
     content = report.ReportContent(
@@ -176,12 +195,14 @@ def run(arguments: argparse.Namespace) -> dict:
         probabilities=probabilities,
         grad_cam=heatmap,
         grad_cam_layer=conv_layers[-1] if conv_layers else "",
-        notes=[PIXELS_NOTE],
+        notes=[preparation.note, PIXELS_NOTE],
     )
     report.write_report(out / "report.html", content)
     return {
         "predicted": class_names[predicted],
         "probability": float(probabilities[predicted]),
         "feature_map_layers": list(maps),
+        "preparation": preparation.used.value,
+        "unchanged": preparation.unchanged,
         "out": str(out),
     }

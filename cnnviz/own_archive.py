@@ -9,6 +9,10 @@ A zip is untrusted: its size, its number of entries and the total size its entri
 unpacked are checked before anything is unpacked, every entry is read with a cap on its size,
 and an entry name that climbs out of the archive (``../x``, ``/etc/x``) refuses the whole file.
 Nothing is extracted to disk. Files that are not pictures are skipped and counted.
+
+Folders whose names differ only in case (``Cat/`` and ``cat/``) are one class: a zip gives no
+way to rename them, so their pictures are merged and a note says so. Identical pictures in a
+class are kept once and counted; the same picture in two classes stays in both, with a note.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ class ImportReport:
     nested: int = 0
     empty_classes: list[str] = field(default_factory=list)
     duplicates: int = 0
+    # (the class name used, the folder names merged into it) for folders differing in case
+    merged_folders: list[tuple[str, list[str]]] = field(default_factory=list)
+    in_several_classes: int = 0  # pictures kept in more than one class
+    added: list[int] = field(default_factory=list)  # per class, what `add_to` added
 
     @property
     def total_images(self) -> int:
@@ -92,8 +100,21 @@ class ImportReport:
                 f"Class folder(s) without usable pictures were left out: "
                 f"{', '.join(self.empty_classes)}."
             )
+        for class_name, folders in self.merged_folders:
+            notes.append(
+                f"Folders {' and '.join(folders)} differ only in upper and lower case, so their "
+                f"pictures were put together in one class, {class_name}."
+            )
         if self.duplicates:
-            notes.append(f"{self.duplicates} duplicate picture(s) were skipped.")
+            notes.append(
+                f"{self.duplicates} duplicate picture(s) were skipped: a class keeps each "
+                f"identical picture once."
+            )
+        if self.in_several_classes:
+            notes.append(
+                f"{self.in_several_classes} picture(s) are in more than one class. A network "
+                f"cannot give one picture two answers: keep each in the class it belongs to."
+            )
         return notes
 
 
@@ -197,17 +218,29 @@ def _classify(entries: list[_Entry], report: ImportReport) -> dict[str, list[_En
             break
         entries = [_Entry(entry.parts[1:], entry.size, entry.read) for entry in entries]
     classes: dict[str, list[_Entry]] = {}
+    folders: dict[str, set[str]] = {}  # the folder names of one class, by class key
     for entry in entries:
         if len(entry.parts) < 2:
             report.loose_files += 1
             continue
-        group = classes.setdefault(entry.parts[0], [])
+        # Class names compare without case and extra spaces (as own_data.check_class_name).
+        key = " ".join(entry.parts[0].split()).casefold()
+        folders.setdefault(key, set()).add(entry.parts[0])
+        group = classes.setdefault(key, [])
         if not entry.parts[-1].lower().endswith(IMAGE_EXTENSIONS):
             report.non_images += 1
             continue
         report.nested += len(entry.parts) > 2
         group.append(entry)
-    return dict(sorted(classes.items()))
+    named = {}
+    for key, group in classes.items():
+        names = sorted(folders[key])
+        # The first name in Keras's sorted order names the class; its label follows from it.
+        named[names[0]] = group
+        if len(names) > 1:
+            report.merged_folders.append((" ".join(names[0].split()), names))
+    report.merged_folders.sort()
+    return dict(sorted(named.items()))
 
 
 def read_class_folders(
@@ -256,18 +289,30 @@ def read_class_folders(
             f"(the limit is {own_data.MAX_IMAGES:,} a data set). Nothing was added."
         )
     taken: list[str] = []
+    owners: dict[str, str] = {}  # image digest -> the first class that kept it
     for folder_name, group in classes.items():
         class_name = own_data.check_class_name(folder_name, taken)
-        prepared = []
+        prepared, seen, shared = [], set(), set()
         for entry in group:
             try:
-                prepared.append(own_data.prepare_file(entry.read(), input_shape, fit))
+                image = own_data.prepare_file(entry.read(), input_shape, fit)
             except _TooLarge:
                 report.too_large += 1
+                continue
             except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
                 report.unreadable += 1
                 if not report.first_unreadable:
                     report.first_unreadable = f"{'/'.join(entry.parts)}: {error}"
+                continue
+            digest = own_data.image_digest(image)
+            if digest in seen:
+                report.duplicates += 1
+                continue
+            seen.add(digest)
+            prepared.append(image)
+            if owners.setdefault(digest, class_name) != class_name:
+                shared.add(digest)
+        report.in_several_classes += len(shared)
         if prepared:
             taken.append(class_name)
             report.class_names.append(class_name)
@@ -302,7 +347,9 @@ def add_to(own: own_data.OwnData, report: ImportReport) -> None:
         index = existing.get(name.casefold())
         if index is None:
             index = own.add_class(name)
-        report.duplicates += own.add_images(index, group).duplicates
+        result = own.add_images(index, group)
+        report.duplicates += result.duplicates
+        report.added.append(result.added)
 
 
 def dataset_from_source(
@@ -343,7 +390,7 @@ def build(
             f"{class_name} ({count})"
             for class_name, count in zip(own.class_names, own.counts(), strict=True)
         )
-        raise ValueError(f"{problems[0]} Found: {found}.")
+        raise ValueError(" ".join([f"{problems[0]} Found: {found}.", *report.notes()]))
     arrays = own_data.split([np.stack(group) for group in own.class_images], test_fraction)
     location = str(source) if not isinstance(source, (bytes, bytearray)) else "an uploaded zip"
     dataset = extra_datasets.dataset_from_arrays(

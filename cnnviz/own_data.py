@@ -152,7 +152,8 @@ def check_class_name(name, taken: list[str]) -> str:
     return name
 
 
-def _digest(image: np.ndarray) -> str:
+def image_digest(image: np.ndarray) -> str:
+    """A short fingerprint of a prepared image's pixels: equal images, equal digests."""
     return hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()
 
 
@@ -183,13 +184,16 @@ class OwnData:
     class_names: list[str] = field(default_factory=list)
     class_images: list[list[np.ndarray]] = field(default_factory=list)
     version: int = 0
-    _digests: set[str] = field(default_factory=set, repr=False)
+    # Per class: a picture is kept once in a class, but the same picture may sit in two classes
+    # (a student's choice), so ten identical files per class keep one in each.
+    _digests: list[set[str]] = field(default_factory=list, repr=False)
     _built: tuple | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.input_shape = _check_shape(self.input_shape)
         self.fit = Fit(self.fit)
         self.test_fraction = check_test_fraction(self.test_fraction)
+        self._digests = [{image_digest(image) for image in group} for group in self.class_images]
 
     # ----- classes -----
 
@@ -216,6 +220,7 @@ class OwnData:
             )
         self.class_names.append(check_class_name(name, self.class_names))
         self.class_images.append([])
+        self._digests.append(set())
         self._changed()
         return len(self.class_names) - 1
 
@@ -234,21 +239,18 @@ class OwnData:
 
     def delete_class(self, class_index: int) -> None:
         index = self._index(class_index)
-        for image in self.class_images[index]:
-            self._digests.discard(_digest(image))
-        del self.class_names[index], self.class_images[index]
+        del self.class_names[index], self.class_images[index], self._digests[index]
         self._changed()
 
     def remove_image(self, class_index: int, image_index: int) -> None:
         images_of_class = self.class_images[self._index(class_index)]
         if not isinstance(image_index, int) or not 0 <= image_index < len(images_of_class):
             raise ValueError(f"Class {self.class_names[class_index]!r} has no image {image_index}.")
-        self._digests.discard(_digest(images_of_class.pop(image_index)))
+        self._digests[class_index].discard(image_digest(images_of_class.pop(image_index)))
         self._changed()
 
     def clear(self) -> None:
-        self.class_names, self.class_images = [], []
-        self._digests.clear()
+        self.class_names, self.class_images, self._digests = [], [], []
         self._changed()
 
     # ----- images -----
@@ -258,7 +260,7 @@ class OwnData:
         return MAX_IMAGES - self.total_images
 
     def add_images(self, class_index: int, prepared: list[np.ndarray]) -> AddResult:
-        """Add prepared images to a class; exact duplicates of images already held are skipped.
+        """Add prepared images to a class; exact duplicates of images the class holds are skipped.
 
         Raises:
             ValueError: when the images would pass the limit of images per data set (then none
@@ -272,18 +274,17 @@ class OwnData:
                     f"Received: {image.dtype} {image.shape}"
                 )
         result = AddResult()
-        fresh = []
+        fresh, seen = [], set(self._digests[index])
         for image in prepared:
-            digest = _digest(image)
-            if digest in self._digests:
+            digest = image_digest(image)
+            if digest in seen:
                 result.duplicates += 1
                 continue
-            self._digests.add(digest)
+            seen.add(digest)
             fresh.append(image)
         if len(fresh) > self.room():
-            for image in fresh:
-                self._digests.discard(_digest(image))
             raise ValueError(too_many_images_message(self.total_images, len(fresh)))
+        self._digests[index] = seen
         self.class_images[index].extend(fresh)
         result.added = len(fresh)
         if fresh:
@@ -303,7 +304,7 @@ class OwnData:
         ]
         self.input_shape, self.class_images = shape, converted
         # Two images may become equal when shrunk or turned gray; both stay, as first added.
-        self._digests = {_digest(image) for group in converted for image in group}
+        self._digests = [{image_digest(image) for image in group} for group in converted]
         self._changed()
 
     # ----- checks and the data set -----

@@ -17,9 +17,9 @@ THUMBNAIL_PIXELS = 84  # small images are enlarged by whole pixels to about this
 frame.page_setup()
 
 st.title("Evaluate your model")
-dataset = data.current_dataset()
+# The model's own data set when the sidebar names another (cnnviz.model_data).
+job, dataset = jobs.current_model_job(data.current_dataset(), "shows where it goes wrong")
 info = dataset.info
-job = jobs.current_model_job(info, "shows where it goes wrong")
 if job.is_active:
     st.info(
         f"{job.name} is still training. Its evaluation appears here when it finishes, or as "

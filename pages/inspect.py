@@ -10,9 +10,9 @@ from cnnviz.ui import state as keys
 frame.page_setup()
 
 st.title("Look inside")
-dataset = data.current_dataset()
+# The model's own data set when the sidebar names another (cnnviz.model_data).
+job, dataset = jobs.current_model_job(data.current_dataset(), "shows what it learned")
 info = dataset.info
-job = jobs.current_model_job(info, "shows what it learned")
 if job.is_active:
     st.caption(f"{job.name} is still training: you see its weights as they are right now.")
 elif job.state == JobState.READY:
@@ -66,6 +66,8 @@ with original_column:
         st.caption(chosen.origin)
 with prepared_column:
     st.plotly_chart(plots.plot_image(chosen.prepared, title="What the network takes"))
+    if chosen.note:
+        st.caption(chosen.note)
 with guesses_column:
     top = sorted(enumerate(probabilities), key=lambda pair: -pair[1])[:3]
     st.plotly_chart(

@@ -275,3 +275,21 @@ def test_class_controls_follow_the_classes_after_a_delete_and_a_removal():
     assert own(app).class_names == ["second"]
     assert app.text_input(key="own_rename_0").value == "second"
     assert app.number_input(key="own_remove_0").value == 1
+
+
+def test_a_zip_of_identical_pictures_keeps_one_per_class_and_counts_the_rest():
+    app = open_my_data()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        same = jpeg((120, 90, 60), 3)
+        for name in ("Cat", "cat", "dog"):
+            for number in range(5 if name != "dog" else 10):
+                archive.writestr(f"{name}/{number}.jpg", same)
+    zip_uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
+    zip_uploader.set_value(("pets.zip", buffer.getvalue(), "application/zip")).run()
+    assert_no_exception(app)
+    assert own(app).class_names == ["Cat", "dog"] and own(app).counts() == [1, 1]
+    assert any("Added 2 pictures from pets.zip: Cat (1), dog (1)." in s.value for s in app.success)
+    notes = " ".join(info.value for info in app.info)
+    assert "18 duplicate picture(s) were skipped" in notes
+    assert "Folders Cat and cat differ only in upper and lower case" in notes

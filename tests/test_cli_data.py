@@ -208,3 +208,26 @@ def test_train_refuses_an_unknown_shared_data_set_naming_those_found(tmp_path, c
     status, _, stderr = run_cli([*arguments, "--out", str(tmp_path / "run")], capsys)
     assert status == 2 and "no data set 'local:nope'" in stderr
     assert "Found: local:shapes" in stderr and source.is_dir()
+
+
+def test_data_counts_duplicates_in_its_summary_and_its_error(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    source = tmp_path / "pets"
+    for name in ("cat", "dog"):
+        (source / name).mkdir(parents=True)
+        picture = rng.integers(0, 256, (28, 28), dtype=np.uint8)
+        for number in range(10):
+            Image.fromarray(picture).save(source / name / f"{number}.png")
+    out = tmp_path / "pets.npz"
+    arguments = ["data", "--from", str(source), "--image-size", "28", "--out", str(out)]
+    status, _, stderr = run_cli(arguments, capsys)
+    assert status == 2 and "Found: cat (1), dog (1). 18 duplicate picture(s)" in stderr
+    for name in ("cat", "dog"):
+        Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(
+            source / name / "other.png"
+        )
+    status, stdout, stderr = run_cli(arguments, capsys)
+    assert status == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["train"] + summary["test"] == 4
+    assert any("18 duplicate picture(s) were skipped" in note for note in summary["notes"])

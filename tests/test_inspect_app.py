@@ -157,3 +157,45 @@ def test_examples_and_drawing_sources(trained_app):
     app.segmented_control(key="inspect_source").set_value("draw").run()
     assert_no_exception(app)
     assert any("as soon as you draw" in caption.value for caption in app.caption)
+
+
+def heatmap_values(spec: dict) -> np.ndarray:
+    """A heatmap trace's z, whether plotly wrote it as lists or as typed-array bytes."""
+    z = spec["data"][0]["z"]
+    if isinstance(z, dict):
+        import base64
+
+        values = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"]))
+        return values.reshape(
+            z["shape"]
+            if isinstance(z["shape"], list)
+            else [int(side) for side in str(z["shape"]).split(",")]
+        )
+    return np.asarray(z)
+
+
+def test_an_mnist_test_digit_goes_in_unchanged_and_the_preparation_can_be_chosen(trained_app):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
+    with np.load(sample) as arrays:
+        digit = arrays["x_test"][3][..., 0]
+    app = trained_app
+    app.segmented_control(key="inspect_source").set_value("upload").run()
+    app.file_uploader(key="inspect_upload").set_value(
+        ("digit.png", encode(Image.fromarray(digit)), "image/png")
+    ).run()
+    assert_no_exception(app)
+    assert app.segmented_control(key="inspect_prepare").value == "auto"
+    taken = heatmap_values(chart_titled(app, "What the network takes"))
+    assert int(np.abs(taken.astype(int) - digit.astype(int)).max()) == 0
+    assert any(caption.value.startswith("Unchanged") for caption in app.caption)
+    app.segmented_control(key="inspect_prepare").set_value("digit").run()
+    assert_no_exception(app)
+    moved = heatmap_values(chart_titled(app, "What the network takes"))
+    assert int(np.abs(moved.astype(int) - digit.astype(int)).max()) > 100
+    assert any(caption.value.startswith("Digit preparation") for caption in app.caption)
+    assert app.session_state[keys.WORKSPACE][keys.INSPECT]["prepare"] == "digit"
+    app.segmented_control(key="inspect_prepare").set_value("none").run()
+    again = heatmap_values(chart_titled(app, "What the network takes"))
+    np.testing.assert_array_equal(again, digit)

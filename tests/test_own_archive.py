@@ -209,3 +209,42 @@ def test_local_data_sets_are_found_in_the_data_folder(tmp_path):
     assert photos.input_shape == (32, 32, 3) and photos.class_names == ("x", "y")
     with pytest.raises(ValueError, match="no data set 'local:nope'"):
         extra_datasets.load_local_dataset("local:nope", tmp_path)
+
+
+def test_ten_identical_files_per_class_keep_one_in_each_and_say_so():
+    same = png(pictures(1, 7)[0])
+    files = {f"{name}/{number}.png": same for name in ("cat", "dog") for number in range(10)}
+    report = own_archive.read_class_folders(make_zip(files), (28, 28, 1))
+    assert [len(group) for group in report.class_images] == [1, 1]
+    assert report.duplicates == 18 and report.in_several_classes == 1
+    notes = " ".join(report.notes())
+    assert "18 duplicate picture(s) were skipped" in notes and "more than one class" in notes
+    # Too few to split, and the message says why there are so few.
+    with pytest.raises(ValueError, match=r"Found: cat \(1\), dog \(1\)\. 18 duplicate"):
+        own_archive.build(make_zip(files), (28, 28, 1))
+
+
+def test_duplicates_within_each_class_leave_the_distinct_pictures():
+    files = {}
+    for seed, name in ((1, "cat"), (2, "dog")):
+        files |= {f"{name}/copy{number}.png": png(pictures(1, seed)[0]) for number in range(10)}
+        files |= {f"{name}/other.png": png(pictures(1, seed + 10)[0])}
+    dataset, report = own_archive.build(make_zip(files), (28, 28, 1))
+    assert np.bincount(np.concatenate([dataset.y_train, dataset.y_test])).tolist() == [2, 2]
+    assert report.duplicates == 18 and report.in_several_classes == 0
+
+
+def test_folders_differing_only_in_case_become_one_class_with_a_note():
+    cats, more_cats, dogs = pictures(3, 1), pictures(2, 2), pictures(3, 3)
+    dataset, report = own_archive.build(
+        class_zip({"Cat": cats, "cat": more_cats, "dog": dogs}), (28, 28, 1)
+    )
+    assert dataset.class_names == ("Cat", "dog")
+    assert report.merged_folders == [("Cat", ["Cat", "cat"])]
+    held = np.concatenate(
+        [dataset.x_train[dataset.y_train == 0], dataset.x_test[dataset.y_test == 0]]
+    )
+    assert sorted(image.tobytes() for image in held) == sorted(
+        image.tobytes() for image in cats + more_cats
+    )
+    assert "Folders Cat and cat differ only in upper and lower case" in " ".join(report.notes())

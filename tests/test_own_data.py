@@ -236,3 +236,15 @@ def test_a_compressed_npz_that_unpacks_too_large_is_refused_before_unpacking():
     assert len(buffer.getvalue()) < 1_000_000
     with pytest.raises(ValueError, match="unpack to 47 MB; at most 10 MB"):
         extra_datasets.read_labelled_npz(buffer.getvalue(), "x", "bomb.npz", max_bytes=10 * 2**20)
+
+
+def test_the_same_picture_may_sit_in_two_classes_but_once_in_each():
+    data = OwnData()
+    cat, dog = data.add_class("cat"), data.add_class("dog")
+    picture = distinct_images(1)[0]
+    assert data.add_images(cat, [picture] * 10) == own_data.AddResult(added=1, duplicates=9)
+    assert data.add_images(dog, [picture] * 10) == own_data.AddResult(added=1, duplicates=9)
+    assert data.counts() == [1, 1]
+    data.delete_class(cat)
+    # The dog's copy stays known: adding it again is a duplicate, in the right class.
+    assert data.add_images(0, [picture]).duplicates == 1

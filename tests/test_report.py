@@ -161,3 +161,32 @@ def test_report_refuses_mismatched_class_names():
     page = report.build_report(content)
     assert "&lt;c&gt;" in page or "\\u003cc\\u003e" in page
     assert "Grad-CAM" not in page  # no conv layer, no Grad-CAM section
+
+
+def test_inspect_takes_an_mnist_test_digit_exactly_unless_told(cnnviz_model_file, tmp_path):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
+    with np.load(sample) as arrays:
+        digit = arrays["x_test"][3]
+    image = tmp_path / "digit.png"
+    image.write_bytes(png(digit[..., 0]))
+    model = keras.saving.load_model(cnnviz_model_file, safe_mode=True)
+    first_conv = inspection.conv_layer_names(model)[0]
+    reference = keras.Model(model.inputs[0], model.get_layer(first_conv).output)
+    for prepare, expected_input in (("auto", digit), ("none", digit), ("digit", None)):
+        out = tmp_path / prepare
+        assert (
+            run_inspect(
+                "--model", cnnviz_model_file, "--image", image, "--prepare", prepare, "--out", out
+            )
+            == 0
+        )
+        prediction = json.loads((out / "prediction.json").read_text())
+        assert prediction["preparation"] == ("digit" if prepare == "digit" else "none")
+        assert prediction["unchanged"] == (expected_input is not None)
+        with np.load(out / "feature_maps.npz") as maps:
+            if expected_input is not None:
+                # The feature maps are those of the test image itself.
+                wanted = reference.predict(expected_input[None].astype("float32"), verbose=0)
+                np.testing.assert_allclose(maps[first_conv], wanted[0], rtol=1e-5, atol=1e-6)

@@ -2,7 +2,9 @@
 
 Each source ends in the same place: the prepared input the model takes (uint8, the data set's
 input shape) and, for pictures from outside the data set, what cnnviz decoded from them, which
-the page shows beside the prepared input.
+the page shows beside the prepared input. Uploads and drawings are prepared as the Preparation
+control says (cnnviz.input_preparation): by default a picture that already is a model input
+goes in unchanged, and the page says what was done.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import examples, images
+from cnnviz import examples, images, input_preparation
+from cnnviz.input_preparation import Preparation
 
 SOURCES = {
     "test": "A test image",
@@ -32,6 +35,7 @@ class ChosenImage:
     original: np.ndarray | None = None  # what cnnviz decoded from a file or drawing
     true_label: str | None = None
     origin: str = ""  # a short caption: where the image came from
+    note: str = ""  # how the picture became what the network takes, when it was changed
 
 
 def _test_image(dataset, choices: dict) -> ChosenImage:
@@ -95,14 +99,30 @@ def _example(dataset, choices: dict) -> ChosenImage | None:
     )
 
 
-def _drawing(dataset) -> ChosenImage | None:
+def _preparation(choices: dict) -> Preparation:
+    """The Preparation control: how an upload or a drawing becomes the network's input."""
+    chosen = st.segmented_control(
+        "Preparation",
+        list(Preparation),
+        default=choices.get("prepare", Preparation.AUTO),
+        format_func=lambda value: Preparation(value).value,
+        key="inspect_prepare",
+        help=" · ".join(input_preparation.DESCRIPTIONS.values()),
+    )
+    # The widget's key goes when the student leaves the page; the choice stays in the workspace.
+    choices["prepare"] = Preparation(chosen or choices.get("prepare", Preparation.AUTO))
+    return choices["prepare"]
+
+
+def _drawing(dataset, choices: dict) -> ChosenImage | None:
     from streamlit_drawable_canvas import st_canvas  # its component registers on import
 
     info = dataset.info
     if info.name not in DRAWABLE:
         st.info(f"Drawing suits the gray 28x28 data sets; {info.title} holds colour photos.")
         return None
-    digit_style = info.name == "mnist"
+    digit_style = input_preparation.is_digit_model(info.name)
+    preparation = _preparation(choices)
     # The canvas's toolbar sits above it; this keeps it off the source chooser.
     st.space("medium")
     canvas_column, help_column = st.columns([2, 1])
@@ -116,6 +136,7 @@ def _drawing(dataset) -> ChosenImage | None:
                 if digit_style
                 else "The whole square is shrunk to 28x28, light on black as in Fashion-MNIST."
             )
+            * (preparation == Preparation.AUTO)
         )
     with canvas_column:
         result = st_canvas(
@@ -137,15 +158,23 @@ def _drawing(dataset) -> ChosenImage | None:
         st.caption("The predictions appear as soon as you draw.")
         return None
     try:
-        prepared = images.prepare_canvas(drawing, info.input_shape, digit_style=digit_style)
+        prepared = input_preparation.prepare_drawing(
+            drawing, info.input_shape, preparation, digit_model=digit_style
+        )
     except ValueError as problem:
         st.warning(str(problem), icon=":material/draw:")
         return None
-    return ChosenImage(prepared=prepared, original=ink[..., np.newaxis], origin="your drawing")
+    return ChosenImage(
+        prepared=prepared.pixels,
+        original=ink[..., np.newaxis],
+        origin="your drawing",
+        note=prepared.note,
+    )
 
 
-def _upload(dataset) -> ChosenImage | None:
+def _upload(dataset, choices: dict) -> ChosenImage | None:
     info = dataset.info
+    preparation = _preparation(choices)
     uploaded = st.file_uploader(
         f"A {images.FORMATS_HINT} picture",
         type=list(images.UPLOAD_EXTENSIONS),
@@ -161,12 +190,19 @@ def _upload(dataset) -> ChosenImage | None:
         return None
     data = uploaded.getvalue()
     try:
-        prepared = images.prepare_upload(data, info.input_shape, digit_style=info.name == "mnist")
+        prepared = input_preparation.prepare_upload(
+            data,
+            info.input_shape,
+            preparation,
+            digit_model=input_preparation.is_digit_model(info.name),
+        )
         original = images.decode_for_display(data)
     except ValueError as problem:
         st.error(f"Could not use {uploaded.name}: {problem}", icon=":material/error:")
         return None
-    return ChosenImage(prepared=prepared, original=original, origin=uploaded.name)
+    return ChosenImage(
+        prepared=prepared.pixels, original=original, origin=uploaded.name, note=prepared.note
+    )
 
 
 def choose_image(dataset, choices: dict) -> ChosenImage | None:
@@ -188,5 +224,5 @@ def choose_image(dataset, choices: dict) -> ChosenImage | None:
     if choices["source"] == "example":
         return _example(dataset, choices)
     if choices["source"] == "draw":
-        return _drawing(dataset)
-    return _upload(dataset)
+        return _drawing(dataset, choices)
+    return _upload(dataset, choices)

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from cnnviz import model_data
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.ui import state as keys
 
@@ -211,22 +212,25 @@ def show_status() -> None:
         status_line()
 
 
-def current_model_job(info, purpose: str):
-    """The workspace's job when it has a model for this data set; otherwise say why and stop.
+def current_model_job(chosen, purpose: str):
+    """The workspace's job and the data set to look at it with; without a model, say so and stop.
+
+    The data set is the sidebar's when the model was trained on it, else the model's own (which
+    the job keeps, see cnnviz.model_data); then a note says which one the page uses.
 
     Args:
-        info: the chosen data set's DatasetInfo.
+        chosen: the data set chosen in the sidebar.
         purpose: what the page shows once there is a model, e.g. "shows what it learned".
+
+    Returns:
+        (job, dataset).
     """
     job = keys.workspace()[keys.JOB]
     if job is None:
         st.info(f"There is no model yet. Train one first; this page then {purpose}.")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
-    if job.dataset.info.name != info.name:
-        st.warning(
-            f"{job.name} was trained on {job.dataset.info.title}, not {info.title}. Switch the "
-            f"data set back in the sidebar, or train a model on {info.title}."
-        )
-        st.stop()
-    return job
+    used = model_data.data_for_model(job.name, job.dataset, chosen)
+    if used.is_models_own:
+        st.info(used.note, icon=":material/dataset:")
+    return job, used.dataset

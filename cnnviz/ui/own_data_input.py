@@ -87,11 +87,11 @@ def _on_zip(widget_key: str) -> None:
     except ValueError as error:
         say("error", f"{upload.name}: {error}")
         return
+    # What was added, after duplicates within the zip and of pictures already held were skipped.
     counts = ", ".join(
-        f"{name} ({len(group)})"
-        for name, group in zip(report.class_names, report.class_images, strict=True)
+        f"{name} ({added})" for name, added in zip(report.class_names, report.added, strict=True)
     )
-    say("success", f"Read {report.total_images} pictures from {upload.name}: {counts}.")
+    say("success", f"Added {sum(report.added)} pictures from {upload.name}: {counts}.")
     for note in report.notes():
         say("info", note)
     page_state()["round"] += 1
