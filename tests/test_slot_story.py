@@ -3,15 +3,20 @@ shown as waiting for one beside "1 training now, 0 waiting" (the race on pressin
 
 from __future__ import annotations
 
+import re
 import threading
+from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from cnnviz import datasets, presets, training, training_settings
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.ui import jobs
+from cnnviz.ui import state as keys
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 WAIT_SECONDS = 120.0
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 
@@ -98,3 +103,29 @@ def test_every_status_read_while_jobs_come_and_go_is_consistent(mnist):
         assert job.wait(WAIT_SECONDS)
         assert job.status().state == JobState.FINISHED
     assert JobState.QUEUED in seen
+
+
+def test_the_train_page_right_after_train_tells_one_story():
+    """The page drawn just after the click: "waiting for a free training slot" only beside a
+    full pool with somebody waiting; otherwise the job is getting ready or training."""
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page("pages/train.py").run()
+    [images] = [box for box in app.number_input if box.label == "Training images"]
+    images.set_value(1000).run()
+    [train] = [button for button in app.button if button.label == "Train"]
+    train.click().run()
+    assert not app.exception
+    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    try:
+        texts = [element.value for element in app.markdown] + [c.value for c in app.caption]
+        page = " ".join(texts)
+        counts = re.search(r"at most (\d+) network\(s\).*?(\d+) training now, (\d+) waiting", page)
+        if "waiting for a free training slot" in page:
+            assert counts, page
+            slots, running, waiting = map(int, counts.groups())
+            assert running == slots and waiting >= 1, page
+        else:
+            assert "getting ready" in page or re.search(r"epoch \d+ of \d+", page), page
+    finally:
+        job.stop()
+        assert job.wait(WAIT_SECONDS)
