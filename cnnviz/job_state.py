@@ -14,6 +14,7 @@ class JobState(enum.StrEnum):
 
     READY = "ready"  # built, not trained yet
     QUEUED = "queued"  # waiting for a free training slot
+    STARTING = "starting"  # holds a slot; preparing the data and the model (or a worker)
     RUNNING = "running"
     FINISHED = "finished"  # trained all the epochs asked for
     STOPPED = "stopped"  # asked to stop (see StopReason); the weights so far are kept
@@ -23,7 +24,7 @@ class JobState(enum.StrEnum):
     @property
     def is_active(self) -> bool:
         """Whether the job still holds (or waits for) a training slot."""
-        return self in (JobState.QUEUED, JobState.RUNNING)
+        return self in (JobState.QUEUED, JobState.STARTING, JobState.RUNNING)
 
 
 class StopReason(enum.StrEnum):

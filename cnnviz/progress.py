@@ -27,6 +27,8 @@ def format_progress(status) -> str:
     """One line of progress for a terminal, from a training.JobStatus."""
     if status.state == JobState.QUEUED:
         return f"waiting for a training slot (place {status.queue_position})"
+    if status.state == JobState.STARTING:
+        return "got a training slot; preparing the data and the model"
     target = status.target_epochs
     if status.state == JobState.RUNNING:
         parts = [progress_bar(status.progress / target if target else 0.0)]

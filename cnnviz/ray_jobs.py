@@ -150,12 +150,23 @@ class RayTrainingJob:
         self._stop_event.clear()
         self._segment_done.clear()
         self.stop_reason = None
-        with self._lock:
-            self.state = JobState.QUEUED
-            self.message = "Waiting for a free training slot."
-            self._target_epochs = self._base_epoch + self.settings.epochs
+
+        def queued() -> None:
+            # Under the scheduler's lock: the state says queued exactly while the queue has it.
+            with self._lock:
+                self.state = JobState.QUEUED
+                self.message = "Waiting for a free training slot."
+                self._target_epochs = self._base_epoch + self.settings.epochs
+
+        self.scheduler.enqueue(self, on_queued=queued, on_granted=self._slot_granted)
         thread = threading.Thread(target=self._run, name=f"cnnviz-ray-{self.name}", daemon=True)
         thread.start()
+
+    def _slot_granted(self) -> None:
+        # Under the scheduler's lock, as the slot is handed over: no longer waiting for one.
+        with self._lock:
+            self.state = JobState.STARTING
+            self.message = "Getting a worker on the cluster ready."
 
     def stop(self, reason: StopReason = StopReason.USER) -> None:
         """Ask the job to stop after the current batch; the weights learned so far are kept."""
@@ -202,15 +213,17 @@ class RayTrainingJob:
 
     def status(self) -> JobStatus:
         """A consistent copy of the progress and history, for drawing."""
-        queue_position = self.scheduler.position(self)
-        with self._lock:
+        # The job's lock inside the scheduler's (the one order both are taken in): the state
+        # and the queue's counts are read in the same instant.
+        with self.scheduler.view(self) as slots, self._lock:
             remote = self._remote[0] if self._remote else None
             history = self._history_locked()
             common = dict(
                 state=self.state,
                 message=self.message,
-                queue_position=queue_position if self.state == JobState.QUEUED else None,
+                queue_position=slots.position if self.state == JobState.QUEUED else None,
                 target_epochs=self._target_epochs,
+                slots=slots,
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
                 history=history,

@@ -38,7 +38,7 @@ from cnnviz import (
 )
 from cnnviz.datasets import Dataset
 from cnnviz.job_state import JobState, StopReason
-from cnnviz.scheduler import TrainingScheduler, default_scheduler
+from cnnviz.scheduler import SlotView, TrainingScheduler, default_scheduler
 from cnnviz.training_settings import OPTIMIZER_TITLES, TrainingSettings
 
 __all__ = ["JobState", "JobStatus", "StopReason", "TrainingJob"]
@@ -202,6 +202,8 @@ class JobStatus:
     test_loss: float | None
     history: dict = field(default_factory=empty_history)
     warning: str | None = None  # why the loss looks wrong while it still trains, and the fix
+    # The scheduler's counts, read in the same instant as the state (None where no scheduler).
+    slots: SlotView | None = None
 
     @property
     def is_active(self) -> bool:
@@ -321,13 +323,24 @@ class TrainingJob:
         self._stop_event.clear()
         self._segment_done.clear()
         self.stop_reason = None
-        with self._lock:
-            self.state = JobState.QUEUED
-            self.message = "Waiting for a free training slot."
-            self.warning = None
-            self._target_epochs = self._epoch + self.settings.epochs
+
+        def queued() -> None:
+            # Under the scheduler's lock: the state says queued exactly while the queue has it.
+            with self._lock:
+                self.state = JobState.QUEUED
+                self.message = "Waiting for a free training slot."
+                self.warning = None
+                self._target_epochs = self._epoch + self.settings.epochs
+
+        self.scheduler.enqueue(self, on_queued=queued, on_granted=self._slot_granted)
         self._thread = threading.Thread(target=self._run, name=f"cnnviz-{self.name}", daemon=True)
         self._thread.start()
+
+    def _slot_granted(self) -> None:
+        # Under the scheduler's lock, as the slot is handed over: no longer waiting for one.
+        with self._lock:
+            self.state = JobState.STARTING
+            self.message = "Preparing the data and the model."
 
     def stop(self, reason: StopReason = StopReason.USER) -> None:
         """Ask the job to stop after the current batch; the weights learned so far are kept."""
@@ -448,10 +461,9 @@ class TrainingJob:
 
     def status(self) -> JobStatus:
         """A consistent copy of the progress and history, for drawing."""
-        # Asked before taking the job's lock: a queued job's thread holds the scheduler's lock
-        # and may take the job's (stopping it), so the two must never be taken in this order.
-        queue_position = self.scheduler.position(self)
-        with self._lock:
+        # The job's lock inside the scheduler's, the one order both are ever taken in: the
+        # state and the queue's counts are read in the same instant, so they tell one story.
+        with self.scheduler.view(self) as slots, self._lock:
             running = self.state == JobState.RUNNING
             elapsed = 0.0
             if self._segment_started is not None:
@@ -466,7 +478,7 @@ class TrainingJob:
             return JobStatus(
                 state=self.state,
                 message=self.message,
-                queue_position=queue_position if self.state == JobState.QUEUED else None,
+                queue_position=slots.position if self.state == JobState.QUEUED else None,
                 epoch=self._epoch,
                 progress=self._progress
                 + (self._batch / self._batches_per_epoch if running else 0.0),
@@ -480,6 +492,7 @@ class TrainingJob:
                 test_loss=self.test_loss,
                 history=self._history_copy_locked(),
                 warning=self.warning,
+                slots=slots,
             )
 
     def history(self) -> dict:

@@ -3,8 +3,11 @@
 Each workspace is a plain dict of work (layers, settings, the training job, the runs) under an
 unguessable id that travels in the page's URL. Reopening that URL from any browser session
 reattaches to the same dict. The registry keeps a workspace for a stated time after its last
-visit, caps how many it keeps and how much memory their models may take, and frees what it drops
-(stopping a running training first).
+visit, caps how many it keeps and how much memory their models may take, and frees what it drops.
+A workspace with a training queued or running is never dropped (until the database keeps work
+across drops, dropping one loses the run): a newcomer who would need one dropped when none can
+be is refused with ServerFull. Dropped and expired ids are remembered, with why and when, so
+the app can tell a returning student what happened (cnnviz.workspace_records).
 
 This module knows nothing about Streamlit or about what the dict holds: the app passes small
 functions that tell whether a workspace is busy (training), estimate its memory and release it.
@@ -19,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from cnnviz.workspace_records import DEFAULT_RECORDS_KEPT, GoneReason, GoneRecord, GoneRecords
 
 # The id is this many random bytes, URL-safe base64: 22 characters, 128 bits.
 ID_BYTES = 16
@@ -53,6 +58,11 @@ class Workspace:
     sessions: set[str] = field(default_factory=set)
 
 
+class ServerFull(RuntimeError):
+    """No workspace can be made: the caps are reached and every one that would have to make
+    room has a training queued or running."""
+
+
 def new_workspace_id() -> str:
     """A fresh id with 128 random bits, safe in a URL."""
     return secrets.token_urlsafe(ID_BYTES)
@@ -81,10 +91,13 @@ class WorkspaceRegistry:
         max_memory_bytes: the estimated memory of all workspaces together is kept under this,
             evicting in the same order.
         clock: returns seconds; time.monotonic by default (tests pass a fake one).
+        wall_clock: seconds since the epoch, for the records of dropped ids (time.time).
         is_busy: whether a workspace's data has a training queued or running; busy ones are
-            evicted only when nothing else can go.
+            never dropped, by the caps or by expiry.
         estimate_bytes: the memory a workspace's data holds (models, runs), in bytes.
         release: frees a dropped workspace's data (stops its training, drops its model).
+        new_data: makes a new workspace's (empty) data dict.
+        records_kept: how many dropped or expired ids are remembered, at most.
 
     Raises:
         ValueError: when a limit is not positive.
@@ -97,9 +110,12 @@ class WorkspaceRegistry:
         max_memory_bytes: int = DEFAULT_MAX_MEMORY_MB * 2**20,
         *,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         is_busy: Callable[[dict], bool] = _never_busy,
         estimate_bytes: Callable[[dict], int] = _no_estimate,
         release: Callable[[dict], None] = _clear,
+        new_data: Callable[[], dict] = dict,
+        records_kept: int = DEFAULT_RECORDS_KEPT,
     ):
         if not max_age_seconds > 0:
             raise ValueError(f"max_age_seconds must be positive. Received: {max_age_seconds}")
@@ -111,9 +127,12 @@ class WorkspaceRegistry:
         self.max_workspaces = int(max_workspaces)
         self.max_memory_bytes = int(max_memory_bytes)
         self._clock = clock
+        self._wall_clock = wall_clock
         self._is_busy = is_busy
         self._estimate_bytes = estimate_bytes
         self._release = release
+        self._new_data = new_data
+        self._gone = GoneRecords(records_kept)
         self._lock = threading.Lock()
         self._workspaces: dict[str, Workspace] = {}
         self._workspace_of_session: dict[str, str] = {}
@@ -136,18 +155,30 @@ class WorkspaceRegistry:
     ) -> Workspace:
         """A new, empty workspace, attached to `session_id` when given.
 
-        Expired workspaces are dropped first, then others if the caps require it (never the new
-        one).
+        Expired workspaces are dropped first, then idle ones if the caps require it (least
+        recently visited first; never the new one).
+
+        Raises:
+            ServerFull: when the new one would not fit under the caps even with every idle
+                workspace dropped; then none is dropped for it.
         """
         with self._lock:
+            dropped = self._drop_expired_locked(is_session_alive, keep=None)
             workspace_id = new_workspace_id()
-            while workspace_id in self._workspaces:  # 2**-128: but cheap to rule out
-                workspace_id = new_workspace_id()
-            workspace = Workspace(id=workspace_id, last_visit=self._clock())
+            while workspace_id in self._workspaces or self._gone.get(workspace_id):
+                workspace_id = new_workspace_id()  # 2**-128: but cheap to rule out
+            workspace = Workspace(id=workspace_id, data=self._new_data(), last_visit=self._clock())
             self._workspaces[workspace_id] = workspace
-            self._attach_locked(workspace, session_id)
-            dropped = self._sweep_locked(is_session_alive, keep=workspace_id)
+            room = self._room_for_locked(workspace_id)
+            if room is None:
+                del self._workspaces[workspace_id]
+            else:
+                self._attach_locked(workspace, session_id)
+                dropped += self._drop_locked(room, GoneReason.DROPPED)
         self._release_all(dropped)
+        if room is None:
+            _LOGGER.warning("server full: a new workspace was refused (%d kept)", len(self))
+            raise ServerFull("The caps are reached and no workspace can make room.")
         return workspace
 
     def attach(
@@ -157,7 +188,7 @@ class WorkspaceRegistry:
         is_session_alive: Callable[[str], bool] | None = None,
     ) -> Workspace | None:
         """The workspace with this id, marked as visited now by `session_id`; None when the
-        server does not have it (it expired, was evicted, or the server restarted)."""
+        server does not have it (see `why_gone`)."""
         dropped: list[Workspace] = []
         with self._lock:
             if self._clock() - self._last_sweep >= SWEEP_INTERVAL_SECONDS:
@@ -165,9 +196,7 @@ class WorkspaceRegistry:
             workspace = self._workspaces.get(workspace_id)
             if workspace is not None and self._expired_locked(workspace, is_session_alive):
                 # Not swept yet, but past its time: it is gone just the same.
-                del self._workspaces[workspace_id]
-                self._forget_sessions_locked(workspace, workspace.sessions)
-                dropped.append(workspace)
+                dropped += self._drop_locked([workspace], GoneReason.EXPIRED)
                 workspace = None
             if workspace is not None:
                 self._attach_locked(workspace, session_id)
@@ -189,15 +218,20 @@ class WorkspaceRegistry:
         return len(dropped)
 
     def remove(self, workspace_id: str) -> bool:
-        """Drop and release one workspace now; False when there was none with that id."""
+        """Drop and release one workspace now, busy or not; False when there was none."""
         with self._lock:
-            workspace = self._workspaces.pop(workspace_id, None)
+            workspace = self._workspaces.get(workspace_id)
             if workspace is not None:
-                self._forget_sessions_locked(workspace, workspace.sessions)
+                self._drop_locked([workspace], GoneReason.REMOVED)
         if workspace is None:
             return False
         self._release_all([workspace])
         return True
+
+    def why_gone(self, workspace_id: str) -> GoneRecord | None:
+        """Why and when the workspace with this id was let go of; None when the server has no
+        record (it never had it since it started, or the record was pushed out by newer ones)."""
+        return self._gone.get(workspace_id)
 
     def estimated_bytes(self) -> int:
         """The estimated memory of all workspaces together."""
@@ -232,16 +266,22 @@ class WorkspaceRegistry:
     def _expired_locked(
         self, workspace: Workspace, is_session_alive: Callable[[str], bool] | None
     ) -> bool:
-        if self._live_locked(workspace, is_session_alive):
+        if self._live_locked(workspace, is_session_alive) or self._is_busy(workspace.data):
             return False
         return self._clock() - workspace.last_visit > self.max_age_seconds
 
     def _sweep_locked(
         self, is_session_alive: Callable[[str], bool] | None, keep: str | None
     ) -> list[Workspace]:
+        dropped = self._drop_expired_locked(is_session_alive, keep)
+        return dropped + self._drop_locked(self._over_caps_locked(keep), GoneReason.DROPPED)
+
+    def _drop_expired_locked(
+        self, is_session_alive: Callable[[str], bool] | None, keep: str | None
+    ) -> list[Workspace]:
         now = self._clock()
         self._last_sweep = now
-        dropped = []
+        expired = []
         for workspace in list(self._workspaces.values()):
             if is_session_alive is not None:
                 gone = {s for s in workspace.sessions if not is_session_alive(s)}
@@ -251,32 +291,53 @@ class WorkspaceRegistry:
                     # Still open in a browser: that counts as a visit, however idle the tab.
                     workspace.last_visit = now
             if workspace.id != keep and self._expired_locked(workspace, None):
-                dropped.append(self._workspaces.pop(workspace.id))
-        dropped += self._evict_over_caps_locked(keep)
-        for workspace in dropped:
-            self._forget_sessions_locked(workspace, workspace.sessions)
-            _LOGGER.info("workspace %s... dropped", workspace.id[:4])
-        return dropped
+                expired.append(workspace)
+        return self._drop_locked(expired, GoneReason.EXPIRED)
 
-    def _evict_over_caps_locked(self, keep: str | None) -> list[Workspace]:
-        sizes = {ws.id: self._estimate_bytes(ws.data) for ws in self._workspaces.values()}
-        total = sum(sizes.values())
-        if len(self._workspaces) <= self.max_workspaces and total <= self.max_memory_bytes:
-            return []
-        # Least valuable first: not training before training, unattached before attached,
-        # then least recently visited.
-        order = sorted(
-            (ws for ws in self._workspaces.values() if ws.id != keep),
-            key=lambda ws: (self._is_busy(ws.data), bool(ws.sessions), ws.last_visit),
-        )
-        evicted = []
-        for workspace in order:
-            if len(self._workspaces) <= self.max_workspaces and total <= self.max_memory_bytes:
-                break
+    def _drop_locked(self, workspaces: list[Workspace], reason: GoneReason) -> list[Workspace]:
+        wall_time = self._wall_clock()
+        for workspace in workspaces:
             del self._workspaces[workspace.id]
+            self._forget_sessions_locked(workspace, workspace.sessions)
+            self._gone.add(workspace.id, reason, wall_time)
+            _LOGGER.info("workspace %s... %s", workspace.id[:4], reason.value)
+        return workspaces
+
+    def _droppable_locked(self, keep: str | None) -> list[Workspace]:
+        # Least valuable first: unattached before attached, then least recently visited. A
+        # workspace with a training is never among them: dropping it would lose the run.
+        return sorted(
+            (
+                ws
+                for ws in self._workspaces.values()
+                if ws.id != keep and not self._is_busy(ws.data)
+            ),
+            key=lambda ws: (bool(ws.sessions), ws.last_visit),
+        )
+
+    def _over_caps_locked(self, keep: str | None) -> list[Workspace]:
+        """Idle workspaces to drop, in order, until the caps hold or none is left to drop."""
+        sizes = {ws.id: self._estimate_bytes(ws.data) for ws in self._workspaces.values()}
+        count, total = len(sizes), sum(sizes.values())
+        chosen = []
+        for workspace in self._droppable_locked(keep):
+            if count <= self.max_workspaces and total <= self.max_memory_bytes:
+                break
+            chosen.append(workspace)
+            count -= 1
             total -= sizes[workspace.id]
-            evicted.append(workspace)
-        return evicted
+        return chosen
+
+    def _room_for_locked(self, new_id: str) -> list[Workspace] | None:
+        """The idle workspaces to drop so that `new_id` (already added) fits under the caps;
+        None when dropping every idle one would still not make it fit."""
+        chosen = self._over_caps_locked(keep=new_id)
+        chosen_ids = {ws.id for ws in chosen}
+        left = [ws for ws in self._workspaces.values() if ws.id not in chosen_ids]
+        total = sum(self._estimate_bytes(ws.data) for ws in left)
+        if len(left) > self.max_workspaces or total > self.max_memory_bytes:
+            return None
+        return chosen
 
     def _release_all(self, workspaces: list[Workspace]) -> None:
         # Outside the registry's lock: releasing stops a training, which takes the job's locks.

@@ -191,7 +191,7 @@ def live_progress() -> None:
     if status.state == JobState.RUNNING and status.target_epochs:
         st.progress(min(1.0, status.progress / status.target_epochs))
     if status.state == JobState.QUEUED:
-        st.caption(jobs.queue_summary(current))
+        st.caption(jobs.queue_summary(status))
     if status.state == JobState.DIVERGED:
         st.error(status.message, icon=":material/warning:")
     elif status.state == JobState.FAILED:

@@ -258,8 +258,8 @@ def test_an_unknown_workspace_id_gets_a_message_and_a_fresh_workspace():
     app.run()
     assert_no_exception(app)
     warnings = [warning.value for warning in app.warning]
-    assert len(warnings) == 1 and "no longer on the server" in warnings[0]
-    assert "server restarted" in warnings[0]
+    assert len(warnings) == 1 and "not on this server: a mistyped address" in warnings[0]
+    assert "from before the server restarted" in warnings[0]
     fresh_id = app.query_params[keys.QUERY_PARAMETER]
     assert fresh_id != "expired-or-from-before-a-restart" and fresh_id in keys.registry()
     # The message is shown once, not on every page after.

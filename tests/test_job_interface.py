@@ -66,7 +66,11 @@ def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
 def test_states_and_stop_reasons_are_string_enums():
     assert JobState("running") is JobState.RUNNING
     assert JobState.RUNNING == "running" and str(JobState.FAILED) == "failed"
-    assert [state for state in JobState if state.is_active] == [JobState.QUEUED, JobState.RUNNING]
+    assert [state for state in JobState if state.is_active] == [
+        JobState.QUEUED,
+        JobState.STARTING,
+        JobState.RUNNING,
+    ]
     assert StopReason.USER.measures_test_accuracy
     assert not StopReason.RESET.measures_test_accuracy
     assert not StopReason.OWNER_GONE.measures_test_accuracy

@@ -139,3 +139,43 @@ def test_default_max_concurrent_rejects_bad_values(monkeypatch, value):
 def test_scheduler_rejects_fewer_than_one_slot():
     with pytest.raises(ValueError, match="at least 1"):
         scheduler.TrainingScheduler(0)
+
+
+def test_a_freed_slot_goes_to_the_first_waiting_ticket_at_once():
+    """The counts never show a free slot beside a waiting ticket, and the ticket's own
+    on_granted runs in the same instant as the hand-over."""
+    pool = scheduler.TrainingScheduler(2)
+    first, second, third = object(), object(), object()
+    events = []
+    pool.enqueue(first, on_granted=lambda: events.append("first granted"))
+    pool.enqueue(second, on_granted=lambda: events.append("second granted"))
+    pool.enqueue(
+        third,
+        on_queued=lambda: events.append("third queued"),
+        on_granted=lambda: events.append(("third granted", pool.running_count)),
+    )
+    assert events == ["first granted", "second granted", "third queued"]
+    with pool.view(third) as view:
+        assert view == scheduler.SlotView(slots=2, running=2, waiting=1, position=1)
+    pool.release(first)
+    # Before release returns, and with no thread of its own: the third holds the slot.
+    assert events[-1] == ("third granted", 2)
+    with pool.view(third) as view:
+        assert view == scheduler.SlotView(slots=2, running=2, waiting=0, position=None)
+    # Its thread's acquire finds the slot already held, and does not queue it again.
+    assert pool.acquire(third, lambda: False) is True
+    assert (pool.running_count, pool.waiting_count) == (2, 0)
+
+
+def test_a_ticket_cancelled_after_its_slot_was_granted_gives_it_back():
+    pool = scheduler.TrainingScheduler(1)
+    holder, waiting, next_one = object(), object(), object()
+    assert pool.acquire(holder, lambda: False)
+    pool.enqueue(waiting)
+    pool.enqueue(next_one)
+    pool.release(holder)  # the slot goes to `waiting` ...
+    assert pool.position(next_one) == 1
+    # ... whose thread then sees its stop: the slot moves on to the next at once.
+    assert pool.acquire(waiting, lambda: True) is False
+    assert pool.position(next_one) is None and pool.running_count == 1
+    assert pool.acquire(next_one, lambda: False) is True

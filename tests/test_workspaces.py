@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
-from cnnviz import workspaces
+from cnnviz import workspace_records, workspaces
 from cnnviz.ui import state as keys
-from cnnviz.workspaces import WorkspaceRegistry
+from cnnviz.workspace_records import GoneReason, GoneRecord, GoneRecords
+from cnnviz.workspaces import ServerFull, WorkspaceRegistry
 
 HOUR = 3600.0
 
@@ -44,13 +46,19 @@ class FakeJob:
         return True
 
 
+# 14:05 on a day, in the server's local time: what the records show as "14:05".
+WALL_TIME = time.mktime((2025, 3, 4, 14, 5, 30, 0, 0, -1))
+
+
 def make_registry(clock: FakeClock, **limits) -> WorkspaceRegistry:
-    """A registry with the app's own hooks (busy, memory estimate, release) and a fake clock."""
+    """A registry with the app's own hooks (busy, memory estimate, release) and fake clocks."""
     return WorkspaceRegistry(
         clock=clock,
+        wall_clock=lambda: WALL_TIME + clock.now - 1000.0,
         is_busy=keys.is_busy,
         estimate_bytes=keys.estimate_bytes,
         release=keys.release,
+        new_data=keys.WorkspaceData,
         **limits,
     )
 
@@ -95,15 +103,17 @@ def test_a_workspace_expires_after_the_stated_time_without_a_visit():
     registry = make_registry(clock, max_age_seconds=2 * HOUR)
     kept = registry.create("a")
     dropped = registry.create("b")
-    dropped.data[keys.JOB] = job = FakeJob(active=True)
+    dropped.data[keys.JOB] = job = FakeJob(active=False)  # trained, and left
     clock.advance(1.5 * HOUR)
     assert registry.attach(kept.id, "a") is kept  # a visit resets the clock
     clock.advance(0.6 * HOUR)  # b: 2.1 hours since its last visit; a: 0.6
     assert registry.sweep() == 1
     assert kept.id in registry and dropped.id not in registry
-    # Its training was stopped and its work let go.
+    # Its model was let go, and the server remembers why and when the id went.
     assert job.disposed
     assert dropped.data == {}
+    assert registry.why_gone(dropped.id) == GoneRecord(GoneReason.EXPIRED, WALL_TIME + 2.1 * HOUR)
+    assert registry.why_gone(kept.id) is None
 
 
 def test_an_expired_id_is_gone_even_before_a_sweep():
@@ -163,14 +173,73 @@ def test_the_count_cap_evicts_the_least_recently_visited_idle_workspace_first():
     assert old_idle.id not in registry
     assert all(ws.id in registry for ws in (oldest_training, newer_idle, newest))
     assert not training.disposed  # the training was not touched
-    # With only trainings left to evict, the oldest training goes; the new one never does.
-    newer_idle.data[keys.JOB] = FakeJob(active=True)
-    newest.data[keys.JOB] = FakeJob(active=True)
+    assert registry.why_gone(old_idle.id).reason == GoneReason.DROPPED
+
+
+def test_a_training_or_queued_workspace_is_never_dropped_and_a_newcomer_hears_server_full():
+    clock = FakeClock()
+    registry = make_registry(clock, max_workspaces=2)
+    training = registry.create("a")
+    training.data[keys.JOB] = running = FakeJob(active=True)
     clock.advance(10)
-    latest = registry.create()
-    assert latest.id in registry and len(registry) == 3
-    assert oldest_training.id not in registry
-    assert training.disposed
+    queued = registry.create("b")
+    queued.data[keys.JOB] = waiting = FakeJob(active=True)  # queued counts as busy too
+    clock.advance(10)
+    with pytest.raises(ServerFull):
+        registry.create("c")
+    # Nothing was dropped for the refused newcomer, and it left nothing behind.
+    assert len(registry) == 2 and training.id in registry and queued.id in registry
+    assert not running.disposed and not waiting.disposed
+    # Neither a sweep nor the stated time drops a training: the run would be lost.
+    clock.advance(10 * HOUR)
+    assert registry.sweep() == 0
+    assert registry.attach(training.id, "a") is training
+    assert registry.attach(queued.id, "b") is queued
+    # Once a training ends, its workspace can make room again.
+    waiting.is_active = False
+    clock.advance(5)
+    newcomer = registry.create("c")
+    assert newcomer.id in registry and queued.id not in registry
+    assert waiting.disposed and not running.disposed
+    assert registry.why_gone(queued.id) == GoneRecord(
+        GoneReason.DROPPED, WALL_TIME + 10 * HOUR + 25
+    )
+
+
+def test_the_memory_cap_drops_idle_ones_for_a_newcomer_but_never_a_training():
+    clock = FakeClock()
+    empty = keys.BYTES_PER_WORKSPACE
+    # Room for one 1 M-parameter model (16 MB) and two empty workspaces.
+    registry = make_registry(clock, max_memory_bytes=16_000_000 + 3 * empty)
+    big = registry.create()
+    big.data[keys.JOB] = training = FakeJob(params=1_000_000, active=True)
+    clock.advance(1)
+    idle = registry.create()
+    clock.advance(1)
+    second = registry.create()  # fits beside them
+    assert len(registry) == 3
+    clock.advance(1)
+    third = registry.create()  # the idle one least recently visited makes room
+    assert idle.id not in registry and second.id in registry and third.id in registry
+    second.data[keys.JOB] = FakeJob(params=0, active=True)
+    third.data[keys.JOB] = FakeJob(params=0, active=True)
+    with pytest.raises(ServerFull):
+        registry.create()
+    assert len(registry) == 3 and not training.disposed
+
+
+def test_a_newcomer_is_refused_without_dropping_idle_ones_that_would_not_make_room():
+    clock = FakeClock()
+    empty = keys.BYTES_PER_WORKSPACE
+    registry = make_registry(clock, max_memory_bytes=16_000_000 + empty + empty // 2)
+    big = registry.create()
+    idle = registry.create()
+    # The model is built after both were made: the training alone leaves no room for two.
+    big.data[keys.JOB] = FakeJob(params=1_000_000, active=True)
+    with pytest.raises(ServerFull):
+        registry.create()
+    # Dropping the idle one would not have let the newcomer in, so it stays.
+    assert idle.id in registry and registry.why_gone(idle.id) is None
 
 
 def test_the_memory_cap_counts_model_parameters_and_runs():
@@ -277,12 +346,63 @@ def test_a_bad_environment_value_is_named_in_the_message(monkeypatch, text):
         workspaces.registry_settings_from_environment()
 
 
-def test_the_lost_workspace_message_says_what_happened_and_what_now():
-    message = keys.lost_workspace_message(2.0)
-    assert "expired after 2 hours" in message
-    assert "server restarted" in message
-    assert "training" in message and "lost" in message
-    assert "fresh workspace" in message
+def test_each_reason_has_its_own_true_message():
+    dropped = workspace_records.lost_message(GoneRecord(GoneReason.DROPPED, WALL_TIME), 2.0)
+    assert "dropped to make room at 14:05" in dropped
+    assert "expired" not in dropped and "restarted" not in dropped
+    expired = workspace_records.lost_message(GoneRecord(GoneReason.EXPIRED, WALL_TIME), 2.0)
+    assert "expired after 2 hours without a visit" in expired and "14:05" in expired
+    assert "dropped" not in expired and "restarted" not in expired
+    removed = workspace_records.lost_message(GoneRecord(GoneReason.REMOVED, WALL_TIME), 2.0)
+    assert "closed on the server at 14:05" in removed
+    unknown = workspace_records.lost_message(None, 2.0)
+    assert "not on this server: a mistyped address" in unknown
+    assert "from before the server restarted" in unknown
+    for message in (dropped, expired, removed, unknown):
+        assert "fresh workspace" in message and "share link" in message
+    full = workspace_records.SERVER_FULL_MESSAGE
+    assert full.startswith("The server is full:")
+    assert "try again in a few minutes" in full.lower() and "teacher" in full
+
+
+def test_the_app_reads_the_registrys_record_of_an_id(monkeypatch):
+    clock = FakeClock()
+    registry = make_registry(clock, max_workspaces=1)
+    monkeypatch.setattr(keys, "_registry", registry)
+    first = registry.create()
+    clock.advance(60)
+    registry.create()  # the first makes room for it
+    assert "dropped to make room at 14:06" in keys.lost_workspace_message(first.id)
+    assert "mistyped address" in keys.lost_workspace_message("never-heard-of")
+
+
+def test_the_records_of_gone_ids_are_bounded_oldest_first():
+    records = GoneRecords(limit=3)
+    for number in range(5):
+        records.add(f"id-{number}", GoneReason.DROPPED, WALL_TIME + number)
+    assert len(records) == 3
+    assert records.get("id-0") is None and records.get("id-1") is None
+    assert records.get("id-4") == GoneRecord(GoneReason.DROPPED, WALL_TIME + 4)
+    with pytest.raises(ValueError, match="limit"):
+        GoneRecords(limit=0)
+    # The registry's own records are bounded the same way.
+    clock = FakeClock()
+    registry = make_registry(clock, max_workspaces=1, records_kept=2)
+    made = [registry.create() for _ in range(4)]
+    assert [registry.why_gone(ws.id) is not None for ws in made] == [False, True, True, False]
+
+
+def test_a_released_workspace_dict_is_marked_and_still_a_dict():
+    registry = make_registry(FakeClock())
+    workspace = registry.create()
+    assert isinstance(workspace.data, keys.WorkspaceData) and not workspace.data.released
+    workspace.data[keys.SPEC] = {"layers": []}
+    registry.remove(workspace.id)
+    assert workspace.data.released and workspace.data == {}
+    # Outside a script run (no page to start over) a missing key is a KeyError as before.
+    with pytest.raises(KeyError):
+        workspace.data[keys.JOB]
+    assert registry.why_gone(workspace.id).reason == GoneReason.REMOVED
 
 
 def test_the_server_logs_a_bad_limit_and_keeps_the_defaults(monkeypatch, caplog):

@@ -23,6 +23,7 @@ RESET_WAIT_SECONDS = 30.0
 STATUS_ICONS = {
     JobState.READY: ":material/hourglass_empty:",
     JobState.QUEUED: ":material/schedule:",
+    JobState.STARTING: ":material/hourglass_top:",
     JobState.RUNNING: ":material/directions_run:",
     JobState.FINISHED: ":material/check_circle:",
     JobState.STOPPED: ":material/stop_circle:",
@@ -47,6 +48,8 @@ def describe_status(name: str, status) -> str:
         place = status.queue_position
         where = f"number {place} in the queue" if place else "in the queue"
         return f"{name} is waiting for a free training slot ({where})."
+    if status.state == JobState.STARTING:
+        return f"{name} has a training slot and is getting ready to train."
     if status.state == JobState.RUNNING:
         speed = f"{status.samples_per_second:,.0f} images/s" if status.samples_per_second else ""
         parts = [
@@ -152,13 +155,19 @@ def _retire_job(state: dict) -> None:
     job.dispose(timeout=0)
 
 
-def queue_summary(job) -> str:
-    """What a queued student reads about the server's training slots."""
-    pool = job.scheduler
+def queue_summary(status) -> str:
+    """What a queued student reads about the server's training slots (status is a JobStatus).
+
+    The counts come with the status, read in the same instant as its state: counts read
+    apart from it could show a free slot, or nobody waiting, beside "waiting for a slot".
+    """
+    slots = status.slots
+    if slots is None:
+        return "Yours starts by itself; you can look around meanwhile."
     return (
-        f"This server trains at most {pool.max_concurrent} network(s) at once so that each "
-        f"runs at full speed: {pool.running_count} training now, {pool.waiting_count} "
-        f"waiting. Yours starts by itself; you can look around meanwhile."
+        f"This server trains at most {slots.slots} network(s) at once so that each runs at full "
+        f"speed: {slots.running} training now, {slots.waiting} waiting. Yours starts by "
+        "itself; you can look around meanwhile."
     )
 
 

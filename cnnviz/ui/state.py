@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import presets, workspaces
+from cnnviz import presets, workspace_records, workspaces
 from cnnviz.datasets import DATASETS
 from cnnviz.training_settings import TrainingSettings
 
@@ -83,6 +83,22 @@ _registry: workspaces.WorkspaceRegistry | None = None
 _registry_lock = threading.Lock()
 
 
+class WorkspaceData(dict):
+    """A workspace's dict that, once released, makes a page reading it start over.
+
+    A page (or a fragment polling every second) may hold the dict while another student's
+    arrival or an expiry releases it, which empties it. Reading a missing key then reruns the
+    script, which finds the workspace gone and says why, instead of showing a KeyError.
+    """
+
+    released = False
+
+    def __missing__(self, key):
+        if self.released and get_script_run_ctx() is not None:
+            st.rerun()
+        raise KeyError(key)
+
+
 def is_busy(work: dict) -> bool:
     """Whether a workspace has a training queued or running."""
     job = work.get(JOB)
@@ -99,6 +115,9 @@ def estimate_bytes(work: dict) -> int:
 
 def release(work: dict) -> None:
     """Free a dropped workspace: stop its training and let go of its model and runs."""
+    if isinstance(work, WorkspaceData):
+        # Marked before it empties, so that no reader sees an empty dict not marked.
+        work.released = True
     job = work.get(JOB)
     if job is not None:
         # Without waiting: the training thread lets go of the rest as it ends.
@@ -118,7 +137,11 @@ def registry() -> workspaces.WorkspaceRegistry:
                 _LOGGER.error("%s Using the default workspace limits.", error)
                 limits = {}
             _registry = workspaces.WorkspaceRegistry(
-                **limits, is_busy=is_busy, estimate_bytes=estimate_bytes, release=release
+                **limits,
+                is_busy=is_busy,
+                estimate_bytes=estimate_bytes,
+                release=release,
+                new_data=WorkspaceData,
             )
         return _registry
 
@@ -133,22 +156,21 @@ def _liveness_check():
     return is_session_alive if Runtime.exists() else None
 
 
-def lost_workspace_message(max_age_hours: float) -> str:
-    """What a student reads when the URL's workspace is no longer on the server."""
-    return (
-        "This workspace is no longer on the server: it expired after "
-        f"{max_age_hours:g} hours without a visit, or the server restarted. Any training that "
-        "was running there was lost. You have a fresh workspace; if you downloaded a spec or "
-        "kept a share link, load it on the Build page."
-    )
+def lost_workspace_message(workspace_id: str) -> str:
+    """What a student reads when the URL's workspace is no longer on the server: the true
+    reason when the server remembers the id, else that it never had it since it started."""
+    server = registry()
+    return workspace_records.lost_message(server.why_gone(workspace_id), server.max_age_hours)
 
 
 def workspace() -> dict:
     """The dict holding this user's work (the keys above), found by the id in the URL.
 
     No id in the URL: a new workspace, whose id is put there. An id the server does not have
-    (expired, or the server restarted): a fresh workspace and a notice saying so (shown by
-    `pop_notice`).
+    (dropped, expired, or from before a restart): a fresh workspace and a notice saying why
+    (shown by `pop_notice`); the script starts over on it, since a page part-way through may
+    hold keys of the old one. No room for a fresh one (every workspace that could make room is
+    training): the page says the server is full and stops.
     """
     server = registry()
     context = get_script_run_ctx()
@@ -159,10 +181,14 @@ def workspace() -> dict:
     # workspace is still the one it had.
     wanted = in_url or remembered
     found = server.attach(wanted, session_id, _liveness_check()) if wanted else None
+    lost = found is None and bool(wanted)
+    if lost:
+        st.session_state[NOTICE] = lost_workspace_message(wanted)
     if found is None:
-        if wanted:
-            st.session_state[NOTICE] = lost_workspace_message(server.max_age_hours)
-        found = server.create(session_id, _liveness_check())
+        try:
+            found = server.create(session_id, _liveness_check())
+        except workspaces.ServerFull:
+            _refuse_server_full()
     # Written only when changed: pages call this often, and each write has a cost.
     if in_url != found.id:
         st.query_params[QUERY_PARAMETER] = found.id
@@ -171,7 +197,21 @@ def workspace() -> dict:
     if st.session_state.get(WORKSPACE) is not found.data:
         # Kept in the session too, so that tests (AppTest) can read the work the page used.
         st.session_state[WORKSPACE] = found.data
+    if lost:
+        # Start over on the fresh workspace: a page part-way through may hold the old one's
+        # keys. From a fragment this reruns the whole page, notice included.
+        st.rerun()
     return found.data
+
+
+def _refuse_server_full() -> None:
+    # The reason the old workspace went (if any) first, then why there is no new one. The
+    # URL keeps the old id, so a reload says the same until there is room.
+    notice = pop_notice()
+    if notice:
+        st.warning(notice, icon=":material/history:")
+    st.error(workspace_records.SERVER_FULL_MESSAGE, icon=":material/group_off:")
+    st.stop()
 
 
 def workspace_id() -> str:

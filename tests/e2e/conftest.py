@@ -133,8 +133,13 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> 
 
 
 @contextlib.contextmanager
-def serve_app(log_path: Path, port: int | None = None) -> Iterator[AppServer]:
-    """Run the app (as `cnnviz app` does) until the block ends; on a free port by default."""
+def serve_app(
+    log_path: Path, port: int | None = None, environment: dict[str, str] | None = None
+) -> Iterator[AppServer]:
+    """Run the app (as `cnnviz app` does) until the block ends; on a free port by default.
+
+    `environment` adds or overrides variables (a test's own limits, say) for this server only.
+    """
     port = port or _free_port()
     # The command `cnnviz app` runs, from the repository so .streamlit/config.toml applies.
     command = cli.streamlit_command(REPO / "app.py", port, headless=True)
@@ -144,7 +149,7 @@ def serve_app(log_path: Path, port: int | None = None) -> Iterator[AppServer]:
         process = subprocess.Popen(
             command,
             cwd=REPO,
-            env=_server_environment(),
+            env={**_server_environment(), **(environment or {})},
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

@@ -152,9 +152,9 @@ def test_a_reload_finds_the_layers_the_running_training_and_the_runs(watched_pag
 
 def test_an_unknown_workspace_address_says_so_and_starts_afresh(watched_page, screenshot):
     page, watch = watched_page("build?w=from-before-the-server-restarted", heading=None)
-    message = page.get_by_test_id("stAlert").filter(has_text="no longer on the server")
+    message = page.get_by_test_id("stAlert").filter(has_text="not on this server")
     expect(message).to_be_visible(timeout=UI_TIMEOUT_MS)
-    expect(message).to_contain_text("server restarted")
+    expect(message).to_contain_text("a mistyped address, or one from before the server restarted")
     assert workspace_id_of(page) != "from-before-the-server-restarted"
     expect_build_page_drawn(page)
     assert_no_exception(page)
@@ -249,7 +249,7 @@ def test_after_a_server_restart_the_address_says_the_work_was_lost(browser, scre
             page = comeback.new_page()
             watch = PageWatch(page, server.url)
             page.goto(f"{server.url}/build?w={workspace_id}", timeout=PAGE_LOAD_TIMEOUT_MS)
-            message = page.get_by_test_id("stAlert").filter(has_text="no longer on the server")
+            message = page.get_by_test_id("stAlert").filter(has_text="not on this server")
             expect(message).to_be_visible(timeout=UI_TIMEOUT_MS)
             expect(message).to_contain_text("the server restarted")
             expect(message).to_contain_text("training that was running there was lost")
