@@ -97,6 +97,22 @@ def check_size(what: str, size: int, cap: int) -> None:
         raise FileTooLarge(too_large_message(what, size, cap))
 
 
+def check_upload(name: str, size: int, cap: int, advice: str) -> None:
+    """Raise FileTooLarge when an upload is over its uploader's cap, in cnnviz's words.
+
+    Args:
+        name: the uploaded file's name.
+        size: its size in bytes.
+        cap: the uploader's cap (one of the UPLOAD_* caps).
+        advice: what to do instead, one sentence.
+    """
+    if size > cap:
+        raise FileTooLarge(
+            f"{name} is {format_size(size)}; this server takes files of up to "
+            f"{format_size(cap)} here. {advice}"
+        )
+
+
 def _stat(path: Path, what: str) -> os.stat_result:
     try:
         return path.stat()

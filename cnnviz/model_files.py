@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from cnnviz import builder, file_reading
+from cnnviz import builder, file_reading, own_data
 from cnnviz import spec as spec_module
 from cnnviz.layer_types import AUGMENTATION_LAYERS, LAYER_TYPES
 
@@ -338,3 +338,50 @@ def load_keras_bytes(data: bytes, dataset_title: str = "the data set") -> Loaded
             "which is the only kind of model cnnviz shows."
         )
     return LoadedModel(spec, model, input_shape, num_classes)
+
+
+def dataset_mismatch(file_name: str, loaded: LoadedModel, info, candidates) -> str | None:
+    """What to do when a loaded model does not fit the chosen data set, or None when it fits.
+
+    Says which of the two differs, the image shape or the number of classes, and names the
+    data sets that fit, or else how to make one (the My data page makes any class count).
+
+    Args:
+        file_name: the file's name, for the message.
+        loaded: the model read from the file.
+        info: the chosen data set's DatasetInfo.
+        candidates: the DatasetInfo of every data set the student can choose.
+    """
+    shape, classes = tuple(loaded.input_shape), loaded.num_classes
+    if shape == tuple(info.input_shape) and classes == info.num_classes:
+        return None
+    shown = spec_module.format_shape(shape)
+    fitting = [
+        other.title
+        for other in candidates
+        if tuple(other.input_shape) == shape and other.num_classes == classes
+    ]
+    if shape != tuple(info.input_shape):
+        found = f"{file_name} takes {shown} images, but {info.title}'s are "
+        found += f"{spec_module.format_shape(info.input_shape)}."
+    else:
+        found = (
+            f"{file_name} predicts {classes} classes, but {info.title} has {info.num_classes} "
+            f"(the images are the same size, {shown})."
+        )
+    if fitting:
+        return f"{found} Choose {' or '.join(fitting)} in the sidebar, then load it again."
+    sizes = ", ".join(str(size) for size in own_data.IMAGE_SIZES)
+    own_fits = shape[0] == shape[1] and shape[0] in own_data.IMAGE_SIZES and shape[2] in (1, 3)
+    if own_fits and 2 <= classes <= own_data.MAX_CLASSES:
+        return (
+            f"{found} No data set here has {classes} classes of {shown} images: make one on "
+            f"the My data page ({classes} classes, {shape[0]} pixels, "
+            f"{'gray' if shape[2] == 1 else 'rgb'}), choose it in the sidebar and load the "
+            f"model again."
+        )
+    return (
+        f"{found} No data set of cnnviz can have {classes} classes of {shown} images (own "
+        f"data sets have 2 to {own_data.MAX_CLASSES} classes of {sizes} pixels a side), so "
+        f"this page cannot use the model; `cnnviz inspect` explains it on the command line."
+    )

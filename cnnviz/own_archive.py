@@ -13,6 +13,7 @@ Nothing is extracted to disk. Files that are not pictures are skipped and counte
 
 from __future__ import annotations
 
+import functools
 import io
 import lzma
 import os
@@ -25,9 +26,9 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cnnviz import datasets, extra_datasets, images, own_data
+from cnnviz import datasets, extra_datasets, file_reading, images, own_data
 
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the zip file itself
+MAX_ARCHIVE_BYTES = file_reading.ZIP_BYTES  # the zip file itself
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what its entries claim to hold, all together
 MAX_ENTRIES = 20_000
 MAX_FILE_BYTES = images.MAX_FILE_BYTES
@@ -169,9 +170,9 @@ def _folder_entries(folder: Path) -> list[_Entry]:
             path = Path(root, name)
             if path.is_symlink() or not path.is_file():
                 continue
-            entries.append(
-                _Entry(path.relative_to(folder).parts, path.stat().st_size, path.read_bytes)
-            )
+            # Read later, one at a time, to at most the picture cap (FileTooLarge beyond it).
+            read = functools.partial(file_reading.read_bytes, path, "The picture", MAX_FILE_BYTES)
+            entries.append(_Entry(path.relative_to(folder).parts, path.stat().st_size, read))
             if len(entries) > MAX_ENTRIES:
                 raise ValueError(f"{folder} holds over {MAX_ENTRIES:,} files; too many to read.")
     return entries
@@ -233,15 +234,10 @@ def read_class_folders(
         path = Path(source).expanduser()
         if path.is_dir():
             entries = _folder_entries(path)
-        elif path.is_file():
-            if path.stat().st_size > MAX_ARCHIVE_BYTES:
-                raise ValueError(
-                    f"{path} is {path.stat().st_size / 2**20:,.0f} MB; zips up to "
-                    f"{MAX_ARCHIVE_BYTES // 2**20} MB are accepted."
-                )
-            entries = _zip_entries(path.read_bytes())
         else:
-            raise ValueError(f"{path} does not exist. Give a folder of class folders or a .zip.")
+            # Only a regular file, read no further than the cap (/dev/zero never ends).
+            what = "The folder or zip of class folders"
+            entries = _zip_entries(file_reading.read_bytes(path, what, MAX_ARCHIVE_BYTES))
     report = ImportReport()
     classes = _classify(entries, report)
     if len(classes) > own_data.MAX_CLASSES:
@@ -262,7 +258,7 @@ def read_class_folders(
         for entry in group:
             try:
                 prepared.append(own_data.prepare_file(entry.read(), input_shape, fit))
-            except _TooLarge:
+            except (_TooLarge, file_reading.FileTooLarge):
                 report.too_large += 1
             except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
                 report.unreadable += 1
