@@ -37,12 +37,8 @@ def run_data(arguments: argparse.Namespace) -> int:
     source = Path(arguments.source).expanduser()
     if not source.is_dir():
         # Not a folder: then a zip, a regular file within the cap (never a device or a pipe).
-        try:
-            file_reading.check_file(source, "--from", file_reading.ZIP_BYTES)
-        except file_reading.FileTooLarge:
-            raise
-        except ValueError as error:
-            raise ValueError(f"{error} Give a folder of class folders or a .zip.") from None
+        wanted = "a folder of class folders or a .zip"
+        file_reading.check_file(source, "--from", file_reading.ZIP_BYTES, wanted)
     dataset, report = own_archive.build(
         source,
         input_shape,

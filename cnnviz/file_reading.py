@@ -122,24 +122,24 @@ def _stat(path: Path, what: str) -> os.stat_result:
         raise ValueError(f"cannot read {what} {path}: {error.strerror}.") from None
 
 
-def check_file(path: str | os.PathLike, what: str, cap: int) -> Path:
+def check_file(
+    path: str | os.PathLike, what: str, cap: int, wanted: str = "a file saved on disk"
+) -> Path:
     """The path of a regular file of at most `cap` bytes, or a ValueError saying why not.
 
     For readers that open the file themselves (Keras, NumPy): nothing is opened here.
 
     Args:
         path: the path as given (a leading ~ is expanded).
-        what: how messages name it, e.g. "--image" or "the data set file".
+        what: how messages name it, e.g. "--image" or "The data set file".
         cap: the most bytes accepted.
+        wanted: what to give instead, for the message about a folder, a device or a pipe.
     """
     path = Path(path).expanduser()
     mode = _stat(path, what)
-    if stat.S_ISDIR(mode.st_mode):
-        raise ValueError(f"{what} {path} is a folder; give a file.")
     if not stat.S_ISREG(mode.st_mode):
         raise ValueError(
-            f"{what} {path} is {_kind(mode.st_mode)}, not a regular file; give a file saved "
-            f"on disk."
+            f"{what} {path} is {_kind(mode.st_mode)}, not a regular file; give {wanted}."
         )
     check_size(f"{what} {path}", mode.st_size, cap)
     return path

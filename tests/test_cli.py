@@ -203,7 +203,7 @@ def test_app_rejects_a_bad_grace_period_variable(capsys, monkeypatch):
 def test_a_spec_path_that_is_a_folder_is_one_line_with_status_2(tmp_path, capsys):
     arguments = ["train", "--dataset", "mnist", "--spec", str(tmp_path), "--out", "x"]
     status, _, stderr = run_cli(arguments, capsys)
-    assert status == 2 and "cannot read the spec file" in stderr
+    assert status == 2 and f"--spec {tmp_path} is a folder, not a regular file" in stderr
     assert len(stderr.strip().splitlines()) == 1
 
 
