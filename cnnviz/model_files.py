@@ -71,7 +71,7 @@ def save_keras_bytes(model: keras.Model) -> bytes:
             return file.read()
 
 
-def _shorten(text: str, limit: int = 200) -> str:
+def first_sentence(text: str, limit: int = 200) -> str:
     """Keras's message cut to its first sentence, and at a word boundary when still long."""
     text = " ".join(text.split())
     sentence = text.split(". ")[0].rstrip(".")
@@ -184,7 +184,7 @@ def read_keras_model(data: bytes) -> keras.Model:
                     "never runs. Use only the layers cnnviz offers."
                 ) from None
             # Keras's text names a temporary file of ours: say what failed, not where.
-            text = _shorten(str(error).replace(path, "the file"))
+            text = first_sentence(str(error).replace(path, "the file"))
             raise ModelFileError(
                 f"Keras could not read this .keras file ({type(error).__name__}: {text}). It "
                 f"may be damaged, or come from another version of Keras: save it again with "

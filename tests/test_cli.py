@@ -96,7 +96,7 @@ BAD_TRAIN_INPUTS = {
     "out is a file": (["--out", "{tmp}/a_file"], "is a file"),
     "negative seed": (["--seed", "-1"], "seed"),
     "epochs over the server limit": (["--epochs", "500"], "at most 100"),
-    "endless spec file": (["--spec", "/dev/zero"], "larger than 256 KB"),
+    "endless spec file": (["--spec", "/dev/zero"], "is a device, not a regular file"),
     "spec file over the size limit": (["--spec", "{tmp}/huge.json"], "larger than 256 KB"),
     "322 M parameters": (["--spec", "{tmp}/dense_200k.json"], "at most 5,000,000"),
     "5,000 layers": (["--spec", "{tmp}/deep.json"], "at most 500"),
