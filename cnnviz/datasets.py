@@ -341,6 +341,9 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
     if chosen is None:
         return None
     path = Path(chosen).expanduser()
+    if path.exists() and not path.is_dir():
+        # A file, a device or a pipe: say what it is rather than that it is missing.
+        file_reading.check_folder(path, "The data folder")
     if not path.is_dir():
         raise ValueError(
             f"The data folder {path} does not exist. Create it and put the data set files "

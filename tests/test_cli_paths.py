@@ -178,3 +178,15 @@ def test_a_folder_of_class_folders_reads_pictures_no_larger_than_the_cap(tmp_pat
     report = own_archive.read_class_folders(tmp_path, (28, 28, 1))
     assert [len(group) for group in report.class_images] == [1, 1]
     assert report.too_large == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"), [("dev_zero", "is a device"), ("fifo", "is a named pipe")]
+)
+def test_a_data_folder_that_is_no_folder_says_what_it_is(kind, problem, tmp_path, capsys):
+    path = bad_path(kind, tmp_path, "data")
+    arguments = ["train", "--dataset", "mnist", "--data-dir", str(path), "--out", str(tmp_path)]
+    status = cli.main(arguments)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert lines == [f"cnnviz train: error: The data folder {path} {problem}, not a folder."]
