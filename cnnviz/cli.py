@@ -31,6 +31,7 @@ from cnnviz import (
     datasets,
     executors,
     extra_datasets,
+    file_reading,
     limits,
     lr_schedules,
     presets,
@@ -106,19 +107,9 @@ def _ray_address(arguments: argparse.Namespace, environment=None) -> str | None:
 
 
 def _spec_file(path_text: str, server_limits: limits.Limits) -> dict:
-    """Read and parse a spec file, reading no more than the size limit allows."""
-    path = Path(path_text).expanduser()
-    try:
-        with open(path, "rb") as file:
-            # One byte past the limit tells a file at the limit from a larger one (or an
-            # endless one such as /dev/zero) without reading the rest.
-            text = file.read(server_limits.max_spec_bytes + 1)
-    except FileNotFoundError:
-        raise CommandError(f"the spec file {path} does not exist.") from None
-    except OSError as error:
-        raise CommandError(f"cannot read the spec file {path}: {error.strerror}.") from None
-    _checked(limits.check_spec_size, len(text), server_limits, prefix=f"{path}: ")
-    return _checked(spec_module.from_json, text, prefix=f"{path}: ")
+    """Read and check a spec file (--spec) as an upload is checked, reading at most the limit."""
+    data = _checked(file_reading.read_bytes, path_text, "--spec", server_limits.max_spec_bytes)
+    return _checked(limits.read_spec, data, server_limits, prefix=f"{path_text}: ")
 
 
 def _preset_spec(name: str, info: datasets.DatasetInfo) -> dict:
@@ -258,9 +249,7 @@ def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
         return _checked(extra_datasets.load_local_dataset, text, data_dir)
     if not text.endswith(".npz") and os.sep not in text:
         return None
-    path = Path(text).expanduser()
-    if not path.is_file():
-        raise CommandError(f"--dataset {path} does not exist; give a file made by `cnnviz data`.")
+    path = _checked(file_reading.check_file, text, "--dataset", file_reading.NPZ_BYTES)
     return _checked(extra_datasets.read_labelled_npz, path, path.stem, path.stem)
 
 

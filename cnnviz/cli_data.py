@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from cnnviz import extra_datasets, own_archive, own_data
+from cnnviz import extra_datasets, file_reading, own_archive, own_data
 
 
 def run_data(arguments: argparse.Namespace) -> int:
@@ -35,10 +35,10 @@ def run_data(arguments: argparse.Namespace) -> int:
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; name a file such as {out / 'data.npz'}.")
     source = Path(arguments.source).expanduser()
-    if not source.exists():
-        raise ValueError(
-            f"--from {source} does not exist; give a folder of class folders or a zip."
-        )
+    if not source.is_dir():
+        # Not a folder: then a zip, a regular file within the cap (never a device or a pipe).
+        wanted = "a folder of class folders or a .zip"
+        file_reading.check_file(source, "--from", file_reading.ZIP_BYTES, wanted)
     dataset, report = own_archive.build(
         source,
         input_shape,

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnviz import file_reading
+
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
@@ -255,6 +257,25 @@ def _checked_pixels(images: np.ndarray, where: str) -> np.ndarray:
     return np.ascontiguousarray(images, dtype=np.uint8)
 
 
+def check_unpacked_size(file, origin: str, max_bytes: int) -> None:
+    """Refuse an .npz (a zip archive) whose arrays would unpack to more than max_bytes.
+
+    Reads only the archive's directory, before any array is unpacked; leaves the file at its
+    start. A file that is not a zip at all is left for np.load to refuse.
+    """
+    try:
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0
+    file.seek(0)
+    if unpacked > max_bytes:
+        raise ValueError(
+            f"{origin}: its arrays unpack to {unpacked / 2**20:,.0f} MB; at most "
+            f"{max_bytes / 2**20:,.0f} MB are accepted."
+        )
+
+
 def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:
     """Read a Keras-layout .npz file: x_train, y_train, x_test, y_test.
 
@@ -265,9 +286,12 @@ def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:
         f"{path} is not a Keras-layout .npz data set file. It must be a NumPy .npz archive "
         f"holding x_train, y_train, x_test and y_test (np.savez writes one)."
     )
+    # Only a regular file of a sensible size is opened (a named pipe would block for ever).
+    path = file_reading.check_file(path, "The data set file", file_reading.NPZ_BYTES)
     try:
         # Opening the file ourselves makes sure it is closed even when numpy gives up on it.
         with open(path, "rb") as file:
+            check_unpacked_size(file, str(path), file_reading.NPZ_BYTES)
             archive = np.load(file, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
                 raise ValueError(not_npz)
@@ -317,6 +341,9 @@ def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
     if chosen is None:
         return None
     path = Path(chosen).expanduser()
+    if path.exists() and not path.is_dir():
+        # A file, a device or a pipe: say what it is rather than that it is missing.
+        file_reading.check_folder(path, "The data folder")
     if not path.is_dir():
         raise ValueError(
             f"The data folder {path} does not exist. Create it and put the data set files "
@@ -344,7 +371,8 @@ def load_dataset(
     """
     info = get_info(name)
     folder = resolve_data_dir(data_dir)
-    if folder is not None and (folder / info.file_name).is_file():
+    # exists(), not is_file(): a <name>.npz that is not a regular file is refused, not passed over.
+    if folder is not None and (folder / info.file_name).exists():
         path = folder / info.file_name
         return Dataset(info, *read_npz(path, info), source="local", location=str(path))
     if allow_download is None:

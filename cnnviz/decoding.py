@@ -15,7 +15,9 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+from cnnviz import file_reading
+
+MAX_FILE_BYTES = file_reading.IMAGE_BYTES
 MAX_PIXELS = 40_000_000
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")
 # Phone cameras often write JPEGs that Pillow reads as MPO (a JPEG with extra pictures).

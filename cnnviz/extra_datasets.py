@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnviz import file_reading
 from cnnviz.datasets import (
     ARRAY_NAMES,
     DATASETS,
     Dataset,
     DatasetInfo,
     _standardise,
+    check_unpacked_size,
     resolve_data_dir,
 )
 
@@ -120,20 +122,17 @@ def read_labelled_npz(
         ValueError: when the file is not such a data set, with what is wrong.
     """
     origin = str(source) if isinstance(source, (str, os.PathLike)) else title
+    if isinstance(source, (str, os.PathLike)):
+        # A path is read only when it is a regular file of a sensible size (not /dev/zero).
+        source = file_reading.check_file(source, "The data set file", file_reading.NPZ_BYTES)
+        max_bytes = file_reading.NPZ_BYTES if max_bytes is None else max_bytes
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(bytes(source))
     try:
         with contextlib.ExitStack() as stack:
             file = source if hasattr(source, "read") else stack.enter_context(open(source, "rb"))
             if max_bytes is not None:
-                with zipfile.ZipFile(file) as archive:
-                    unpacked = sum(entry.file_size for entry in archive.infolist())
-                if unpacked > max_bytes:
-                    raise ValueError(
-                        f"{origin}: its arrays unpack to {unpacked / 2**20:,.0f} MB; at most "
-                        f"{max_bytes / 2**20:,.0f} MB are accepted."
-                    )
-                file.seek(0)
+                check_unpacked_size(file, origin, max_bytes)
             archive = stack.enter_context(np.load(file, allow_pickle=False))
             missing = [key for key in ARRAY_NAMES if key not in archive.files]
             if missing:
@@ -185,7 +184,9 @@ def find_local_datasets(data_dir: str | os.PathLike | None = None) -> dict[str, 
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
-        if path.is_file() and path.suffix == ".npz" and path.name not in builtin:
+        # Any entry named *.npz is listed, so one that is not a regular file (a named pipe) is
+        # refused with a message when chosen rather than missing without a word.
+        if not path.is_dir() and path.suffix == ".npz" and path.name not in builtin:
             found[LOCAL_PREFIX + path.stem] = path
         elif path.is_dir() and any(child.is_dir() for child in path.iterdir()):
             found[LOCAL_PREFIX + path.name] = path
@@ -208,7 +209,7 @@ def load_local_dataset(name: str, data_dir: str | os.PathLike | None = None) -> 
             f"{', '.join(found) or 'none'}."
         )
     path, title = found[name], name[len(LOCAL_PREFIX) :]
-    if path.is_file():
+    if not path.is_dir():
         return read_labelled_npz(path, name, title)
     from cnnviz import own_archive  # imported here: it imports this module
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import datasets, images, input_preparation
+from cnnviz import datasets, file_reading, images, input_preparation
 from cnnviz.input_preparation import Preparation
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
@@ -58,16 +58,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_model(path: Path):
     import keras
 
-    if not path.is_file():
-        raise InspectError(f"the model file {path} does not exist.")
+    from cnnviz import model_files
+
     try:
-        model = keras.saving.load_model(path, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 - Keras raises many types for bad files
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise InspectError(
-            f"cannot load {path} as a Keras model ({type(error).__name__}: {first_line[:200]}). "
-            f"Save it with model.save('name.keras') in Keras 3."
-        ) from None
+        data = file_reading.read_bytes(path, "--model", file_reading.KERAS_BYTES)
+    except ValueError as error:
+        raise InspectError(str(error)) from None
+    try:
+        # The upload's reader: the same checks and messages (a cut-short file, custom layers).
+        model = model_files.read_keras_model(data)
+    except ValueError as error:
+        raise InspectError(f"--model {path}: {error}") from None
     if isinstance(model, keras.Sequential):
         model = _as_functional(model)
     shape = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else ()
@@ -138,9 +139,9 @@ def run(arguments: argparse.Namespace) -> dict:
     """
     image_path = Path(arguments.image).expanduser()
     try:
-        data = image_path.read_bytes()
-    except OSError as error:
-        raise InspectError(f"cannot read the image {image_path}: {error.strerror}.") from None
+        data = file_reading.read_bytes(image_path, "--image", file_reading.IMAGE_BYTES)
+    except ValueError as error:
+        raise InspectError(str(error)) from None
     try:
         original = images.decode_for_display(data)
     except ValueError as error:

@@ -209,6 +209,24 @@ def check_layer_count(spec: Any, limits: Limits) -> None:
         )
 
 
+def read_spec(data: bytes | str, limits: Limits, what: str = "The spec file") -> dict:
+    """A spec from a file, an upload or a share link, with the checks every source gets.
+
+    Its size, then its JSON (too deep a nesting is refused, not a RecursionError), its layer
+    count against the server's limit and every layer's type and arguments; shapes are left to
+    the editor. One function, so no way in skips a check another way in makes.
+
+    Raises:
+        SpecError: the first problem found, as one actionable line.
+    """
+    size = len(data.encode() if isinstance(data, str) else data)
+    check_spec_size(size, limits, what)
+    spec = spec_module.from_json(data)
+    check_layer_count(spec, limits)
+    spec_module.check_layers(spec)
+    return spec
+
+
 def _setting(settings: Any, name: str) -> Any:
     if isinstance(settings, Mapping):
         return settings.get(name, getattr(training_settings.TrainingSettings, name))

@@ -10,20 +10,27 @@ what the file's model computes.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from cnnviz import builder
+from cnnviz import builder, file_reading, own_data
 from cnnviz import spec as spec_module
 from cnnviz.layer_types import AUGMENTATION_LAYERS, LAYER_TYPES
 
-# A .keras file larger than this is refused before Keras opens it (cnnviz's largest presets
-# save to a few MB; the server's limit of 5 M parameters is 60 MB with Adam's state).
-MAX_KERAS_BYTES = 100 * 1024 * 1024
+# A .keras file larger than this is refused before Keras opens it (file_reading has the reason).
+MAX_KERAS_BYTES = file_reading.KERAS_BYTES
+# The file in a .keras archive that describes the model, and the most of it read (a model of
+# 100 layers describes itself in about 100 KB).
+KERAS_CONFIG = "config.json"
+MAX_CONFIG_BYTES = 16 * 2**20
 ZIP_SIGNATURE = b"PK\x03\x04"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Configuration values a supported layer must have, because cnnviz's specs cannot say otherwise.
@@ -64,13 +71,94 @@ def save_keras_bytes(model: keras.Model) -> bytes:
             return file.read()
 
 
-def _read_model(data: bytes) -> keras.Model:
+def first_sentence(text: str, limit: int = 200) -> str:
+    """Keras's message cut to its first sentence, and at a word boundary when still long."""
+    text = " ".join(text.split())
+    sentence = text.split(". ")[0].rstrip(".")
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def _custom_object(node) -> tuple[str, str | None] | None:
+    """The first object in a .keras config that Keras cannot make on its own, and its name.
+
+    Keras writes `"module": "keras.layers"` (or another keras module) for its own classes; a
+    custom layer or function has another module or none, and its Python code is not in the file.
+    Classes registered with Keras in this process (cnnviz's ResidualBlock) load, so they pass;
+    Keras's own markers such as `__lambda__` are left to Keras's safe mode.
+    """
+    if isinstance(node, dict):
+        class_name = node.get("class_name")
+        if isinstance(class_name, str) and "module" in node and not class_name.startswith("__"):
+            module = node.get("module")
+            own = isinstance(module, str) and module.split(".")[0] == "keras"
+            if not own and node.get("registered_name") not in keras.saving.get_custom_objects():
+                inner = node.get("config")
+                name = inner.get("name") if isinstance(inner, dict) else None
+                return class_name, name if isinstance(name, str) else None
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _custom_object(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_archive(data: bytes) -> None:
+    """Refuse a cut-short zip, a zip that is no .keras file, and custom layers, in words."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ModelFileError(
+            "The file is incomplete or damaged: its zip archive is cut short (a download that "
+            "stopped early?). Download or save it again with model.save('model.keras')."
+        ) from None
+    with archive:
+        if KERAS_CONFIG not in archive.namelist():
+            raise ModelFileError(
+                f"This zip is not a .keras file: it holds no {KERAS_CONFIG}. Save the model "
+                f"with model.save('model.keras')."
+            )
+        try:
+            if archive.getinfo(KERAS_CONFIG).file_size > MAX_CONFIG_BYTES:
+                raise ValueError("too large")
+            config = json.loads(archive.read(KERAS_CONFIG))
+            custom = _custom_object(config)
+        except (ValueError, RecursionError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+            raise ModelFileError(
+                f"The file is damaged: its {KERAS_CONFIG} cannot be read. Download or save it "
+                f"again with model.save('model.keras')."
+            ) from None
+    if custom is not None:
+        class_name, layer_name = custom
+        where = f"layer {layer_name!r}" if layer_name else "model"
+        shown = spec_module.show_value(class_name)
+        raise ModelFileError(
+            f"The file's {where} is of the custom class {shown}, whose Python code is not in "
+            f"the file (and cnnviz never runs code from a file). Use only Keras's own layers, "
+            f"such as the ones cnnviz offers."
+        )
+
+
+def read_keras_model(data: bytes) -> keras.Model:
+    """The Keras model in a .keras file's bytes, loaded without running code from it.
+
+    Any Keras model, not only one cnnviz can rebuild (`cnnviz inspect` explains any).
+
+    Raises:
+        ModelFileError (a ValueError): one line saying what is wrong with the file and what to do.
+    """
     if not isinstance(data, (bytes, bytearray)):
         raise ModelFileError(f"Expected the file's bytes. Received: {type(data).__name__}")
     if len(data) > MAX_KERAS_BYTES:
         raise ModelFileError(
-            f"The file has {len(data) / 1e6:.0f} MB; cnnviz reads .keras files of up to "
-            f"{MAX_KERAS_BYTES / 1e6:.0f} MB."
+            f"The file has {len(data) / 2**20:,.0f} MB; cnnviz reads .keras files of up to "
+            f"{MAX_KERAS_BYTES // 2**20} MB."
         )
     if data.startswith(HDF5_SIGNATURE):
         raise ModelFileError(
@@ -82,6 +170,7 @@ def _read_model(data: bytes) -> keras.Model:
             "This is not a .keras file (a .keras file is a zip archive written by Keras's "
             "model.save('model.keras'))."
         )
+    _check_archive(bytes(data))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "upload.keras")
         with open(path, "wb") as file:
@@ -89,15 +178,17 @@ def _read_model(data: bytes) -> keras.Model:
         try:
             return keras.saving.load_model(path, safe_mode=True, compile=False)
         except Exception as error:  # noqa: BLE001 - any failure of a foreign file is the file's
-            text = str(error).strip().splitlines()[0] if str(error).strip() else ""
             if "safe_mode" in str(error) or "Lambda" in str(error):
                 raise ModelFileError(
                     "The file holds Python code (for example a Lambda layer), which cnnviz "
                     "never runs. Use only the layers cnnviz offers."
                 ) from None
+            # Keras's text names a temporary file of ours: say what failed, not where.
+            text = first_sentence(str(error).replace(path, "the file"))
             raise ModelFileError(
-                f"Keras could not read this .keras file ({type(error).__name__}: {text[:200]}). "
-                f"It may be damaged, or use layers that are not part of Keras."
+                f"Keras could not read this .keras file ({type(error).__name__}: {text}). It "
+                f"may be damaged, or come from another version of Keras: save it again with "
+                f"model.save('model.keras') in Keras 3."
             ) from None
 
 
@@ -205,7 +296,7 @@ def load_keras_bytes(data: bytes, dataset_title: str = "the data set") -> Loaded
         ModelFileError (a ValueError): when the file cannot be read safely, or its model is not
             a plain stack of supported layers; the message says which layer and why.
     """
-    loaded = _read_model(bytes(data))
+    loaded = read_keras_model(bytes(data))
     if len(loaded.inputs) != 1 or len(loaded.outputs) != 1:
         raise ModelFileError("The model must have one input and one output, as cnnviz's have.")
     input_shape = tuple(int(size) for size in loaded.inputs[0].shape[1:])
@@ -247,3 +338,50 @@ def load_keras_bytes(data: bytes, dataset_title: str = "the data set") -> Loaded
             "which is the only kind of model cnnviz shows."
         )
     return LoadedModel(spec, model, input_shape, num_classes)
+
+
+def dataset_mismatch(file_name: str, loaded: LoadedModel, info, candidates) -> str | None:
+    """What to do when a loaded model does not fit the chosen data set, or None when it fits.
+
+    Says which of the two differs, the image shape or the number of classes, and names the
+    data sets that fit, or else how to make one (the My data page makes any class count).
+
+    Args:
+        file_name: the file's name, for the message.
+        loaded: the model read from the file.
+        info: the chosen data set's DatasetInfo.
+        candidates: the DatasetInfo of every data set the student can choose.
+    """
+    shape, classes = tuple(loaded.input_shape), loaded.num_classes
+    if shape == tuple(info.input_shape) and classes == info.num_classes:
+        return None
+    shown = spec_module.format_shape(shape)
+    fitting = [
+        other.title
+        for other in candidates
+        if tuple(other.input_shape) == shape and other.num_classes == classes
+    ]
+    if shape != tuple(info.input_shape):
+        found = f"{file_name} takes {shown} images, but {info.title}'s are "
+        found += f"{spec_module.format_shape(info.input_shape)}."
+    else:
+        found = (
+            f"{file_name} predicts {classes} classes, but {info.title} has {info.num_classes} "
+            f"(the images are the same size, {shown})."
+        )
+    if fitting:
+        return f"{found} Choose {' or '.join(fitting)} in the sidebar, then load it again."
+    sizes = ", ".join(str(size) for size in own_data.IMAGE_SIZES)
+    own_fits = shape[0] == shape[1] and shape[0] in own_data.IMAGE_SIZES and shape[2] in (1, 3)
+    if own_fits and 2 <= classes <= own_data.MAX_CLASSES:
+        return (
+            f"{found} No data set here has {classes} classes of {shown} images: make one on "
+            f"the My data page ({classes} classes, {shape[0]} pixels, "
+            f"{'gray' if shape[2] == 1 else 'rgb'}), choose it in the sidebar and load the "
+            f"model again."
+        )
+    return (
+        f"{found} No data set of cnnviz can have {classes} classes of {shown} images (own "
+        f"data sets have 2 to {own_data.MAX_CLASSES} classes of {sizes} pixels a side), so "
+        f"this page cannot use the model; `cnnviz inspect` explains it on the command line."
+    )

@@ -17,6 +17,7 @@ class are kept once and counted; the same picture in two classes stays in both, 
 
 from __future__ import annotations
 
+import functools
 import io
 import lzma
 import os
@@ -29,9 +30,9 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cnnviz import datasets, extra_datasets, images, own_data
+from cnnviz import datasets, extra_datasets, file_reading, images, own_data
 
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # the zip file itself
+MAX_ARCHIVE_BYTES = file_reading.ZIP_BYTES  # the zip file itself
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what its entries claim to hold, all together
 MAX_ENTRIES = 20_000
 MAX_FILE_BYTES = images.MAX_FILE_BYTES
@@ -190,9 +191,9 @@ def _folder_entries(folder: Path) -> list[_Entry]:
             path = Path(root, name)
             if path.is_symlink() or not path.is_file():
                 continue
-            entries.append(
-                _Entry(path.relative_to(folder).parts, path.stat().st_size, path.read_bytes)
-            )
+            # Read later, one at a time, to at most the picture cap (FileTooLarge beyond it).
+            read = functools.partial(file_reading.read_bytes, path, "The picture", MAX_FILE_BYTES)
+            entries.append(_Entry(path.relative_to(folder).parts, path.stat().st_size, read))
             if len(entries) > MAX_ENTRIES:
                 raise ValueError(f"{folder} holds over {MAX_ENTRIES:,} files; too many to read.")
     return entries
@@ -266,15 +267,10 @@ def read_class_folders(
         path = Path(source).expanduser()
         if path.is_dir():
             entries = _folder_entries(path)
-        elif path.is_file():
-            if path.stat().st_size > MAX_ARCHIVE_BYTES:
-                raise ValueError(
-                    f"{path} is {path.stat().st_size / 2**20:,.0f} MB; zips up to "
-                    f"{MAX_ARCHIVE_BYTES // 2**20} MB are accepted."
-                )
-            entries = _zip_entries(path.read_bytes())
         else:
-            raise ValueError(f"{path} does not exist. Give a folder of class folders or a .zip.")
+            # Only a regular file, read no further than the cap (/dev/zero never ends).
+            what = "The folder or zip of class folders"
+            entries = _zip_entries(file_reading.read_bytes(path, what, MAX_ARCHIVE_BYTES))
     report = ImportReport()
     classes = _classify(entries, report)
     if len(classes) > own_data.MAX_CLASSES:
@@ -296,7 +292,7 @@ def read_class_folders(
         for entry in group:
             try:
                 image = own_data.prepare_file(entry.read(), input_shape, fit)
-            except _TooLarge:
+            except (_TooLarge, file_reading.FileTooLarge):
                 report.too_large += 1
                 continue
             except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:

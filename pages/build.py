@@ -151,16 +151,16 @@ with summary_column:
         icon=":material/file_download:",
     )
     uploaded = st.file_uploader(
-        "Load a spec file", type=["json"], key="spec_upload", help='A JSON {"layers": [...]}.'
+        "Load a spec file",
+        type=["json"],
+        key="spec_upload",
+        help=f'A JSON {{"layers": [...]}} of at most {server_limits.max_spec_kb:,} KB.',
     )
     if uploaded is not None and st.session_state.get("spec_upload_done") != uploaded.file_id:
         st.session_state["spec_upload_done"] = uploaded.file_id
         try:
-            # The size first: a huge file is refused before it is parsed.
-            limits.check_spec_size(uploaded.size, server_limits, "The file")
-            imported = spec_module.from_json(uploaded.getvalue())
-            limits.check_layer_count(imported, server_limits)
-            spec_module.check_layers(imported)
+            # The checks a share link and `cnnviz train --spec` get too (size first).
+            imported = limits.read_spec(uploaded.getvalue(), server_limits, "The file")
         except ValueError as problem:
             st.error(f"Could not load {uploaded.name}: {problem} Your layers are unchanged.")
         else:

@@ -96,7 +96,7 @@ BAD_TRAIN_INPUTS = {
     "out is a file": (["--out", "{tmp}/a_file"], "is a file"),
     "negative seed": (["--seed", "-1"], "seed"),
     "epochs over the server limit": (["--epochs", "500"], "at most 100"),
-    "endless spec file": (["--spec", "/dev/zero"], "larger than 256 KB"),
+    "endless spec file": (["--spec", "/dev/zero"], "is a device, not a regular file"),
     "spec file over the size limit": (["--spec", "{tmp}/huge.json"], "larger than 256 KB"),
     "322 M parameters": (["--spec", "{tmp}/dense_200k.json"], "at most 5,000,000"),
     "5,000 layers": (["--spec", "{tmp}/deep.json"], "at most 500"),
@@ -203,7 +203,7 @@ def test_app_rejects_a_bad_grace_period_variable(capsys, monkeypatch):
 def test_a_spec_path_that_is_a_folder_is_one_line_with_status_2(tmp_path, capsys):
     arguments = ["train", "--dataset", "mnist", "--spec", str(tmp_path), "--out", "x"]
     status, _, stderr = run_cli(arguments, capsys)
-    assert status == 2 and "cannot read the spec file" in stderr
+    assert status == 2 and f"--spec {tmp_path} is a folder, not a regular file" in stderr
     assert len(stderr.strip().splitlines()) == 1
 
 

@@ -194,7 +194,7 @@ def broken_zip() -> bytes:
     [
         (b"hello", "not a .keras file"),
         (b"\x89HDF\r\n\x1a\n" + bytes(100), "HDF5"),
-        (broken_zip(), "could not read"),
+        (broken_zip(), "config.json cannot be read"),
         (b"", "not a .keras file"),
     ],
 )

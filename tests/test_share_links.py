@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from cnnviz import presets, share_links
+from cnnviz import limits, presets, share_links
 from cnnviz import spec as spec_module
 
 
@@ -81,7 +81,7 @@ def test_a_recomputed_check_code_still_cannot_smuggle_in_a_bad_spec():
         ("s1abc$%", "characters a share link never has"),
         ("s1" + "A" * 7001, "too long"),
         (pack(b"[1, 2]"), "must be a JSON object"),
-        (pack(b"not json"), "not a spec"),
+        (pack(b"not json"), "not valid JSON"),
         (pack(b'{"layers": []}', digest=bytes(8)), "check code does not match"),
         ("s1" + base64.urlsafe_b64encode(bytes(8) + b"garbage").decode().rstrip("="), "unpacked"),
         (pack(b" " * 200_000), "more than 64 KB"),
@@ -101,3 +101,32 @@ def test_a_spec_too_large_for_a_link_says_so(monkeypatch):
 def test_an_invalid_spec_is_not_put_in_a_link():
     with pytest.raises(spec_module.SpecError, match="Layer 1"):
         share_links.encode_spec({"layers": [{"type": "Conv2D"}]})
+
+
+def test_a_link_nested_5000_deep_is_refused_without_a_recursion_error():
+    # 61 characters: the link the issue reported (81 with its address) raised RecursionError
+    # on every page it opened.
+    token = pack(b"[" * 5000 + b"]" * 5000)
+    assert len(token) < 100
+    with pytest.raises(spec_module.SpecError, match="nested too deeply"):
+        share_links.decode_spec(token)
+
+
+def test_a_link_over_the_layer_limit_gets_the_message_a_spec_upload_gets():
+    layers = [{"type": "Activation", "activation": "relu"}] * 451
+    spec = {"layers": [*layers, {"type": "Dense", "units": 10, "activation": "softmax"}]}
+    payload = json.dumps(spec).encode()
+    server_limits = limits.Limits()
+    with pytest.raises(spec_module.SpecError) as from_link:
+        share_links.decode_spec(pack(payload), server_limits)
+    with pytest.raises(spec_module.SpecError) as from_upload:
+        limits.read_spec(payload, server_limits, "The file")
+    assert str(from_link.value) == str(from_upload.value)
+    assert str(from_link.value).startswith("The spec has 452 layers; this server allows at most")
+
+
+def test_a_link_within_a_raised_layer_limit_loads():
+    layers = [{"type": "Activation", "activation": "relu"}] * 149
+    spec = {"layers": [*layers, {"type": "Dense", "units": 10, "activation": "softmax"}]}
+    token = pack(json.dumps(spec).encode())
+    assert share_links.decode_spec(token, limits.Limits(max_layers=150)) == spec

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import export, share_links
+from cnnviz import export, file_reading, share_links
 from cnnviz.datasets import DATASETS
 from cnnviz.job_state import JobState
+from cnnviz.ui import data as data_choice
 from cnnviz.ui import jobs, share
 from cnnviz.ui import state as keys
+
+KERAS_ADVICE = (
+    "A model within this server's parameter limit is smaller, even saved with its optimizer's "
+    "state; `cnnviz inspect --model` reads larger files on the command line."
+)
 
 
 def _current_job(spec: dict, info):
@@ -114,7 +120,7 @@ def _load_model(dataset) -> None:
         key="keras_upload",
         help="A model saved by cnnviz, or a Keras model made of the layers cnnviz offers and "
         "starting with Rescaling(1/255). It becomes your current model, ready to inspect and "
-        "evaluate.",
+        f"evaluate. At most {file_reading.format_size(file_reading.UPLOAD_KERAS_BYTES)}.",
     )
     if uploaded is None or st.session_state.get("keras_upload_done") == uploaded.file_id:
         return
@@ -123,26 +129,20 @@ def _load_model(dataset) -> None:
 
     with st.spinner(f"Loading {uploaded.name}..."):
         try:
+            # The uploader's own cap, in cnnviz's words (the browser lets up to the server's
+            # cap through, so Streamlit never answers with its own refusal below it).
+            file_reading.check_upload(
+                "The file", uploaded.size, file_reading.UPLOAD_KERAS_BYTES, KERAS_ADVICE
+            )
             loaded = model_files.load_keras_bytes(uploaded.getvalue(), info.title)
         except ValueError as problem:
             st.error(f"Could not load {uploaded.name}: {problem} Your work is unchanged.")
             return
-    if loaded.input_shape != info.input_shape or loaded.num_classes != info.num_classes:
-        fitting = [
-            candidate.title
-            for candidate in DATASETS.values()
-            if candidate.input_shape == loaded.input_shape
-            and candidate.num_classes == loaded.num_classes
-        ]
-        hint = (
-            f"Choose {' or '.join(fitting)} in the sidebar, then load it again."
-            if fitting
-            else "No data set of cnnviz has images of that shape."
-        )
-        st.error(
-            f"{uploaded.name} takes images of {loaded.input_shape} with {loaded.num_classes} "
-            f"classes, but {info.title} has {info.input_shape} with {info.num_classes}. {hint}"
-        )
+    own = data_choice.own_dataset()
+    candidates = [*DATASETS.values(), *([own.info] if own is not None else [])]
+    mismatch = model_files.dataset_mismatch(uploaded.name, loaded, info, candidates)
+    if mismatch is not None:
+        st.error(mismatch)
         return
     adopt_model(loaded, dataset, uploaded.name)
     st.rerun()

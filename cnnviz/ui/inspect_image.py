@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import examples, images, input_preparation
+from cnnviz import examples, file_reading, images, input_preparation
 from cnnviz.input_preparation import Preparation
 
 SOURCES = {
@@ -179,7 +179,9 @@ def _upload(dataset, choices: dict) -> ChosenImage | None:
         f"A {images.FORMATS_HINT} picture",
         type=list(images.UPLOAD_EXTENSIONS),
         key="inspect_upload",
-        help="Any size; it is converted to what the network takes: "
+        help="Any size up to "
+        + f"{file_reading.format_size(file_reading.UPLOAD_IMAGE_BYTES)}; it is converted to what "
+        + "the network takes: "
         + ("a grayscale 28x28 image" if info.input_shape[-1] == 1 else "an RGB 32x32 image")
         + ".",
     )

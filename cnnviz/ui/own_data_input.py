@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnviz import extra_datasets, images, own_archive, own_data
+from cnnviz import extra_datasets, file_reading, images, own_archive, own_data
 from cnnviz.ui import state as keys
 from cnnviz.ui.own_data import own, page_state, say
 
@@ -18,6 +18,16 @@ CANVAS_SIZE = 224
 # A photo whose pixels spread less than this (out of 255) shows nothing: a black first frame.
 BLANK_PHOTO_SPREAD = 2.0
 CAMERA_WIDTH = 400  # pixels; the full page width would push the classes far down
+# What to do with a file over an uploader's cap (the command line reads larger files).
+ZIP_ADVICE = (
+    "Split it into smaller zips, or make the data set file on the command line (cnnviz data "
+    f"--from FOLDER_OR_ZIP reads zips of up to {file_reading.format_size(file_reading.ZIP_BYTES)}) "
+    "and load that file here."
+)
+NPZ_ADVICE = (
+    "A data set file downloaded from this page is smaller; a teacher can put larger ones in the "
+    "server's data folder."
+)
 
 
 def _add_prepared(class_index: int, prepared: list[np.ndarray], origin: str) -> None:
@@ -80,10 +90,17 @@ def _on_zip(widget_key: str) -> None:
         return
     data = own()
     try:
+        file_reading.check_upload(
+            upload.name, upload.size, file_reading.UPLOAD_ZIP_BYTES, ZIP_ADVICE
+        )
         report = own_archive.read_class_folders(
             upload.getvalue(), data.input_shape, data.fit, max_images=data.room()
         )
         own_archive.add_to(data, report)
+    except file_reading.FileTooLarge as error:
+        say("error", str(error))
+        page_state()["round"] += 1  # a fresh uploader lets go of the refused file's memory
+        return
     except ValueError as error:
         say("error", f"{upload.name}: {error}")
         return
@@ -102,6 +119,9 @@ def _on_npz(widget_key: str) -> None:
     if upload is None:
         return
     try:
+        file_reading.check_upload(
+            upload.name, upload.size, file_reading.UPLOAD_NPZ_BYTES, NPZ_ADVICE
+        )
         loaded = extra_datasets.read_labelled_npz(
             upload.getvalue(),
             "upload",
@@ -111,6 +131,10 @@ def _on_npz(widget_key: str) -> None:
         )
         replacement = own_data.OwnData.from_dataset(loaded, own().fit)
         replacement.set_test_fraction(own().test_fraction)
+    except file_reading.FileTooLarge as error:
+        say("error", str(error))
+        page_state()["round"] += 1  # a fresh uploader lets go of the refused file's memory
+        return
     except ValueError as error:
         say("error", f"{upload.name}: {error}")
         return
@@ -154,6 +178,7 @@ def picture_adder() -> None:
             type=PICTURE_TYPES,
             accept_multiple_files=True,
             key=widget_key,
+            help=f"At most {file_reading.format_size(file_reading.UPLOAD_IMAGE_BYTES)} each.",
         )
         st.button(
             f"Add {len(files or [])} picture(s) to {names[class_index]}",
@@ -217,10 +242,10 @@ def file_importers() -> None:
             key=zip_key,
             on_change=_on_zip,
             args=(zip_key,),
-            max_upload_size=own_archive.MAX_ARCHIVE_BYTES // 2**20,
             help="One folder per class, named after it, holding that class's pictures (the "
             "layout Keras's image_dataset_from_directory reads). Classes with the names of "
-            "yours are added to; others are created.",
+            "yours are added to; others are created. At most "
+            f"{file_reading.format_size(file_reading.UPLOAD_ZIP_BYTES)}.",
         )
     with npz_column:
         npz_key = f"own_npz_{page['round']}"
@@ -230,6 +255,6 @@ def file_importers() -> None:
             key=npz_key,
             on_change=_on_npz,
             args=(npz_key,),
-            max_upload_size=extra_datasets.MAX_UPLOAD_NPZ_BYTES // 2**20,
-            help="Replaces your classes with the file's, for example one a teacher handed out.",
+            help="Replaces your classes with the file's, for example one a teacher handed out. "
+            f"At most {file_reading.format_size(file_reading.UPLOAD_NPZ_BYTES)}.",
         )
