@@ -67,7 +67,9 @@ def format_size(count: int) -> str:
         return f"{count // MB:,} MB"
     if count >= MB:
         return f"{count / MB:,.1f} MB"
-    return f"{count / 1024:,.0f} KB"
+    if count >= 1024:
+        return f"{count / 1024:,.0f} KB"
+    return f"{count:,} bytes"
 
 
 def _kind(mode: int) -> str:
@@ -83,7 +85,7 @@ def too_large_message(what: str, size: int, cap: int) -> str:
     """The one line for a file (or upload) over its cap; `size` may be a lower bound."""
     return (
         f"{what} is larger than {format_size(cap)}, the most cnnviz reads for it. "
-        f"Received: {size:,} bytes or more"
+        f"Received: {size:,} bytes or more."
     )
 
 

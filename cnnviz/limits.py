@@ -194,7 +194,7 @@ def check_spec_size(byte_count: int, limits: Limits, what: str = "The spec file"
         raise spec_module.SpecError(
             f"{what} is larger than {limits.max_spec_kb:,} KB, the most this server reads. "
             f"A spec of 100 layers takes about 10 KB: check that it is a cnnviz spec. "
-            f"Received: {byte_count:,} bytes or more"
+            f"Received: {byte_count:,} bytes or more."
         )
 
 

@@ -163,8 +163,8 @@ def test_a_file_at_the_cap_is_read_and_one_byte_more_is_refused(tmp_path):
     with pytest.raises(file_reading.FileTooLarge) as refused:
         file_reading.read_bytes(path, "the file", 99)
     assert str(refused.value) == (
-        f"the file {path} is larger than 0 KB, the most cnnviz reads for it. "
-        f"Received: 100 bytes or more"
+        f"the file {path} is larger than 99 bytes, the most cnnviz reads for it. "
+        f"Received: 100 bytes or more."
     )
 
 
