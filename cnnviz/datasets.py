@@ -23,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnviz import app_files
+
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
+SAMPLES_DIR = app_files.assets_dir() / "samples"
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 DOWNLOAD_SOCKET_TIMEOUT = 10.0  # seconds a download may wait for the network at any one time
 
