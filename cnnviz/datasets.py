@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import app_files
+from cnnviz import app_files, keras_source
 
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"
@@ -351,7 +351,11 @@ def load_dataset(
         return Dataset(info, *read_npz(path, info), source="local", location=str(path))
     if allow_download is None:
         allow_download = os.environ.get(OFFLINE_ENV, "") not in ("1", "true", "yes")
-    if allow_download:
+    # Asked first, because trying costs a TensorFlow import (seconds) on a server's first page.
+    reason = keras_source.why_keras_cannot_load(name) if allow_download else None
+    if reason is not None:
+        _LOGGER.warning("Keras could not load %s (%s); using the bundled sample.", name, reason)
+    elif allow_download:
         try:
             return Dataset(info, *_load_with_keras(info), source="keras", location="Keras")
         except Exception as error:  # noqa: BLE001 - any failure here means "use the sample"
