@@ -201,7 +201,6 @@ def _run_app(arguments: argparse.Namespace) -> int:
         )
     headless = not (sys.stdin is not None and sys.stdin.isatty())
     command = streamlit_command(app_path, port, headless, address)
-    # Never returns on POSIX: this process becomes the server, so a stop signal reaches it.
     return launcher.run_server(command, environment, app_path.parent)
 
 

@@ -2,9 +2,9 @@
 
 Supervisors (systemd, Docker, a class's job runner) stop a service with SIGTERM to the process
 they started. A launcher that ran Streamlit as a child and died on SIGTERM left the server
-running, holding its port. On POSIX the launcher therefore becomes Streamlit (exec), so the
-signal reaches the server itself, which shuts down and exits 0. Elsewhere it waits for its child
-and passes SIGTERM and SIGINT on.
+running, holding its port. This one passes the stop signals on and exits when the server does.
+(Exec-ing into Streamlit would also do, but then a test that fakes subprocess.Popen to look at
+the command would turn its own process into a server.)
 """
 
 from __future__ import annotations
@@ -72,36 +72,22 @@ def streamlit_command(
     return command
 
 
-def run_server(
-    command: Sequence[str],
-    environment: Mapping[str, str],
-    cwd: Path,
-    replace_process: bool | None = None,
-) -> int:
+def run_server(command: Sequence[str], environment: Mapping[str, str], cwd: Path) -> int:
     """Run the server command until it ends; return its exit status as a shell shows it.
 
+    SIGTERM, SIGINT and SIGHUP sent to this process are passed on to the server, which shuts
+    down (Streamlit then exits 0), and this process waits for it: it never leaves the server
+    running without it.
+
     Args:
-        command: the program and its arguments; command[0] is a path to the program.
+        command: the program and its arguments.
         environment: the server's whole environment.
         cwd: the folder to run in (the app's, so that its .streamlit/config.toml applies).
-        replace_process: exec into the server (never returns); default on POSIX.
     """
-    if replace_process is None:
-        replace_process = os.name == "posix"
-    if replace_process:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.chdir(cwd)
-        os.execve(command[0], list(command), dict(environment))
-    return _run_child(command, environment, cwd)
-
-
-def _run_child(command: Sequence[str], environment: Mapping[str, str], cwd: Path) -> int:
-    """Run the server as a child, passing the stop signals on, and wait for it to end."""
     process = subprocess.Popen(list(command), env=dict(environment), cwd=cwd)
 
     def pass_on(signal_number, _frame) -> None:
-        # Ctrl-C in a terminal reaches the child too; a second SIGINT only repeats the stop.
+        # Ctrl-C in a terminal reaches the server too; a second SIGINT only repeats the stop.
         if process.poll() is None:
             process.send_signal(signal_number)
 
