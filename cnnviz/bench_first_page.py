@@ -189,8 +189,10 @@ def run(
     load_before = os.getloadavg()[0]
     results = []
     with _page_opener() as (open_start_page, method), tempfile.TemporaryDirectory() as logs:
-        if open_start_page is _script_check:
+        in_browser = open_start_page is not _script_check
+        if not in_browser:
             environment[SCRIPT_CHECK_ENV] = "true"
+        shown = "Start page shown" if in_browser else "first script run done"
         report(f"First page of {servers} fresh servers, measured in {method}.")
         for number in range(1, servers + 1):
             times = time_one_server(
@@ -198,15 +200,18 @@ def run(
             )
             results.append(times)
             report(
-                f"server {number}: listening after {times['up']:.2f} s, Start page shown "
-                f"after {times['first_page']:.2f} s"
+                f"server {number}: listening after {times['up']:.2f} s, {shown} after "
+                f"{times['first_page']:.2f} s"
             )
     median = statistics.median(times["first_page"] for times in results)
     load_after = os.getloadavg()[0]
-    met = "met" if median <= GOAL_SECONDS else "missed"
+    if in_browser:
+        goal = f"goal {GOAL_SECONDS:g} s: {'met' if median <= GOAL_SECONDS else 'missed'}"
+    else:
+        goal = f"the goal of {GOAL_SECONDS:g} s is for the browser measure"
     report(
-        f"median {median:.2f} s (goal {GOAL_SECONDS:g} s: {met}); load average "
-        f"{load_before:.2f} before, {load_after:.2f} after"
+        f"median {median:.2f} s ({goal}); load average {load_before:.2f} before, "
+        f"{load_after:.2f} after"
     )
     return {
         "method": method,
