@@ -27,6 +27,8 @@ class BuildWithAppFiles(build_py):
         if self.editable_mode:
             return  # an editable install serves the checkout's own files
         target = Path(self.build_lib) / PACKAGED_DIR
+        # A build folder left from an earlier build may hold files deleted since.
+        shutil.rmtree(target, ignore_errors=True)
         for name in APP_FILES:
             source = HERE / name
             destination = target / name

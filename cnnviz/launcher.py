@@ -20,8 +20,10 @@ from pathlib import Path
 # Where the server listens. Unset: every interface (Streamlit's default), so that a class on a
 # network can connect; 127.0.0.1 keeps it on this machine.
 ADDRESS_ENV = "CNNVIZ_ADDRESS"
-FORWARDED_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+# Windows delivers Ctrl-C to the whole console and cannot send SIGINT to a child: there, only
+# SIGTERM is passed on.
+FORWARDED_SIGNALS = (
+    (signal.SIGTERM, signal.SIGINT, signal.SIGHUP) if os.name == "posix" else (signal.SIGTERM,)
 )
 
 
@@ -93,7 +95,12 @@ def run_server(command: Sequence[str], environment: Mapping[str, str], cwd: Path
 
     previous = {number: signal.signal(number, pass_on) for number in FORWARDED_SIGNALS}
     try:
-        return_code = process.wait()
+        while True:
+            try:
+                return_code = process.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # (Windows) Ctrl-C reached the server too, which is stopping: wait
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
