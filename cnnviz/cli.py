@@ -1,8 +1,9 @@
 """The ``cnnviz`` command: start the app, train a model, or benchmark the training path.
 
-    cnnviz app [--data-dir DIR] [--port N] [--max-trainings N]
+    cnnviz app [--data-dir DIR] [--port N] [--address IP] [--max-trainings N]
     cnnviz train --dataset mnist|FILE.npz [--preset NAME | --spec FILE.json] --out DIR
     cnnviz bench [--quick]
+    cnnviz bench first-page [--servers N]
     cnnviz export --spec FILE.json --dataset NAME --to keras|pytorch|json
     cnnviz data --from FOLDER_OR_ZIP --image-size 28|32|64 --out FILE.npz
     cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] --out DIR
@@ -21,17 +22,17 @@ import dataclasses
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import cnnviz
 from cnnviz import (
+    app_files,
     datasets,
     executors,
     extra_datasets,
     file_reading,
+    launcher,
     limits,
     lr_schedules,
     presets,
@@ -40,6 +41,9 @@ from cnnviz import (
     training_settings,
 )
 from cnnviz import spec as spec_module
+
+# The tests and benchmarks start the server with the same command as `cnnviz app`.
+streamlit_command = launcher.streamlit_command
 
 EXIT_TRAINING_FAILED = 1
 EXIT_USAGE = 2
@@ -56,19 +60,8 @@ class CommandError(Exception):
 
 
 def app_script_path() -> Path:
-    """Where the Streamlit app lives in a source checkout installed with `pip install -e .`."""
-    return Path(cnnviz.__file__).resolve().parent.parent / "app.py"
-
-
-def streamlit_command(app_path: Path, port: int, headless: bool) -> list[str]:
-    """The command that runs the app with this Python's Streamlit."""
-    # The other settings are in .streamlit/config.toml beside app.py; run from that folder.
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path)]
-    command += ["--server.port", str(port)]
-    if headless:
-        # Without a terminal nobody can answer Streamlit's first-run e-mail prompt.
-        command += ["--server.headless", "true"]
-    return command
+    """Where the Streamlit app is: the checkout's app.py, or the installed wheel's copy."""
+    return app_files.app_dir() / app_files.APP_SCRIPT
 
 
 # ----- checks of arguments and inputs: each failure is one actionable line -----
@@ -187,24 +180,19 @@ def _run_app(arguments: argparse.Namespace) -> int:
     if ray_address is not None:
         environment[executors.RAY_ADDRESS_ENV] = ray_address
         _checked(executors.cpus_per_training, environment)
+    if arguments.address is not None:
+        environment[launcher.ADDRESS_ENV] = arguments.address
+    address = _checked(launcher.configured_address, environment)
     app_path = app_script_path()
-    if not app_path.is_file():
+    missing = app_files.missing_files(app_path.parent)
+    if missing:
         raise CommandError(
-            f"cannot find the app at {app_path}; `cnnviz app` runs from a source checkout "
-            f"installed with `pip install -e .`."
+            f"cannot find the app's {', '.join(missing)} in {app_path.parent}; reinstall cnnviz "
+            f"(`pip install -e .` in a checkout, or a wheel built with `pip wheel .`)."
         )
     headless = not (sys.stdin is not None and sys.stdin.isatty())
-    process = subprocess.Popen(
-        streamlit_command(app_path, port, headless), env=environment, cwd=app_path.parent
-    )
-    while True:
-        try:
-            return_code = process.wait()
-            break
-        except KeyboardInterrupt:
-            continue  # Ctrl-C reached Streamlit too, which is shutting down: wait for it
-    # A child killed by a signal reports minus the signal number; shells say 128 + number.
-    return 128 - return_code if return_code < 0 else return_code
+    command = streamlit_command(app_path, port, headless, address)
+    return launcher.run_server(command, environment, app_path.parent)
 
 
 # ----- cnnviz train -----
@@ -364,6 +352,8 @@ def _run_train(arguments: argparse.Namespace) -> int:
 
 
 def _run_bench(arguments: argparse.Namespace) -> int:
+    if arguments.what == "first-page":
+        return _run_bench_first_page(arguments)
     info = _checked(datasets.get_info, arguments.dataset)
     model_spec = _preset_spec(arguments.preset, info)
     parts = [part for part in arguments.batch_sizes.split(",") if part.strip()]
@@ -429,6 +419,15 @@ def _run_bench(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _run_bench_first_page(arguments: argparse.Namespace) -> int:
+    from cnnviz import bench_first_page
+
+    servers = _parse_number(arguments.servers, "--servers", minimum=1)
+    summary = _checked(bench_first_page.run, servers)
+    print(json.dumps(summary))
+    return 0
+
+
 def _run_export(arguments: argparse.Namespace) -> int:
     """Print a spec file as Keras code, PyTorch code or checked JSON."""
     # Imported here: the other commands do not need it; it loads no TensorFlow either way.
@@ -472,6 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
     app = commands.add_parser("app", help="start the web app (Streamlit)")
     app.add_argument("--data-dir", help=data_dir_help)
     app.add_argument("--port", default=str(DEFAULT_PORT), help="port to serve on (default 8501)")
+    app.add_argument(
+        "--address",
+        help="address to listen on: 127.0.0.1 keeps the app on this machine (default: "
+        f"${launcher.ADDRESS_ENV}, else every interface, for a class on a network)",
+    )
     app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
     ray_help = (
         "run trainings on a Ray cluster: local, auto, HOST:6379 or ray://HOST:10001 "
@@ -570,7 +574,22 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="folder for model.keras, spec.json and more")
     train.set_defaults(handler=_run_train)
 
-    bench = commands.add_parser("bench", help="compare the app's training speed with model.fit")
+    bench = commands.add_parser(
+        "bench",
+        help="compare the app's training speed with model.fit; `bench first-page`: how fast a "
+        "fresh server shows its Start page",
+    )
+    bench.add_argument(
+        "what",
+        nargs="?",
+        choices=("training", "first-page"),
+        default="training",
+        help="training (default): the app's training path against model.fit; first-page: "
+        "the time from starting fresh servers to their Start page in headless Chromium",
+    )
+    bench.add_argument(
+        "--servers", default="5", help="first-page: fresh servers to time (default 5)"
+    )
     bench.add_argument("--dataset", default="mnist", help=f"{dataset_help} (default mnist)")
     bench.add_argument("--batch-sizes", default="32,128", help="comma-separated (default 32,128)")
     bench.add_argument("--rounds", default="3", help="timed epochs per side (default 3)")

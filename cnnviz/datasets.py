@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import file_reading
+from cnnviz import app_files, file_reading, keras_source
 
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "samples"
+SAMPLES_DIR = app_files.assets_dir() / "samples"
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 DOWNLOAD_SOCKET_TIMEOUT = 10.0  # seconds a download may wait for the network at any one time
 
@@ -377,7 +377,11 @@ def load_dataset(
         return Dataset(info, *read_npz(path, info), source="local", location=str(path))
     if allow_download is None:
         allow_download = os.environ.get(OFFLINE_ENV, "") not in ("1", "true", "yes")
-    if allow_download:
+    # Asked first, because trying costs a TensorFlow import (seconds) on a server's first page.
+    reason = keras_source.why_keras_cannot_load(name) if allow_download else None
+    if reason is not None:
+        _LOGGER.warning("Keras could not load %s (%s); using the bundled sample.", name, reason)
+    elif allow_download:
         try:
             return Dataset(info, *_load_with_keras(info), source="keras", location="Keras")
         except Exception as error:  # noqa: BLE001 - any failure here means "use the sample"

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from cnnviz import app_files
 from cnnviz.datasets import DATASETS, SAMPLES_DIR, read_npz
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "assets" / "examples"
+EXAMPLES_DIR = app_files.assets_dir() / "examples"
 PER_CLASS = 2
 SUFFIXES = "ab"
 

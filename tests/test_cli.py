@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import cli, datasets, presets, progress
+from cnnviz import app_files, cli, datasets, launcher, presets, progress
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
@@ -255,7 +255,7 @@ def test_app_passes_limit_flags_to_the_server_through_the_environment(capsys, mo
         def wait(self):
             return 0
 
-    monkeypatch.setattr(cli.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(cli.launcher.subprocess, "Popen", FakeProcess)
     status = cli.main(["app", "--max-params", "1000000", "--max-layers", "20", "--no-limits"])
     assert status == 0
     assert seen["CNNVIZ_MAX_PARAMS"] == "1000000"
@@ -548,28 +548,60 @@ def test_app_rejects_a_bad_max_trainings_variable(capsys, monkeypatch):
 def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, capsys, monkeypatch):
     launched = {}
 
-    class FakeStreamlit:
-        def __init__(self, command, env, cwd):
-            launched.update(command=command, env=env, cwd=cwd)
-
-        def wait(self):
-            return 3
+    def fake_run_server(command, environment, cwd):
+        launched.update(command=command, env=environment, cwd=cwd)
+        return 3
 
     app_path = tmp_path / "app.py"
     app_path.write_text("")
+    for name in ("pages", "assets", ".streamlit"):
+        (tmp_path / name).mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text("")
     monkeypatch.setattr(cli, "app_script_path", lambda: app_path)
-    monkeypatch.setattr(cli.subprocess, "Popen", FakeStreamlit)
+    monkeypatch.setattr(cli.launcher, "run_server", fake_run_server)
     arguments = ["app", "--data-dir", str(tmp_path), "--port", "8765", "--max-trainings", "3"]
-    status, _, _ = run_cli(arguments, capsys)
+    status, _, _ = run_cli([*arguments, "--address", "127.0.0.1"], capsys)
 
     assert status == 3  # Streamlit's exit status is passed on
     command = launched["command"]
     assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(app_path)]
     assert command[command.index("--server.port") + 1] == "8765"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
     # Run from the app's folder, so that its .streamlit/config.toml applies.
     assert launched["cwd"] == app_path.parent
     assert launched["env"][datasets.DATA_DIR_ENV] == str(tmp_path.resolve())
     assert launched["env"]["CNNVIZ_MAX_TRAININGS"] == "3"
+    assert launched["env"][launcher.ADDRESS_ENV] == "127.0.0.1"
+
+    # The variable alone does what the flag does; without either, every interface (no option).
+    monkeypatch.setenv(launcher.ADDRESS_ENV, "localhost")
+    run_cli(["app"], capsys)
+    assert launched["command"][launched["command"].index("--server.address") + 1] == "localhost"
+    monkeypatch.delenv(launcher.ADDRESS_ENV)
+    run_cli(["app"], capsys)
+    assert "--server.address" not in launched["command"]
+
+
+@pytest.mark.parametrize(
+    "address, expected",
+    [
+        ("", "--address is empty"),
+        ("no such host.invalid", "is not a known address"),
+        # TEST-NET-1 (RFC 5737): never an address of this machine.
+        ("192.0.2.1", "is not an address of this machine"),
+    ],
+)
+def test_app_refuses_an_address_it_cannot_listen_on(address, expected, capsys, monkeypatch):
+    monkeypatch.setattr(
+        cli.launcher, "run_server", lambda *arguments: pytest.fail("the server was started")
+    )
+    status, _, stderr = run_cli(["app", "--address", address], capsys)
+    assert status == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("cnnviz app: error: ")
+    assert expected in lines[0]
+    assert "127.0.0.1 (this machine only)" in lines[0]
 
 
 def test_streamlit_runs_headless_without_a_terminal():
@@ -592,3 +624,29 @@ def test_app_script_path_points_into_the_source_checkout():
     path = cli.app_script_path()
     assert path.name == "app.py"
     assert path.parent == Path(cli.__file__).resolve().parent.parent
+    assert app_files.missing_files(path.parent) == []
+
+
+def test_an_installed_wheels_copy_of_the_app_is_found_first(tmp_path, monkeypatch):
+    package = tmp_path / "site-packages" / "cnnviz"
+    packaged = package / app_files.PACKAGED_DIR_NAME
+    packaged.mkdir(parents=True)
+    monkeypatch.setattr(app_files, "PACKAGE_DIR", package)
+    # An incomplete copy (no app.py) is not taken for the app.
+    assert app_files.app_dir() == package.parent
+    (packaged / "app.py").write_text("")
+    assert app_files.app_dir() == packaged
+    assert cli.app_script_path() == packaged / "app.py"
+    assert app_files.assets_dir() == packaged / "assets"
+    assert app_files.missing_files() == ["pages", "assets", ".streamlit/config.toml"]
+
+
+def test_app_names_the_missing_app_files(tmp_path, capsys, monkeypatch):
+    (tmp_path / "app.py").write_text("")
+    (tmp_path / "pages").mkdir()
+    monkeypatch.setattr(cli, "app_script_path", lambda: tmp_path / "app.py")
+    status, _, stderr = run_cli(["app"], capsys)
+    assert status == 2
+    assert stderr.startswith(
+        f"cnnviz app: error: cannot find the app's assets, .streamlit/config.toml in {tmp_path};"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import datasets
+from cnnviz import datasets, keras_source
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 MIN_SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}
@@ -313,6 +313,13 @@ def test_file_that_is_not_an_npz_raises_a_helpful_value_error(tmp_path, kind):
 # --- the Keras path -------------------------------------------------------------------------
 
 
+@pytest.fixture
+def keras_reachable(monkeypatch):
+    """As on a machine with a network: the check before the Keras path lets it run (that check
+    has its own tests in test_keras_source.py; this machine has no network)."""
+    monkeypatch.setattr(keras_source, "why_keras_cannot_load", lambda name: None)
+
+
 def fake_keras_loader(calls):
     def load(info):
         calls.append(info.name)
@@ -322,7 +329,7 @@ def fake_keras_loader(calls):
     return load
 
 
-def test_keras_is_used_when_allowed(monkeypatch):
+def test_keras_is_used_when_allowed(monkeypatch, keras_reachable):
     calls = []
     monkeypatch.setattr(datasets, "_load_with_keras", fake_keras_loader(calls))
     dataset = datasets.load_dataset("mnist", allow_download=True)
@@ -334,7 +341,7 @@ def test_keras_is_used_when_allowed(monkeypatch):
     assert "Keras" in dataset.describe_source()
 
 
-def test_keras_is_used_by_default_when_online(monkeypatch):
+def test_keras_is_used_by_default_when_online(monkeypatch, keras_reachable):
     calls = []
     monkeypatch.delenv(datasets.OFFLINE_ENV)
     monkeypatch.setattr(datasets, "_load_with_keras", fake_keras_loader(calls))
@@ -356,7 +363,7 @@ def test_keras_is_skipped_when_offline_or_not_allowed(monkeypatch, offline_value
     assert dataset.source == "sample"
 
 
-def test_keras_failure_falls_back_to_the_sample(monkeypatch, caplog):
+def test_keras_failure_falls_back_to_the_sample(monkeypatch, keras_reachable, caplog):
     def failing_loader(info):
         raise OSError("no route to host")
 
@@ -368,7 +375,7 @@ def test_keras_failure_falls_back_to_the_sample(monkeypatch, caplog):
     assert "no route to host" in caplog.text
 
 
-def test_real_keras_loader_standardises_cifar_labels(monkeypatch):
+def test_real_keras_loader_standardises_cifar_labels(monkeypatch, keras_reachable):
     keras = pytest.importorskip("keras")
     arrays = keras_layout_arrays("cifar10", train_count=12, test_count=6)
 
@@ -383,7 +390,7 @@ def test_real_keras_loader_standardises_cifar_labels(monkeypatch):
     assert not dataset.x_train.flags.writeable
 
 
-def test_keras_download_waits_are_bounded_and_the_timeout_restored(monkeypatch):
+def test_keras_download_waits_are_bounded_and_the_timeout_restored(monkeypatch, keras_reachable):
     """A network that drops traffic must not hang the first screen: Keras runs with a timeout."""
     import socket
 

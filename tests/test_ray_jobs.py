@@ -368,7 +368,7 @@ def test_app_passes_the_ray_address_to_the_server(capsys, monkeypatch):
         def wait(self):
             return 0
 
-    monkeypatch.setattr(cli.subprocess, "Popen", FakeStreamlit)
+    monkeypatch.setattr(cli.launcher.subprocess, "Popen", FakeStreamlit)
     status, _, _ = run_cli(["app", "--ray-address", "local"], capsys)
     assert status == 0
     assert seen[executors.RAY_ADDRESS_ENV] == "local"

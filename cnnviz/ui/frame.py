@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
+from cnnviz import app_files
 from cnnviz.ui import data, jobs, patches, share, state
 
 # Bundled rather than a ":material/...:" icon, which the browser would fetch from a font CDN
 # (and fail to, offline).
-PAGE_ICON = Path(__file__).resolve().parents[2] / "assets" / "icon.png"
+PAGE_ICON = app_files.assets_dir() / "icon.png"
 
 
 def page_config() -> None:
