@@ -285,7 +285,7 @@ class TrainingJob:
         self._batch = 0  # batches reported in the current epoch
         self._batches_per_epoch = 1
         # The current epoch's running means as Keras reports them, by batch index: the batches
-        # may be reported out of order, so they become per-batch values only when read.
+        # become per-batch values only when read, so recording a batch costs next to nothing.
         self._epoch_running: list[tuple[float, float] | None] = []
         self._samples_before_epoch = 0  # of this segment
         self._batches_before_epoch = 0  # of this segment
