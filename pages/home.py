@@ -55,8 +55,9 @@ for column, (heading, text, page, label, icon) in zip(st.columns(3), steps, stri
 hours = state.registry().max_age_hours
 st.info(
     "**This page's address is your workspace.** Your layers, trainings and runs stay on the "
-    f"server while you work and for {hours:g} hours after your last visit: reload the page or "
-    "open the address again later and they are still here, a running training included. "
+    f"server while you work and for up to {hours:g} hours after your last visit (sooner if "
+    "the server fills up; never while a training runs): reload the page or open the address "
+    "again later and they are still here, a running training included. "
     "The address is private: whoever has it can see and change your work. To share a network, "
     "hand out the Build page's share link or a downloaded spec instead: they hold only the "
     "layers.",
