@@ -2,7 +2,7 @@
 arithmetic of one value, where the network looked, the filters and the activation statistics.
 
 Each show_* function draws one view; the page picks which. The library computes (inspection,
-arithmetic, explanation), explanation_plots draws, and these functions only hold widgets.
+arithmetic, explanation), cnnviz.figures draws, and these functions only hold widgets.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import keras
 import numpy as np
 import streamlit as st
 
-from cnnviz import arithmetic, builder, explanation, inspection, plots
-from cnnviz import explanation_plots as figures
+from cnnviz import arithmetic, builder, explanation, inspection
 from cnnviz import spec as spec_module
+from cnnviz.figures import layer_grids, overview, techniques, value_arithmetic
 
 VIEWS = {
     "overview": "Path through the network",
@@ -48,12 +48,12 @@ def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
     labels = [layer_label(spec, entry["name"]) for entry in entries]
     every = st.toggle("Show every channel", key="overview_all", help="By default 8 per layer.")
     st.plotly_chart(
-        figures.plot_overview(
+        overview.plot_overview(
             image,
             entries,
             class_names,
             labels=[_wrapped(label) for label in labels],
-            max_channels=None if every else figures.OVERVIEW_CHANNELS,
+            max_channels=None if every else overview.OVERVIEW_CHANNELS,
         ),
         width="stretch",
     )
@@ -103,7 +103,7 @@ def _show_detail(model, image, detailed, class_names) -> None:
     )
     if isinstance(layer, keras.layers.Dense):
         detail = arithmetic.dense_detail(model, entry["name"], image, channel)
-        st.plotly_chart(figures.plot_dense_contributions(detail), width="stretch")
+        st.plotly_chart(value_arithmetic.plot_dense_contributions(detail), width="stretch")
         st.markdown(
             f"All {len(detail['inputs'])} inputs times their weights add up to "
             f"**{detail['pre_activation'] - detail['bias']:.4f}**; plus the bias "
@@ -130,7 +130,9 @@ def _show_detail(model, image, detailed, class_names) -> None:
             f"Show all {inputs} input channels", key="detail_all_inputs"
         )
         shown = inputs if every else 4
-        st.plotly_chart(figures.plot_conv_detail(detail, max_channels=shown), width="stretch")
+        st.plotly_chart(
+            value_arithmetic.plot_conv_detail(detail, max_channels=shown), width="stretch"
+        )
         st.markdown(
             f"Output ({row}, {column}) of channel {channel}: for each of the {inputs} input "
             f"channels, the patch under the filter times the filter's weights, summed "
@@ -142,7 +144,7 @@ def _show_detail(model, image, detailed, class_names) -> None:
         )
         return
     detail = arithmetic.pool_detail(model, entry["name"], image, row, column, channel)
-    st.plotly_chart(figures.plot_pool_window(detail), width="stretch")
+    st.plotly_chart(value_arithmetic.plot_pool_window(detail), width="stretch")
     st.markdown(
         f"The {detail['kind']} of the window is **{detail['value']:.4f}**; the layer's own "
         f"output: **{detail['layer_value']:.4f}**."
@@ -205,7 +207,7 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
             "speckle of single gradients."
         )
     title = f"{LOOK_METHODS[method]} for '{class_names[class_index]}'"
-    st.plotly_chart(figures.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
+    st.plotly_chart(techniques.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
     st.caption(note)
 
 
@@ -230,7 +232,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
         key=f"filters_channel_{layer_name}",
         help="Each filter has one small grid of weights per input channel.",
     )
-    st.plotly_chart(plots.plot_kernels(kernels, channel=channel), width="stretch")
+    st.plotly_chart(layer_grids.plot_kernels(kernels, channel=channel), width="stretch")
     st.caption(
         f"Each tile is one filter's weights ({epoch_text}). The first layer's filters often "
         "look like edge and blob detectors."
@@ -258,7 +260,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
         progress.empty()
         stored = choices["filter_pictures"] = (key, pictures)
     if stored is not None and stored[0] == key:
-        st.plotly_chart(figures.plot_filter_pictures(stored[1], filters), width="stretch")
+        st.plotly_chart(techniques.plot_filter_pictures(stored[1], filters), width="stretch")
 
 
 def show_statistics(model, spec: dict, dataset) -> None:
@@ -269,7 +271,7 @@ def show_statistics(model, spec: dict, dataset) -> None:
         st.info("This network has no layers to measure.")
         return
     labels = [layer_label(spec, row["name"]) for row in statistics]
-    st.plotly_chart(figures.plot_activation_statistics(statistics, labels), width="stretch")
+    st.plotly_chart(techniques.plot_activation_statistics(statistics, labels), width="stretch")
     st.dataframe(
         [
             {
