@@ -59,6 +59,4 @@ def test_figures_refuse_shapes_that_do_not_fit_the_names():
     with pytest.raises(ValueError, match="3 x 3"):
         confusion.plot_confusion_matrix(np.zeros((2, 2)), NAMES)
     with pytest.raises(ValueError, match="one value per class"):
-        confusion.plot_class_metrics(
-            {"precision": [1], "recall": [1], "accuracy": [1]}, NAMES
-        )
+        confusion.plot_class_metrics({"precision": [1], "recall": [1], "accuracy": [1]}, NAMES)

@@ -32,9 +32,7 @@ def test_overview_has_one_column_per_layer_and_the_input():
     np.testing.assert_allclose(figure.data[2].x, [0.0, 2.0, 1.0])
     np.testing.assert_allclose(figure.data[3].x, [20, 50, 30])
     assert list(figure.data[3].y) == CLASSES
-    everything = overview.plot_overview(
-        image, overview_entries(), CLASSES, max_channels=None
-    )
+    everything = overview.plot_overview(image, overview_entries(), CLASSES, max_channels=None)
     assert everything.data[1].z.shape == (10 * 5 - 1, 4)
 
 
