@@ -40,23 +40,24 @@ def _stroke(rng: np.random.Generator) -> np.ndarray:
 
 
 def _tasks(model, dataset):
-    from cnnviz import explanation, images, inspection, plots
-    from cnnviz import explanation_plots as figures
+    from cnnviz import explanation, images, inspection
+    from cnnviz.figures import layer_grids, predictions
+    from cnnviz.figures import overview as overview_figure
 
     names = list(dataset.info.class_names)
     last_conv = inspection.conv_layer_names(model)[-1]
 
     def overview(image, _):
         entries = inspection.network_overview(model, image)
-        figures.plot_overview(image, entries, names)
+        overview_figure.plot_overview(image, entries, names)
         for entry in entries:
             if entry["kind"] == "spatial":
-                plots.plot_feature_maps(entry["values"])
+                layer_grids.plot_feature_maps(entry["values"])
 
     def stroke(_, canvas):
         prepared = images.prepare_canvas(canvas, dataset.info.input_shape, digit_style=True)
         probabilities = inspection.predict_probabilities(model, prepared[None])[0]
-        plots.plot_predictions(list(zip(names, map(float, probabilities), strict=True)))
+        predictions.plot_predictions(list(zip(names, map(float, probabilities), strict=True)))
 
     return {
         "overview + every feature-map figure": overview,

@@ -1,7 +1,7 @@
 """The architecture diagram's facts: each layer's block size, multiply-adds and memory.
 
 Pure Python (no TensorFlow, no plotly), so the Build page can redraw the diagram on every edit.
-diagram_plots.py draws what this computes.
+cnnviz.figures.architecture draws what this computes.
 
 Multiply-adds count one multiplication and one addition as one operation, for one image at
 prediction time, as papers report a network's cost:

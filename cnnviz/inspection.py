@@ -1,7 +1,7 @@
 """Looking inside a model: its filters, its feature maps and its predictions.
 
 Everything here takes a functional Keras model as cnnviz.builder makes it (raw 0..255 pixels in,
-class probabilities out) and returns plain numpy arrays and Python values for plots.py.
+class probabilities out) and returns plain numpy arrays and Python values for cnnviz.figures.
 """
 
 from __future__ import annotations

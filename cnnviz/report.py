@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import explanation_plots, plots
+from cnnviz.figures import images, layer_grids, overview, predictions, techniques
 
 
 @dataclass
@@ -54,28 +54,26 @@ def build_report(content: ReportContent) -> str:
             f"names: pass the class names of the data set the model was trained on."
         )
     order = np.argsort(-np.asarray(content.probabilities), kind="stable")
-    predictions = [(content.class_names[i], float(content.probabilities[i])) for i in order]
+    ranked = [(content.class_names[i], float(content.probabilities[i])) for i in order]
     figures = [
         (
             "The input",
-            plots.plot_image(content.original, title="The picture as given"),
+            images.plot_image(content.original, title="The picture as given"),
             "",
         ),
         (
             "",
-            plots.plot_image(content.prepared, title="What the network takes"),
+            images.plot_image(content.prepared, title="What the network takes"),
             "",
         ),
         (
             "Prediction",
-            plots.plot_predictions(predictions[:5], title="The five most likely classes"),
+            predictions.plot_predictions(ranked[:5], title="The five most likely classes"),
             "",
         ),
         (
             "The path through the network",
-            explanation_plots.plot_overview(
-                content.prepared, content.overview, content.class_names
-            ),
+            overview.plot_overview(content.prepared, content.overview, content.class_names),
             "Left to right: the input, up to 8 feature maps per layer (each scaled to its "
             "own range), the Dense layers' neurons and the output probabilities.",
         ),
@@ -84,11 +82,11 @@ def build_report(content: ReportContent) -> str:
         figures.append(
             (
                 "Where it looked (Grad-CAM)",
-                explanation_plots.plot_overlay(
+                techniques.plot_overlay(
                     content.prepared,
                     content.grad_cam,
                     0.5,
-                    title=f"Grad-CAM on {content.grad_cam_layer} for '{predictions[0][0]}'",
+                    title=f"Grad-CAM on {content.grad_cam_layer} for '{ranked[0][0]}'",
                 ),
                 "Warm regions raised the predicted class's score most."
                 if content.grad_cam.any()
@@ -101,7 +99,7 @@ def build_report(content: ReportContent) -> str:
             figures.append(
                 (
                     f"Feature maps of {entry['name']}",
-                    plots.plot_feature_maps(entry["values"], title=entry["name"]),
+                    layer_grids.plot_feature_maps(entry["values"], title=entry["name"]),
                     "",
                 )
             )

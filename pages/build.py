@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from cnnviz import diagram, diagram_plots, limits, presets, training_settings
+from cnnviz import diagram, limits, presets, training_settings
 from cnnviz import spec as spec_module
+from cnnviz.figures import architecture
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 
@@ -171,15 +172,15 @@ with summary_column:
 
 # ----- the architecture diagram -----
 st.subheader("Architecture")
-architecture = diagram.build_diagram(spec, info.input_shape, info.num_classes)
-st.plotly_chart(diagram_plots.plot_architecture(architecture), key="architecture_diagram")
+network_diagram = diagram.build_diagram(spec, info.input_shape, info.num_classes)
+st.plotly_chart(architecture.plot_architecture(network_diagram), key="architecture_diagram")
 st.caption(
     f"Each box is a layer's output: its height follows the image size, its width the number "
     f"of channels (hover for figures). Per image: "
-    f"{diagram.format_count(architecture.total_multiply_adds)} multiply-adds, weights "
-    f"{diagram.format_bytes(architecture.weight_bytes)}, activations "
-    f"{diagram.format_bytes(architecture.activation_bytes)}."
-    + ("" if architecture.error is None else " The diagram stops before the layer to fix.")
+    f"{diagram.format_count(network_diagram.total_multiply_adds)} multiply-adds, weights "
+    f"{diagram.format_bytes(network_diagram.weight_bytes)}, activations "
+    f"{diagram.format_bytes(network_diagram.activation_bytes)}."
+    + ("" if network_diagram.error is None else " The diagram stops before the layer to fix.")
 )
 
 # ----- export and share -----

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import plots
 from cnnviz import spec as spec_module
+from cnnviz.figures import training_curves
 from cnnviz.ui import frame
 from cnnviz.ui import state as keys
 
@@ -34,7 +34,7 @@ if not chosen:
     st.stop()
 
 st.plotly_chart(
-    plots.plot_compare([(record.name, record.history) for record in chosen]),
+    training_curves.plot_compare([(record.name, record.history) for record in chosen]),
     width="stretch",
 )
 st.dataframe([record.summary_row() for record in chosen], hide_index=True)

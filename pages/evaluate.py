@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import evaluation, evaluation_plots
+from cnnviz import evaluation
+from cnnviz.figures import confusion
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
@@ -98,7 +99,7 @@ with matrix_column:
         "right answers; click any other cell to see those mistakes below."
     )
     event = st.plotly_chart(
-        evaluation_plots.plot_confusion_matrix(result.confusion, names, choices["cell"]),
+        confusion.plot_confusion_matrix(result.confusion, names, choices["cell"]),
         on_select="rerun",
         selection_mode="points",
         key="evaluate_confusion",
@@ -131,10 +132,10 @@ with classes_column:
         hide_index=True,
         column_config={
             name: st.column_config.NumberColumn(name, format="%.1f %%", help=meaning)
-            for name, _, meaning in evaluation_plots.METRIC_BARS
+            for name, _, meaning in confusion.METRIC_BARS
         },
     )
-    st.plotly_chart(evaluation_plots.plot_class_metrics(metrics, names))
+    st.plotly_chart(confusion.plot_class_metrics(metrics, names))
 
 # ----- one cell's images -----
 st.subheader("Images in a cell")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import explanation_plots, inspection, plots
+from cnnviz import inspection
+from cnnviz.figures import images, predictions
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, inspect_image, inspect_views, jobs
 from cnnviz.ui import state as keys
@@ -58,20 +59,20 @@ original_column, prepared_column, guesses_column = st.columns([1, 1, 2])
 with original_column:
     if chosen.original is not None:
         st.plotly_chart(
-            plots.plot_image(chosen.original, title=f"Yours: {chosen.origin}"),
+            images.plot_image(chosen.original, title=f"Yours: {chosen.origin}"),
             width="stretch",
         )
     else:
         st.metric("True class", chosen.true_label or "?")
         st.caption(chosen.origin)
 with prepared_column:
-    st.plotly_chart(plots.plot_image(chosen.prepared, title="What the network takes"))
+    st.plotly_chart(images.plot_image(chosen.prepared, title="What the network takes"))
     if chosen.note:
         st.caption(chosen.note)
 with guesses_column:
     top = sorted(enumerate(probabilities), key=lambda pair: -pair[1])[:3]
     st.plotly_chart(
-        plots.plot_predictions(
+        predictions.plot_predictions(
             [(info.class_names[index], float(value)) for index, value in top],
             title=f"The network's top guesses ({epoch_text})",
         ),
@@ -87,7 +88,7 @@ if augmentation:
         copies = inspection.augmented_copies(
             chosen.prepared, augmentation, count=8, seed=choices.get("augment_seed", 0)
         )
-        st.plotly_chart(explanation_plots.plot_augmented_copies(copies, names), width="stretch")
+        st.plotly_chart(images.plot_augmented_copies(copies, names), width="stretch")
         st.caption(
             "In training, every epoch shows the network a new random copy like these, so it "
             "cannot learn the pictures by heart. Everything else on this page, and every test, "

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import limits, lr_schedules, plots, precision, training_settings
+from cnnviz import limits, lr_schedules, precision, training_settings
+from cnnviz.figures import training_curves
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
@@ -210,7 +211,7 @@ def live_progress() -> None:
         f"{accuracy:.2%}" if accuracy is not None else "--",
         help=f"Measured on the {len(dataset.x_test):,} test images after training.",
     )
-    st.plotly_chart(plots.plot_history(status.history))
+    st.plotly_chart(training_curves.plot_history(status.history))
     if active and not current.is_active:
         jobs.record_finished_job()
         st.rerun()

@@ -1,10 +1,12 @@
-"""Tests for cnnviz.diagram and cnnviz.diagram_plots: multiply-adds, memory, block geometry."""
+"""Tests for cnnviz.diagram and cnnviz.figures.architecture: multiply-adds, memory, block
+geometry."""
 
 import math
 
 import pytest
 
-from cnnviz import diagram, diagram_plots, presets
+from cnnviz import diagram, presets
+from cnnviz.figures import architecture
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
@@ -94,7 +96,7 @@ def test_format_bytes_never_uses_exponents(count, text):
 
 def test_figure_holds_one_box_per_block_with_its_figures():
     result = keras_example_diagram()
-    figure = diagram_plots.plot_architecture(result)
+    figure = architecture.plot_architecture(result)
     boxes = [trace for trace in figure.data if trace.fill == "toself"]
     assert [trace.name for trace in boxes] == [
         f"{block.position} {block.type}" for block in result.blocks
@@ -107,10 +109,10 @@ def test_figure_holds_one_box_per_block_with_its_figures():
 
 def test_figure_draws_a_residual_blocks_inside_and_shortcut():
     spec = presets.preset_spec("resnet_small", CIFAR_SHAPE, 10)
-    figure = diagram_plots.plot_architecture(diagram.build_diagram(spec, CIFAR_SHAPE, 10))
+    figure = architecture.plot_architecture(diagram.build_diagram(spec, CIFAR_SHAPE, 10))
     names = [trace.name for trace in figure.data]
     shortcuts = [name for name in names if name.endswith(" shortcut") and "add" not in name]
     assert len(shortcuts) == 2
     assert any(name.endswith("shortcut conv 1x1") for name in names)
     augmentation = [trace for trace in figure.data if trace.name.endswith("RandomFlip")]
-    assert augmentation[0].fillcolor == diagram_plots.AUGMENTATION_COLOUR
+    assert augmentation[0].fillcolor == architecture.AUGMENTATION_COLOUR

@@ -1,4 +1,5 @@
-"""Tests for cnnviz.explanation_plots: what each figure holds."""
+"""Tests for the explaining figures (cnnviz.figures: overview, value_arithmetic, techniques,
+images): what each figure holds."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from cnnviz import explanation_plots
+from cnnviz.figures import overview, techniques, value_arithmetic
 
 CLASSES = [f"class {index}" for index in range(3)]
 
@@ -22,7 +23,7 @@ def overview_entries():
 
 def test_overview_has_one_column_per_layer_and_the_input():
     image = np.zeros((4, 4, 1), np.uint8)
-    figure = explanation_plots.plot_overview(image, overview_entries(), CLASSES)
+    figure = overview.plot_overview(image, overview_entries(), CLASSES)
     kinds = [type(trace).__name__ for trace in figure.data]
     assert kinds == ["Image", "Heatmap", "Bar", "Bar"]
     # Eight of ten channels by default, each 4 rows high with one blank row between.
@@ -31,30 +32,28 @@ def test_overview_has_one_column_per_layer_and_the_input():
     np.testing.assert_allclose(figure.data[2].x, [0.0, 2.0, 1.0])
     np.testing.assert_allclose(figure.data[3].x, [20, 50, 30])
     assert list(figure.data[3].y) == CLASSES
-    everything = explanation_plots.plot_overview(
-        image, overview_entries(), CLASSES, max_channels=None
-    )
+    everything = overview.plot_overview(image, overview_entries(), CLASSES, max_channels=None)
     assert everything.data[1].z.shape == (10 * 5 - 1, 4)
 
 
 def test_overview_checks_its_inputs():
     image = np.zeros((4, 4, 1), np.uint8)
     with pytest.raises(ValueError, match="3 classes but 2"):
-        explanation_plots.plot_overview(image, overview_entries(), CLASSES[:2])
+        overview.plot_overview(image, overview_entries(), CLASSES[:2])
     with pytest.raises(ValueError, match="one label per layer"):
-        explanation_plots.plot_overview(image, overview_entries(), CLASSES, labels=["a"])
+        overview.plot_overview(image, overview_entries(), CLASSES, labels=["a"])
 
 
 def test_overlay_puts_the_heatmap_over_the_picture():
     image = np.full((5, 6, 3), 100, np.uint8)
     heatmap = np.linspace(0, 1, 30).reshape(5, 6)
-    figure = explanation_plots.plot_overlay(image, heatmap, opacity=0.3)
+    figure = techniques.plot_overlay(image, heatmap, opacity=0.3)
     assert isinstance(figure.data[0], go.Image) and figure.data[1].opacity == 0.3
     np.testing.assert_allclose(figure.data[1].z, heatmap)
     with pytest.raises(ValueError, match="image's size"):
-        explanation_plots.plot_overlay(image, heatmap[:4])
+        techniques.plot_overlay(image, heatmap[:4])
     with pytest.raises(ValueError, match="opacity"):
-        explanation_plots.plot_overlay(image, heatmap, opacity=2)
+        techniques.plot_overlay(image, heatmap, opacity=2)
 
 
 def test_conv_detail_shows_the_strongest_input_channels():
@@ -66,7 +65,7 @@ def test_conv_detail_shows_the_strongest_input_channels():
         "inside": np.ones((2, 2), bool),
         "channel_sums": (patch * kernel).sum(axis=(0, 1)),
     }
-    figure = explanation_plots.plot_conv_detail(detail, max_channels=2)
+    figure = value_arithmetic.plot_conv_detail(detail, max_channels=2)
     assert len(figure.data) == 6
     titles = [annotation.text for annotation in figure.layout.annotations]
     assert titles[0] == "input channel 1: patch" and titles[3] == "input channel 2: patch"
@@ -76,7 +75,7 @@ def test_conv_detail_shows_the_strongest_input_channels():
 
 def test_pool_window_marks_the_maximum():
     window = np.array([[1.0, 5.0], [2.0, np.nan]])
-    figure = explanation_plots.plot_pool_window({"window": window, "kind": "max", "value": 5.0})
+    figure = value_arithmetic.plot_pool_window({"window": window, "kind": "max", "value": 5.0})
     (shape,) = figure.layout.shapes
     assert (shape.x0, shape.y0) == (0.5, -0.5)
     assert list(figure.data[0].text[1]) == ["2.000", ""]
@@ -90,7 +89,7 @@ def test_dense_contributions_in_order_with_their_labels():
         "top": np.array([1, 2]),
         "labels": None,
     }
-    figure = explanation_plots.plot_dense_contributions(detail)
+    figure = value_arithmetic.plot_dense_contributions(detail)
     assert list(figure.data[0].y) == ["input 1", "input 2"]
     np.testing.assert_allclose(figure.data[0].x, [-2.0, 1.5])
 
@@ -99,12 +98,12 @@ def test_filter_pictures_are_stretched_to_full_contrast():
     pictures = np.zeros((2, 3, 3, 1), np.uint8)
     pictures[0, 0, 0] = 10
     pictures[1, 1, 1] = 200
-    figure = explanation_plots.plot_filter_pictures(pictures, [4, 7])
+    figure = techniques.plot_filter_pictures(pictures, [4, 7])
     mosaic = figure.data[0].z
     assert mosaic.shape == (3, 7, 3)
     assert mosaic[0, 0, 0] == 255 and mosaic[1, 5, 0] == 255 and mosaic[0, 1, 0] == 0
     with pytest.raises(ValueError, match="one per filter"):
-        explanation_plots.plot_filter_pictures(pictures, [1])
+        techniques.plot_filter_pictures(pictures, [1])
 
 
 def test_activation_statistics_bars():
@@ -112,6 +111,6 @@ def test_activation_statistics_bars():
         {"name": "a", "zero_share": 0.5, "dead_channels": [1, 2], "channels": 8},
         {"name": "b", "zero_share": 0.0, "dead_channels": [], "channels": 4},
     ]
-    figure = explanation_plots.plot_activation_statistics(stats)
+    figure = techniques.plot_activation_statistics(stats)
     np.testing.assert_allclose(figure.data[0].y, [50, 0])
     assert list(figure.data[0].text) == ["2 dead of 8", ""]

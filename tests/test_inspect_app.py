@@ -65,6 +65,35 @@ def test_overview_and_the_arithmetic_of_one_value(trained_app):
     chart_titled(app, "Largest contributions")
 
 
+def test_the_arithmetic_of_a_pooling_window_a_chosen_position_and_the_output(trained_app):
+    app = trained_app
+    app.segmented_control(key="inspect_view").set_value("overview").run()
+    layer_box = app.selectbox(key="detail_layer")
+    pooling = [option for option in layer_box.options if "Pooling" in option][0]
+    layer_box.set_value(layer_box.options.index(pooling)).run()
+    assert_no_exception(app)
+    # The window's maximum is the layer's own output.
+    numbers = bold_numbers(markdown_with(app, "of the window is"))
+    assert numbers[0] == pytest.approx(numbers[1], abs=1e-4)
+    chart_titled(app, "The window: its maximum")
+    # A convolution value at a chosen row and column.
+    layer_box = app.selectbox(key="detail_layer")
+    layer_box.set_value(0).run()
+    [slider for slider in app.slider if slider.label == "Row"][0].set_value(1).run()
+    [slider for slider in app.slider if slider.label == "Column"][0].set_value(2).run()
+    assert_no_exception(app)
+    text = markdown_with(app, "The layer's own output")
+    assert text.startswith("Output (1, 2) of channel")
+    numbers = bold_numbers(text)
+    assert numbers[-1] == pytest.approx(numbers[-2], abs=1e-4)
+    # The output layer's neurons are named by their class.
+    layer_box = app.selectbox(key="detail_layer")
+    layer_box.set_value(len(layer_box.options) - 1).run()
+    assert_no_exception(app)
+    neurons = [box for box in app.selectbox if box.label == "Neuron"][0]
+    assert neurons.options[:2] == ["0 · 0", "1 · 1"]  # MNIST's classes are its digits
+
+
 @pytest.mark.parametrize("method", ["gradcam", "saliency", "smoothgrad"])
 def test_where_it_looked(trained_app, method):
     app = trained_app

@@ -275,7 +275,7 @@ def test_activation_statistics_count_dead_channels(mixed_model, digits):
     ],
 )
 def test_overview_works_for_other_architectures(layers, digits):
-    from cnnviz import explanation_plots
+    from cnnviz.figures import overview
 
     spec = {"layers": layers}
     model = builder.build_model(spec, MNIST_SHAPE, 10)
@@ -284,5 +284,5 @@ def test_overview_works_for_other_architectures(layers, digits):
     assert all(entry["kind"] in ("spatial", "vector") for entry in entries)
     # Dropout after the global pooling repeats its values, so it is not a column of its own.
     assert not any(entry["name"].startswith("dropout") for entry in entries)
-    figure = explanation_plots.plot_overview(digits[0], entries, CLASS_NAMES)
+    figure = overview.plot_overview(digits[0], entries, CLASS_NAMES)
     assert len(figure.data) == len(entries) + 1

@@ -1,4 +1,5 @@
-"""Tests for cnnviz.plots: the figures' traces, panels, mosaics and sizes."""
+"""Tests for cnnviz.figures (training curves, layer grids, images, predictions): the figures'
+traces, panels, mosaics and sizes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from cnnviz import plots
+from cnnviz.figures import images, layer_grids, predictions, training_curves
 
 
 def make_history(epochs=3, batches_per_epoch=5, validation=True) -> dict:
@@ -64,16 +65,16 @@ def tiles_of(trace) -> dict[int, np.ndarray]:
 
 def test_smooth_keeps_a_constant_series_constant():
     # Without bias correction the first points would be pulled towards 0 (0.2, 0.36, ...).
-    assert plots.smooth([3.0] * 10, 0.8) == pytest.approx([3.0] * 10)
+    assert training_curves.smooth([3.0] * 10, 0.8) == pytest.approx([3.0] * 10)
 
 
 def test_smooth_with_weight_zero_changes_nothing():
     values = [0.3, 2.0, -1.0, 5.5]
-    assert plots.smooth(values, 0) == pytest.approx(values)
+    assert training_curves.smooth(values, 0) == pytest.approx(values)
 
 
 def test_smooth_follows_a_step_slowly_and_stays_between():
-    smoothed = plots.smooth([0.0] * 5 + [1.0] * 20, 0.8)
+    smoothed = training_curves.smooth([0.0] * 5 + [1.0] * 20, 0.8)
     after_step = smoothed[5:]
     assert all(0 < value < 1 for value in after_step)
     assert after_step == sorted(after_step)
@@ -81,7 +82,7 @@ def test_smooth_follows_a_step_slowly_and_stays_between():
 
 
 def test_smooth_skips_missing_values():
-    smoothed = plots.smooth([1.0, None, math.nan, 1.0], 0.5)
+    smoothed = training_curves.smooth([1.0, None, math.nan, 1.0], 0.5)
     assert math.isnan(smoothed[1]) and math.isnan(smoothed[2])
     assert smoothed[0] == pytest.approx(1.0) and smoothed[3] == pytest.approx(1.0)
 
@@ -89,7 +90,7 @@ def test_smooth_skips_missing_values():
 @pytest.mark.parametrize("weight", [1.0, -0.1, 2])
 def test_smooth_refuses_bad_weights(weight):
     with pytest.raises(ValueError, match="weight"):
-        plots.smooth([1.0], weight)
+        training_curves.smooth([1.0], weight)
 
 
 # plot_history ----------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def test_smooth_refuses_bad_weights(weight):
 
 def test_history_has_loss_and_accuracy_panels_with_four_curves_each():
     history = make_history()
-    figure = plots.plot_history(history)
+    figure = training_curves.plot_history(history)
     assert "<b>Loss</b>" in annotation_texts(figure) and "<b>Accuracy</b>" in annotation_texts(
         figure
     )
@@ -120,13 +121,13 @@ def test_history_has_loss_and_accuracy_panels_with_four_curves_each():
 
 
 def test_history_legend_lists_each_curve_once():
-    figure = plots.plot_history(make_history())
+    figure = training_curves.plot_history(make_history())
     in_legend = [trace.legendgroup for trace in figure.data if trace.showlegend]
     assert sorted(in_legend) == ["batch", "epoch", "smoothed", "validation"]
 
 
 def test_history_without_validation_has_no_validation_curve():
-    figure = plots.plot_history(make_history(validation=False))
+    figure = training_curves.plot_history(make_history(validation=False))
     assert "validation" not in {trace.legendgroup for trace in figure.data}
     assert len(figure.data) == 6
 
@@ -143,25 +144,25 @@ def test_history_without_validation_has_no_validation_curve():
     ],
 )
 def test_empty_history_shows_waiting_hint(history):
-    figure = plots.plot_history(history)
+    figure = training_curves.plot_history(history)
     # No data, but one empty trace per panel so that plotly lays out both panels.
     assert all(len(trace.x) == 0 for trace in figure.data)
     assert {(trace.xaxis, trace.yaxis) for trace in figure.data} == {("x", "y"), ("x2", "y2")}
-    assert annotation_texts(figure).count(plots.WAITING_HINT) == 2
+    assert annotation_texts(figure).count(training_curves.WAITING_HINT) == 2
     assert figure.to_json()  # serialisable, as Streamlit needs
 
 
 def test_history_being_appended_to_is_cut_to_matching_lengths():
     history = make_history()
     history["batch"]["epoch"].append(3.2)  # the callback appended x but not yet y
-    figure = plots.plot_history(history)
+    figure = training_curves.plot_history(history)
     for trace in figure.data:
         assert len(trace.x) == len(trace.y)
 
 
 def test_history_must_be_a_dict():
     with pytest.raises(ValueError, match="dict"):
-        plots.plot_history([1, 2, 3])
+        training_curves.plot_history([1, 2, 3])
 
 
 # plot_compare ----------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def test_history_must_be_a_dict():
 
 def test_compare_gives_each_run_one_colour_and_one_legend_entry():
     runs = [("small", make_history()), ("big", make_history(epochs=2))]
-    figure = plots.plot_compare(runs)
+    figure = training_curves.plot_compare(runs)
     assert sorted(trace.name for trace in figure.data if trace.showlegend) == ["big", "small"]
     for label in ("small", "big"):
         traces = [trace for trace in figure.data if trace.name == label]
@@ -184,22 +185,22 @@ def test_compare_gives_each_run_one_colour_and_one_legend_entry():
 def test_compare_shows_smoothed_batches_for_a_run_without_epochs():
     history = make_history()
     history["epoch"] = {"epoch": [], "loss": [], "accuracy": []}
-    figure = plots.plot_compare([("starting", history)])
+    figure = training_curves.plot_compare([("starting", history)])
     assert len(figure.data) == 2
     loss_trace = traces_on(figure, "x")[0]
     assert loss_trace.line.dash == "dot"
-    assert list(loss_trace.y) == pytest.approx(plots.smooth(history["batch"]["loss"]))
+    assert list(loss_trace.y) == pytest.approx(training_curves.smooth(history["batch"]["loss"]))
 
 
 def test_compare_with_no_runs_shows_a_hint():
-    figure = plots.plot_compare([])
+    figure = training_curves.plot_compare([])
     assert all(len(trace.x) == 0 for trace in figure.data)
     assert any("No training runs" in text for text in annotation_texts(figure))
 
 
 def test_compare_refuses_bad_runs():
     with pytest.raises(ValueError, match="label, history"):
-        plots.plot_compare([make_history()])
+        training_curves.plot_compare([make_history()])
 
 
 # plot_kernels ----------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def test_compare_refuses_bad_runs():
 
 def test_kernel_mosaic_has_one_tile_per_filter_separated_by_gaps():
     kernels = np.random.default_rng(3).normal(size=(10, 3, 3, 2)).astype(np.float32)
-    figure = plots.plot_kernels(kernels)
+    figure = layer_grids.plot_kernels(kernels)
     assert len(figure.data) == 1 and isinstance(figure.data[0], go.Heatmap)
     heatmap = figure.data[0]
     z = np.asarray(heatmap.z, dtype=float)
@@ -223,7 +224,7 @@ def test_kernel_mosaic_has_one_tile_per_filter_separated_by_gaps():
 
 def test_kernels_of_one_input_channel_and_a_filter_limit():
     kernels = np.random.default_rng(4).normal(size=(10, 5, 5, 4)).astype(np.float32)
-    figure = plots.plot_kernels(kernels, channel=2, max_filters=4)
+    figure = layer_grids.plot_kernels(kernels, channel=2, max_filters=4)
     tiles = tiles_of(figure.data[0])
     assert sorted(tiles) == [1, 2, 3, 4]
     for number, tile in tiles.items():
@@ -233,7 +234,7 @@ def test_kernels_of_one_input_channel_and_a_filter_limit():
 
 def test_kernels_with_three_input_channels_are_rgb_tiles():
     kernels = np.random.default_rng(5).normal(size=(6, 5, 5, 3)).astype(np.float32)
-    figure = plots.plot_kernels(kernels)
+    figure = layer_grids.plot_kernels(kernels)
     assert len(figure.data) == 1 and isinstance(figure.data[0], go.Image)
     image = np.asarray(figure.data[0].z)
     labels = np.asarray(figure.data[0].text)
@@ -262,7 +263,7 @@ def test_kernels_with_three_input_channels_are_rgb_tiles():
 )
 def test_kernels_refuse_bad_input(kernels, options, message):
     with pytest.raises(ValueError, match=message):
-        plots.plot_kernels(kernels, **options)
+        layer_grids.plot_kernels(kernels, **options)
 
 
 # plot_feature_maps -----------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def test_feature_maps_are_scaled_per_channel():
     rng = np.random.default_rng(6)
     maps = rng.random((12, 10, 5)).astype(np.float32) * (10.0 ** np.arange(5))  # weak and strong
     maps[..., 4] = 7.0  # a flat map
-    figure = plots.plot_feature_maps(maps)
+    figure = layer_grids.plot_feature_maps(maps)
     heatmap = figure.data[0]
     assert len(figure.data) == 1 and isinstance(heatmap, go.Heatmap)
     tiles = tiles_of(heatmap)
@@ -289,19 +290,19 @@ def test_feature_maps_are_scaled_per_channel():
 
 
 def test_feature_maps_limit_and_bad_shape():
-    figure = plots.plot_feature_maps(np.ones((4, 4, 100)), max_maps=9)
+    figure = layer_grids.plot_feature_maps(np.ones((4, 4, 100)), max_maps=9)
     assert sorted(tiles_of(figure.data[0])) == list(range(1, 10))
     assert "9 of 100" in figure.layout.title.text
     with pytest.raises(ValueError, match="height, width, channels"):
-        plots.plot_feature_maps(np.ones((1, 4, 4, 3)))
+        layer_grids.plot_feature_maps(np.ones((1, 4, 4, 3)))
 
 
 def test_mosaic_figures_stay_small():
     rng = np.random.default_rng(7)
     figures = [
-        plots.plot_kernels(rng.normal(size=(128, 3, 3, 32))),
-        plots.plot_kernels(rng.normal(size=(64, 7, 7, 3))),
-        plots.plot_feature_maps(rng.random((32, 32, 64))),
+        layer_grids.plot_kernels(rng.normal(size=(128, 3, 3, 32))),
+        layer_grids.plot_kernels(rng.normal(size=(64, 7, 7, 3))),
+        layer_grids.plot_feature_maps(rng.random((32, 32, 64))),
     ]
     for figure in figures:
         assert len(figure.to_json()) < 1_000_000
@@ -312,7 +313,7 @@ def test_mosaic_figures_stay_small():
 
 def test_gray_image_is_an_upright_heatmap():
     image = np.arange(28 * 28, dtype=np.int64).reshape(28, 28, 1) % 256
-    figure = plots.plot_image(image.astype(np.uint8), title="A digit")
+    figure = images.plot_image(image.astype(np.uint8), title="A digit")
     trace = figure.data[0]
     assert isinstance(trace, go.Heatmap)
     np.testing.assert_array_equal(np.asarray(trace.z), image[..., 0])
@@ -323,7 +324,7 @@ def test_gray_image_is_an_upright_heatmap():
 
 def test_colour_image_is_an_rgb_image():
     image = np.random.default_rng(8).integers(0, 256, (32, 32, 3), dtype=np.uint8)
-    figure = plots.plot_image(image)
+    figure = images.plot_image(image)
     assert isinstance(figure.data[0], go.Image)
     np.testing.assert_array_equal(np.asarray(figure.data[0].z), image)
     assert_image_axes(figure)
@@ -331,27 +332,27 @@ def test_colour_image_is_an_rgb_image():
 
 def test_image_of_a_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="image must be"):
-        plots.plot_image(np.zeros((28, 28, 4), np.uint8))
+        images.plot_image(np.zeros((28, 28, 4), np.uint8))
 
 
 def test_predictions_are_bars_in_percent_with_the_highest_on_top():
-    predictions = [("cat", 0.15), ("dog", 0.8), ("frog", 0.05)]
-    figure = plots.plot_predictions(predictions)
+    ranked = [("cat", 0.15), ("dog", 0.8), ("frog", 0.05)]
+    figure = predictions.plot_predictions(ranked)
     bar = figure.data[0]
     assert isinstance(bar, go.Bar) and bar.orientation == "h"
     # Plotly draws the first category at the bottom, so the highest must come last.
     assert list(bar.y)[-1] == "dog"
     percents = dict(zip(bar.y, bar.x, strict=True))
-    for name, probability in predictions:
+    for name, probability in ranked:
         assert percents[name] == pytest.approx(100 * probability)
     assert all(text.endswith("%") for text in bar.text)
     assert "%" in figure.layout.xaxis.title.text
 
 
-@pytest.mark.parametrize("predictions", [[("cat", 1.5)], [("cat", -0.1)], [("cat",)], ["cat"]])
-def test_predictions_refuse_bad_entries(predictions):
+@pytest.mark.parametrize("entries", [[("cat", 1.5)], [("cat", -0.1)], [("cat",)], ["cat"]])
+def test_predictions_refuse_bad_entries(entries):
     with pytest.raises(ValueError, match="prediction|Probabilities"):
-        plots.plot_predictions(predictions)
+        predictions.plot_predictions(entries)
 
 
 def test_history_figure_stays_light_for_long_runs():
@@ -365,9 +366,9 @@ def test_history_figure_stays_light_for_long_runs():
         },
         "epoch": {"epoch": [], "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []},
     }
-    figure = plots.plot_history(history)
+    figure = training_curves.plot_history(history)
     for trace in figure.data:
-        assert len(trace.x) <= plots.MAX_BATCH_POINTS + 1
+        assert len(trace.x) <= training_curves.MAX_BATCH_POINTS + 1
         # The newest batch is always drawn, so the curve reaches the present.
         assert trace.x[-1] == history["batch"]["epoch"][-1]
     assert len(figure.to_json()) < 500_000

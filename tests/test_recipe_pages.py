@@ -10,7 +10,7 @@ import pytest
 from test_app import assert_no_exception, by_label, open_app
 
 from cnnviz import inspection, lr_schedules, presets
-from cnnviz.explanation_plots import plot_augmented_copies
+from cnnviz.figures.images import plot_augmented_copies
 from cnnviz.ui import state as keys
 
 

@@ -2,7 +2,7 @@
 arithmetic of one value, where the network looked, the filters and the activation statistics.
 
 Each show_* function draws one view; the page picks which. The library computes (inspection,
-arithmetic, explanation), explanation_plots draws, and these functions only hold widgets.
+arithmetic, explanation), cnnviz.figures draws, and these functions only hold widgets.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import keras
 import numpy as np
 import streamlit as st
 
-from cnnviz import arithmetic, builder, explanation, inspection, plots
-from cnnviz import explanation_plots as figures
+from cnnviz import arithmetic, builder, explanation, inspection
 from cnnviz import spec as spec_module
+from cnnviz.figures import layer_grids, overview, techniques, value_arithmetic
 
 VIEWS = {
     "overview": "Path through the network",
@@ -48,12 +48,12 @@ def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
     labels = [layer_label(spec, entry["name"]) for entry in entries]
     every = st.toggle("Show every channel", key="overview_all", help="By default 8 per layer.")
     st.plotly_chart(
-        figures.plot_overview(
+        overview.plot_overview(
             image,
             entries,
             class_names,
             labels=[_wrapped(label) for label in labels],
-            max_channels=None if every else figures.OVERVIEW_CHANNELS,
+            max_channels=None if every else overview.OVERVIEW_CHANNELS,
         ),
         width="stretch",
     )
@@ -83,66 +83,90 @@ def _wrapped(label: str, width: int = 12) -> str:
 
 
 def _show_detail(model, image, detailed, class_names) -> None:
+    """Pick a layer and one of its values, then show the arithmetic that gave that value."""
     st.subheader("Check the arithmetic")
-    options = list(range(len(detailed)))
     columns = st.columns(2)
     chosen = columns[0].selectbox(
-        "Layer", options, format_func=lambda index: detailed[index][1], key="detail_layer"
+        "Layer",
+        list(range(len(detailed))),
+        format_func=lambda index: detailed[index][1],
+        key="detail_layer",
     )
-    entry, label = detailed[chosen]
+    entry = detailed[chosen][0]
     layer = model.get_layer(entry["name"])
-    values = entry["values"]
-    count = values.shape[-1]
-    unit_word = "Neuron" if values.ndim == 1 else "Channel"
     is_output = layer is model.layers[-1]
-    channel = columns[1].selectbox(
-        unit_word,
-        list(range(count)),
-        format_func=(lambda index: f"{index} · {class_names[index]}") if is_output else str,
+    channel = _choose_unit(columns[1], entry, class_names if is_output else None)
+    if isinstance(layer, keras.layers.Dense):
+        _show_dense_detail(model, image, entry["name"], channel)
+        return
+    row, column = _choose_position(entry, channel)
+    if isinstance(layer, keras.layers.Conv2D):
+        _show_conv_detail(model, image, entry["name"], (row, column, channel))
+    else:
+        _show_pool_detail(model, image, entry["name"], (row, column, channel))
+
+
+def _choose_unit(column, entry: dict, class_names) -> int:
+    """The neuron (flat layers) or channel to explain, named by its class when class_names
+    is given (the output layer)."""
+    values = entry["values"]
+    return column.selectbox(
+        "Neuron" if values.ndim == 1 else "Channel",
+        list(range(values.shape[-1])),
+        format_func=(
+            (lambda index: f"{index} · {class_names[index]}") if class_names is not None else str
+        ),
         key=f"detail_channel_{entry['name']}",
     )
-    if isinstance(layer, keras.layers.Dense):
-        detail = arithmetic.dense_detail(model, entry["name"], image, channel)
-        st.plotly_chart(figures.plot_dense_contributions(detail), width="stretch")
-        st.markdown(
-            f"All {len(detail['inputs'])} inputs times their weights add up to "
-            f"**{detail['pre_activation'] - detail['bias']:.4f}**; plus the bias "
-            f"{detail['bias']:.4f} gives **{detail['pre_activation']:.4f}**; "
-            f"{_activation_text(detail)} **{detail['value']:.4f}**. "
-            f"The layer's own output: **{detail['layer_value']:.4f}**."
-        )
-        return
+
+
+def _choose_position(entry: dict, channel: int) -> tuple[int, int]:
+    """The row and column of the value to explain, from sliders (global pooling has one)."""
+    values = entry["values"]
     if values.ndim == 1:  # global pooling: one value per channel
-        row = column = 0
-    else:
-        # Start at the strongest response of the channel: the most interesting value.
-        strongest = np.unravel_index(np.argmax(values[..., channel]), values.shape[:2])
-        # Keyed by layer and channel, so choosing another starts at its strongest response.
-        where = f"{entry['name']}_{channel}"
-        row = st.slider("Row", 0, values.shape[0] - 1, int(strongest[0]), key=f"row_{where}")
-        column = st.slider(
-            "Column", 0, values.shape[1] - 1, int(strongest[1]), key=f"column_{where}"
-        )
-    if isinstance(layer, keras.layers.Conv2D):
-        detail = arithmetic.conv_detail(model, entry["name"], image, row, column, channel)
-        inputs = len(detail["channel_sums"])
-        every = inputs <= 4 or st.toggle(
-            f"Show all {inputs} input channels", key="detail_all_inputs"
-        )
-        shown = inputs if every else 4
-        st.plotly_chart(figures.plot_conv_detail(detail, max_channels=shown), width="stretch")
-        st.markdown(
-            f"Output ({row}, {column}) of channel {channel}: for each of the {inputs} input "
-            f"channels, the patch under the filter times the filter's weights, summed "
-            f"({'the strongest ' + str(shown) + ' shown' if shown < inputs else 'all shown'}), "
-            f"add up to **{detail['weighted_sum']:.4f}**; plus the bias {detail['bias']:.4f} "
-            f"gives **{detail['pre_activation']:.4f}**; {_activation_text(detail)} "
-            f"**{detail['value']:.4f}**. The layer's own output: "
-            f"**{detail['layer_value']:.4f}**."
-        )
-        return
-    detail = arithmetic.pool_detail(model, entry["name"], image, row, column, channel)
-    st.plotly_chart(figures.plot_pool_window(detail), width="stretch")
+        return 0, 0
+    # Start at the strongest response of the channel: the most interesting value.
+    strongest = np.unravel_index(np.argmax(values[..., channel]), values.shape[:2])
+    # Keyed by layer and channel, so choosing another starts at its strongest response.
+    where = f"{entry['name']}_{channel}"
+    row = st.slider("Row", 0, values.shape[0] - 1, int(strongest[0]), key=f"row_{where}")
+    column = st.slider("Column", 0, values.shape[1] - 1, int(strongest[1]), key=f"column_{where}")
+    return row, column
+
+
+def _show_dense_detail(model, image, layer_name: str, neuron: int) -> None:
+    detail = arithmetic.dense_detail(model, layer_name, image, neuron)
+    st.plotly_chart(value_arithmetic.plot_dense_contributions(detail), width="stretch")
+    st.markdown(
+        f"All {len(detail['inputs'])} inputs times their weights add up to "
+        f"**{detail['pre_activation'] - detail['bias']:.4f}**; plus the bias "
+        f"{detail['bias']:.4f} gives **{detail['pre_activation']:.4f}**; "
+        f"{_activation_text(detail)} **{detail['value']:.4f}**. "
+        f"The layer's own output: **{detail['layer_value']:.4f}**."
+    )
+
+
+def _show_conv_detail(model, image, layer_name: str, where: tuple[int, int, int]) -> None:
+    row, column, channel = where
+    detail = arithmetic.conv_detail(model, layer_name, image, row, column, channel)
+    inputs = len(detail["channel_sums"])
+    every = inputs <= 4 or st.toggle(f"Show all {inputs} input channels", key="detail_all_inputs")
+    shown = inputs if every else 4
+    st.plotly_chart(value_arithmetic.plot_conv_detail(detail, max_channels=shown), width="stretch")
+    st.markdown(
+        f"Output ({row}, {column}) of channel {channel}: for each of the {inputs} input "
+        f"channels, the patch under the filter times the filter's weights, summed "
+        f"({'the strongest ' + str(shown) + ' shown' if shown < inputs else 'all shown'}), "
+        f"add up to **{detail['weighted_sum']:.4f}**; plus the bias {detail['bias']:.4f} "
+        f"gives **{detail['pre_activation']:.4f}**; {_activation_text(detail)} "
+        f"**{detail['value']:.4f}**. The layer's own output: "
+        f"**{detail['layer_value']:.4f}**."
+    )
+
+
+def _show_pool_detail(model, image, layer_name: str, where: tuple[int, int, int]) -> None:
+    detail = arithmetic.pool_detail(model, layer_name, image, *where)
+    st.plotly_chart(value_arithmetic.plot_pool_window(detail), width="stretch")
     st.markdown(
         f"The {detail['kind']} of the window is **{detail['value']:.4f}**; the layer's own "
         f"output: **{detail['layer_value']:.4f}**."
@@ -205,7 +229,7 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
             "speckle of single gradients."
         )
     title = f"{LOOK_METHODS[method]} for '{class_names[class_index]}'"
-    st.plotly_chart(figures.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
+    st.plotly_chart(techniques.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
     st.caption(note)
 
 
@@ -230,7 +254,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
         key=f"filters_channel_{layer_name}",
         help="Each filter has one small grid of weights per input channel.",
     )
-    st.plotly_chart(plots.plot_kernels(kernels, channel=channel), width="stretch")
+    st.plotly_chart(layer_grids.plot_kernels(kernels, channel=channel), width="stretch")
     st.caption(
         f"Each tile is one filter's weights ({epoch_text}). The first layer's filters often "
         "look like edge and blob detectors."
@@ -258,7 +282,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
         progress.empty()
         stored = choices["filter_pictures"] = (key, pictures)
     if stored is not None and stored[0] == key:
-        st.plotly_chart(figures.plot_filter_pictures(stored[1], filters), width="stretch")
+        st.plotly_chart(techniques.plot_filter_pictures(stored[1], filters), width="stretch")
 
 
 def show_statistics(model, spec: dict, dataset) -> None:
@@ -269,7 +293,7 @@ def show_statistics(model, spec: dict, dataset) -> None:
         st.info("This network has no layers to measure.")
         return
     labels = [layer_label(spec, row["name"]) for row in statistics]
-    st.plotly_chart(figures.plot_activation_statistics(statistics, labels), width="stretch")
+    st.plotly_chart(techniques.plot_activation_statistics(statistics, labels), width="stretch")
     st.dataframe(
         [
             {

@@ -74,12 +74,14 @@ def _set_default(layer_id: int, name: str, toggle_key: str) -> None:
     keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
-def _float_input(column, label: str, value, argument, key: str, callback_args) -> None:
+def _float_input(layer_id: int, name: str, value, argument, column) -> None:
+    """A number input for a float argument, written to the spec when it changes."""
+    key = f"layer{layer_id}_{name}"
     # The widget's step is 0.01 below a bound such as 1.0, but a spec may hold 0.995.
     upper = argument.maximum if argument.below is None else max(argument.below - 0.01, float(value))
     fraction = argument.below == 1.0
     column.number_input(
-        label,
+        name.replace("_", " "),
         min_value=float(argument.minimum or 0.0),
         max_value=upper,
         value=float(value),
@@ -88,7 +90,7 @@ def _float_input(column, label: str, value, argument, key: str, callback_args) -
         key=key,
         help=argument.help,
         on_change=_set_argument,
-        args=callback_args,
+        args=(layer_id, name, (key,)),
     )
 
 
@@ -117,6 +119,63 @@ def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
         )
 
 
+def _optional_input(layer_id: int, name: str, value, argument, column) -> None:
+    """A nullable argument: a checkbox for None, and the number widget when it is unticked."""
+    key = f"layer{layer_id}_{name}"
+    if argument.kind == "float":  # None: Keras's own choice
+        toggle_key = f"{key}_default"
+        column.checkbox(
+            f"{name.replace('_', ' ')}: default",
+            value=value is None,
+            key=toggle_key,
+            help=argument.help,
+            on_change=_set_default,
+            args=(layer_id, name, toggle_key),
+        )
+        if value is not None:
+            _float_input(layer_id, name, value, argument, column)
+        return
+    # Pooling strides: None means "same as pool size".
+    toggle_key = f"{key}_same"
+    column.checkbox(
+        "strides = pool size",
+        value=value is None,
+        key=toggle_key,
+        help=argument.help,
+        on_change=_set_same_as_pool,
+        args=(layer_id, toggle_key),
+    )
+    if value is not None:
+        _size_inputs(layer_id, name, value, argument, column)
+
+
+def _plain_input(layer_id: int, name: str, value, argument, column) -> None:
+    """A whole number, a choice or a yes/no, written to the spec when it changes."""
+    key = f"layer{layer_id}_{name}"
+    common = {
+        "key": key,
+        "help": argument.help,
+        "on_change": _set_argument,
+        "args": (layer_id, name, (key,)),
+    }
+    label = name.replace("_", " ")
+    if argument.kind == "int":
+        column.number_input(
+            label,
+            min_value=int(argument.minimum or 0),
+            max_value=int(argument.maximum),
+            value=int(value),
+            step=1,
+            **common,
+        )
+    elif argument.kind == "choice":
+        options = list(argument.choices)
+        index = options.index(value) if value in options else 0
+        column.selectbox(label, options, index=index, **common)
+    elif argument.kind == "bool":
+        column.checkbox(label, value=bool(value), **common)
+
+
 def argument_widgets(layer_id: int, layer: dict) -> None:
     """One widget per argument of the layer, laid out in three columns."""
     arguments = layer_types.LAYER_TYPES.get(layer.get("type"), {})
@@ -127,69 +186,14 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
     for slot, (name, argument) in enumerate(arguments.items()):
         column = columns[slot % 3]
         value = layer.get(name, argument.default)
-        key = f"layer{layer_id}_{name}"
-        callback_args = (layer_id, name, (key,))
-        label = name.replace("_", " ")
-        if argument.nullable and argument.kind == "float":  # None: Keras's own choice
-            toggle_key = f"{key}_default"
-            column.checkbox(
-                f"{label}: default",
-                value=value is None,
-                key=toggle_key,
-                help=argument.help,
-                on_change=_set_default,
-                args=(layer_id, name, toggle_key),
-            )
-            if value is not None:
-                _float_input(column, label, value, argument, key, callback_args)
-        elif argument.nullable:  # pooling strides: None means "same as pool size"
-            toggle_key = f"{key}_same"
-            column.checkbox(
-                "strides = pool size",
-                value=value is None,
-                key=toggle_key,
-                help=argument.help,
-                on_change=_set_same_as_pool,
-                args=(layer_id, toggle_key),
-            )
-            if value is not None:
-                _size_inputs(layer_id, name, value, argument, column)
+        if argument.nullable:
+            _optional_input(layer_id, name, value, argument, column)
         elif argument.kind == "size":
             _size_inputs(layer_id, name, value, argument, column)
-        elif argument.kind == "int":
-            column.number_input(
-                label,
-                min_value=int(argument.minimum or 0),
-                max_value=int(argument.maximum),
-                value=int(value),
-                step=1,
-                key=key,
-                help=argument.help,
-                on_change=_set_argument,
-                args=callback_args,
-            )
         elif argument.kind == "float":
-            _float_input(column, label, value, argument, key, callback_args)
-        elif argument.kind == "choice":
-            options = list(argument.choices)
-            column.selectbox(
-                label,
-                options,
-                index=options.index(value) if value in options else 0,
-                key=key,
-                help=argument.help,
-                on_change=_set_argument,
-                args=callback_args,
-            )
-        elif argument.kind == "bool":
-            column.checkbox(
-                label,
-                value=bool(value),
-                key=key,
-                help=argument.help,
-                on_change=_set_argument,
-                args=callback_args,
-            )
+            _float_input(layer_id, name, value, argument, column)
+        else:
+            _plain_input(layer_id, name, value, argument, column)
 
 
 def _move(layer_id: int, offset: int) -> None:

@@ -78,6 +78,58 @@ def _part_colour(name: str) -> str:
     return SHORTCUT_COLOUR
 
 
+def _inside(block: diagram_module.Block, x: float, hover: str) -> list[go.Scatter]:
+    """A ResidualBlock's parts as slices of its box, and the shortcut as an arc above it."""
+    slice_width = block.width / len(block.parts)
+    traces = [
+        _box(
+            x + index * slice_width,
+            slice_width,
+            block.height * 0.8,
+            _part_colour(part.name),
+            f"{block.position} {part.name}",
+            hover,
+            opacity=0.8,
+        )
+        for index, part in enumerate(block.parts)
+    ]
+    # The shortcut: from the block's input side, over the top, to the add.
+    top = block.height / 2
+    traces.append(
+        go.Scatter(
+            x=[x, x, x + block.width, x + block.width],
+            y=[top, top + 0.12, top + 0.12, top],
+            mode="lines",
+            line={"color": SHORTCUT_COLOUR, "width": 2},
+            name=f"{block.position} shortcut",
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    return traces
+
+
+def _labels(centres: list[float], texts: list[str]) -> go.Scatter:
+    """The type and output shape under each box, on two alternating rows so they do not touch."""
+    return go.Scatter(
+        x=centres,
+        y=[-0.62 - 0.18 * (index % 2) for index in range(len(centres))],
+        text=texts,
+        mode="text",
+        textfont={"size": 10},
+        name="labels",
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
+def _totals(diagram: diagram_module.Diagram) -> str:
+    return (
+        f"{diagram_module.format_count(diagram.total_params)} parameters, "
+        f"{diagram_module.format_count(diagram.total_multiply_adds)} multiply-adds per image"
+    )
+
+
 def plot_architecture(diagram: diagram_module.Diagram) -> go.Figure:
     """The diagram's blocks as boxes, left to right, with the totals in the title.
 
@@ -93,57 +145,14 @@ def plot_architecture(diagram: diagram_module.Diagram) -> go.Figure:
         name = f"{block.position} {block.type}"
         figure.add_trace(_box(x, block.width, block.height, block_colour(block.type), name, hover))
         if block.parts:
-            slice_width = block.width / len(block.parts)
-            for index, part in enumerate(block.parts):
-                figure.add_trace(
-                    _box(
-                        x + index * slice_width,
-                        slice_width,
-                        block.height * 0.8,
-                        _part_colour(part.name),
-                        f"{block.position} {part.name}",
-                        hover,
-                        opacity=0.8,
-                    )
-                )
-            # The shortcut: from the block's input side, over the top, to the add.
-            top = block.height / 2
-            figure.add_trace(
-                go.Scatter(
-                    x=[x, x, x + block.width, x + block.width],
-                    y=[top, top + 0.12, top + 0.12, top],
-                    mode="lines",
-                    line={"color": SHORTCUT_COLOUR, "width": 2},
-                    name=f"{block.position} shortcut",
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
-            )
+            figure.add_traces(_inside(block, x, hover))
         label_x.append(x + block.width / 2)
         short = block.type if block.position else "Input"
         label_text.append(f"{short}<br>{format_shape(block.output_shape)}")
         x += block.width + GAP
-    figure.add_trace(
-        go.Scatter(
-            x=label_x,
-            y=[-0.62 - 0.18 * (index % 2) for index in range(len(label_x))],
-            text=label_text,
-            mode="text",
-            textfont={"size": 10},
-            name="labels",
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    figure.add_trace(_labels(label_x, label_text))
     figure.update_layout(
-        title={
-            "text": (
-                f"{diagram_module.format_count(diagram.total_params)} parameters, "
-                f"{diagram_module.format_count(diagram.total_multiply_adds)} multiply-adds "
-                f"per image"
-            ),
-            "font": {"size": 14},
-        },
+        title={"text": _totals(diagram), "font": {"size": 14}},
         xaxis={"visible": False},
         yaxis={"visible": False, "range": [-1.0, 0.8]},
         height=320,

@@ -1,6 +1,6 @@
 """Figures for the Evaluate page: the confusion matrix and the per-class figures.
 
-Like plots.py, every ``plot_*`` takes plain arrays (from cnnviz.evaluation) and returns a
+Like every figure module, each ``plot_*`` takes plain arrays (from cnnviz.evaluation) and returns a
 plotly ``go.Figure`` without showing it.
 """
 
@@ -31,6 +31,59 @@ def _check_square(confusion: np.ndarray, class_names) -> np.ndarray:
     return confusion
 
 
+def _row_shares(confusion: np.ndarray) -> np.ndarray:
+    """Each count as a share of its row (its true class); a row with no images is all 0."""
+    row_totals = confusion.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(row_totals > 0, confusion / np.maximum(row_totals, 1), 0.0)
+
+
+def _share_heatmap(confusion: np.ndarray, shares: np.ndarray) -> go.Heatmap:
+    """Cells coloured by their row's share, with the count written in each."""
+    classes = len(confusion)
+    return go.Heatmap(
+        z=shares,
+        x=list(range(classes)),
+        y=list(range(classes)),
+        text=confusion.astype(str),
+        texttemplate="%{text}",
+        # The marker trace on top answers hovers and clicks for every cell.
+        hoverinfo="skip",
+        colorscale="Blues",
+        zmin=0,
+        zmax=1,
+        colorbar={"title": {"text": "share<br>of row"}, "tickformat": ".0%"},
+        xgap=1,
+        ygap=1,
+    )
+
+
+def _cell_markers(confusion: np.ndarray, shares: np.ndarray, class_names: list[str]) -> go.Scatter:
+    """An invisible marker on every cell centre that carries the cell's classes and counts."""
+    classes = len(class_names)
+    true_index, predicted_index = np.meshgrid(range(classes), range(classes), indexing="ij")
+    names = np.array(class_names, dtype=object)
+    rows, columns = true_index.ravel(), predicted_index.ravel()
+    return go.Scatter(
+        x=columns,
+        y=rows,
+        mode="markers",
+        name=CELL_TRACE,
+        customdata=np.stack(
+            [rows, columns, names[rows], names[columns], confusion.ravel(), shares.ravel()],
+            axis=1,
+        ),
+        hovertemplate=(
+            "true %{customdata[2]}, predicted %{customdata[3]}<br>%{customdata[4]} images "
+            "(%{customdata[5]:.1%} of this class)<br>click to see them<extra></extra>"
+        ),
+        # Big transparent squares over the cells: the heatmap itself does not report clicks
+        # as selections, markers do. (hoverinfo "skip" would also stop their clicks.)
+        marker={"symbol": "square", "size": 30, "color": "rgba(0,0,0,0)"},
+        showlegend=False,
+    )
+
+
 def plot_confusion_matrix(
     confusion: np.ndarray, class_names, selected: tuple[int, int] | None = None
 ) -> go.Figure:
@@ -53,46 +106,10 @@ def plot_confusion_matrix(
     class_names = [str(name) for name in class_names]
     confusion = _check_square(confusion, class_names)
     classes = len(class_names)
-    row_totals = confusion.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.where(row_totals > 0, confusion / np.maximum(row_totals, 1), 0.0)
-    true_index, predicted_index = np.meshgrid(range(classes), range(classes), indexing="ij")
-    names = np.array(class_names, dtype=object)
-    heatmap = go.Heatmap(
-        z=shares,
-        x=list(range(classes)),
-        y=list(range(classes)),
-        text=confusion.astype(str),
-        texttemplate="%{text}",
-        # The marker trace on top answers hovers and clicks for every cell.
-        hoverinfo="skip",
-        colorscale="Blues",
-        zmin=0,
-        zmax=1,
-        colorbar={"title": {"text": "share<br>of row"}, "tickformat": ".0%"},
-        xgap=1,
-        ygap=1,
+    shares = _row_shares(confusion)
+    figure = go.Figure(
+        [_share_heatmap(confusion, shares), _cell_markers(confusion, shares, class_names)]
     )
-    rows, columns = true_index.ravel(), predicted_index.ravel()
-    cells = go.Scatter(
-        x=columns,
-        y=rows,
-        mode="markers",
-        name=CELL_TRACE,
-        customdata=np.stack(
-            [rows, columns, names[rows], names[columns], confusion.ravel(), shares.ravel()],
-            axis=1,
-        ),
-        hovertemplate=(
-            "true %{customdata[2]}, predicted %{customdata[3]}<br>%{customdata[4]} images "
-            "(%{customdata[5]:.1%} of this class)<br>click to see them<extra></extra>"
-        ),
-        # Big transparent squares over the cells: the heatmap itself does not report clicks
-        # as selections, markers do. (hoverinfo "skip" would also stop their clicks.)
-        marker={"symbol": "square", "size": 30, "color": "rgba(0,0,0,0)"},
-        showlegend=False,
-    )
-    figure = go.Figure([heatmap, cells])
     tick_axis = {"tickmode": "array", "tickvals": list(range(classes)), "ticktext": class_names}
     figure.update_layout(
         xaxis={**tick_axis, "title": "predicted class", "side": "top", "showgrid": False},
