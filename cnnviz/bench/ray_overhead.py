@@ -1,9 +1,10 @@
 """How much does running trainings on Ray cost against running them in this process?
 
-Measured for `cnnviz bench --queued-jobs N --ray-address ADDRESS`: N trainings start at once and
-queue for the same number of slots (one per core here) in-process and then on Ray, and the time
-until all have finished is compared. The difference, spread over the rounds of trainings, is
-Ray's overhead, the figure the README's estimate for larger classes uses.
+Measured for `cnnviz bench ray` (and `cnnviz bench --queued-jobs N --ray-address ADDRESS`): N
+trainings start at once and queue for the same number of slots (one per core here) in-process
+and then on Ray, and the time until all have finished is compared. The difference, spread over
+the rounds of trainings, is Ray's overhead, the figure the README's estimate for larger classes
+uses.
 
 Ray's trainer actors are long-lived (cnnviz.ray_actor.TrainerPool): a server starts them once,
 at its first training, and every later training reuses them. That start (worker processes

@@ -1,39 +1,29 @@
 """Benchmark: does a Build-page edit still re-render within 2 s while two trainings run?
 
-Starts the app (two training slots), opens the Build page in headless Chromium and times edits
+Starts `cnnviz app` (two training slots, offline, on loopback), opens the Build page in headless
+Chromium and times edits
 of the first convolution's filter count: from pressing Enter to the new parameter count on the
 screen. Three blocks side by side in one run: no training, two students' trainings running
 (each watching its Train page, which redraws every second), and no training again.
 
-    PYTHONPATH=$PWD python -m tests.e2e.bench_responsiveness [--edits 10] [--epochs 100]
+    cnnviz bench responsiveness [--edits 10] [--epochs 100] [--tf-threads N]
+
+A summary with "goal_met": false ends the command with exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from cnnviz import cli
-
-from .conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PAGE_LOAD_TIMEOUT_MS,
-    REPO,
-    SKIP_REASON,
-    VIEWPORT,
-    _free_port,
-    _server_environment,
-    wait_until_idle,
-    wait_until_loaded,
-)
+from cnnviz.bench import browser
 
 GOAL_SECONDS = 2.0
 EDIT_TIMEOUT_MS = 60_000
@@ -47,23 +37,33 @@ def expected_parameters(filters: int) -> str:
     return f"{PARAMETERS_PER_FILTER * filters + BASE_PARAMETERS:,}"
 
 
-def start_server(log_path: Path, tf_threads: int | None) -> tuple[subprocess.Popen, str]:
-    """The app with two training slots, on loopback; returns the process and its address.
-
-    With `tf_threads`, TensorFlow's two thread pools (within one operation, and between
-    operations) get that many threads each, through the variables TensorFlow reads at start.
-    """
-    port = _free_port()
-    command = cli.streamlit_command(REPO / "app.py", port, headless=True)
-    command += ["--server.address", "127.0.0.1"]
-    environment = _server_environment()
-    environment["CNNVIZ_MAX_TRAININGS"] = "2"
+def _server_environment(tf_threads: int | None) -> dict[str, str]:
+    environment = dict(os.environ)
+    # The bundled sample, never the network or a developer's own data folder.
+    environment["CNNVIZ_OFFLINE"] = "1"
+    environment.pop("CNNVIZ_DATA_DIR", None)
+    environment["PYTHONUNBUFFERED"] = "1"
+    environment.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if tf_threads is not None:
+        # TensorFlow's two thread pools (within one operation, and between operations).
         environment["TF_NUM_INTRAOP_THREADS"] = str(tf_threads)
         environment["TF_NUM_INTEROP_THREADS"] = str(tf_threads)
+    return environment
+
+
+def start_server(log_path: Path, tf_threads: int | None) -> tuple[subprocess.Popen, str]:
+    """`cnnviz app` with two training slots, on loopback; returns the process and its address.
+
+    With `tf_threads`, TensorFlow's two thread pools get that many threads each.
+    """
+    port = browser.free_port()
+    command = browser.app_command(port, "--max-trainings", "2")
     with open(log_path, "w", encoding="utf-8") as log_file:
         process = subprocess.Popen(
-            command, cwd=REPO, env=environment, stdout=log_file, stderr=subprocess.STDOUT
+            command,
+            env=_server_environment(tf_threads),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -75,13 +75,13 @@ def start_server(log_path: Path, tf_threads: int | None) -> tuple[subprocess.Pop
         except OSError:
             time.sleep(0.25)
     process.terminate()
-    raise SystemExit(f"the app did not start; see {log_path}")
+    raise RuntimeError(f"the app did not start in 60 s; see {log_path}")
 
 
-def open_page(browser, url: str, path: str, heading: str):
-    page = browser.new_context(viewport=VIEWPORT).new_page()
-    page.goto(f"{url}/{path}", timeout=PAGE_LOAD_TIMEOUT_MS)
-    wait_until_loaded(page, heading)
+def open_page(chromium, url: str, path: str, heading: str):
+    page = chromium.new_context(viewport=browser.VIEWPORT).new_page()
+    page.goto(f"{url}/{path}", timeout=browser.PAGE_LOAD_TIMEOUT_MS)
+    browser.wait_until_loaded(page, heading)
     return page
 
 
@@ -90,7 +90,7 @@ def time_edits(page, filters: list[int]) -> list[float]:
     field = page.get_by_label("filters", exact=True).first
     seconds = []
     for value in filters:
-        wait_until_idle(page)
+        browser.wait_until_idle(page)
         field.fill(str(value))
         started = time.perf_counter()
         field.press("Enter")
@@ -110,7 +110,7 @@ def start_long_training(page, epochs: int) -> None:
         field = page.get_by_label(label, exact=True)
         field.fill(str(value))
         field.press("Enter")
-        wait_until_idle(page)
+        browser.wait_until_idle(page)
     page.get_by_test_id("stButton").get_by_role("button", name="Train", exact=True).click()
 
 
@@ -130,70 +130,93 @@ def describe(name: str, seconds: list[float]) -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edits", type=int, default=10, help="edits timed per block")
-    parser.add_argument("--epochs", type=int, default=100, help="epochs of each training")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--edits", type=int, default=10, help="edits timed per block (default 10)")
+    parser.add_argument(
+        "--epochs", type=int, default=100, help="epochs of each training (default 100)"
+    )
     parser.add_argument(
         "--tf-threads", type=int, default=None, help="TensorFlow threads per pool (default: all)"
     )
-    args = parser.parse_args(argv)
-    if SKIP_REASON is not None:
-        print(f"cannot run: {SKIP_REASON}", file=sys.stderr)
-        return 2
+
+
+def _measure(chromium, url: str, edits: int, epochs: int) -> dict:
+    """The three blocks of timed edits, and the trainings' speeds during the middle one."""
+    editor = open_page(chromium, url, "build", "Build your network")
+    editor.get_by_text("Arguments").first.click()
+    values = iter(range(33, 33 + 3 * edits + 1))
+    # One edit first, untimed: the first rerun of a page warms Streamlit's caches.
+    time_edits(editor, [next(values)])
+    idle_before = time_edits(editor, [next(values) for _ in range(edits)])
+
+    trainers = [open_page(chromium, url, "train", "Train") for _ in range(2)]
+    for trainer in trainers:
+        start_long_training(trainer, epochs)
+    for trainer in trainers:
+        trainer.get_by_text(re.compile(r"epoch \d+ of \d+")).first.wait_for(timeout=120_000)
+    time.sleep(3)  # past the first epoch's warm-up, into steady training
+    busy = time_edits(editor, [next(values) for _ in range(edits)])
+    speeds = training_speeds(trainers)
+    for trainer in trainers:
+        trainer.get_by_test_id("stButton").get_by_role("button", name="Stop", exact=True).click()
+    for trainer in trainers:
+        trainer.get_by_text(re.compile(r"\bstopped\b")).first.wait_for(timeout=120_000)
+    idle_after = time_edits(editor, [next(values) for _ in range(edits)])
+    return {"idle_before": idle_before, "busy": busy, "idle_after": idle_after, "speeds": speeds}
+
+
+def _report(seconds: dict, tf_threads: int | None) -> dict:
+    """Print the three blocks and the verdict; return the summary."""
+    threads = (
+        "TensorFlow's default threads"
+        if tf_threads is None
+        else f"TensorFlow limited to {tf_threads} thread(s) per pool"
+    )
+    busy, idle = seconds["busy"], seconds["idle_before"] + seconds["idle_after"]
+    print(f"Build-page edit -> new parameter count on screen (headless Chromium; {threads})")
+    print(describe("no training", seconds["idle_before"]))
+    print(describe("2 trainings running", busy))
+    print(describe("no training, after", seconds["idle_after"]))
+    print(f"trainings' speed meanwhile: {', '.join(seconds['speeds'])} images/s")
+    ratio = statistics.median(busy) / statistics.median(idle)
+    print(f"median while training / median idle: {ratio:.2f}")
+    goal_met = max(busy) <= GOAL_SECONDS
+    verdict = "met" if goal_met else "NOT met"
+    print(f"goal: every edit within {GOAL_SECONDS:.0f} s while 2 trainings run: {verdict}")
+    return {
+        **{
+            name: [round(value, 3) for value in seconds[name]]
+            for name in ("idle_before", "busy", "idle_after")
+        },
+        "training_speeds": seconds["speeds"],
+        "busy_over_idle": round(ratio, 3),
+        "goal_seconds": GOAL_SECONDS,
+        "goal_met": goal_met,
+    }
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Start the app, time the edits in Chromium, stop the app; print and return the figures."""
+    if arguments.edits < 1 or arguments.epochs < 1:
+        raise ValueError(
+            f"--edits and --epochs must be at least 1. Received: {arguments.edits}, "
+            f"{arguments.epochs}"
+        )
+    missing = browser.browser_missing()
+    if missing is not None:
+        raise ValueError(f"the responsiveness benchmark needs Chromium and Playwright: {missing}.")
     from playwright.sync_api import sync_playwright
 
     log_path = Path(tempfile.mkdtemp(prefix="cnnviz-bench-")) / "streamlit.log"
-    process, url = start_server(log_path, args.tf_threads)
+    process, url = start_server(log_path, arguments.tf_threads)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            editor = open_page(browser, url, "build", "Build your network")
-            editor.get_by_text("Arguments").first.click()
-            values = iter(range(33, 33 + 3 * args.edits + 1))
-            # One edit first, untimed: the first rerun of a page warms Streamlit's caches.
-            time_edits(editor, [next(values)])
-            idle_before = time_edits(editor, [next(values) for _ in range(args.edits)])
-
-            trainers = [open_page(browser, url, "train", "Train") for _ in range(2)]
-            for trainer in trainers:
-                start_long_training(trainer, args.epochs)
-            for trainer in trainers:
-                trainer.get_by_text(re.compile(r"epoch \d+ of \d+")).first.wait_for(timeout=120_000)
-            time.sleep(3)  # past the first epoch's warm-up, into steady training
-            busy = time_edits(editor, [next(values) for _ in range(args.edits)])
-            speeds = training_speeds(trainers)
-            for trainer in trainers:
-                trainer.get_by_test_id("stButton").get_by_role(
-                    "button", name="Stop", exact=True
-                ).click()
-            for trainer in trainers:
-                trainer.get_by_text(re.compile(r"\bstopped\b")).first.wait_for(timeout=120_000)
-            idle_after = time_edits(editor, [next(values) for _ in range(args.edits)])
-            browser.close()
+            chromium = browser.launch(playwright)
+            try:
+                seconds = _measure(chromium, url, arguments.edits, arguments.epochs)
+            finally:
+                chromium.close()
     finally:
         process.terminate()
         process.wait(timeout=20)
-
-    threads = (
-        "TensorFlow's default threads"
-        if args.tf_threads is None
-        else (f"TensorFlow limited to {args.tf_threads} thread(s) per pool")
-    )
-    print(f"Build-page edit -> new parameter count on screen (headless Chromium; {threads})")
-    print(describe("no training", idle_before))
-    print(describe("2 trainings running", busy))
-    print(describe("no training, after", idle_after))
-    idle = idle_before + idle_after
-    print(f"trainings' speed meanwhile: {', '.join(speeds)} images/s")
-    ratio = statistics.median(busy) / statistics.median(idle)
-    print(f"median while training / median idle: {ratio:.2f}")
-    verdict = "met" if max(busy) <= GOAL_SECONDS else "NOT met"
-    print(f"goal: every edit within {GOAL_SECONDS:.0f} s while 2 trainings run: {verdict}")
-    return 0 if max(busy) <= GOAL_SECONDS else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return _report(seconds, arguments.tf_threads)
