@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from cnnviz import bench_first_page, cli
+from cnnviz.bench import browser
+from cnnviz.cli import main as cli
 
 
 @pytest.mark.parametrize("servers", ["0", "five"])
@@ -22,7 +23,7 @@ def test_bench_still_means_the_training_benchmark_without_a_word():
 
 def test_without_a_browser_the_first_script_run_is_timed_over_http(monkeypatch, tmp_path, capsys):
     """Starts one real server (on loopback) and times its first script run."""
-    monkeypatch.setattr(bench_first_page, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
     status = cli.main(["bench", "first-page", "--servers", "1"])
     assert status == 0

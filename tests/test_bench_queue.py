@@ -1,13 +1,14 @@
 """The queue benchmark: a running job measured alone and with jobs waiting behind it."""
 
-from cnnviz import bench_queue, datasets, presets, training_settings
+from cnnviz import datasets, presets, training_settings
+from cnnviz.bench import queue_effect
 
 
 def test_waiting_jobs_queue_behind_the_running_one_and_are_measured():
     dataset = datasets.load_dataset("mnist", allow_download=False)
     spec = presets.preset_spec("tiny", dataset.input_shape, dataset.num_classes)
     settings = training_settings.TrainingSettings(batch_size=64, train_limit=400)
-    report = bench_queue.measure_queue_effect(dataset, spec, settings, waiting_jobs=2, rounds=1)
+    report = queue_effect.measure_queue_effect(dataset, spec, settings, waiting_jobs=2, rounds=1)
     # Both waiting jobs really waited, in order, while the measured epoch ran.
     assert report["queue_positions"] == [1, 2]
     assert len(report["alone_rounds"]) == len(report["queued_rounds"]) == 1

@@ -4,6 +4,7 @@ Most cases call `cli.main([...])` in this process. A few run the real command in
 training end to end, Ctrl-C, and the quick benchmark. Streamlit itself is never started.
 """
 
+import io
 import json
 import os
 import signal
@@ -14,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import app_files, cli, datasets, launcher, presets, progress
+from cnnviz import app_files, datasets, presets
+from cnnviz.cli import app_command, launcher, progress
+from cnnviz.cli import main as cli
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
@@ -255,7 +258,7 @@ def test_app_passes_limit_flags_to_the_server_through_the_environment(capsys, mo
         def wait(self):
             return 0
 
-    monkeypatch.setattr(cli.launcher.subprocess, "Popen", FakeProcess)
+    monkeypatch.setattr(launcher.subprocess, "Popen", FakeProcess)
     status = cli.main(["app", "--max-params", "1000000", "--max-layers", "20", "--no-limits"])
     assert status == 0
     assert seen["CNNVIZ_MAX_PARAMS"] == "1000000"
@@ -428,7 +431,6 @@ def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
     history = {"batch": {"epoch": [0.1, 0.2], "loss": [0.5, 0.3], "accuracy": [0.5, 1.0]}}
     line = progress.format_progress(make_status("running", history=history))
     assert line.split(" | ") == [
-        "[##########----------]  50%",  # 1.5 of 3 epochs
         "epoch 2/3",
         "batch 5/10",
         "loss 0.4000",
@@ -437,11 +439,71 @@ def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
         "ETA 0:42",
     ]
     assert "place 2" in progress.format_progress(make_status("queued", queue_position=2))
-    assert progress.progress_bar(0.0) == "[--------------------]   0%"
-    assert progress.progress_bar(1.7) == "[####################] 100%"
     assert progress.format_progress(make_status("running")).endswith("starting")
     finished = progress.format_progress(make_status("finished", progress=3.0, history=history))
     assert finished.startswith("finished after 3/3 epochs")
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class FakeJob:
+    """Ends after two polls; its status is the one given."""
+
+    def __init__(self, status):
+        self.polls, self._status = 0, status
+
+    @property
+    def is_active(self):
+        self.polls += 1
+        return self.polls <= 2
+
+    def wait(self):
+        pass
+
+    def status(self):
+        return self._status
+
+
+EPOCH_HISTORY = {
+    "epoch": {
+        "epoch": [1.0, 2.0],
+        "loss": [0.5, 0.25],
+        "accuracy": [0.5, 0.75],
+        "val_loss": [0.6, None],
+        "val_accuracy": [0.4, None],
+    },
+    "batch": {"epoch": [0.5], "loss": [0.3], "accuracy": [0.9]},
+}
+
+
+def test_a_terminal_gets_rich_progress_bar_of_the_epochs(monkeypatch):
+    monkeypatch.setattr(progress, "POLL_SECONDS", 0.0)
+    stream = FakeTerminal()
+    status = make_status("running", history=EPOCH_HISTORY)  # 1.5 of 3 epochs
+    with progress.ProgressReporter(stream) as reporter:
+        reporter.follow(FakeJob(status))
+    text = stream.getvalue()
+    assert "\x1b[" in text  # drawn with a terminal's escape codes, in place
+    assert "━" in text  # rich's bar
+    assert "epoch 2/3" in text and " 50%" in text and "batch 5/10" in text
+    assert "epoch 1/3:" not in text  # no epoch lines on a terminal
+
+
+def test_elsewhere_each_epoch_is_one_plain_line(monkeypatch):
+    monkeypatch.setattr(progress, "POLL_SECONDS", 0.0)
+    stream = io.StringIO()
+    status = make_status("running", history=EPOCH_HISTORY)
+    with progress.ProgressReporter(stream) as reporter:
+        reporter.follow(FakeJob(status))
+        reporter.note("a note")
+    assert stream.getvalue().splitlines() == [
+        "epoch 1/3: loss 0.5000, accuracy 50.00%, val_loss 0.6000, val_accuracy 40.00%",
+        "epoch 2/3: loss 0.2500, accuracy 75.00%",
+        "a note",
+    ]
 
 
 # ----- cnnviz bench -----
@@ -464,10 +526,10 @@ def test_bench_quick_compares_both_paths_for_each_batch_size():
 
 
 def test_run_benchmark_alternates_the_sides_and_reports_medians():
-    from cnnviz import bench
+    from cnnviz.bench import training_path
 
     dataset = datasets.load_dataset("mnist")
-    report = bench.run_benchmark(
+    report = training_path.run_benchmark(
         dataset, {"layers": TINY_LAYERS}, [50], rounds=2, train_limit=200, poll_seconds=0.05
     )
     assert (report.train_images, report.validation_images) == (180, 20)
@@ -487,7 +549,7 @@ def test_run_benchmark_alternates_the_sides_and_reports_medians():
     assert as_json["results"][0]["batch_size"] == 50
     assert as_json["rounds"] == 2
     with pytest.raises(ValueError, match="rounds"):
-        bench.run_benchmark(dataset, {"layers": TINY_LAYERS}, [50], rounds=0)
+        training_path.run_benchmark(dataset, {"layers": TINY_LAYERS}, [50], rounds=0)
 
 
 @pytest.mark.parametrize(
@@ -522,7 +584,7 @@ def test_app_with_a_missing_data_dir_exits_2_with_a_clear_line(tmp_path, capsys)
 
 
 def test_app_without_app_py_exits_2_with_a_clear_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "app_script_path", lambda: tmp_path / "app.py")
+    monkeypatch.setattr(app_command, "app_script_path", lambda: tmp_path / "app.py")
     status, _, stderr = run_cli(["app"], capsys)
     assert status == 2
     assert stderr.startswith("cnnviz app: error: cannot find the app")
@@ -557,8 +619,8 @@ def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, c
     for name in ("pages", "assets", ".streamlit"):
         (tmp_path / name).mkdir()
     (tmp_path / ".streamlit" / "config.toml").write_text("")
-    monkeypatch.setattr(cli, "app_script_path", lambda: app_path)
-    monkeypatch.setattr(cli.launcher, "run_server", fake_run_server)
+    monkeypatch.setattr(app_command, "app_script_path", lambda: app_path)
+    monkeypatch.setattr(launcher, "run_server", fake_run_server)
     arguments = ["app", "--data-dir", str(tmp_path), "--port", "8765", "--max-trainings", "3"]
     status, _, _ = run_cli([*arguments, "--address", "127.0.0.1"], capsys)
 
@@ -593,7 +655,7 @@ def test_app_passes_its_options_to_streamlit_through_the_environment(tmp_path, c
 )
 def test_app_refuses_an_address_it_cannot_listen_on(address, expected, capsys, monkeypatch):
     monkeypatch.setattr(
-        cli.launcher, "run_server", lambda *arguments: pytest.fail("the server was started")
+        launcher, "run_server", lambda *arguments: pytest.fail("the server was started")
     )
     status, _, stderr = run_cli(["app", "--address", address], capsys)
     assert status == 2
@@ -605,15 +667,17 @@ def test_app_refuses_an_address_it_cannot_listen_on(address, expected, capsys, m
 
 
 def test_streamlit_runs_headless_without_a_terminal():
-    assert "--server.headless" in cli.streamlit_command(Path("app.py"), 8501, headless=True)
-    assert "--server.headless" not in cli.streamlit_command(Path("app.py"), 8501, headless=False)
+    assert "--server.headless" in launcher.streamlit_command(Path("app.py"), 8501, headless=True)
+    assert "--server.headless" not in launcher.streamlit_command(
+        Path("app.py"), 8501, headless=False
+    )
 
 
 def test_streamlit_settings_ship_beside_the_app():
     """The settings the class server relies on are in the config `cnnviz app` runs with."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
-    config_path = cli.app_script_path().parent / ".streamlit" / "config.toml"
+    config_path = app_command.app_script_path().parent / ".streamlit" / "config.toml"
     config = tomllib.loads(config_path.read_text(encoding="utf-8"))
     assert config["runner"]["postScriptGC"] is False
     assert config["server"]["fileWatcherType"] == "none"
@@ -621,9 +685,9 @@ def test_streamlit_settings_ship_beside_the_app():
 
 
 def test_app_script_path_points_into_the_source_checkout():
-    path = cli.app_script_path()
+    path = app_command.app_script_path()
     assert path.name == "app.py"
-    assert path.parent == Path(cli.__file__).resolve().parent.parent
+    assert path.parent == Path(app_command.__file__).resolve().parents[2]
     assert app_files.missing_files(path.parent) == []
 
 
@@ -636,7 +700,7 @@ def test_an_installed_wheels_copy_of_the_app_is_found_first(tmp_path, monkeypatc
     assert app_files.app_dir() == package.parent
     (packaged / "app.py").write_text("")
     assert app_files.app_dir() == packaged
-    assert cli.app_script_path() == packaged / "app.py"
+    assert app_command.app_script_path() == packaged / "app.py"
     assert app_files.assets_dir() == packaged / "assets"
     assert app_files.missing_files() == ["pages", "assets", ".streamlit/config.toml"]
 
@@ -644,7 +708,7 @@ def test_an_installed_wheels_copy_of_the_app_is_found_first(tmp_path, monkeypatc
 def test_app_names_the_missing_app_files(tmp_path, capsys, monkeypatch):
     (tmp_path / "app.py").write_text("")
     (tmp_path / "pages").mkdir()
-    monkeypatch.setattr(cli, "app_script_path", lambda: tmp_path / "app.py")
+    monkeypatch.setattr(app_command, "app_script_path", lambda: tmp_path / "app.py")
     status, _, stderr = run_cli(["app"], capsys)
     assert status == 2
     assert stderr.startswith(

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from cnnviz import cli, export, presets
+from cnnviz import export, presets
+from cnnviz.cli import main as cli
 
 
 @pytest.fixture

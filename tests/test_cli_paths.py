@@ -20,7 +20,9 @@ import pytest
 from PIL import Image
 
 # Imported before any test makes file_reading's caps small: their own caps copy those at import.
-from cnnviz import cli, cli_data, datasets, extra_datasets, file_reading, inspect_cli, own_archive
+from cnnviz import datasets, extra_datasets, file_reading, own_archive
+from cnnviz.cli import data_command, inspect_command
+from cnnviz.cli import main as cli
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60
@@ -112,7 +114,12 @@ def verb_of(arguments: list[str]) -> str:
 
 def test_the_readers_are_imported_before_the_caps_change():
     assert own_archive.MAX_FILE_BYTES == file_reading.IMAGE_BYTES == 10 * 2**20
-    assert {cli_data, datasets, extra_datasets, inspect_cli}  # imported for the reason above
+    assert {
+        data_command,
+        datasets,
+        extra_datasets,
+        inspect_command,
+    }  # imported for the reason above
 
 
 def _timeout(signum, frame):

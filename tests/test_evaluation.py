@@ -153,9 +153,9 @@ def test_cache_evaluates_once_per_model_and_version(tiny_model):
 
 
 def test_benchmark_prints_its_figures(capsys):
-    from cnnviz import bench_evaluation
+    from cnnviz.cli import main as cli
 
-    assert bench_evaluation.main(["--preset", "tiny", "--rounds", "1"]) == 0
+    assert cli.main(["bench", "evaluation", "--preset", "tiny", "--rounds", "1"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(lines[-1])
     # Without a data folder the bundled sample's 1,000 test images are used.
@@ -165,9 +165,9 @@ def test_benchmark_prints_its_figures(capsys):
 
 
 def test_benchmark_refuses_an_unknown_data_set(capsys):
-    from cnnviz import bench_evaluation
+    from cnnviz.cli import main as cli
 
-    assert bench_evaluation.main(["--dataset", "imagenet"]) == 2
+    assert cli.main(["bench", "evaluation", "--dataset", "imagenet"]) == 2
     assert "Unknown data set 'imagenet'" in capsys.readouterr().err
 
 

@@ -94,7 +94,7 @@ def test_the_launcher_passes_sigterm_on_to_a_server_that_does_not_handle_it(tmp_
     pid_file = tmp_path / "child.pid"
     child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
     code = (
-        "import os, sys; from cnnviz import launcher; "
+        "import os, sys; from cnnviz.cli import launcher; "
         f"sys.exit(launcher.run_server([sys.executable, '-c', {child!r}], os.environ, '.'))"
     )
     process = subprocess.Popen([sys.executable, "-c", code], env=environment(), cwd=tmp_path)

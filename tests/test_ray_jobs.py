@@ -341,7 +341,7 @@ def test_without_an_address_jobs_train_in_process(mnist, monkeypatch):
 
 
 def run_cli(arguments, capsys):
-    from cnnviz import cli
+    from cnnviz.cli import main as cli
 
     status = cli.main(arguments)
     captured = capsys.readouterr()
@@ -357,7 +357,7 @@ def test_app_with_an_unreachable_cluster_exits_2_naming_the_address(capsys):
 
 
 def test_app_passes_the_ray_address_to_the_server(capsys, monkeypatch):
-    from cnnviz import cli
+    from cnnviz.cli import launcher
 
     seen = {}
 
@@ -368,7 +368,7 @@ def test_app_passes_the_ray_address_to_the_server(capsys, monkeypatch):
         def wait(self):
             return 0
 
-    monkeypatch.setattr(cli.launcher.subprocess, "Popen", FakeStreamlit)
+    monkeypatch.setattr(launcher.subprocess, "Popen", FakeStreamlit)
     status, _, _ = run_cli(["app", "--ray-address", "local"], capsys)
     assert status == 0
     assert seen[executors.RAY_ADDRESS_ENV] == "local"

@@ -21,7 +21,7 @@ PACKAGED = f"cnnviz/{app_files.PACKAGED_DIR_NAME}"
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory) -> set[str]:
+def wheel(tmp_path_factory) -> Path:
     source = tmp_path_factory.mktemp("source")
     for name in (*BUILD_INPUTS, *app_files.REQUIRED):
         origin, target = REPO / name, source / name
@@ -37,6 +37,11 @@ def wheel_names(tmp_path_factory) -> set[str]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = out.glob("cnnviz-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel) -> set[str]:
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 
@@ -55,6 +60,18 @@ def test_the_wheel_carries_every_page_and_every_asset(wheel_names):
     assert any(path.suffix == ".npz" for path in assets)  # the data set samples
     for path in assets:
         assert f"{PACKAGED}/{path.relative_to(REPO).as_posix()}" in wheel_names
+
+
+def test_the_wheel_carries_every_package_and_the_command(wheel, wheel_names):
+    """Subpackages are found too (cnnviz/cli, cnnviz/bench ...), and `cnnviz` runs cli.main."""
+    packages = list((REPO / "cnnviz").rglob("__init__.py"))
+    assert len(packages) >= 3
+    for path in packages:
+        assert path.relative_to(REPO).as_posix() in wheel_names
+    assert "cnnviz/cli/__main__.py" in wheel_names
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read("cnnviz-0.1.0.dist-info/entry_points.txt").decode()
+    assert "cnnviz = cnnviz.cli.main:main" in entry_points.splitlines()
 
 
 def test_the_wheel_puts_nothing_at_the_top_of_site_packages(wheel_names):

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from cnnviz import cli
+from cnnviz.cli import launcher
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -142,7 +142,7 @@ def serve_app(
     """
     port = port or _free_port()
     # The command `cnnviz app` runs, from the repository so .streamlit/config.toml applies.
-    command = cli.streamlit_command(REPO / "app.py", port, headless=True)
+    command = launcher.streamlit_command(REPO / "app.py", port, headless=True)
     # Loopback only: a test server must not be reachable from the network.
     command += ["--server.address", "127.0.0.1"]
     with open(log_path, "a", encoding="utf-8") as log_file:

@@ -1,9 +1,10 @@
 """How much does running trainings on Ray cost against running them in this process?
 
-Measured for `cnnviz bench --queued-jobs N --ray-address ADDRESS`: N trainings start at once and
-queue for the same number of slots (one per core here) in-process and then on Ray, and the time
-until all have finished is compared. The difference, spread over the rounds of trainings, is
-Ray's overhead, the figure the README's estimate for larger classes uses.
+Measured for `cnnviz bench ray` (and `cnnviz bench --queued-jobs N --ray-address ADDRESS`): N
+trainings start at once and queue for the same number of slots (one per core here) in-process
+and then on Ray, and the time until all have finished is compared. The difference, spread over
+the rounds of trainings, is Ray's overhead, the figure the README's estimate for larger classes
+uses.
 
 Ray's trainer actors are long-lived (cnnviz.ray_actor.TrainerPool): a server starts them once,
 at its first training, and every later training reuses them. That start (worker processes
@@ -42,6 +43,35 @@ def _time_all(make_jobs) -> tuple[list, float]:
     return jobs, elapsed
 
 
+def _time_on_ray(dataset, spec, settings, count: int, slots: int, address: str):
+    """Time `count` trainings on Ray; return them, the seconds, and the one-off costs timed
+    apart (the data set's ray.put, starting the pool of actors)."""
+    executors.connect(address)
+    from cnnviz import ray_jobs
+
+    put_started = time.perf_counter()
+    ray_jobs.dataset_ref(dataset)  # once per cluster, before the clock starts
+    put_seconds = time.perf_counter() - put_started
+    pool = ray_jobs.TrainerPool(slots, executors.cpus_per_training())
+    try:
+        pool_started = time.perf_counter()
+        pool.warm()
+        pool.idle_pids()  # every actor has started and imported TensorFlow
+        pool_seconds = time.perf_counter() - pool_started
+        ray_pool = TrainingScheduler(slots)
+        remote, ray_seconds = _time_all(
+            lambda: [
+                ray_jobs.RayTrainingJob(
+                    spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
+                )
+                for n in range(1, count + 1)
+            ]
+        )
+    finally:
+        pool.close()
+    return remote, ray_seconds, {"put": put_seconds, "pool": pool_seconds}
+
+
 def measure_ray_against_local(
     dataset: Dataset,
     spec: dict,
@@ -74,30 +104,7 @@ def measure_ray_against_local(
             for n in range(1, count + 1)
         ]
     )
-
-    executors.connect(address)
-    from cnnviz import ray_jobs
-
-    put_started = time.perf_counter()
-    ray_jobs.dataset_ref(dataset)  # once per cluster, before the clock starts
-    put_seconds = time.perf_counter() - put_started
-    pool = ray_jobs.TrainerPool(slots, executors.cpus_per_training())
-    try:
-        pool_started = time.perf_counter()
-        pool.warm()
-        pool.idle_pids()  # every actor has started and imported TensorFlow
-        pool_seconds = time.perf_counter() - pool_started
-        ray_pool = TrainingScheduler(slots)
-        remote, ray_seconds = _time_all(
-            lambda: [
-                ray_jobs.RayTrainingJob(
-                    spec, dataset, settings, scheduler=ray_pool, pool=pool, name=f"ray {n}"
-                )
-                for n in range(1, count + 1)
-            ]
-        )
-    finally:
-        pool.close()
+    remote, ray_seconds, once = _time_on_ray(dataset, spec, settings, count, slots, address)
     local_train = statistics.mean(job.train_seconds for job in local)
     ray_train = statistics.mean(job.train_seconds for job in remote)
     waves = -(-count // slots)  # trainings run in this many rounds of `slots` at once
@@ -107,12 +114,12 @@ def measure_ray_against_local(
         "local_seconds": round(local_seconds, 2),
         "ray_seconds": round(ray_seconds, 2),
         "ratio": round(ray_seconds / local_seconds, 4),
-        "pool_start_seconds": round(pool_seconds, 2),
-        "ratio_with_pool_start": round((ray_seconds + pool_seconds) / local_seconds, 4),
+        "pool_start_seconds": round(once["pool"], 2),
+        "ratio_with_pool_start": round((ray_seconds + once["pool"]) / local_seconds, 4),
         "local_train_seconds_per_job": round(local_train, 2),
         "ray_train_seconds_per_job": round(ray_train, 2),
         "ray_overhead_seconds_per_wave": round((ray_seconds - local_seconds) / waves, 2),
-        "dataset_put_seconds": round(put_seconds, 3),
+        "dataset_put_seconds": round(once["put"], 3),
         "test_accuracy_local": [round(job.test_accuracy, 4) for job in local],
         "test_accuracy_ray": [round(job.test_accuracy, 4) for job in remote],
     }

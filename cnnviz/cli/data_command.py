@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 from cnnviz import extra_datasets, file_reading, own_archive, own_data
+from cnnviz.cli.checks import checked
 
 
 def run_data(arguments: argparse.Namespace) -> int:
@@ -70,6 +71,11 @@ def run_data(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def run(arguments: argparse.Namespace) -> int:
+    """`cnnviz data`, its bad input reported in one line."""
+    return checked(run_data, arguments)
+
+
 def add_parser(commands) -> argparse.ArgumentParser:
     """Add the `data` subcommand to the `cnnviz` command's subparsers and return it."""
     data = commands.add_parser(
@@ -98,4 +104,5 @@ def add_parser(commands) -> argparse.ArgumentParser:
         help=f"share of each class kept for testing (default {own_data.DEFAULT_TEST_FRACTION})",
     )
     data.add_argument("--out", required=True, help="the .npz file to write")
+    data.set_defaults(handler=run)
     return data

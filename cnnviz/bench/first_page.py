@@ -15,13 +15,11 @@ page loads, so say which was set along with the figures.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-import importlib.util
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -29,48 +27,17 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from cnnviz.bench import browser
+from cnnviz.bench.browser import app_command
+
 GOAL_SECONDS = 3.0
 DEFAULT_SERVERS = 5
-CHROMIUM = Path("/usr/bin/chromium")
-# As the browser tests launch it (tests/e2e/conftest.py): no sandbox, GPU or background traffic.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The Start page's last box: once it shows, the whole page has been drawn.
 START_PAGE_LAST_TEXT = "This page's address is your workspace"
 # Streamlit's hidden option behind /_stcore/script-health-check, for the browser-free measure.
 SCRIPT_CHECK_ENV = "STREAMLIT_SERVER_SCRIPT_HEALTH_CHECK_ENABLED"
 TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.05
-
-
-def free_port() -> int:
-    """A TCP port free on the loopback interface just now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def app_command(port: int) -> list[str]:
-    """`cnnviz app` on loopback, with this Python (as the installed `cnnviz` script runs it)."""
-    return [sys.executable, "-m", "cnnviz.cli", "app", "--address", "127.0.0.1"] + [
-        "--port",
-        str(port),
-    ]
-
-
-def browser_missing() -> str | None:
-    """Why the browser measure cannot run here, or None when it can."""
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is missing"
-    if importlib.util.find_spec("playwright") is None:
-        return "Python playwright is not installed"
-    return None
 
 
 def _get(url: str) -> tuple[int, str] | None:
@@ -107,9 +74,9 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-def _browser_page_opener(browser) -> Callable[[str], None]:
+def _browser_page_opener(chromium) -> Callable[[str], None]:
     def open_start_page(url: str) -> None:
-        context = browser.new_context(viewport={"width": 1400, "height": 1100})
+        context = chromium.new_context(viewport=browser.VIEWPORT)
         try:
             page = context.new_page()
             page.goto(url, timeout=TIMEOUT_SECONDS * 1000)
@@ -138,7 +105,7 @@ def time_one_server(
     Returns:
         {"up": until its health check answers, "first_page": until the Start page shows}.
     """
-    port = free_port()
+    port = browser.free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w", encoding="utf-8") as log_file:
         started = time.perf_counter()
@@ -161,23 +128,40 @@ def time_one_server(
 @contextlib.contextmanager
 def _page_opener():
     """The function that opens a Start page, and how it measures; in a browser if possible."""
-    missing = browser_missing()
+    missing = browser.browser_missing()
     if missing is not None:
         yield _script_check, f"no browser ({missing}): time until the script health check"
         return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
+        chromium = browser.launch(playwright)
         try:
-            yield _browser_page_opener(browser), "headless Chromium"
+            yield _browser_page_opener(chromium), "headless Chromium"
         finally:
-            browser.close()
+            chromium.close()
 
 
-def run(
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--servers", default=str(DEFAULT_SERVERS), help="fresh servers to time (default 5)"
+    )
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """`cnnviz bench first-page`: check --servers, then measure."""
+    try:
+        servers = int(arguments.servers)
+    except ValueError:
+        servers = 0
+    if servers < 1:
+        raise ValueError(
+            f"--servers must be a whole number, 1 or more. Received: {arguments.servers!r}"
+        )
+    return measure(servers)
+
+
+def measure(
     servers: int = DEFAULT_SERVERS,
     command: Callable[[int], list[str]] = app_command,
     cwd: Path | None = None,

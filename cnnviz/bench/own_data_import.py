@@ -1,4 +1,4 @@
-"""How long importing a zip of class folders takes: `python -m cnnviz.bench_own_data`.
+"""How long importing a zip of class folders takes: `cnnviz bench own-data`.
 
 Makes a zip of 32x32 JPEGs in ten class folders (cut from a CIFAR-10 JPEG file when one is
 given, else pictures of random noise, which compress worst) and times reading it into 32x32
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import statistics
 import time
 import zipfile
@@ -48,12 +47,19 @@ def make_zip(pictures: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--images", type=int, default=1000, help="pictures in the zip")
     parser.add_argument("--rounds", type=int, default=3, help="timed imports")
     parser.add_argument("--cifar-jpeg", help="a cifar10-jpeg.npz to cut the pictures from")
-    arguments = parser.parse_args(argv)
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Time `rounds` imports of one zip; print each, return the summary."""
+    if arguments.images < 1 or arguments.rounds < 1:
+        raise ValueError(
+            f"--images and --rounds must be at least 1. Received: {arguments.images}, "
+            f"{arguments.rounds}"
+        )
     if arguments.cifar_jpeg:
         pictures = cifar_jpegs(arguments.cifar_jpeg, arguments.images)
     else:
@@ -69,16 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             f"({report.total_images / seconds[-1]:,.0f} pictures/s)",
             flush=True,
         )
-    summary = {
+    return {
         "images": arguments.images,
         "zip_bytes": len(data),
         "source": "cifar10 jpeg" if arguments.cifar_jpeg else "noise jpeg",
         "median_seconds": round(statistics.median(seconds), 3),
         "seconds": [round(value, 3) for value in seconds],
     }
-    print(json.dumps(summary))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """How fast the Inspect page's computations are, on the default MNIST model, warm.
 
-    python -m cnnviz.bench_inspect [--rounds N] [--data-dir DIR]
+    cnnviz bench inspect [--rounds N] [--data-dir DIR]
 
 Each task runs once to warm up (TensorFlow traces and allocates on first use), then `rounds`
 times on different test images; the median and the slowest round are printed beside the
@@ -11,7 +11,6 @@ browser's drawing. The last line is one JSON object for scripts.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import time
@@ -98,13 +97,15 @@ def measure(rounds: int, data_dir: str | None = None) -> dict[str, list[float]]:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnviz.bench_inspect", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=10, help="timed rounds per task")
     parser.add_argument("--data-dir", help="folder holding mnist.npz (default: bundled sample)")
-    arguments = parser.parse_args(argv)
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Time every task; print a table of medians, slowest rounds and targets."""
     if arguments.rounds < 1:
-        parser.error("--rounds must be at least 1")
+        raise ValueError(f"--rounds must be at least 1. Received: {arguments.rounds}")
     results = measure(arguments.rounds, arguments.data_dir)
     print(f"{'task':<38}{'median':>10}{'slowest':>10}{'target':>10}")
     summary = {}
@@ -119,9 +120,4 @@ def main(argv: list[str] | None = None) -> int:
             "median_ms": round(median * 1000, 1),
             "max_ms": round(max(seconds) * 1000, 1),
         }
-    print(json.dumps(summary))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return summary

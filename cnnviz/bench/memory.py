@@ -1,6 +1,6 @@
 """Does a workspace's memory stay bounded over many build-train-reset cycles?
 
-    python -m cnnviz.bench_memory [--cycles 20] [--limit 1000] [--preset NAME]
+    cnnviz bench memory [--cycles 20] [--limit 1000] [--preset NAME]
 
 Each cycle does what a student does on the Train page: build a fresh model, train it one
 epoch, keep its run record (as Compare does), and press Reset, which disposes of the job. The
@@ -76,8 +76,7 @@ def measure(variant: str, cycles: int, limit: int, preset: str) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnviz.bench_memory", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cycles", type=int, default=20, help="cycles per variant (default 20)")
     parser.add_argument("--limit", type=int, default=1000, help="training images (default 1000)")
     parser.add_argument(
@@ -86,35 +85,33 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the model (default {presets.DEFAULT_PRESET})",
     )
     parser.add_argument("--variant", choices=VARIANTS, help="measure one variant in this process")
-    arguments = parser.parse_args(argv)
+
+
+def _measure_in_child(variant: str, arguments: argparse.Namespace) -> dict:
+    """One variant's figures, measured in a fresh process that inherits nobody's heap."""
+    command = [sys.executable, "-m", "cnnviz.cli", "bench", "memory", "--variant", variant]
+    command += ["--cycles", str(arguments.cycles), "--limit", str(arguments.limit)]
+    command += ["--preset", arguments.preset]
+    completed = subprocess.run(command, capture_output=True, text=True, env=os.environ)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"the {variant} cycles ended with status {completed.returncode}: "
+            + completed.stderr[-2000:]
+        )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Both variants, each in its own process (or, with --variant, one in this process)."""
     if arguments.cycles < 2:
-        parser.error(f"--cycles must be at least 2. Received: {arguments.cycles}")
+        raise ValueError(f"--cycles must be at least 2. Received: {arguments.cycles}")
     if arguments.limit < 10:
-        parser.error(f"--limit must be at least 10. Received: {arguments.limit}")
+        raise ValueError(f"--limit must be at least 10. Received: {arguments.limit}")
     if arguments.variant is not None:
-        result = measure(arguments.variant, arguments.cycles, arguments.limit, arguments.preset)
-        print(json.dumps(result))
-        return 0
+        return measure(arguments.variant, arguments.cycles, arguments.limit, arguments.preset)
     results = []
     for variant in VARIANTS:
-        command = [
-            sys.executable,
-            "-m",
-            "cnnviz.bench_memory",
-            "--variant",
-            variant,
-            "--cycles",
-            str(arguments.cycles),
-            "--limit",
-            str(arguments.limit),
-            "--preset",
-            arguments.preset,
-        ]
-        completed = subprocess.run(command, capture_output=True, text=True, env=os.environ)
-        if completed.returncode != 0:
-            print(completed.stderr[-2000:], file=sys.stderr)
-            return completed.returncode
-        result = json.loads(completed.stdout.strip().splitlines()[-1])
+        result = _measure_in_child(variant, arguments)
         results.append(result)
         print(
             f"{variant}: {result['after_first_mb']:,.0f} MB after cycle 1, "
@@ -122,9 +119,4 @@ def main(argv: list[str] | None = None) -> int:
             f"growth {result['growth_mb']:+,.0f} MB (goal < {GOAL_MEGABYTES:.0f} MB)",
             flush=True,
         )
-    print(json.dumps({"results": results}))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return {"results": results}

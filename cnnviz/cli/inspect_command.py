@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnviz import datasets, file_reading, images, input_preparation
+from cnnviz.cli.checks import CommandError, start_tensorflow
 from cnnviz.input_preparation import Preparation
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
@@ -131,51 +132,71 @@ def _class_names(model, dataset_name: str | None) -> tuple[str | None, list[str]
     return name, list(info.class_names)
 
 
-def run(arguments: argparse.Namespace) -> dict:
-    """Do the work of `cnnviz inspect`; returns a summary for the last output line.
-
-    Raises:
-        InspectError: for an unusable image, model or option.
-    """
-    image_path = Path(arguments.image).expanduser()
+def _read_image(image_path: Path) -> tuple[bytes, np.ndarray]:
+    """The image file's bytes and the picture as shown."""
     try:
         data = file_reading.read_bytes(image_path, "--image", file_reading.IMAGE_BYTES)
     except ValueError as error:
         raise InspectError(str(error)) from None
     try:
-        original = images.decode_for_display(data)
+        return data, images.decode_for_display(data)
     except ValueError as error:
         raise InspectError(f"{image_path}: {error}") from None
-    model = _load_model(Path(arguments.model).expanduser())
-    from cnnviz import explanation, inspection, report
 
-    dataset_name, class_names = _class_names(model, arguments.dataset)
+
+def _prepare(data: bytes, image_path: Path, model, dataset_name: str | None, prepare):
+    """The image brought to the model's input, as an upload on the Inspect page is."""
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
     try:
-        preparation = input_preparation.prepare_upload(
-            data,
-            shape,
-            getattr(arguments, "prepare", Preparation.AUTO),
-            digit_model=input_preparation.is_digit_model(dataset_name),
+        return input_preparation.prepare_upload(
+            data, shape, prepare, digit_model=input_preparation.is_digit_model(dataset_name)
         )
     except ValueError as error:
         raise InspectError(f"{image_path}: {error}") from None
+
+
+def _look_inside(model, fed: np.ndarray, class_count: int) -> dict:
+    """Overview, probabilities, feature maps and Grad-CAM of the last conv layer (if any)."""
+    from cnnviz import explanation, inspection
+
+    overview = inspection.network_overview(model, fed)
+    probabilities = overview[-1]["values"]
+    if probabilities.ndim != 1 or len(probabilities) != class_count:
+        raise InspectError("the model's last layer must give one probability per class.")
+    spatial = inspection.feature_map_layer_names(model)
+    conv_layers = inspection.conv_layer_names(model)
+    heatmap = explanation.grad_cam(model, fed, conv_layers[-1])[0] if conv_layers else None
+    return {
+        "overview": overview,
+        "probabilities": probabilities,
+        "maps": inspection.feature_maps(model, fed, spatial) if spatial else {},
+        "grad_cam": heatmap,
+        "grad_cam_layer": conv_layers[-1] if conv_layers else "",
+    }
+
+
+def inspect(arguments: argparse.Namespace) -> dict:
+    """Do the work of `cnnviz inspect`; returns a summary for the last output line.
+
+    Raises:
+        InspectError: for an unusable image, model or option.
+    """
+    from cnnviz import report
+
+    image_path = Path(arguments.image).expanduser()
+    data, original = _read_image(image_path)
+    model = _load_model(Path(arguments.model).expanduser())
+    dataset_name, class_names = _class_names(model, arguments.dataset)
+    prepare = getattr(arguments, "prepare", Preparation.AUTO)
+    preparation = _prepare(data, image_path, model, dataset_name, prepare)
     prepared = preparation.pixels
     rescales = _rescales_itself(model)
     fed = prepared if rescales else prepared.astype(np.float32) / 255.0
-    overview = inspection.network_overview(model, fed)
-    probabilities = overview[-1]["values"]
-    if probabilities.ndim != 1 or len(probabilities) != len(class_names):
-        raise InspectError("the model's last layer must give one probability per class.")
-    spatial = inspection.feature_map_layer_names(model)
-    maps = inspection.feature_maps(model, fed, spatial) if spatial else {}
-    conv_layers = inspection.conv_layer_names(model)
-    heatmap = None
-    if conv_layers:
-        heatmap, _ = explanation.grad_cam(model, fed, conv_layers[-1])
+    found = _look_inside(model, fed, len(class_names))
+    probabilities = found["probabilities"]
     out = Path(arguments.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out / "feature_maps.npz", **maps)
+    np.savez_compressed(out / "feature_maps.npz", **found["maps"])
     predicted = int(np.argmax(probabilities))
     prediction = {
         "classes": class_names,
@@ -191,19 +212,42 @@ def run(arguments: argparse.Namespace) -> dict:
         title=f"{Path(arguments.model).name} on {image_path.name}",
         original=original,
         prepared=prepared,
-        overview=overview,
+        overview=found["overview"],
         class_names=class_names,
         probabilities=probabilities,
-        grad_cam=heatmap,
-        grad_cam_layer=conv_layers[-1] if conv_layers else "",
+        grad_cam=found["grad_cam"],
+        grad_cam_layer=found["grad_cam_layer"],
         notes=[preparation.note, PIXELS_NOTE],
     )
     report.write_report(out / "report.html", content)
     return {
         "predicted": class_names[predicted],
         "probability": float(probabilities[predicted]),
-        "feature_map_layers": list(maps),
+        "feature_map_layers": list(found["maps"]),
         "preparation": preparation.used.value,
         "unchanged": preparation.unchanged,
         "out": str(out),
     }
+
+
+def add_parser(commands) -> None:
+    """Add `cnnviz inspect` to the `cnnviz` command's subparsers."""
+    parser = commands.add_parser(
+        "inspect",
+        help="feature maps, prediction and an HTML report for one image",
+        description=DESCRIPTION,
+        epilog=PIXELS_NOTE,
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    start_tensorflow()
+    try:
+        summary = inspect(arguments)
+    except ValueError as error:  # InspectError and bad input found by the library
+        raise CommandError(str(error)) from None
+    print(f"Wrote feature_maps.npz, prediction.json and report.html to {summary['out']}")
+    print(json.dumps(summary))
+    return 0

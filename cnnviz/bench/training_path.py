@@ -220,6 +220,68 @@ def _warm_up_limit(train_count: int, batch_size: int) -> int:
     return max(10, min(train_count, wanted))
 
 
+@dataclasses.dataclass
+class _Sides:
+    """Both sides of one batch size's comparison: the app's job and a plain Keras model, built
+    with the same initial weights, and the data they train on."""
+
+    job: training.TrainingJob
+    plain_model: object  # a compiled keras.Model
+    initial_weights: list
+    data: tuple  # x_train, y_train, x_validation, y_validation
+    settings: training_settings.TrainingSettings
+    poll_seconds: float
+
+    @classmethod
+    def build(cls, dataset: Dataset, spec: dict, settings, poll_seconds: float) -> _Sides:
+        job = training.TrainingJob(
+            spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark"
+        )
+        plain_model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
+        initial_weights = job.model.get_weights()
+        plain_model.set_weights(initial_weights)
+        training.compile_model(plain_model, settings.optimizer, settings.learning_rate)
+        data = training.split_data(dataset, settings)
+        return cls(job, plain_model, initial_weights, data, settings, poll_seconds)
+
+    def _time_plain(self, count: int | None = None) -> EpochTiming:
+        x_train, y_train, x_validation, y_validation = self.data
+        validation = None
+        if x_validation is not None:
+            validation = (x_validation[:count], y_validation[:count])
+        return time_plain_epoch(
+            self.plain_model, x_train[:count], y_train[:count], validation, self.settings.batch_size
+        )
+
+    def warm_up(self) -> None:
+        """Trace and compile both sides before anything is timed."""
+        count = _warm_up_limit(len(self.data[0]), self.settings.batch_size)
+        self._time_plain(count)
+        warm_up_settings = dataclasses.replace(self.settings, train_limit=count)
+        time_app_epoch(self.job, warm_up_settings, poll_seconds=self.poll_seconds)
+
+    def time_round(self, round_index: int) -> RoundMeasurement:
+        """One epoch each way, the side going first alternating from round to round."""
+        # Both sides start every round from the same weights, so neither trains a model that
+        # has drifted into, say, more dead units than the other's.
+        self.plain_model.set_weights(self.initial_weights)
+        self.job.model.set_weights(self.initial_weights)
+        order = ("plain", "app") if round_index % 2 == 0 else ("app", "plain")
+        timings = {}
+        for side in order:
+            if side == "plain":
+                timings[side] = self._time_plain()
+            else:
+                timings[side] = time_app_epoch(self.job, self.settings, self.poll_seconds)
+        return RoundMeasurement(
+            batch_size=self.settings.batch_size,
+            round_number=round_index + 1,
+            first=order[0],
+            plain=timings["plain"],
+            app=timings["app"],
+        )
+
+
 def benchmark_batch_size(
     dataset: Dataset,
     spec: dict,
@@ -229,62 +291,16 @@ def benchmark_batch_size(
     poll_seconds: float = APP_POLL_SECONDS,
 ) -> BatchSizeResult:
     """Compare both training paths at `settings.batch_size` over `rounds` alternating rounds."""
-    x_train, y_train, x_validation, y_validation = training.split_data(dataset, settings)
-    validation = None if x_validation is None else (x_validation, y_validation)
-    train_count = len(x_train)
-
-    job = training.TrainingJob(
-        spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark"
-    )
-    plain_model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
-    initial_weights = job.model.get_weights()
-    plain_model.set_weights(initial_weights)
-    training.compile_model(plain_model, settings.optimizer, settings.learning_rate)
-
-    # Warm up: trace and compile both sides before anything is timed.
-    warm_up_count = _warm_up_limit(train_count, settings.batch_size)
-    warm_up_validation = None
-    if validation is not None:
-        warm_up_validation = (x_validation[:warm_up_count], y_validation[:warm_up_count])
-    time_plain_epoch(
-        plain_model,
-        x_train[:warm_up_count],
-        y_train[:warm_up_count],
-        warm_up_validation,
-        settings.batch_size,
-    )
-    time_app_epoch(
-        job, dataclasses.replace(settings, train_limit=warm_up_count), poll_seconds=poll_seconds
-    )
-
+    sides = _Sides.build(dataset, spec, settings, poll_seconds)
+    sides.warm_up()
     measurements = []
     for round_index in range(rounds):
-        # Both sides start every round from the same weights, so neither trains a model that
-        # has drifted into, say, more dead units than the other's.
-        plain_model.set_weights(initial_weights)
-        job.model.set_weights(initial_weights)
-        order = ("plain", "app") if round_index % 2 == 0 else ("app", "plain")
-        timings = {}
-        for side in order:
-            if side == "plain":
-                timings[side] = time_plain_epoch(
-                    plain_model, x_train, y_train, validation, settings.batch_size
-                )
-            else:
-                timings[side] = time_app_epoch(job, settings, poll_seconds)
-        measurement = RoundMeasurement(
-            batch_size=settings.batch_size,
-            round_number=round_index + 1,
-            first=order[0],
-            plain=timings["plain"],
-            app=timings["app"],
-        )
+        measurement = sides.time_round(round_index)
         measurements.append(measurement)
         if on_round is not None:
             on_round(measurement)
-
     # Drop both models before the next batch size builds its own (each leaves memory behind).
-    del job, plain_model
+    del sides
     gc.collect()
     return BatchSizeResult(
         batch_size=settings.batch_size,
@@ -296,6 +312,23 @@ def benchmark_batch_size(
         ),
         rounds=tuple(measurements),
     )
+
+
+def _checked_settings(
+    batch_sizes: Sequence[int], rounds: int, **values
+) -> list[training_settings.TrainingSettings]:
+    """One epoch's settings per batch size, each checked as the app checks them."""
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1. Received: {rounds}")
+    if not batch_sizes:
+        raise ValueError("Give at least one batch size.")
+    all_settings = [
+        training_settings.TrainingSettings(epochs=1, batch_size=batch_size, **values)
+        for batch_size in batch_sizes
+    ]
+    for settings in all_settings:
+        settings.check()
+    return all_settings
 
 
 def run_benchmark(
@@ -329,23 +362,14 @@ def run_benchmark(
         ValueError: for rounds below 1, no batch sizes, or settings TrainingSettings rejects.
         SpecError: when the spec does not fit the data set.
     """
-    if rounds < 1:
-        raise ValueError(f"rounds must be at least 1. Received: {rounds}")
-    if not batch_sizes:
-        raise ValueError("Give at least one batch size.")
-    all_settings = [
-        training_settings.TrainingSettings(
-            epochs=1,
-            batch_size=batch_size,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            train_limit=train_limit,
-            seed=seed,
-        )
-        for batch_size in batch_sizes
-    ]
-    for settings in all_settings:
-        settings.check()
+    all_settings = _checked_settings(
+        batch_sizes,
+        rounds,
+        optimizer=optimizer,
+        learning_rate=learning_rate,
+        train_limit=train_limit,
+        seed=seed,
+    )
     layer_infos = spec_module.validate(spec, dataset.input_shape, dataset.num_classes)
 
     x_train, _, x_validation, _ = training.split_data(dataset, all_settings[0])

@@ -1,8 +1,9 @@
 """Does a queue of waiting trainings slow the one that is running?
 
-Measured for `cnnviz bench --queued-jobs N`: one job trains an epoch alone, then an epoch with N
-more jobs waiting behind it for the only training slot, alternating, and the two speeds are
-compared. Waiting jobs only poll a condition a few times a second, so the ratio should be 1.
+Measured for `cnnviz bench queue` (and `cnnviz bench --queued-jobs N`): one job trains an epoch
+alone, then an epoch with N more jobs waiting behind it for the only training slot, alternating,
+and the two speeds are compared. Waiting jobs only poll a condition a few times a second, so
+the ratio should be 1.
 """
 
 from __future__ import annotations
@@ -94,3 +95,13 @@ def measure_queue_effect(
         "alone_rounds": [round(speed, 1) for speed in alone],
         "queued_rounds": [round(speed, 1) for speed in queued],
     }
+
+
+def describe(result: dict) -> str:
+    """One line of figures for the terminal."""
+    return (
+        f"with {result['waiting_jobs']} trainings queued behind it: alone "
+        f"{result['alone_samples_per_second']:,.0f} images/s, queued "
+        f"{result['queued_samples_per_second']:,.0f} images/s, ratio {result['ratio']:.3f} "
+        f"(median of round ratios {result['round_ratio']:.3f})"
+    )

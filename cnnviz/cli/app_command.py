@@ -1,0 +1,122 @@
+"""`cnnviz app`: check the options, turn them into CNNVIZ_* variables and start the server.
+
+cnnviz app [--data-dir DIR] [--port N] [--address IP] [--max-trainings N] [--no-limits]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from cnnviz import app_files, datasets, executors, limits, scheduler
+from cnnviz import spec as spec_module
+from cnnviz.cli import launcher
+from cnnviz.cli.checks import (
+    DATA_DIR_HELP,
+    RAY_HELP,
+    CommandError,
+    checked,
+    parse_number,
+    ray_address,
+)
+
+DEFAULT_PORT = 8501
+
+
+def app_script_path() -> Path:
+    """Where the Streamlit app is: the checkout's app.py, or the installed wheel's copy."""
+    return app_files.app_dir() / app_files.APP_SCRIPT
+
+
+def add_parser(commands) -> None:
+    """Add `cnnviz app` to the `cnnviz` command's subparsers."""
+    app = commands.add_parser("app", help="start the web app (Streamlit)")
+    app.add_argument("--data-dir", help=DATA_DIR_HELP)
+    app.add_argument("--port", default=str(DEFAULT_PORT), help="port to serve on (default 8501)")
+    app.add_argument(
+        "--address",
+        help="address to listen on: 127.0.0.1 keeps the app on this machine (default: "
+        f"${launcher.ADDRESS_ENV}, else every interface, for a class on a network)",
+    )
+    app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
+    app.add_argument("--ray-address", help=RAY_HELP)
+    defaults = limits.Limits()
+    limit_helps = {
+        "max_params": f"parameters per model (default {defaults.max_params:,})",
+        "max_memory_mb": f"estimated MB per training (default {defaults.max_memory_mb})",
+        "max_layers": f"layers per spec (default {defaults.max_layers}, at most "
+        f"{spec_module.MAX_LAYERS})",
+        "max_epochs": f"epochs per training (default {defaults.max_epochs})",
+        "max_spec_kb": f"size of a spec file in KB (default {defaults.max_spec_kb})",
+        "max_runs_kept": f"runs kept per workspace (default {defaults.max_runs_kept})",
+    }
+    for field, text in limit_helps.items():
+        app.add_argument(
+            "--" + field.replace("_", "-"), help=f"{text}; or ${limits.ENVIRONMENT[field]}"
+        )
+    app.add_argument(
+        "--no-limits",
+        action="store_true",
+        help="lift the size limits (for one's own machine, not a class server)",
+    )
+    app.set_defaults(handler=run)
+
+
+def limits_environment(arguments: argparse.Namespace) -> dict[str, str]:
+    """The environment variables that carry `cnnviz app`'s limit flags to the server."""
+    environment = {}
+    if arguments.no_limits:
+        environment[limits.NO_LIMITS_ENV] = "1"
+    for field, variable in limits.ENVIRONMENT.items():
+        text = getattr(arguments, field)
+        if text is not None:
+            option = "--" + field.replace("_", "-")
+            maximum = spec_module.MAX_LAYERS if field == "max_layers" else None
+            environment[variable] = str(checked(limits.parse_positive_int, text, option, maximum))
+    return environment
+
+
+def server_environment(arguments: argparse.Namespace) -> dict[str, str]:
+    """The server's whole environment: ours plus the options' CNNVIZ_* variables, all checked.
+
+    Bad limits, a bad grace period or a bad address in the environment fail now, not in the
+    server.
+    """
+    environment = {**os.environ, **limits_environment(arguments)}
+    checked(limits.from_environment, environment)
+    checked(limits.session_grace_seconds, environment)
+    data_dir = checked(datasets.resolve_data_dir, arguments.data_dir)
+    if data_dir is not None:
+        environment[datasets.DATA_DIR_ENV] = str(data_dir.resolve())
+    if arguments.max_trainings is not None:
+        max_trainings = parse_number(arguments.max_trainings, "--max-trainings", minimum=1)
+        environment[scheduler.MAX_TRAININGS_ENV] = str(max_trainings)
+    else:
+        checked(scheduler.default_max_concurrent)  # a bad CNNVIZ_MAX_TRAININGS fails now
+    address = ray_address(arguments, environment)
+    if address is not None:
+        environment[executors.RAY_ADDRESS_ENV] = address
+        checked(executors.cpus_per_training, environment)
+    if arguments.address is not None:
+        environment[launcher.ADDRESS_ENV] = arguments.address
+    return environment
+
+
+def run(arguments: argparse.Namespace) -> int:
+    port = parse_number(arguments.port, "--port", minimum=1)
+    if port > 65535:
+        raise CommandError(f"--port must be at most 65535. Received: {port}")
+    environment = server_environment(arguments)
+    address = checked(launcher.configured_address, environment)
+    app_path = app_script_path()
+    missing = app_files.missing_files(app_path.parent)
+    if missing:
+        raise CommandError(
+            f"cannot find the app's {', '.join(missing)} in {app_path.parent}; reinstall cnnviz "
+            f"(`pip install -e .` in a checkout, or a wheel built with `pip wheel .`)."
+        )
+    headless = not (sys.stdin is not None and sys.stdin.isatty())
+    command = launcher.streamlit_command(app_path, port, headless, address)
+    return launcher.run_server(command, environment, app_path.parent)
