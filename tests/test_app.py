@@ -175,6 +175,7 @@ def test_build_page_rejects_a_broken_spec_file_and_keeps_the_layers():
     assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
 
 
+@pytest.mark.trains
 def test_train_inspect_and_compare_after_one_short_epoch():
     app = open_app()
     train_one_short_epoch(app)
@@ -211,6 +212,7 @@ def test_train_inspect_and_compare_after_one_short_epoch():
     assert len(app.get("plotly_chart")) >= 4
 
 
+@pytest.mark.trains
 def test_inspect_page_explains_a_bad_upload():
     app = open_app()
     train_one_short_epoch(app)

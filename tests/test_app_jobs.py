@@ -26,6 +26,7 @@ def by_label(elements, label: str):
     return matches[0]
 
 
+@pytest.mark.trains
 def test_reset_while_training_keeps_the_run_in_compare_and_frees_the_model():
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
@@ -77,6 +78,7 @@ def test_kernels_at_an_epoch_come_from_the_snapshots_or_the_nearest_kept_one():
         jobs.kernels_at(job, "conv2d_9", 0.0)
 
 
+@pytest.mark.trains
 def test_the_train_page_warns_while_a_too_large_learning_rate_keeps_the_loss_at_chance():
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()

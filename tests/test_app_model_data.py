@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from test_app import by_label
 from test_app_own_data import assert_no_exception, button, jpeg, open_my_data, own
 
@@ -18,6 +20,7 @@ def class_names_on_evaluate(app) -> list[str]:
     return list(table["class"])
 
 
+@pytest.mark.trains
 def test_a_model_outlives_the_classes_it_was_trained_on():
     app = open_my_data()
     buffer = io.BytesIO()

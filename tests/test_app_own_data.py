@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -70,6 +71,7 @@ def upload_pictures(app: AppTest, class_index: int, files: list[tuple[str, bytes
     assert_no_exception(app)
 
 
+@pytest.mark.trains
 def test_classes_uploads_and_camera_photos_make_a_data_set_to_train_on():
     app = open_my_data()
     for name in COLOURS:

@@ -224,6 +224,7 @@ def test_limit_variables_change_what_train_accepts(input_files, capsys, monkeypa
     assert "this server allows at most 3" in stderr
 
 
+@pytest.mark.trains
 def test_no_limits_trains_a_model_over_the_parameter_limit(tmp_path, capsys):
     # 784 * 6,400 + 6,400 + 64,010 = 5,088,010 parameters: just over the default 5 M.
     layers = [{"type": "Flatten"}, {"type": "Dense", "units": 6400}, TINY_LAYERS[-1]]
@@ -294,6 +295,7 @@ def test_train_help_lists_every_preset_with_its_description(capsys):
 # ----- cnnviz train: training -----
 
 
+@pytest.mark.trains
 def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
     spec_path = write_spec(tmp_path / "layers_only.json", {"layers": TINY_LAYERS})
     out_dir = tmp_path / "run"
@@ -312,6 +314,7 @@ def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
     assert recorded["settings"]["learning_rate"] == 0.001
 
 
+@pytest.mark.trains
 def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, capsys, monkeypatch):
     from cnnviz import training
 
@@ -330,6 +333,7 @@ def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, caps
     assert (tmp_path / "run" / "history.json").is_file()
 
 
+@pytest.mark.trains
 def test_train_end_to_end_in_a_subprocess(tmp_path):
     import keras
 
@@ -362,6 +366,7 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
     assert np.allclose(model.predict(images, verbose=0).sum(axis=1), 1, atol=1e-4)
 
 
+@pytest.mark.trains
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_ctrl_c_stops_training_and_still_writes_the_outputs(tmp_path):
     out_dir = tmp_path / "run"
@@ -447,7 +452,7 @@ def test_format_progress_shows_the_epoch_batch_speed_and_time_left():
 # ----- cnnviz bench -----
 
 
-@pytest.mark.slow
+@pytest.mark.trains
 def test_bench_quick_compares_both_paths_for_each_batch_size():
     result = run_command(["bench", "--quick"])
     assert result.returncode == 0, result.stderr
@@ -463,6 +468,7 @@ def test_bench_quick_compares_both_paths_for_each_batch_size():
         assert item["cpu_ratio"] > 0
 
 
+@pytest.mark.trains
 def test_run_benchmark_alternates_the_sides_and_reports_medians():
     from cnnviz import bench
 

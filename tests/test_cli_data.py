@@ -140,6 +140,7 @@ def test_train_refuses_a_missing_or_broken_dataset_file(tmp_path, capsys):
     assert status == 2 and "not a Keras-layout .npz" in stderr
 
 
+@pytest.mark.trains
 def test_a_preset_learns_a_small_own_data_set_well_above_chance(tmp_path, capsys):
     source = write_shape_folders(tmp_path / "shapes", 40)
     data_file = tmp_path / "shapes.npz"
@@ -171,7 +172,7 @@ def cifar_class_zip(path: Path, per_class: int) -> Path:
     return path
 
 
-@pytest.mark.slow
+@pytest.mark.trains
 @pytest.mark.skipif(not CIFAR_JPEG.exists(), reason="the shared CIFAR-10 JPEG file is missing")
 def test_cifar10_class_folders_zip_through_data_and_train(tmp_path):
     zip_path = cifar_class_zip(tmp_path / "cifar10.zip", 300)

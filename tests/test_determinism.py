@@ -88,6 +88,7 @@ def train_together(
     return jobs
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize(
     ("spec", "settings"),
     [(SPEC, SETTINGS), (RECIPE_SPEC, RECIPE_SETTINGS)],

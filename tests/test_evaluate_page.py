@@ -47,6 +47,7 @@ def test_evaluate_without_a_model_says_what_to_do():
     assert "no model yet" in app.info[0].value
 
 
+@pytest.mark.trains
 def test_evaluate_shows_accuracy_and_the_confusion_matrix(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -60,6 +61,7 @@ def test_evaluate_shows_accuracy_and_the_confusion_matrix(trained_app):
     assert table["images"].sum() == 1000
 
 
+@pytest.mark.trains
 def test_choosing_a_cell_shows_exactly_its_images(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -92,6 +94,7 @@ def test_choosing_a_cell_shows_exactly_its_images(trained_app):
     assert mistakes == result.most_confident_mistakes(12).tolist()
 
 
+@pytest.mark.trains
 def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
     app = trained_app
     buttons = [b for b in app.button if b.key and b.key.startswith("evaluate_open_mistake_")]
@@ -105,6 +108,7 @@ def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
     assert "index" not in app.session_state[keys.WORKSPACE][keys.INSPECT]
 
 
+@pytest.mark.trains
 def test_evaluate_a_cifar10_run_stopped_part_way():
     import time
 

@@ -44,6 +44,7 @@ def _traced_graphs() -> int:
     return sum(isinstance(thing, func_graph.FuncGraph) for thing in gc.get_objects())
 
 
+@pytest.mark.trains
 def test_dispose_removes_the_registrations_its_training_made_and_frees_the_graphs(mnist):
     before = _custom_gradients()
     graphs_before = _traced_graphs()

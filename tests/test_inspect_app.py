@@ -47,6 +47,7 @@ def trained_app():
     return app
 
 
+@pytest.mark.trains
 def test_overview_and_the_arithmetic_of_one_value(trained_app):
     app = trained_app
     overview = charts(app)
@@ -65,6 +66,7 @@ def test_overview_and_the_arithmetic_of_one_value(trained_app):
     chart_titled(app, "Largest contributions")
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("method", ["gradcam", "saliency", "smoothgrad"])
 def test_where_it_looked(trained_app, method):
     app = trained_app
@@ -78,6 +80,7 @@ def test_where_it_looked(trained_app, method):
     assert heatmap["type"] == "heatmap" and heatmap["opacity"] == 0.5
 
 
+@pytest.mark.trains
 def test_filters_filter_pictures_and_statistics(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_view").set_value("filters").run()
@@ -93,6 +96,7 @@ def test_filters_filter_pictures_and_statistics(trained_app):
     assert any("dead channel" in caption.value for caption in app.caption)
 
 
+@pytest.mark.trains
 def test_replay_shows_the_random_start(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -134,6 +138,7 @@ def unusual_uploads() -> dict[str, bytes]:
     }
 
 
+@pytest.mark.trains
 def test_every_upload_kind_shows_the_decoded_picture(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("upload").run()
@@ -146,6 +151,7 @@ def test_every_upload_kind_shows_the_decoded_picture(trained_app):
         chart_titled(app, "What the network takes")
 
 
+@pytest.mark.trains
 def test_examples_and_drawing_sources(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("example").run()
@@ -174,6 +180,7 @@ def heatmap_values(spec: dict) -> np.ndarray:
     return np.asarray(z)
 
 
+@pytest.mark.trains
 def test_an_mnist_test_digit_goes_in_unchanged_and_the_preparation_can_be_chosen(trained_app):
     from pathlib import Path
 

@@ -79,6 +79,7 @@ def test_states_and_stop_reasons_are_string_enums():
         StopReason("Stopped by you.")  # a message is not a reason
 
 
+@pytest.mark.trains
 def test_a_job_reports_enum_states_and_a_stop_reason(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     assert job.state is JobState.READY
@@ -102,6 +103,7 @@ def test_callbacks_talk_to_the_job_through_public_methods_only():
 # ----- weight snapshots -----
 
 
+@pytest.mark.trains
 def test_weight_snapshots_hold_every_epoch_in_get_weights_order_as_float16(mnist):
     job = make_job(mnist, epochs=2)
     initial = job.model.get_weights()
@@ -155,6 +157,7 @@ def test_huge_weights_are_clipped_not_made_infinite():
     assert np.isfinite(array).all() and array[2] == 1.5
 
 
+@pytest.mark.trains
 def test_a_job_keeps_its_snapshots_within_the_byte_cap(mnist, monkeypatch):
     probe = make_job(mnist)
     size = sum(array.size * 2 for array in probe.model.get_weights())
@@ -168,6 +171,7 @@ def test_a_job_keeps_its_snapshots_within_the_byte_cap(mnist, monkeypatch):
 # ----- a loss that goes nowhere -----
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize(
     ("optimizer", "learning_rate", "warns"),
     [("adam", 1.0, True), ("sgd", 10.0, True), ("adam", 0.001, False)],
@@ -213,6 +217,7 @@ def test_loss_warning_names_an_exploding_loss_and_stays_quiet_while_learning():
 # ----- failures -----
 
 
+@pytest.mark.trains
 def test_out_of_memory_fails_the_job_plainly_and_the_server_trains_on(mnist):
     pool = TrainingScheduler(1)
     job = make_job(mnist, scheduler=pool)
@@ -232,6 +237,7 @@ def test_out_of_memory_fails_the_job_plainly_and_the_server_trains_on(mnist):
     assert run_to_end(make_job(mnist, scheduler=pool)).state is JobState.FINISHED
 
 
+@pytest.mark.trains
 def test_a_keras_error_at_run_time_fails_the_job_with_a_plain_message(mnist):
     # Labels outside the model's 10 classes: TensorFlow raises inside the training step.
     bad = dataclasses.replace(mnist, y_train=np.full_like(mnist.y_train, 15))
@@ -248,6 +254,7 @@ def test_a_keras_error_at_run_time_fails_the_job_with_a_plain_message(mnist):
 # ----- dispose -----
 
 
+@pytest.mark.trains
 def test_dispose_stops_a_running_job_and_lets_go_of_its_model(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     job.start()

@@ -250,6 +250,7 @@ EDGE_SPECS = {
 }
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("name", EDGE_SPECS)
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
@@ -266,6 +267,7 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
     assert np.isfinite(np.asarray(loss)).all()
 
 
+@pytest.mark.trains
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 

@@ -113,6 +113,7 @@ def test_the_server_upload_cap_is_the_largest_uploader_cap():
     assert max(caps) == file_reading.SERVER_UPLOAD_MB * 2**20
 
 
+@pytest.mark.trains
 def test_a_model_at_the_parameter_limit_saved_with_adams_state_fits_the_keras_upload_cap():
     # Flatten, then Dense 6,250 and the output: 4,968,760 parameters, just under the limit.
     layers = [

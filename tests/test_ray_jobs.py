@@ -100,6 +100,7 @@ def test_ray_binds_loopback_only(cluster):
     assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
 
 
+@pytest.mark.trains
 def test_a_finished_run_brings_its_weights_back(cluster, mnist):
     job = make_job(mnist, epochs=2)
     initial = [weight.copy() for weight in job.model.get_weights()]
@@ -127,6 +128,7 @@ def test_a_finished_run_brings_its_weights_back(cluster, mnist):
     assert kernels.shape[0] == TINY_SPEC["layers"][0]["filters"]
 
 
+@pytest.mark.trains
 def test_stop_keeps_the_history_and_continue_adds_to_it(cluster, mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=30, train_limit=3000, batch_size=32)
     job.start()
@@ -153,6 +155,7 @@ def test_stop_keeps_the_history_and_continue_adds_to_it(cluster, mnist):
     assert continued.history["batch"]["epoch"][batches] > stopped.history["batch"]["epoch"][-1]
 
 
+@pytest.mark.trains
 def test_a_diverging_run_stops_as_diverged_with_finite_weights(cluster, mnist):
     job = make_job(mnist)
     job.start()
@@ -171,6 +174,7 @@ def test_a_diverging_run_stops_as_diverged_with_finite_weights(cluster, mnist):
     assert len(status.history["batch"]["loss"]) == 5 + 1
 
 
+@pytest.mark.trains
 def test_two_jobs_train_at_once_and_a_third_waits_its_turn(cluster, mnist):
     pool = TrainingScheduler(2)
     jobs = [make_job(mnist, scheduler=pool, seed=n) for n in range(3)]
@@ -188,6 +192,7 @@ def test_two_jobs_train_at_once_and_a_third_waits_its_turn(cluster, mnist):
     assert not np.allclose(first, second)
 
 
+@pytest.mark.trains
 def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
     pool = TrainingScheduler(2)
     victim = make_job(mnist, SLOWER_SPEC, scheduler=pool, epochs=30, train_limit=3000)
@@ -207,6 +212,7 @@ def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
     assert pool.running_count == 0
 
 
+@pytest.mark.trains
 def test_a_reused_actor_trains_as_a_fresh_one(one_actor_pool, mnist):
     first = make_job(mnist, pool=one_actor_pool, seed=3)
     first_status = run_to_end(first)  # in a fresh actor
@@ -227,6 +233,7 @@ def test_a_reused_actor_trains_as_a_fresh_one(one_actor_pool, mnist):
     one_actor_pool.give_back(actor)
 
 
+@pytest.mark.trains
 def test_a_killed_pooled_actor_is_replaced(one_actor_pool, mnist):
     victim = make_job(mnist, SLOWER_SPEC, pool=one_actor_pool, epochs=30, train_limit=3000)
     victim.start()
@@ -260,6 +267,7 @@ def test_a_pool_never_holds_more_actors_than_its_size(one_actor_pool):
     one_actor_pool.give_back(first)
 
 
+@pytest.mark.trains
 def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
     settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=300)
     local = training.TrainingJob(TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1))
@@ -283,6 +291,7 @@ def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
     assert [e for e, _ in remote.weight_snapshots()] == [e for e, _ in local.weight_snapshots()]
 
 
+@pytest.mark.trains
 def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
     job = make_job(mnist)
     job.unreachable = "Ray cluster at '127.0.0.1:1' cannot be reached (Connection refused)."
@@ -294,6 +303,7 @@ def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
     assert "127.0.0.1:1" in status.message
 
 
+@pytest.mark.trains
 def test_a_cluster_lost_while_the_app_runs_fails_new_trainings_clearly(cluster, mnist, monkeypatch):
     from cnnviz import ray_actor
 
@@ -380,6 +390,7 @@ def test_bench_ray_address_needs_queued_jobs(capsys):
     assert "--ray-address goes with --queued-jobs" in stderr
 
 
+@pytest.mark.trains
 def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, capsys, monkeypatch):
     import json
 
@@ -404,6 +415,7 @@ def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, cap
 # ----- the app -----
 
 
+@pytest.mark.trains
 def test_the_train_page_trains_on_ray_and_inspect_works_on_the_result(cluster, monkeypatch):
     from pathlib import Path
 

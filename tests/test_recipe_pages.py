@@ -39,6 +39,7 @@ def test_loading_a_preset_brings_the_settings_it_was_tuned_with():
     assert by_label(app.checkbox, "Test-time flip").value is False
 
 
+@pytest.mark.trains
 def test_the_train_page_trains_with_the_chosen_recipe():
     app = open_app()
     app.switch_page("pages/train.py").run()
@@ -60,6 +61,7 @@ def test_the_train_page_trains_with_the_chosen_recipe():
     assert float(job.model.optimizer.learning_rate) == pytest.approx(last, rel=1e-5)
 
 
+@pytest.mark.trains
 def test_inspect_shows_augmented_copies_for_a_network_with_augmentation():
     app = open_app()
     app.session_state[keys.WORKSPACE][keys.DATASET] = "cifar10"

@@ -32,6 +32,7 @@ def finished_job(mnist):
     return train(job)
 
 
+@pytest.mark.trains
 def test_record_keeps_plain_data_from_a_finished_job(finished_job):
     history = runs.RunHistory()
     run_id = history.new_run_id()
@@ -60,6 +61,7 @@ def test_record_keeps_plain_data_from_a_finished_job(finished_job):
     assert len(history) == 1
 
 
+@pytest.mark.trains
 def test_continuing_a_run_replaces_its_record(finished_job):
     history = runs.RunHistory()
     run_id = history.new_run_id()
@@ -73,6 +75,7 @@ def test_continuing_a_run_replaces_its_record(finished_job):
     assert len(record.history["epoch"]["loss"]) == 2
 
 
+@pytest.mark.trains
 def test_the_cap_drops_the_oldest_runs(finished_job):
     history = runs.RunHistory(max_runs=2)
     run_ids = [history.new_run_id() for _ in range(3)]
@@ -83,6 +86,7 @@ def test_the_cap_drops_the_oldest_runs(finished_job):
     assert history.get(1) is None
 
 
+@pytest.mark.trains
 def test_remove_forgets_a_run(finished_job):
     history = runs.RunHistory()
     first, second = history.new_run_id(), history.new_run_id()
@@ -102,6 +106,7 @@ def test_recipe_words_name_the_schedule_and_the_tricks():
     )
 
 
+@pytest.mark.trains
 def test_summary_row_has_the_columns_students_read(finished_job):
     record = runs.RunHistory().record(1, finished_job)
     row = record.summary_row()

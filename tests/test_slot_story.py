@@ -31,6 +31,7 @@ def make_job(dataset, pool: TrainingScheduler) -> training.TrainingJob:
     return training.TrainingJob(TINY_SPEC, dataset, settings, scheduler=pool, name="Run 1")
 
 
+@pytest.mark.trains
 def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, monkeypatch):
     # Hold the job between getting its slot and its first batch (splitting the data and
     # compiling take a moment on a real server: the window the page was drawn in).
@@ -59,6 +60,7 @@ def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, m
     assert job.status().state == JobState.FINISHED
 
 
+@pytest.mark.trains
 def test_a_queued_job_is_counted_as_waiting_from_the_moment_train_is_pressed(mnist):
     pool = TrainingScheduler(1)
     holder = object()
@@ -80,6 +82,7 @@ def test_a_queued_job_is_counted_as_waiting_from_the_moment_train_is_pressed(mni
     assert (status.slots.running, status.slots.waiting, status.slots.position) == (0, 0, None)
 
 
+@pytest.mark.trains
 def test_every_status_read_while_jobs_come_and_go_is_consistent(mnist):
     """Many reads while three jobs share two slots: queued always means a full pool and the
     job in the queue; starting or running always means no free slot is left unused."""
@@ -105,6 +108,7 @@ def test_every_status_read_while_jobs_come_and_go_is_consistent(mnist):
     assert JobState.QUEUED in seen
 
 
+@pytest.mark.trains
 def test_the_train_page_right_after_train_tells_one_story():
     """The page drawn just after the click: "waiting for a free training slot" only beside a
     full pool with somebody waiting; otherwise the job is getting ready or training."""

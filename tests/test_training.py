@@ -75,6 +75,7 @@ def recorded_batches(job) -> int:
     return len(job.history()["batch"]["loss"])
 
 
+@pytest.mark.trains
 def test_a_job_trains_to_the_end_and_records_its_history(mnist):
     job = make_job(mnist, epochs=2, train_limit=500)
     assert job.state == "ready"
@@ -96,6 +97,7 @@ def test_a_job_trains_to_the_end_and_records_its_history(mnist):
     assert job.train_seconds > 0
 
 
+@pytest.mark.trains
 def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     images = mnist.x_test[:32]
@@ -120,6 +122,7 @@ def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
     assert status.test_accuracy is not None  # a stop still measures the test accuracy
 
 
+@pytest.mark.trains
 def test_continue_appends_to_the_history_without_recompiling(mnist):
     job = make_job(mnist)
     first = run_to_end(job, epochs=1)
@@ -139,6 +142,7 @@ def test_continue_appends_to_the_history_without_recompiling(mnist):
     assert second.history["batch"]["epoch"][-1] == pytest.approx(2.0)
 
 
+@pytest.mark.trains
 def test_a_non_finite_loss_stops_the_job_as_diverged_with_finite_weights(mnist):
     job = make_job(mnist)
     # Huge positive output weights make every logit overflow to infinity, so the loss is NaN.
@@ -153,6 +157,7 @@ def test_a_non_finite_loss_stops_the_job_as_diverged_with_finite_weights(mnist):
     assert status.test_accuracy is None
 
 
+@pytest.mark.trains
 def test_the_owner_leaving_stops_a_running_job(mnist):
     alive = [True]
     job = make_job(
@@ -174,6 +179,7 @@ def test_the_owner_leaving_stops_a_running_job(mnist):
     assert status.epoch < 50
 
 
+@pytest.mark.trains
 def test_the_owner_leaving_stops_a_queued_job(mnist):
     pool = TrainingScheduler(1)
     holder = object()
@@ -196,6 +202,7 @@ def test_the_owner_leaving_stops_a_queued_job(mnist):
     assert status.history["batch"]["loss"] == []
 
 
+@pytest.mark.trains
 def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mnist):
     wide_spec = {
         "layers": [
@@ -222,6 +229,7 @@ def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mn
     assert not np.array_equal(snapshots[0][1]["conv2d_1"], snapshots[-1][1]["conv2d_1"])
 
 
+@pytest.mark.trains
 def test_per_batch_values_are_recovered_from_the_running_means(mnist):
     # A learning rate this small freezes the weights, so every batch is scored by one model.
     settings_values = {"optimizer": "sgd", "learning_rate": 1e-9, "train_limit": 500}
@@ -281,6 +289,7 @@ def test_training_settings_check_accepts_the_defaults():
     training_settings.TrainingSettings(train_limit=10, validation_fraction=0).check()
 
 
+@pytest.mark.trains
 def test_a_job_cannot_start_twice_at_once(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     job.start()
@@ -301,6 +310,7 @@ def test_every_optimizer_name_has_a_keras_optimizer():
 # ----- going on from another copy of a job (how Continue runs on Ray) -----
 
 
+@pytest.mark.trains
 def test_resume_from_goes_on_exactly_as_continue_does(mnist):
     whole = make_job(mnist, epochs=2)
     run_to_end(whole)
@@ -325,6 +335,7 @@ def test_resume_from_goes_on_exactly_as_continue_does(mnist):
     assert int(second.optimizer_state()[1][0]) == 10
 
 
+@pytest.mark.trains
 def test_resume_from_without_the_optimizer_state_starts_it_afresh(mnist):
     whole = make_job(mnist, epochs=2)
     run_to_end(whole)
@@ -341,6 +352,7 @@ def test_resume_from_without_the_optimizer_state_starts_it_afresh(mnist):
     )
 
 
+@pytest.mark.trains
 def test_resume_from_refuses_what_does_not_fit(mnist):
     trained = make_job(mnist)
     run_to_end(trained)

@@ -58,14 +58,20 @@ SKIP_REASON = _why_browser_tests_cannot_run()
 HERE = Path(__file__).resolve().parent
 
 
+# tryfirst: the e2e mark must be on the items before pytest's own hook deselects by -m.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # This hook sees the items of the whole session, so only this folder's tests are touched.
-    if SKIP_REASON is None:
-        return
-    skip = pytest.mark.skip(reason=f"browser tests skipped: {SKIP_REASON}")
+    # Every test here drives a browser: each is marked e2e even where its module forgets to,
+    # so that `-m "not e2e"` never starts one.
+    skip = None
+    if SKIP_REASON is not None:
+        skip = pytest.mark.skip(reason=f"browser tests skipped: {SKIP_REASON}")
     for item in items:
         if HERE in item.path.parents:
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.e2e)
+            if skip is not None:
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(wrapper=True)
