@@ -7,10 +7,9 @@ import zipfile
 
 import pytest
 
-from test_app import by_label
-from test_app_own_data import assert_no_exception, button, jpeg, open_my_data, own
-
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, button, by_label, open_app, own_data
+from helpers.files import jpeg
 
 COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
 
@@ -22,7 +21,7 @@ def class_names_on_evaluate(app) -> list[str]:
 
 @pytest.mark.trains
 def test_a_model_outlives_the_classes_it_was_trained_on():
-    app = open_my_data()
+    app = open_app("pages/my_data.py", timeout=90)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for index, (name, colour) in enumerate(COLOURS.items()):
@@ -43,7 +42,7 @@ def test_a_model_outlives_the_classes_it_was_trained_on():
     app.switch_page("pages/my_data.py").run()
     app.button(key="own_delete_1").click().run()
     assert_no_exception(app)
-    assert own(app).class_names == ["blue", "red"]
+    assert own_data(app).class_names == ["blue", "red"]
     app.switch_page("pages/evaluate.py").run()
     assert_no_exception(app)
     notes = " ".join(info.value for info in app.info)

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cnnviz import evaluation
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def by_label(elements, label: str):
-    matches = [element for element in elements if element.label == label]
-    assert len(matches) == 1, f"expected one {label!r}, found {[e.label for e in elements]}"
-    return matches[0]
-
-
-def assert_no_exception(app: AppTest) -> None:
-    assert not app.exception, [exception.message for exception in app.exception]
-
-
-@pytest.fixture(scope="module")
-def trained_app() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(1000)
-    by_label(app.number_input, "Epochs").set_value(1)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
-    assert job.wait(120), "training did not finish in time"
-    app.switch_page("pages/evaluate.py").run()
-    assert_no_exception(app)
-    return app
+# Where the trained_app fixture (tests/conftest.py) leaves the app.
+TRAINED_APP_PAGE = "pages/evaluate.py"
 
 
 def test_evaluate_without_a_model_says_what_to_do():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/evaluate.py").run()
-    assert_no_exception(app)
+    app = open_app("pages/evaluate.py")
     assert "no model yet" in app.info[0].value
 
 
@@ -112,8 +82,7 @@ def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
 def test_evaluate_a_cifar10_run_stopped_part_way():
     import time
 
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
+    app = open_app()
     by_label(app.selectbox, "Data set").set_value("cifar10").run()
     app.switch_page("pages/train.py").run()
     by_label(app.number_input, "Training images").set_value(2000)

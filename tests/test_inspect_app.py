@@ -9,9 +9,14 @@ import re
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from test_app import assert_no_exception, open_app, train_one_short_epoch
 
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception
+from helpers.files import encode
+from helpers.paths import MNIST_SAMPLE
+
+# Where the trained_app fixture (tests/conftest.py) leaves the app.
+TRAINED_APP_PAGE = "pages/inspect.py"
 
 
 def charts(app) -> list[dict]:
@@ -36,15 +41,6 @@ def markdown_with(app, words: str) -> str:
 
 def bold_numbers(text: str) -> list[float]:
     return [float(number) for number in re.findall(r"\*\*(-?[0-9.]+)\*\*", text)]
-
-
-@pytest.fixture(scope="module")
-def trained_app():
-    app = open_app()
-    train_one_short_epoch(app)
-    app.switch_page("pages/inspect.py").run()
-    assert_no_exception(app)
-    return app
 
 
 @pytest.mark.trains
@@ -108,12 +104,6 @@ def test_replay_shows_the_random_start(trained_app):
     chart_titled(app, "The network's top guesses (after epoch 0)")
     app.select_slider(key="inspect_epoch").set_value("now").run()
     chart_titled(app, "The network's top guesses (latest weights)")
-
-
-def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
 
 
 def unusual_uploads() -> dict[str, bytes]:
@@ -182,10 +172,8 @@ def heatmap_values(spec: dict) -> np.ndarray:
 
 @pytest.mark.trains
 def test_an_mnist_test_digit_goes_in_unchanged_and_the_preparation_can_be_chosen(trained_app):
-    from pathlib import Path
 
-    sample = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
-    with np.load(sample) as arrays:
+    with np.load(MNIST_SAMPLE) as arrays:
         digit = arrays["x_test"][3][..., 0]
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("upload").run()

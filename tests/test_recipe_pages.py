@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
-from test_app import assert_no_exception, by_label, open_app
 
 from cnnviz import inspection, lr_schedules, presets
 from cnnviz.explanation_plots import plot_augmented_copies
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app
 
 
 def load_preset(app, name: str) -> None:
