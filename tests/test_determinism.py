@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from cnnviz import datasets, training, training_settings
+from cnnviz import training, training_settings
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 
@@ -49,11 +49,6 @@ RECIPE_SETTINGS = training_settings.TrainingSettings(
     test_time_flip=True,
     mixed_precision=True,
 )
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
 
 
 def train_together(

@@ -8,56 +8,16 @@ import dataclasses
 import gc
 import inspect
 import math
-import time
 import weakref
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnnviz import callbacks, datasets, presets, runs, snapshots, training, training_settings
+from cnnviz import callbacks, runs, snapshots
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 180.0  # only bounds how long a broken test hangs
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-SLOWER_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
-
-
-def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, **settings_values):
-    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
-    return training.TrainingJob(
-        spec,
-        dataset,
-        training_settings.TrainingSettings(**values),
-        scheduler=scheduler or TrainingScheduler(1),
-    )
-
-
-def run_to_end(job, **start_options):
-    job.start(**start_options)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    return job.status()
-
-
-def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
+from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
 
 # ----- states and reasons -----

@@ -2,34 +2,15 @@
 
 import pytest
 
-from cnnviz import datasets, presets, runs, training, training_settings
-from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-
-# The smallest preset: one convolution, quick to train.
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-
-
-def train(job, epochs=None):
-    job.start(epochs=epochs)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    assert job.state == "finished", job.message
-    return job
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+from cnnviz import runs
+from helpers.jobs import TINY_SPEC, make_job, run_to_finish
 
 
 @pytest.fixture
 def finished_job(mnist):
-    settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
-    job = training.TrainingJob(
-        TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1), name="Run 1"
-    )
-    return train(job)
+    job = make_job(mnist, name="Run 1", train_limit=200)
+    run_to_finish(job)
+    return job
 
 
 @pytest.mark.trains
@@ -66,7 +47,7 @@ def test_continuing_a_run_replaces_its_record(finished_job):
     history = runs.RunHistory()
     run_id = history.new_run_id()
     history.record(run_id, finished_job)
-    train(finished_job, epochs=1)
+    run_to_finish(finished_job, epochs=1)
     record = history.record(run_id, finished_job)
 
     assert len(history) == 1

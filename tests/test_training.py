@@ -5,70 +5,14 @@ asserts on timings: the machine is shared and has two cores.
 """
 
 import math
-import time
 
 import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, presets, training, training_settings
+from cnnviz import training, training_settings
 from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-
-# The smallest preset: one convolution, quick to train.
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-# Large enough that a batch takes some milliseconds, so a stop lands within a batch or two.
-SLOWER_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    dataset = datasets.load_dataset("mnist")
-    assert dataset.is_sample
-    return dataset
-
-
-def make_job(
-    dataset,
-    spec=TINY_SPEC,
-    *,
-    scheduler=None,
-    owner_alive=None,
-    owner_grace_seconds=training.OWNER_GRACE_SECONDS,
-    **settings_values,
-):
-    """A job on its own one-slot scheduler, with small settings unless told otherwise."""
-    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
-    return training.TrainingJob(
-        spec,
-        dataset,
-        training_settings.TrainingSettings(**values),
-        scheduler=scheduler or TrainingScheduler(1),
-        owner_alive=owner_alive,
-        owner_grace_seconds=owner_grace_seconds,
-    )
-
-
-def run_to_end(job, **start_options):
-    job.start(**start_options)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    return job.status()
-
-
-def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
+from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
 
 def recorded_batches(job) -> int:

@@ -10,27 +10,15 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, losses, lr_schedules, precision, presets, training
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz import evaluation, losses, lr_schedules, precision, presets, training
 from cnnviz.training_settings import TrainingSettings
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+from helpers.jobs import WAIT_SECONDS, make_job, run_to_finish
 
 
 def trained_job(dataset, **settings_values):
-    values = {"epochs": 1, "batch_size": 50, "train_limit": 300, **settings_values}
-    job = training.TrainingJob(
-        TINY_SPEC, dataset, TrainingSettings(**values), scheduler=TrainingScheduler(1)
-    )
-    job.start()
-    assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED, job.message
+    """A finished job of one epoch on 300 images, in batches of 50 unless told otherwise."""
+    job = make_job(dataset, **{"batch_size": 50, **settings_values})
+    run_to_finish(job)
     return job
 
 
