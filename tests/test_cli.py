@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from cnnviz import app_files, cli, datasets, launcher, presets, progress
+from helpers.commands import run_cli
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
@@ -35,16 +36,6 @@ SUMMARY_KEYS = {
     "state",
 }
 SUBPROCESS_SECONDS = 300  # only bounds how long a broken test hangs
-
-
-def run_cli(arguments, capsys):
-    """Run `cnnviz ARGUMENTS` in this process; return (exit status, stdout, stderr)."""
-    try:
-        status = cli.main(arguments)
-    except SystemExit as exit_request:  # argparse's own usage errors and --help
-        status = exit_request.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def run_command(arguments, timeout=SUBPROCESS_SECONDS):

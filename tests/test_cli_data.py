@@ -13,21 +13,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import cli, extra_datasets
+from cnnviz import extra_datasets
+from helpers.commands import run_cli
+from helpers.paths import SHARED_DATASETS
 
 SHAPES = ("bar", "column", "square")
-CIFAR_JPEG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cifar10-jpeg.npz"
-if not CIFAR_JPEG.exists():
-    CIFAR_JPEG = Path("/work/shared/datasets/cifar10-jpeg.npz")
-
-
-def run_cli(arguments, capsys):
-    try:
-        status = cli.main(arguments)
-    except SystemExit as exit_request:
-        status = exit_request.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+CIFAR_JPEG = SHARED_DATASETS / "cifar10-jpeg.npz"
 
 
 def shape_picture(kind: str, rng: np.random.Generator) -> np.ndarray:

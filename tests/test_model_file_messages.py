@@ -4,7 +4,6 @@ limit fits the upload cap."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,9 +11,10 @@ import pytest
 
 from cnnviz import builder, datasets, file_reading, limits, model_files
 from cnnviz import spec as spec_module
+from helpers.paths import REPO
 
 MNIST = datasets.DATASETS["mnist"]
-CONFIG_TOML = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+CONFIG_TOML = REPO / ".streamlit" / "config.toml"
 
 
 def model_bytes(layers: list[dict], input_shape=(28, 28, 1), classes: int = 10) -> bytes:

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from cnnviz import cli
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

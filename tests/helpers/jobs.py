@@ -72,3 +72,22 @@ def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.005)
+
+
+class FakeJob:
+    """Stands in for a training job where only what the workspace registry reads matters:
+    its size, whether it is active, and dispose() (whose timeouts it records)."""
+
+    def __init__(self, params: int = 1000, active: bool = False) -> None:
+        self.params = params
+        self.is_active = active
+        self.dispose_timeouts: list[float | None] = []
+
+    @property
+    def disposed(self) -> bool:
+        return bool(self.dispose_timeouts)
+
+    def dispose(self, timeout: float | None = None) -> bool:
+        self.dispose_timeouts.append(timeout)
+        self.is_active = False
+        return True
