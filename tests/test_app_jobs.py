@@ -14,18 +14,14 @@ import pytest
 from cnnviz.job_state import JobState
 from cnnviz.ui import jobs
 from cnnviz.ui import state as keys
-from helpers.apptest import by_label, open_app
+from helpers.apptest import by_label, open_app, start_training
 
 
 @pytest.mark.trains
 def test_reset_while_training_keeps_the_run_in_compare_and_frees_the_model():
-    app = open_app("pages/train.py")
-    by_label(app.number_input, "Epochs").set_value(20)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    assert not app.exception
+    app = open_app()
+    job = start_training(app, epochs=20)
     workspace = app.session_state[keys.WORKSPACE]
-    job = workspace[keys.JOB]
     deadline = time.monotonic() + 120
     while len(job.history()["batch"]["loss"]) < 3:
         assert time.monotonic() < deadline, "training did not start"

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from cnnviz.ui import state as keys
-from helpers.apptest import assert_no_exception, button, by_label, open_app, own_data
+from helpers.apptest import assert_no_exception, button, by_label, open_app, own_data, upload_zip
 from helpers.files import jpeg
 
 COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
@@ -27,8 +27,7 @@ def test_a_model_outlives_the_classes_it_was_trained_on():
         for index, (name, colour) in enumerate(COLOURS.items()):
             for number in range(5):
                 archive.writestr(f"{name}/{number}.jpg", jpeg(colour, 10 * index + number))
-    uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
-    uploader.set_value(("colours.zip", buffer.getvalue(), "application/zip")).run()
+    upload_zip(app, "colours.zip", buffer.getvalue())
     button(app, "Train on My data").click().run()
     app.switch_page("pages/train.py").run()
     by_label(app.number_input, "Epochs").set_value(1)

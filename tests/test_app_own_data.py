@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import datasets, extra_datasets
 from cnnviz.ui import data
 from cnnviz.ui import state as keys
-from helpers.apptest import assert_no_exception, button, open_app, own_data
+from helpers.apptest import assert_no_exception, button, open_app, own_data, upload_zip
 from helpers.files import jpeg
 
 COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
@@ -104,8 +104,7 @@ def test_zip_import_warnings_and_editing_the_classes():
                 picture = jpeg((number * 20, 90 if name == "cat" else 180, 90), number)
                 archive.writestr(f"pets/{name}/{number}.jpg", picture)
         archive.writestr("pets/cat/readme.txt", "hello")
-    zip_uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
-    zip_uploader.set_value(("pets.zip", buffer.getvalue(), "application/zip")).run()
+    upload_zip(app, "pets.zip", buffer.getvalue())
     assert_no_exception(app)
     assert own_data(app).class_names == ["cat", "dog"] and own_data(app).counts() == [12, 3]
     assert any("1 file(s) that are not pictures" in info.value for info in app.info)
@@ -129,8 +128,7 @@ def test_zip_import_warnings_and_editing_the_classes():
 def test_a_broken_zip_is_explained_and_the_classes_kept():
     app = open_app("pages/my_data.py", timeout=90)
     add_class(app, "keep me")
-    zip_uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
-    zip_uploader.set_value(("broken.zip", b"PK\x03\x04 junk", "application/zip")).run()
+    upload_zip(app, "broken.zip", b"PK\x03\x04 junk")
     assert_no_exception(app)
     assert any("broken.zip: The file is not a readable .zip" in e.value for e in app.error)
     assert own_data(app).class_names == ["keep me"]
@@ -256,8 +254,7 @@ def test_a_zip_of_identical_pictures_keeps_one_per_class_and_counts_the_rest():
         for name in ("Cat", "cat", "dog"):
             for number in range(5 if name != "dog" else 10):
                 archive.writestr(f"{name}/{number}.jpg", same)
-    zip_uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
-    zip_uploader.set_value(("pets.zip", buffer.getvalue(), "application/zip")).run()
+    upload_zip(app, "pets.zip", buffer.getvalue())
     assert_no_exception(app)
     assert own_data(app).class_names == ["Cat", "dog"] and own_data(app).counts() == [1, 1]
     assert any("Added 2 pictures from pets.zip: Cat (1), dog (1)." in s.value for s in app.success)

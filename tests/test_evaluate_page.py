@@ -6,7 +6,7 @@ import pytest
 
 from cnnviz import evaluation
 from cnnviz.ui import state as keys
-from helpers.apptest import assert_no_exception, by_label, open_app
+from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 
 # Where the trained_app fixture (tests/conftest.py) leaves the app.
 TRAINED_APP_PAGE = "pages/evaluate.py"
@@ -84,12 +84,7 @@ def test_evaluate_a_cifar10_run_stopped_part_way():
 
     app = open_app()
     by_label(app.selectbox, "Data set").set_value("cifar10").run()
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(2000)
-    by_label(app.number_input, "Epochs").set_value(5)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    job = start_training(app, images=2000, epochs=5)
     deadline = time.monotonic() + 120
     while job.status().batch < 3 and job.is_active and time.monotonic() < deadline:
         time.sleep(0.05)

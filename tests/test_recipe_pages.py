@@ -11,7 +11,7 @@ import pytest
 from cnnviz import inspection, lr_schedules, presets
 from cnnviz.explanation_plots import plot_augmented_copies
 from cnnviz.ui import state as keys
-from helpers.apptest import assert_no_exception, by_label, open_app
+from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 
 
 def load_preset(app, name: str) -> None:
@@ -67,12 +67,7 @@ def test_inspect_shows_augmented_copies_for_a_network_with_augmentation():
     app.session_state[keys.WORKSPACE][keys.DATASET] = "cifar10"
     app.run()
     load_preset(app, "resnet_small")
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(200)
-    by_label(app.number_input, "Epochs").set_value(1)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    job = start_training(app, images=200, epochs=1)
     assert job.wait(300)
     app.switch_page("pages/inspect.py").run()
     assert_no_exception(app)

@@ -54,16 +54,31 @@ def open_app(page: str | None = None, *, timeout: float = TIMEOUT_SECONDS, **que
     return app
 
 
-def train_one_short_epoch(app: AppTest) -> None:
-    """From any state: go to Train, use 1,000 images for one epoch, train and wait."""
+def upload_zip(app: AppTest, file_name: str, data: bytes) -> None:
+    """Hand `data` to the My data page's zip uploader as `file_name`."""
+    uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
+    uploader.set_value((file_name, data, "application/zip")).run()
+
+
+def start_training(app: AppTest, *, images: int | None = None, epochs: int | None = None):
+    """From any state: go to Train, set the training images and epochs where given, press
+    Train, and return the job (queued or running)."""
     app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(1000)
-    by_label(app.number_input, "Epochs").set_value(1)
+    if images is not None:
+        by_label(app.number_input, "Training images").set_value(images)
+    if epochs is not None:
+        by_label(app.number_input, "Epochs").set_value(epochs)
     app.run()
     by_label(app.button, "Train").click().run()
     assert_no_exception(app)
     job = app.session_state[keys.WORKSPACE][keys.JOB]
     assert job is not None
+    return job
+
+
+def train_one_short_epoch(app: AppTest) -> None:
+    """From any state: go to Train, use 1,000 images for one epoch, train and wait."""
+    job = start_training(app, images=1000, epochs=1)
     assert job.wait(TRAINING_SECONDS), "training did not finish in time"
     app.run()
     assert_no_exception(app)
