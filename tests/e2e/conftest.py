@@ -227,25 +227,19 @@ def wait_until_loaded(page, heading: str | None = None) -> None:
 
 
 @pytest.fixture
-def open_page(browser, app_server: AppServer, request, screenshot) -> Iterator[Callable]:
+def open_page(watched_page) -> Callable:
     """Open a page in a fresh browser context: a new visitor with a new Streamlit session.
 
     Call it with a path such as "" or "train". Contexts still open when the test ends are
-    closed; when the test failed, each open page is screenshotted first.
+    closed; when the test failed, each open page is screenshotted first. (The page is
+    watched_page's, whose watch nobody reads here.)
     """
-    contexts = []
 
     def open_new(path: str = "", heading: str | None = None):
-        context = browser.new_context(viewport=VIEWPORT)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{app_server.url}/{path}", timeout=PAGE_LOAD_TIMEOUT_MS)
-        wait_until_loaded(page, heading)
+        page, _ = watched_page(path, heading)
         return page
 
-    yield open_new
-
-    _close_contexts(contexts, request, screenshot)
+    return open_new
 
 
 def _close_contexts(contexts: list, request, screenshot: Callable) -> None:
