@@ -19,7 +19,6 @@ from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler
 from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
-
 # ----- states and reasons -----
 
 
