@@ -7,7 +7,6 @@ the training job themselves and then rerun the page.
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import patches
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app, train_one_short_epoch
+from helpers.paths import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [
     "pages/home.py",
     "pages/build.py",
@@ -26,39 +26,6 @@ PAGES = [
     "pages/inspect.py",
     "pages/compare.py",
 ]
-
-
-def by_label(elements, label: str):
-    """The one element of a widget list whose label is `label`."""
-    matches = [element for element in elements if element.label == label]
-    assert len(matches) == 1, f"expected one {label!r}, found {[e.label for e in elements]}"
-    return matches[0]
-
-
-def assert_no_exception(app: AppTest) -> None:
-    assert not app.exception, [exception.message for exception in app.exception]
-
-
-def open_app() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    assert_no_exception(app)
-    return app
-
-
-def train_one_short_epoch(app: AppTest) -> None:
-    """From any state: go to Train, use 1,000 images for one epoch, train and wait."""
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(1000)
-    by_label(app.number_input, "Epochs").set_value(1)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    assert_no_exception(app)
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
-    assert job is not None
-    assert job.wait(120), "training did not finish in time"
-    app.run()
-    assert_no_exception(app)
 
 
 def test_streamlit_still_has_the_pages_directory_switch():
@@ -175,6 +142,7 @@ def test_build_page_rejects_a_broken_spec_file_and_keeps_the_layers():
     assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
 
 
+@pytest.mark.trains
 def test_train_inspect_and_compare_after_one_short_epoch():
     app = open_app()
     train_one_short_epoch(app)
@@ -211,6 +179,7 @@ def test_train_inspect_and_compare_after_one_short_epoch():
     assert len(app.get("plotly_chart")) >= 4
 
 
+@pytest.mark.trains
 def test_inspect_page_explains_a_bad_upload():
     app = open_app()
     train_one_short_epoch(app)

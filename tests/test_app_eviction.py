@@ -3,25 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import workspace_records, workspaces
 from cnnviz.ui import state as keys
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-class BusyJob:
-    """Stands in for a training job: the registry only asks whether it is active."""
-
-    params = 0
-    is_active = True
-
-    def dispose(self, timeout=None) -> bool:
-        return True
+from helpers.apptest import assert_no_exception
+from helpers.jobs import FakeJob
+from helpers.paths import APP
 
 
 @pytest.fixture
@@ -38,24 +27,25 @@ def two_workspace_server(monkeypatch) -> workspaces.WorkspaceRegistry:
     return registry
 
 
-def open_page(page: str, workspace_id: str | None = None) -> AppTest:
+def land_on(page: str, workspace_id: str | None = None) -> AppTest:
+    """A visitor whose first request is `page` itself (with their workspace id when given)."""
     app = AppTest.from_file(APP, default_timeout=60)
     if workspace_id:
         app.query_params[keys.QUERY_PARAMETER] = workspace_id
     app.switch_page(page).run()
-    assert not app.exception, [exception.message for exception in app.exception]
+    assert_no_exception(app)
     return app
 
 
 def test_a_dropped_student_reads_that_it_was_dropped_to_make_room(two_workspace_server):
-    idle = open_page("pages/train.py")
+    idle = land_on("pages/train.py")
     idle_id = idle.query_params[keys.QUERY_PARAMETER]
-    open_page("pages/build.py")
-    open_page("pages/home.py")  # a third: the least recently visited, the first, makes room
+    land_on("pages/build.py")
+    land_on("pages/home.py")  # a third: the least recently visited, the first, makes room
     assert idle_id not in two_workspace_server
     # The dropped student's next click: the Train page again, no KeyError, the true reason.
     idle.run()
-    assert not idle.exception, [exception.message for exception in idle.exception]
+    assert_no_exception(idle)
     warnings = [warning.value for warning in idle.warning]
     assert len(warnings) == 1 and "dropped to make room at " in warnings[0]
     assert "expired" not in warnings[0] and "restarted" not in warnings[0]
@@ -64,10 +54,10 @@ def test_a_dropped_student_reads_that_it_was_dropped_to_make_room(two_workspace_
 
 
 def test_a_newcomer_hears_the_server_is_full_when_everyone_trains(two_workspace_server):
-    trainers = [open_page("pages/train.py") for _ in range(2)]
+    trainers = [land_on("pages/train.py") for _ in range(2)]
     for app in trainers:
-        app.session_state[keys.WORKSPACE][keys.JOB] = BusyJob()
-    newcomer = open_page("pages/build.py")
+        app.session_state[keys.WORKSPACE][keys.JOB] = FakeJob(params=0, active=True)
+    newcomer = land_on("pages/build.py")
     assert not newcomer.exception
     assert [error.value for error in newcomer.error] == [workspace_records.SERVER_FULL_MESSAGE]
     assert not newcomer.title  # the page stops there
@@ -79,12 +69,12 @@ def test_a_newcomer_hears_the_server_is_full_when_everyone_trains(two_workspace_
 
 
 def test_a_dropped_student_with_no_room_left_reads_both_reasons(two_workspace_server):
-    dropped = open_page("pages/home.py")
+    dropped = land_on("pages/home.py")
     dropped_id = dropped.query_params[keys.QUERY_PARAMETER]
-    trainers = [open_page("pages/train.py") for _ in range(2)]
+    trainers = [land_on("pages/train.py") for _ in range(2)]
     assert dropped_id not in two_workspace_server
     for app in trainers:
-        app.session_state[keys.WORKSPACE][keys.JOB] = BusyJob()
+        app.session_state[keys.WORKSPACE][keys.JOB] = FakeJob(params=0, active=True)
     dropped.run()
     assert not dropped.exception
     assert "dropped to make room at " in dropped.warning[0].value

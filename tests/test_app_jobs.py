@@ -7,35 +7,21 @@ AppTest does not fire `run_every` reruns, so the test waits on the job itself.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cnnviz.job_state import JobState
 from cnnviz.ui import jobs
 from cnnviz.ui import state as keys
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def by_label(elements, label: str):
-    matches = [element for element in elements if element.label == label]
-    assert len(matches) == 1, f"expected one {label!r}, found {[e.label for e in elements]}"
-    return matches[0]
+from helpers.apptest import by_label, open_app, start_training
 
 
+@pytest.mark.trains
 def test_reset_while_training_keeps_the_run_in_compare_and_frees_the_model():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Epochs").set_value(20)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    assert not app.exception
+    app = open_app()
+    job = start_training(app, epochs=20)
     workspace = app.session_state[keys.WORKSPACE]
-    job = workspace[keys.JOB]
     deadline = time.monotonic() + 120
     while len(job.history()["batch"]["loss"]) < 3:
         assert time.monotonic() < deadline, "training did not start"
@@ -77,10 +63,9 @@ def test_kernels_at_an_epoch_come_from_the_snapshots_or_the_nearest_kept_one():
         jobs.kernels_at(job, "conv2d_9", 0.0)
 
 
+@pytest.mark.trains
 def test_the_train_page_warns_while_a_too_large_learning_rate_keeps_the_loss_at_chance():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/train.py").run()
+    app = open_app("pages/train.py")
     by_label(app.number_input, "Epochs").set_value(20)
     by_label(app.select_slider, "Learning rate").set_value(1.0)
     app.run()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-from test_app import by_label
-from test_app_own_data import assert_no_exception, button, jpeg, open_my_data, own
+import pytest
 
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, button, by_label, open_app, own_data, upload_zip
+from helpers.files import jpeg
 
 COLOURS = {"red": (220, 40, 40), "green": (40, 200, 60), "blue": (40, 60, 220)}
 
@@ -18,15 +19,15 @@ def class_names_on_evaluate(app) -> list[str]:
     return list(table["class"])
 
 
+@pytest.mark.trains
 def test_a_model_outlives_the_classes_it_was_trained_on():
-    app = open_my_data()
+    app = open_app("pages/my_data.py", timeout=90)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for index, (name, colour) in enumerate(COLOURS.items()):
             for number in range(5):
                 archive.writestr(f"{name}/{number}.jpg", jpeg(colour, 10 * index + number))
-    uploader = next(u for u in app.file_uploader if u.key.startswith("own_zip_"))
-    uploader.set_value(("colours.zip", buffer.getvalue(), "application/zip")).run()
+    upload_zip(app, "colours.zip", buffer.getvalue())
     button(app, "Train on My data").click().run()
     app.switch_page("pages/train.py").run()
     by_label(app.number_input, "Epochs").set_value(1)
@@ -40,7 +41,7 @@ def test_a_model_outlives_the_classes_it_was_trained_on():
     app.switch_page("pages/my_data.py").run()
     app.button(key="own_delete_1").click().run()
     assert_no_exception(app)
-    assert own(app).class_names == ["blue", "red"]
+    assert own_data(app).class_names == ["blue", "red"]
     app.switch_page("pages/evaluate.py").run()
     assert_no_exception(app)
     notes = " ".join(info.value for info in app.info)

@@ -1,9 +1,12 @@
 """The queue benchmark: a running job measured alone and with jobs waiting behind it."""
 
+import pytest
+
 from cnnviz import datasets, presets, training_settings
 from cnnviz.bench import queue_effect
 
 
+@pytest.mark.trains
 def test_waiting_jobs_queue_behind_the_running_one_and_are_measured():
     dataset = datasets.load_dataset("mnist", allow_download=False)
     spec = presets.preset_spec("tiny", dataset.input_shape, dataset.num_classes)

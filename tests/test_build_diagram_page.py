@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui import state as keys
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from helpers.paths import APP
 
 
 def diagram_figure(app: AppTest) -> dict:

@@ -18,6 +18,7 @@ import pytest
 from cnnviz import app_files, datasets, presets
 from cnnviz.cli import app_command, launcher, progress
 from cnnviz.cli import main as cli
+from helpers.commands import run_cli
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
@@ -38,16 +39,6 @@ SUMMARY_KEYS = {
     "state",
 }
 SUBPROCESS_SECONDS = 300  # only bounds how long a broken test hangs
-
-
-def run_cli(arguments, capsys):
-    """Run `cnnviz ARGUMENTS` in this process; return (exit status, stdout, stderr)."""
-    try:
-        status = cli.main(arguments)
-    except SystemExit as exit_request:  # argparse's own usage errors and --help
-        status = exit_request.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def run_command(arguments, timeout=SUBPROCESS_SECONDS):
@@ -227,6 +218,7 @@ def test_limit_variables_change_what_train_accepts(input_files, capsys, monkeypa
     assert "this server allows at most 3" in stderr
 
 
+@pytest.mark.trains
 def test_no_limits_trains_a_model_over_the_parameter_limit(tmp_path, capsys):
     # 784 * 6,400 + 6,400 + 64,010 = 5,088,010 parameters: just over the default 5 M.
     layers = [{"type": "Flatten"}, {"type": "Dense", "units": 6400}, TINY_LAYERS[-1]]
@@ -297,6 +289,7 @@ def test_train_help_lists_every_preset_with_its_description(capsys):
 # ----- cnnviz train: training -----
 
 
+@pytest.mark.trains
 def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
     spec_path = write_spec(tmp_path / "layers_only.json", {"layers": TINY_LAYERS})
     out_dir = tmp_path / "run"
@@ -315,6 +308,7 @@ def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
     assert recorded["settings"]["learning_rate"] == 0.001
 
 
+@pytest.mark.trains
 def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, capsys, monkeypatch):
     from cnnviz import training
 
@@ -333,6 +327,7 @@ def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, caps
     assert (tmp_path / "run" / "history.json").is_file()
 
 
+@pytest.mark.trains
 def test_train_end_to_end_in_a_subprocess(tmp_path):
     import keras
 
@@ -365,6 +360,7 @@ def test_train_end_to_end_in_a_subprocess(tmp_path):
     assert np.allclose(model.predict(images, verbose=0).sum(axis=1), 1, atol=1e-4)
 
 
+@pytest.mark.trains
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_ctrl_c_stops_training_and_still_writes_the_outputs(tmp_path):
     out_dir = tmp_path / "run"
@@ -509,7 +505,7 @@ def test_elsewhere_each_epoch_is_one_plain_line(monkeypatch):
 # ----- cnnviz bench -----
 
 
-@pytest.mark.slow
+@pytest.mark.trains
 def test_bench_quick_compares_both_paths_for_each_batch_size():
     result = run_command(["bench", "--quick"])
     assert result.returncode == 0, result.stderr
@@ -525,6 +521,7 @@ def test_bench_quick_compares_both_paths_for_each_batch_size():
         assert item["cpu_ratio"] > 0
 
 
+@pytest.mark.trains
 def test_run_benchmark_alternates_the_sides_and_reports_medians():
     from cnnviz.bench import training_path
 

@@ -15,20 +15,11 @@ from PIL import Image
 
 from cnnviz import extra_datasets
 from cnnviz.cli import main as cli
+from helpers.commands import run_cli
+from helpers.paths import SHARED_DATASETS
 
 SHAPES = ("bar", "column", "square")
-CIFAR_JPEG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cifar10-jpeg.npz"
-if not CIFAR_JPEG.exists():
-    CIFAR_JPEG = Path("/work/shared/datasets/cifar10-jpeg.npz")
-
-
-def run_cli(arguments, capsys):
-    try:
-        status = cli.main(arguments)
-    except SystemExit as exit_request:
-        status = exit_request.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+CIFAR_JPEG = SHARED_DATASETS / "cifar10-jpeg.npz"
 
 
 def shape_picture(kind: str, rng: np.random.Generator) -> np.ndarray:
@@ -141,6 +132,7 @@ def test_train_refuses_a_missing_or_broken_dataset_file(tmp_path, capsys):
     assert status == 2 and "not a Keras-layout .npz" in stderr
 
 
+@pytest.mark.trains
 def test_a_preset_learns_a_small_own_data_set_well_above_chance(tmp_path, capsys):
     source = write_shape_folders(tmp_path / "shapes", 40)
     data_file = tmp_path / "shapes.npz"
@@ -172,7 +164,7 @@ def cifar_class_zip(path: Path, per_class: int) -> Path:
     return path
 
 
-@pytest.mark.slow
+@pytest.mark.trains
 @pytest.mark.skipif(not CIFAR_JPEG.exists(), reason="the shared CIFAR-10 JPEG file is missing")
 def test_cifar10_class_folders_zip_through_data_and_train(tmp_path):
     zip_path = cifar_class_zip(tmp_path / "cifar10.zip", 300)

@@ -9,7 +9,6 @@ waiting on a pipe).
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import stat
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 # Imported before any test makes file_reading's caps small: their own caps copy those at import.
 from cnnviz import datasets, extra_datasets, file_reading, own_archive
 from cnnviz.cli import data_command, inspect_command
 from cnnviz.cli import main as cli
+from helpers.files import png
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60
@@ -38,16 +37,13 @@ PROBLEMS = {
 }
 
 
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((28, 28), 200, np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
+DIGIT_PNG = png(np.full((28, 28), 200, np.uint8))
 
 
 @pytest.fixture
 def files(tmp_path, monkeypatch):
     """Good files for the arguments not under test, and caps small enough to pass cheaply."""
-    (tmp_path / "digit.png").write_bytes(_png())
+    (tmp_path / "digit.png").write_bytes(DIGIT_PNG)
     (tmp_path / "model.keras").write_bytes(b"PK\x03\x04 not read: the image fails first")
     monkeypatch.setattr(file_reading, "IMAGE_BYTES", 1000)
     monkeypatch.setattr(file_reading, "KERAS_BYTES", 1000)
@@ -178,9 +174,9 @@ def test_a_file_at_the_cap_is_read_and_one_byte_more_is_refused(tmp_path):
 def test_a_folder_of_class_folders_reads_pictures_no_larger_than_the_cap(tmp_path, monkeypatch):
     for name in ("cat", "dog"):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "1.png").write_bytes(_png())
+        (tmp_path / name / "1.png").write_bytes(DIGIT_PNG)
     os.mkfifo(tmp_path / "dog" / "2.png")  # never opened: not a regular file
-    (tmp_path / "dog" / "3.png").write_bytes(_png() + b"\x00" * 5000)
+    (tmp_path / "dog" / "3.png").write_bytes(DIGIT_PNG + b"\x00" * 5000)
     monkeypatch.setattr(own_archive, "MAX_FILE_BYTES", 1000)
     report = own_archive.read_class_folders(tmp_path, (28, 28, 1))
     assert [len(group) for group in report.class_images] == [1, 1]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cnnviz import datasets, keras_source
+from helpers.paths import ASSETS
 
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 MIN_SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}
 
 
@@ -157,7 +157,7 @@ def test_local_arrays_are_read_only_too(tmp_path):
 
 
 def test_assets_folder_is_at_most_15_megabytes():
-    total = sum(path.stat().st_size for path in ASSETS_DIR.rglob("*") if path.is_file())
+    total = sum(path.stat().st_size for path in ASSETS.rglob("*") if path.is_file())
     assert total <= 15 * 1024 * 1024, f"assets/ holds {total / 1e6:.1f} MB"
 
 

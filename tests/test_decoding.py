@@ -10,21 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cnnviz import images
+from helpers.files import centre_of_mass, encode
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
-
-
-def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
-
-
-def centre_of_mass(pixels: np.ndarray) -> tuple[float, float]:
-    weights = pixels.astype(np.float64)
-    rows, columns = np.indices(weights.shape)
-    return (rows * weights).sum() / weights.sum(), (columns * weights).sum() / weights.sum()
 
 
 # What the uploader offers and what is shown ----------------------------------------------------

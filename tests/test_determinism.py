@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from cnnviz import datasets, training, training_settings
+from cnnviz import training, training_settings
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 
@@ -51,11 +51,6 @@ RECIPE_SETTINGS = training_settings.TrainingSettings(
 )
 
 
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
-
-
 def train_together(
     dataset,
     seeds: list[int],
@@ -88,6 +83,7 @@ def train_together(
     return jobs
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize(
     ("spec", "settings"),
     [(SPEC, SETTINGS), (RECIPE_SPEC, RECIPE_SETTINGS)],

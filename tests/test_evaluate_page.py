@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from cnnviz import evaluation
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def by_label(elements, label: str):
-    matches = [element for element in elements if element.label == label]
-    assert len(matches) == 1, f"expected one {label!r}, found {[e.label for e in elements]}"
-    return matches[0]
-
-
-def assert_no_exception(app: AppTest) -> None:
-    assert not app.exception, [exception.message for exception in app.exception]
-
-
-@pytest.fixture(scope="module")
-def trained_app() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(1000)
-    by_label(app.number_input, "Epochs").set_value(1)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
-    assert job.wait(120), "training did not finish in time"
-    app.switch_page("pages/evaluate.py").run()
-    assert_no_exception(app)
-    return app
+# Where the trained_app fixture (tests/conftest.py) leaves the app.
+TRAINED_APP_PAGE = "pages/evaluate.py"
 
 
 def test_evaluate_without_a_model_says_what_to_do():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page("pages/evaluate.py").run()
-    assert_no_exception(app)
+    app = open_app("pages/evaluate.py")
     assert "no model yet" in app.info[0].value
 
 
+@pytest.mark.trains
 def test_evaluate_shows_accuracy_and_the_confusion_matrix(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -60,6 +31,7 @@ def test_evaluate_shows_accuracy_and_the_confusion_matrix(trained_app):
     assert table["images"].sum() == 1000
 
 
+@pytest.mark.trains
 def test_choosing_a_cell_shows_exactly_its_images(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -92,6 +64,7 @@ def test_choosing_a_cell_shows_exactly_its_images(trained_app):
     assert mistakes == result.most_confident_mistakes(12).tolist()
 
 
+@pytest.mark.trains
 def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
     app = trained_app
     buttons = [b for b in app.button if b.key and b.key.startswith("evaluate_open_mistake_")]
@@ -105,18 +78,13 @@ def test_inspect_button_opens_that_test_image_on_inspect(trained_app):
     assert "index" not in app.session_state[keys.WORKSPACE][keys.INSPECT]
 
 
+@pytest.mark.trains
 def test_evaluate_a_cifar10_run_stopped_part_way():
     import time
 
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
+    app = open_app()
     by_label(app.selectbox, "Data set").set_value("cifar10").run()
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(2000)
-    by_label(app.number_input, "Epochs").set_value(5)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    job = start_training(app, images=2000, epochs=5)
     deadline = time.monotonic() + 120
     while job.status().batch < 3 and job.is_active and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -110,14 +110,6 @@ def test_inputs_that_do_not_fit_are_refused():
         hand_made().most_confident_mistakes(-1)
 
 
-@pytest.fixture(scope="module")
-def tiny_model():
-    from cnnviz import builder, presets
-
-    spec = presets.preset_spec("tiny", (28, 28, 1), 10)
-    return builder.build_model(spec, (28, 28, 1), 10)
-
-
 def test_evaluate_agrees_with_keras_predict(tiny_model):
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, size=(300, 28, 28, 1), dtype=np.uint8)

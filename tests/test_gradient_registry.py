@@ -5,34 +5,13 @@ import gc
 import pytest
 from tensorflow.python.framework import func_graph, ops
 
-from cnnviz import datasets, gradient_registry, presets, training, training_settings
-from cnnviz.scheduler import TrainingScheduler
-
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-WAIT_SECONDS = 180.0
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+from cnnviz import gradient_registry
+from helpers.jobs import make_job, run_to_finish
 
 
 def test_the_tensorflow_internal_it_relies_on_is_still_there():
     assert isinstance(ops._gradient_registry._registry, dict)
     assert gradient_registry.install()
-
-
-def _trained_job(dataset):
-    job = training.TrainingJob(
-        TINY_SPEC,
-        dataset,
-        training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200),
-        scheduler=TrainingScheduler(1),
-    )
-    job.start()
-    assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED
-    return job
 
 
 def _custom_gradients() -> set[str]:
@@ -44,10 +23,12 @@ def _traced_graphs() -> int:
     return sum(isinstance(thing, func_graph.FuncGraph) for thing in gc.get_objects())
 
 
+@pytest.mark.trains
 def test_dispose_removes_the_registrations_its_training_made_and_frees_the_graphs(mnist):
     before = _custom_gradients()
     graphs_before = _traced_graphs()
-    job = _trained_job(mnist)
+    job = make_job(mnist, train_limit=200)
+    run_to_finish(job)
     added = _custom_gradients() - before
     assert added, "training registered no custom gradient: the leak this guards against moved"
     assert _traced_graphs() > graphs_before

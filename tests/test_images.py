@@ -14,15 +14,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from cnnviz import images
+from helpers.files import centre_of_mass, encode
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
-
-
-def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
@@ -39,12 +34,6 @@ def png_claiming_size(width: int, height: int) -> bytes:
         + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + png_chunk(b"IEND", b"")
     )
-
-
-def centre_of_mass(pixels: np.ndarray) -> tuple[float, float]:
-    weights = pixels.astype(np.float64)
-    rows, columns = np.indices(weights.shape)
-    return (rows * weights).sum() / weights.sum(), (columns * weights).sum() / weights.sum()
 
 
 def draw_l_shape(size=(160, 220), background=255, ink=0, offset=(20, 30)) -> Image.Image:

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from cnnviz import images, input_preparation
 from cnnviz.input_preparation import Preparation
+from helpers.files import png
+from helpers.paths import MNIST_SAMPLE
 
-SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
 MNIST_SHAPE = (28, 28, 1)
-
-
-def png(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and pixels.shape[2] == 1 else pixels).save(
-        buffer, "PNG"
-    )
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
 def mnist_test():
-    with np.load(SAMPLE) as sample:
+    with np.load(MNIST_SAMPLE) as sample:
         return sample["x_test"][:50]
 
 

@@ -9,9 +9,14 @@ import re
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from test_app import assert_no_exception, open_app, train_one_short_epoch
 
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception
+from helpers.files import encode
+from helpers.paths import MNIST_SAMPLE
+
+# Where the trained_app fixture (tests/conftest.py) leaves the app.
+TRAINED_APP_PAGE = "pages/inspect.py"
 
 
 def charts(app) -> list[dict]:
@@ -38,15 +43,7 @@ def bold_numbers(text: str) -> list[float]:
     return [float(number) for number in re.findall(r"\*\*(-?[0-9.]+)\*\*", text)]
 
 
-@pytest.fixture(scope="module")
-def trained_app():
-    app = open_app()
-    train_one_short_epoch(app)
-    app.switch_page("pages/inspect.py").run()
-    assert_no_exception(app)
-    return app
-
-
+@pytest.mark.trains
 def test_overview_and_the_arithmetic_of_one_value(trained_app):
     app = trained_app
     overview = charts(app)
@@ -65,6 +62,7 @@ def test_overview_and_the_arithmetic_of_one_value(trained_app):
     chart_titled(app, "Largest contributions")
 
 
+@pytest.mark.trains
 def test_the_arithmetic_of_a_pooling_window_a_chosen_position_and_the_output(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_view").set_value("overview").run()
@@ -94,6 +92,7 @@ def test_the_arithmetic_of_a_pooling_window_a_chosen_position_and_the_output(tra
     assert neurons.options[:2] == ["0 · 0", "1 · 1"]  # MNIST's classes are its digits
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("method", ["gradcam", "saliency", "smoothgrad"])
 def test_where_it_looked(trained_app, method):
     app = trained_app
@@ -107,6 +106,7 @@ def test_where_it_looked(trained_app, method):
     assert heatmap["type"] == "heatmap" and heatmap["opacity"] == 0.5
 
 
+@pytest.mark.trains
 def test_filters_filter_pictures_and_statistics(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_view").set_value("filters").run()
@@ -122,6 +122,7 @@ def test_filters_filter_pictures_and_statistics(trained_app):
     assert any("dead channel" in caption.value for caption in app.caption)
 
 
+@pytest.mark.trains
 def test_replay_shows_the_random_start(trained_app):
     app = trained_app
     job = app.session_state[keys.WORKSPACE][keys.JOB]
@@ -133,12 +134,6 @@ def test_replay_shows_the_random_start(trained_app):
     chart_titled(app, "The network's top guesses (after epoch 0)")
     app.select_slider(key="inspect_epoch").set_value("now").run()
     chart_titled(app, "The network's top guesses (latest weights)")
-
-
-def encode(image: Image.Image, image_format: str = "PNG", **options) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
 
 
 def unusual_uploads() -> dict[str, bytes]:
@@ -163,6 +158,7 @@ def unusual_uploads() -> dict[str, bytes]:
     }
 
 
+@pytest.mark.trains
 def test_every_upload_kind_shows_the_decoded_picture(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("upload").run()
@@ -175,6 +171,7 @@ def test_every_upload_kind_shows_the_decoded_picture(trained_app):
         chart_titled(app, "What the network takes")
 
 
+@pytest.mark.trains
 def test_examples_and_drawing_sources(trained_app):
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("example").run()
@@ -203,11 +200,10 @@ def heatmap_values(spec: dict) -> np.ndarray:
     return np.asarray(z)
 
 
+@pytest.mark.trains
 def test_an_mnist_test_digit_goes_in_unchanged_and_the_preparation_can_be_chosen(trained_app):
-    from pathlib import Path
 
-    sample = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
-    with np.load(sample) as arrays:
+    with np.load(MNIST_SAMPLE) as arrays:
         digit = arrays["x_test"][3][..., 0]
     app = trained_app
     app.segmented_control(key="inspect_source").set_value("upload").run()

@@ -28,13 +28,6 @@ MIXED_SPEC = {
 
 
 @pytest.fixture(scope="module")
-def tiny_model():
-    keras.utils.set_random_seed(0)
-    spec = presets.preset_spec("tiny", MNIST_SHAPE, 10)
-    return builder.build_model(spec, MNIST_SHAPE, 10)
-
-
-@pytest.fixture(scope="module")
 def mixed_model():
     keras.utils.set_random_seed(1)
     model = builder.build_model(MIXED_SPEC, MNIST_SHAPE, 10)

@@ -8,57 +8,16 @@ import dataclasses
 import gc
 import inspect
 import math
-import time
 import weakref
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnnviz import callbacks, datasets, presets, runs, snapshots, training, training_settings
+from cnnviz import callbacks, runs, snapshots
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 180.0  # only bounds how long a broken test hangs
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-SLOWER_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
-
-
-def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, **settings_values):
-    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
-    return training.TrainingJob(
-        spec,
-        dataset,
-        training_settings.TrainingSettings(**values),
-        scheduler=scheduler or TrainingScheduler(1),
-    )
-
-
-def run_to_end(job, **start_options):
-    job.start(**start_options)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    return job.status()
-
-
-def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
-
+from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
 # ----- states and reasons -----
 
@@ -79,6 +38,7 @@ def test_states_and_stop_reasons_are_string_enums():
         StopReason("Stopped by you.")  # a message is not a reason
 
 
+@pytest.mark.trains
 def test_a_job_reports_enum_states_and_a_stop_reason(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     assert job.state is JobState.READY
@@ -105,6 +65,7 @@ def test_callbacks_talk_to_the_job_through_public_methods_only():
 # ----- weight snapshots -----
 
 
+@pytest.mark.trains
 def test_weight_snapshots_hold_every_epoch_in_get_weights_order_as_float16(mnist):
     job = make_job(mnist, epochs=2)
     initial = job.model.get_weights()
@@ -158,6 +119,7 @@ def test_huge_weights_are_clipped_not_made_infinite():
     assert np.isfinite(array).all() and array[2] == 1.5
 
 
+@pytest.mark.trains
 def test_a_job_keeps_its_snapshots_within_the_byte_cap(mnist, monkeypatch):
     probe = make_job(mnist)
     size = sum(array.size * 2 for array in probe.model.get_weights())
@@ -171,6 +133,7 @@ def test_a_job_keeps_its_snapshots_within_the_byte_cap(mnist, monkeypatch):
 # ----- a loss that goes nowhere -----
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize(
     ("optimizer", "learning_rate", "warns"),
     [("adam", 1.0, True), ("sgd", 10.0, True), ("adam", 0.001, False)],
@@ -216,6 +179,7 @@ def test_loss_warning_names_an_exploding_loss_and_stays_quiet_while_learning():
 # ----- failures -----
 
 
+@pytest.mark.trains
 def test_out_of_memory_fails_the_job_plainly_and_the_server_trains_on(mnist):
     pool = TrainingScheduler(1)
     job = make_job(mnist, scheduler=pool)
@@ -235,6 +199,7 @@ def test_out_of_memory_fails_the_job_plainly_and_the_server_trains_on(mnist):
     assert run_to_end(make_job(mnist, scheduler=pool)).state is JobState.FINISHED
 
 
+@pytest.mark.trains
 def test_a_keras_error_at_run_time_fails_the_job_with_a_plain_message(mnist):
     # Labels outside the model's 10 classes: TensorFlow raises inside the training step.
     bad = dataclasses.replace(mnist, y_train=np.full_like(mnist.y_train, 15))
@@ -251,6 +216,7 @@ def test_a_keras_error_at_run_time_fails_the_job_with_a_plain_message(mnist):
 # ----- dispose -----
 
 
+@pytest.mark.trains
 def test_dispose_stops_a_running_job_and_lets_go_of_its_model(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     job.start()

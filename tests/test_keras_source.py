@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from cnnviz import keras_source
-
-REPO = Path(__file__).resolve().parent.parent
+from helpers.paths import REPO
 
 
 @pytest.fixture

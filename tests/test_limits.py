@@ -7,13 +7,13 @@ validation accepts must never fail in Keras.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from cnnviz import datasets, limits, spec
 from cnnviz.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
+from helpers.paths import APP
 
 MNIST = datasets.DATASETS["mnist"]
 CIFAR = datasets.DATASETS["cifar10"]
@@ -21,7 +21,6 @@ OUTPUT = {"type": "Dense", "units": 10, "activation": "softmax"}
 FLATTEN = {"type": "Flatten"}
 SMALL = {"layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}, FLATTEN, OUTPUT]}
 DENSE_200K = {"layers": [FLATTEN, {"type": "Dense", "units": 200_000}, OUTPUT]}
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 # ----- the limits and where they come from -----
@@ -250,6 +249,7 @@ EDGE_SPECS = {
 }
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("name", EDGE_SPECS)
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
@@ -266,6 +266,7 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
     assert np.isfinite(np.asarray(loss)).all()
 
 
+@pytest.mark.trains
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 

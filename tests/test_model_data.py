@@ -39,6 +39,7 @@ def trained():
     return own, job, dataset.x_test.copy(), dataset.y_test.copy()
 
 
+@pytest.mark.trains
 def test_a_model_keeps_its_data_when_its_own_data_set_changes(trained):
     own, job, x_test, y_test = trained
     own.delete_class(1)  # dog goes
@@ -62,6 +63,7 @@ def test_a_model_keeps_its_data_when_its_own_data_set_changes(trained):
     assert probabilities.shape == (3,) and probabilities.sum() == pytest.approx(1, abs=1e-5)
 
 
+@pytest.mark.trains
 def test_a_model_keeps_its_data_when_its_data_set_is_gone(trained):
     own, job, x_test, _ = trained
     own.clear()
@@ -73,6 +75,7 @@ def test_a_model_keeps_its_data_when_its_data_set_is_gone(trained):
     assert "not on the sidebar's MNIST" in used.note and "train a model on it" in used.note
 
 
+@pytest.mark.trains
 def test_the_sidebars_data_set_is_used_when_the_model_was_trained_on_it(trained):
     _, job, _, _ = trained
     used = model_data.data_for_model(job.name, job.dataset, job.dataset)

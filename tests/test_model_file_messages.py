@@ -4,7 +4,6 @@ limit fits the upload cap."""
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -12,9 +11,10 @@ import pytest
 
 from cnnviz import builder, datasets, file_reading, limits, model_files
 from cnnviz import spec as spec_module
+from helpers.paths import REPO
 
 MNIST = datasets.DATASETS["mnist"]
-CONFIG_TOML = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
+CONFIG_TOML = REPO / ".streamlit" / "config.toml"
 
 
 def model_bytes(layers: list[dict], input_shape=(28, 28, 1), classes: int = 10) -> bytes:
@@ -113,6 +113,7 @@ def test_the_server_upload_cap_is_the_largest_uploader_cap():
     assert max(caps) == file_reading.SERVER_UPLOAD_MB * 2**20
 
 
+@pytest.mark.trains
 def test_a_model_at_the_parameter_limit_saved_with_adams_state_fits_the_keras_upload_cap():
     # Flatten, then Dense 6,250 and the output: 4,968,760 parameters, just under the limit.
     layers = [

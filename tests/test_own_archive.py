@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from cnnviz import datasets, extra_datasets, own_archive, own_data
-
-
-def png(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels).save(buffer, "PNG")
-    return buffer.getvalue()
+from helpers.files import make_zip, png
 
 
 def pictures(count: int, seed: int, shape=(28, 28, 1)) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     return [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(count)]
-
-
-def make_zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, contents in files.items():
-            archive.writestr(name, contents)
-    return buffer.getvalue()
 
 
 def class_zip(classes: dict[str, list[np.ndarray]], prefix: str = "") -> bytes:

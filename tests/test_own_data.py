@@ -10,12 +10,7 @@ from PIL import Image
 
 from cnnviz import datasets, extra_datasets, own_data
 from cnnviz.own_data import Fit, OwnData
-
-
-def png(pixels: np.ndarray, **save_options) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG", **save_options)
-    return buffer.getvalue()
+from helpers.files import png
 
 
 def distinct_images(count: int, shape=(32, 32, 3), seed: int = 0) -> list[np.ndarray]:

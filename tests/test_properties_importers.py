@@ -7,17 +7,14 @@ Inputs are arbitrary, and also valid files with bytes changed, which reach deepe
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from cnnviz import extra_datasets, model_files, own_archive, presets, share_links
 from cnnviz.spec import SpecError
+from helpers.files import make_zip, png
 
 # derandomize: the same examples on every run, so that CI is never red by chance; explore
 # with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.
@@ -30,22 +27,13 @@ SLOW = settings(
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 
 
-def _png(colour: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((8, 8), colour, dtype=np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def _class_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, colour in (("dark", 20), ("light", 230)):
-            for number in range(3):
-                archive.writestr(f"{name}/{number}.png", _png(colour + number))
-    return buffer.getvalue()
-
-
-CLASS_ZIP = _class_zip()
+CLASS_ZIP = make_zip(
+    {
+        f"{name}/{number}.png": png(np.full((8, 8), colour + number, dtype=np.uint8))
+        for name, colour in (("dark", 20), ("light", 230))
+        for number in range(3)
+    }
+)
 
 
 def _changed(data: bytes, edits: list[tuple[int, int]]) -> bytes:

@@ -4,9 +4,9 @@ The instance is started once for the module, on loopback only. Tiny models on th
 sample keep the file at a few minutes; most of that is Ray workers importing TensorFlow.
 """
 
+import functools
 import os
 import signal
-import time
 
 import numpy as np
 import pytest
@@ -20,7 +20,6 @@ ray = pytest.importorskip(
 from cnnviz import (  # noqa: E402
     datasets,
     executors,
-    presets,
     ray_actor,
     ray_jobs,
     training,
@@ -28,18 +27,13 @@ from cnnviz import (  # noqa: E402
 )
 from cnnviz.job_state import JobState, StopReason  # noqa: E402
 from cnnviz.scheduler import TrainingScheduler  # noqa: E402
+from helpers.commands import run_cli  # noqa: E402
+from helpers.jobs import SLOWER_SPEC, TINY_SPEC, make_job, run_to_finish, wait_until  # noqa: E402
+from helpers.paths import APP  # noqa: E402
 
 WAIT_SECONDS = 240.0  # only bounds how long a broken test hangs
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-# Slow enough per epoch that a stop or a kill lands mid-run.
-SLOWER_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
+# Jobs that train in a Ray actor, named as the app's local jobs are not.
+make_ray_job = functools.partial(make_job, job_class=ray_jobs.RayTrainingJob, name="ray test")
 
 
 @pytest.fixture(scope="module")
@@ -48,33 +42,6 @@ def cluster():
     yield
     executors.shutdown()
     ray_jobs.clear_dataset_refs()
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    dataset = datasets.load_dataset("mnist")
-    assert dataset.is_sample
-    return dataset
-
-
-def make_job(dataset, spec=TINY_SPEC, *, scheduler=None, pool=None, **settings_values):
-    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
-    return ray_jobs.RayTrainingJob(
-        spec,
-        dataset,
-        training_settings.TrainingSettings(**values),
-        scheduler=scheduler or TrainingScheduler(1),
-        name="ray test",
-        pool=pool,
-    )
-
-
-def run_to_end(job, **start_options):
-    job.start(**start_options)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    status = job.status()
-    assert status.state == JobState.FINISHED, status.message
-    return status
 
 
 @pytest.fixture
@@ -86,13 +53,6 @@ def one_actor_pool(cluster):
     pool.close()
 
 
-def wait_until(condition, timeout=WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_ray_binds_loopback_only(cluster):
     nodes = ray.nodes()
     assert nodes
@@ -100,8 +60,9 @@ def test_ray_binds_loopback_only(cluster):
     assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
 
 
+@pytest.mark.trains
 def test_a_finished_run_brings_its_weights_back(cluster, mnist):
-    job = make_job(mnist, epochs=2)
+    job = make_ray_job(mnist, epochs=2)
     initial = [weight.copy() for weight in job.model.get_weights()]
     job.start()
     assert job.wait(WAIT_SECONDS)
@@ -127,8 +88,9 @@ def test_a_finished_run_brings_its_weights_back(cluster, mnist):
     assert kernels.shape[0] == TINY_SPEC["layers"][0]["filters"]
 
 
+@pytest.mark.trains
 def test_stop_keeps_the_history_and_continue_adds_to_it(cluster, mnist):
-    job = make_job(mnist, SLOWER_SPEC, epochs=30, train_limit=3000, batch_size=32)
+    job = make_ray_job(mnist, SLOWER_SPEC, epochs=30, train_limit=3000, batch_size=32)
     job.start()
     wait_until(lambda: job.status().batch >= 3 or not job.is_active)
     job.stop(StopReason.USER)
@@ -153,8 +115,9 @@ def test_stop_keeps_the_history_and_continue_adds_to_it(cluster, mnist):
     assert continued.history["batch"]["epoch"][batches] > stopped.history["batch"]["epoch"][-1]
 
 
+@pytest.mark.trains
 def test_a_diverging_run_stops_as_diverged_with_finite_weights(cluster, mnist):
-    job = make_job(mnist)
+    job = make_ray_job(mnist)
     job.start()
     assert job.wait(WAIT_SECONDS)
     # Continue starts the actor from the server's weights: huge output weights make every
@@ -171,9 +134,10 @@ def test_a_diverging_run_stops_as_diverged_with_finite_weights(cluster, mnist):
     assert len(status.history["batch"]["loss"]) == 5 + 1
 
 
+@pytest.mark.trains
 def test_two_jobs_train_at_once_and_a_third_waits_its_turn(cluster, mnist):
     pool = TrainingScheduler(2)
-    jobs = [make_job(mnist, scheduler=pool, seed=n) for n in range(3)]
+    jobs = [make_ray_job(mnist, scheduler=pool, seed=n) for n in range(3)]
     for job in jobs:
         job.start()
     wait_until(lambda: pool.running_count == 2)
@@ -188,10 +152,11 @@ def test_two_jobs_train_at_once_and_a_third_waits_its_turn(cluster, mnist):
     assert not np.allclose(first, second)
 
 
+@pytest.mark.trains
 def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
     pool = TrainingScheduler(2)
-    victim = make_job(mnist, SLOWER_SPEC, scheduler=pool, epochs=30, train_limit=3000)
-    other = make_job(mnist, scheduler=pool)
+    victim = make_ray_job(mnist, SLOWER_SPEC, scheduler=pool, epochs=30, train_limit=3000)
+    other = make_ray_job(mnist, scheduler=pool)
     victim.start()
     wait_until(lambda: len(victim.status().history["batch"]["loss"]) >= 2 or not victim.is_active)
     other.start()
@@ -207,14 +172,16 @@ def test_a_killed_worker_fails_its_job_with_the_history_kept(cluster, mnist):
     assert pool.running_count == 0
 
 
+@pytest.mark.trains
 def test_a_reused_actor_trains_as_a_fresh_one(one_actor_pool, mnist):
-    first = make_job(mnist, pool=one_actor_pool, seed=3)
-    first_status = run_to_end(first)  # in a fresh actor
+    first = make_ray_job(mnist, pool=one_actor_pool, seed=3)
+    first_status = run_to_finish(first, WAIT_SECONDS)  # in a fresh actor
     (pid,) = one_actor_pool.idle_pids()
     # Another student's different model in between, with another seed and optimizer.
-    run_to_end(make_job(mnist, SLOWER_SPEC, pool=one_actor_pool, seed=5, optimizer="sgd"))
-    again = make_job(mnist, pool=one_actor_pool, seed=3)
-    again_status = run_to_end(again)
+    between = make_ray_job(mnist, SLOWER_SPEC, pool=one_actor_pool, seed=5, optimizer="sgd")
+    run_to_finish(between, WAIT_SECONDS)
+    again = make_ray_job(mnist, pool=one_actor_pool, seed=3)
+    again_status = run_to_finish(again, WAIT_SECONDS)
     assert one_actor_pool.idle_pids() == [pid]  # the same worker process all along
     for reused, fresh in zip(again.model.get_weights(), first.model.get_weights(), strict=True):
         np.testing.assert_array_equal(reused, fresh)
@@ -227,8 +194,9 @@ def test_a_reused_actor_trains_as_a_fresh_one(one_actor_pool, mnist):
     one_actor_pool.give_back(actor)
 
 
+@pytest.mark.trains
 def test_a_killed_pooled_actor_is_replaced(one_actor_pool, mnist):
-    victim = make_job(mnist, SLOWER_SPEC, pool=one_actor_pool, epochs=30, train_limit=3000)
+    victim = make_ray_job(mnist, SLOWER_SPEC, pool=one_actor_pool, epochs=30, train_limit=3000)
     victim.start()
     wait_until(lambda: len(victim.status().history["batch"]["loss"]) >= 2 or not victim.is_active)
     killed = victim.worker_pid
@@ -240,8 +208,8 @@ def test_a_killed_pooled_actor_is_replaced(one_actor_pool, mnist):
     assert one_actor_pool.actor_count == 1
     (replacement,) = one_actor_pool.idle_pids()
     assert replacement != killed
-    later = make_job(mnist, pool=one_actor_pool)
-    assert run_to_end(later).test_accuracy > 0.1
+    later = make_ray_job(mnist, pool=one_actor_pool)
+    assert run_to_finish(later, WAIT_SECONDS).test_accuracy > 0.1
     assert one_actor_pool.idle_pids() == [replacement]
 
 
@@ -260,10 +228,11 @@ def test_a_pool_never_holds_more_actors_than_its_size(one_actor_pool):
     one_actor_pool.give_back(first)
 
 
+@pytest.mark.trains
 def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
     settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=300)
     local = training.TrainingJob(TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1))
-    remote = make_job(mnist)
+    remote = make_ray_job(mnist)
     for job in (local, remote):
         for _ in range(2):  # Train, then Continue
             job.start(epochs=1)
@@ -283,8 +252,9 @@ def test_continue_on_ray_goes_on_as_continue_in_process(cluster, mnist):
     assert [e for e, _ in remote.weight_snapshots()] == [e for e, _ in local.weight_snapshots()]
 
 
+@pytest.mark.trains
 def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
-    job = make_job(mnist)
+    job = make_ray_job(mnist)
     job.unreachable = "Ray cluster at '127.0.0.1:1' cannot be reached (Connection refused)."
     job.start()
     assert job.wait(WAIT_SECONDS)
@@ -294,6 +264,7 @@ def test_a_lost_cluster_gives_new_trainings_a_clear_message(mnist):
     assert "127.0.0.1:1" in status.message
 
 
+@pytest.mark.trains
 def test_a_cluster_lost_while_the_app_runs_fails_new_trainings_clearly(cluster, mnist, monkeypatch):
     from cnnviz import ray_actor
 
@@ -301,7 +272,7 @@ def test_a_cluster_lost_while_the_app_runs_fails_new_trainings_clearly(cluster, 
         gcs_address = "127.0.0.1:9"  # nothing listens there: as after the head went away
 
     monkeypatch.setattr(ray_actor.ray, "get_runtime_context", lambda: LostCluster())
-    job = make_job(mnist)
+    job = make_ray_job(mnist)
     job.start()
     assert job.wait(WAIT_SECONDS)
     status = job.status()
@@ -340,14 +311,6 @@ def test_without_an_address_jobs_train_in_process(mnist, monkeypatch):
 # ----- the command line -----
 
 
-def run_cli(arguments, capsys):
-    from cnnviz.cli import main as cli
-
-    status = cli.main(arguments)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 def test_app_with_an_unreachable_cluster_exits_2_naming_the_address(capsys):
     status, _, stderr = run_cli(["app", "--ray-address", "127.0.0.1:9"], capsys)
     assert status == 2
@@ -380,6 +343,7 @@ def test_bench_ray_address_needs_queued_jobs(capsys):
     assert "--ray-address goes with --queued-jobs" in stderr
 
 
+@pytest.mark.trains
 def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, capsys, monkeypatch):
     import json
 
@@ -404,8 +368,8 @@ def test_train_on_ray_says_so_and_saves_the_trained_model(cluster, tmp_path, cap
 # ----- the app -----
 
 
+@pytest.mark.trains
 def test_the_train_page_trains_on_ray_and_inspect_works_on_the_result(cluster, monkeypatch):
-    from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
 
@@ -413,7 +377,7 @@ def test_the_train_page_trains_on_ray_and_inspect_works_on_the_result(cluster, m
 
     monkeypatch.setenv(executors.RAY_ADDRESS_ENV, executors.LOCAL_ADDRESS)
     monkeypatch.setenv("CNNVIZ_OFFLINE", "1")
-    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"))
+    app = AppTest.from_file(APP)
     app.default_timeout = 120
     app.run()
     app.switch_page("pages/train.py").run()

@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
-from test_app import assert_no_exception, by_label, open_app
 
 from cnnviz import inspection, lr_schedules, presets
 from cnnviz.figures.images import plot_augmented_copies
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 
 
 def load_preset(app, name: str) -> None:
@@ -39,6 +39,7 @@ def test_loading_a_preset_brings_the_settings_it_was_tuned_with():
     assert by_label(app.checkbox, "Test-time flip").value is False
 
 
+@pytest.mark.trains
 def test_the_train_page_trains_with_the_chosen_recipe():
     app = open_app()
     app.switch_page("pages/train.py").run()
@@ -60,17 +61,13 @@ def test_the_train_page_trains_with_the_chosen_recipe():
     assert float(job.model.optimizer.learning_rate) == pytest.approx(last, rel=1e-5)
 
 
+@pytest.mark.trains
 def test_inspect_shows_augmented_copies_for_a_network_with_augmentation():
     app = open_app()
     app.session_state[keys.WORKSPACE][keys.DATASET] = "cifar10"
     app.run()
     load_preset(app, "resnet_small")
-    app.switch_page("pages/train.py").run()
-    by_label(app.number_input, "Training images").set_value(200)
-    by_label(app.number_input, "Epochs").set_value(1)
-    app.run()
-    by_label(app.button, "Train").click().run()
-    job = app.session_state[keys.WORKSPACE][keys.JOB]
+    job = start_training(app, images=200, epochs=1)
     assert job.wait(300)
     app.switch_page("pages/inspect.py").run()
     assert_no_exception(app)

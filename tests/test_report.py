@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 
 import keras
 import numpy as np
 import pytest
-from PIL import Image
 
 from cnnviz import builder, inspection, presets, report
 from cnnviz.cli import main as cli
+from helpers.files import png
+from helpers.paths import MNIST_SAMPLE
 
 MNIST_SHAPE = (28, 28, 1)
 DIGITS = [str(index) for index in range(10)]
-
-
-def png(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -165,10 +159,7 @@ def test_report_refuses_mismatched_class_names():
 
 
 def test_inspect_takes_an_mnist_test_digit_exactly_unless_told(cnnviz_model_file, tmp_path):
-    from pathlib import Path
-
-    sample = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
-    with np.load(sample) as arrays:
+    with np.load(MNIST_SAMPLE) as arrays:
         digit = arrays["x_test"][3]
     image = tmp_path / "digit.png"
     image.write_bytes(png(digit[..., 0]))

@@ -2,36 +2,18 @@
 
 import pytest
 
-from cnnviz import datasets, presets, runs, training, training_settings
-from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-
-# The smallest preset: one convolution, quick to train.
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-
-
-def train(job, epochs=None):
-    job.start(epochs=epochs)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    assert job.state == "finished", job.message
-    return job
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+from cnnviz import runs
+from helpers.jobs import TINY_SPEC, make_job, run_to_finish
 
 
 @pytest.fixture
 def finished_job(mnist):
-    settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
-    job = training.TrainingJob(
-        TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1), name="Run 1"
-    )
-    return train(job)
+    job = make_job(mnist, name="Run 1", train_limit=200)
+    run_to_finish(job)
+    return job
 
 
+@pytest.mark.trains
 def test_record_keeps_plain_data_from_a_finished_job(finished_job):
     history = runs.RunHistory()
     run_id = history.new_run_id()
@@ -60,11 +42,12 @@ def test_record_keeps_plain_data_from_a_finished_job(finished_job):
     assert len(history) == 1
 
 
+@pytest.mark.trains
 def test_continuing_a_run_replaces_its_record(finished_job):
     history = runs.RunHistory()
     run_id = history.new_run_id()
     history.record(run_id, finished_job)
-    train(finished_job, epochs=1)
+    run_to_finish(finished_job, epochs=1)
     record = history.record(run_id, finished_job)
 
     assert len(history) == 1
@@ -73,6 +56,7 @@ def test_continuing_a_run_replaces_its_record(finished_job):
     assert len(record.history["epoch"]["loss"]) == 2
 
 
+@pytest.mark.trains
 def test_the_cap_drops_the_oldest_runs(finished_job):
     history = runs.RunHistory(max_runs=2)
     run_ids = [history.new_run_id() for _ in range(3)]
@@ -83,6 +67,7 @@ def test_the_cap_drops_the_oldest_runs(finished_job):
     assert history.get(1) is None
 
 
+@pytest.mark.trains
 def test_remove_forgets_a_run(finished_job):
     history = runs.RunHistory()
     first, second = history.new_run_id(), history.new_run_id()
@@ -102,6 +87,7 @@ def test_recipe_words_name_the_schedule_and_the_tricks():
     )
 
 
+@pytest.mark.trains
 def test_summary_row_has_the_columns_students_read(finished_job):
     record = runs.RunHistory().record(1, finished_job)
     row = record.summary_row()

@@ -1,22 +1,14 @@
 """Tests for cnnviz.scheduler: slots, the visible queue and cancellation (threads only)."""
 
 import threading
-import time
 
 import pytest
 
 from cnnviz import scheduler
+from helpers.jobs import wait_until
 
 # Generous: these only bound how long a broken test hangs, they are never asserted on.
 WAIT_SECONDS = 10.0
-
-
-def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 class Waiter:
@@ -35,7 +27,7 @@ class Waiter:
         self.done.set()
 
     def wait_queued(self) -> None:
-        wait_until(lambda: self.pool.position(self) is not None)
+        wait_until(lambda: self.pool.position(self) is not None, WAIT_SECONDS)
 
     def wait_done(self) -> bool:
         assert self.done.wait(WAIT_SECONDS), "acquire did not return"

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import urllib.parse
-import zlib
 
 import pytest
 
 from cnnviz import limits, presets, share_links
 from cnnviz import spec as spec_module
-
-
-def pack(payload: bytes, digest: bytes | None = None) -> str:
-    """A token made by hand, so tests can build links cnnviz itself would never make."""
-    digest = hashlib.sha256(payload).digest()[:8] if digest is None else digest
-    raw = digest + zlib.compress(payload)
-    return "s1" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+from helpers.files import pack
 
 
 @pytest.mark.parametrize("preset", list(presets.PRESETS))

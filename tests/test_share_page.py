@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import builder, export, model_files, presets, share_links
 from cnnviz.ui import state as keys
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def assert_no_exception(app: AppTest) -> None:
-    assert not app.exception, [exception.message for exception in app.exception]
-
-
-def open_page(page: str = "pages/build.py", **query) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
-    app.switch_page(page).run()
-    assert_no_exception(app)
-    return app
+from helpers.apptest import assert_no_exception, open_app
+from helpers.paths import APP
 
 
 def workspace(app: AppTest) -> dict:
@@ -39,7 +25,7 @@ def shown_link(app: AppTest) -> str:
 
 
 def test_build_page_offers_a_link_and_code_for_the_layers():
-    app = open_page()
+    app = open_app("pages/build.py")
     spec = workspace(app)[keys.SPEC]
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(shown_link(app)).query)
     assert list(query) == ["spec"]
@@ -53,7 +39,7 @@ def test_build_page_offers_a_link_and_code_for_the_layers():
 
 def test_opening_a_share_link_loads_the_layers_and_keeps_other_parameters():
     shared = {**presets.preset_spec("lenet5", (32, 32, 3), 10), "dataset": "cifar10"}
-    app = open_page(spec=share_links.encode_spec(shared), source="class-7")
+    app = open_app("pages/build.py", spec=share_links.encode_spec(shared), source="class-7")
     assert workspace(app)[keys.SPEC] == shared
     assert workspace(app)[keys.DATASET] == "cifar10"
     assert "spec" not in app.query_params
@@ -78,6 +64,7 @@ def test_a_tampered_link_says_so_and_leaves_the_layers_alone():
     assert workspace(app)[keys.SPEC] == default
 
 
+@pytest.mark.trains
 def test_a_keras_file_becomes_the_current_model_ready_to_evaluate():
     spec = presets.preset_spec("compact_bn", (28, 28, 1), 10)
     model = builder.build_model(spec, (28, 28, 1), 10)
@@ -85,7 +72,7 @@ def test_a_keras_file_becomes_the_current_model_ready_to_evaluate():
     model.set_weights(
         [w + rng.normal(0, 0.05, w.shape).astype("float32") for w in model.get_weights()]
     )
-    app = open_page()
+    app = open_app("pages/build.py")
     app.file_uploader(key="keras_upload").set_value(
         ("mine.keras", model_files.save_keras_bytes(model), "application/octet-stream")
     )
@@ -119,7 +106,7 @@ def test_a_keras_file_becomes_the_current_model_ready_to_evaluate():
 
 
 def test_a_file_that_is_not_a_model_is_refused_and_nothing_changes():
-    app = open_page()
+    app = open_app("pages/build.py")
     before = dict(workspace(app))
     app.file_uploader(key="keras_upload").set_value(("notes.keras", b"hello", "text/plain"))
     app.run()
@@ -132,7 +119,7 @@ def test_a_file_that_is_not_a_model_is_refused_and_nothing_changes():
 def test_a_model_for_another_data_set_names_the_one_to_choose():
     spec = presets.preset_spec("tiny", (32, 32, 3), 10)
     model = builder.build_model(spec, (32, 32, 3), 10)
-    app = open_page()
+    app = open_app("pages/build.py")
     app.file_uploader(key="keras_upload").set_value(
         ("colour.keras", model_files.save_keras_bytes(model), "application/octet-stream")
     )
@@ -143,7 +130,7 @@ def test_a_model_for_another_data_set_names_the_one_to_choose():
 
 
 def test_layers_pytorch_cannot_match_are_explained_and_keras_code_still_offered():
-    app = open_page()
+    app = open_app("pages/build.py")
     spec = {
         "layers": [
             {"type": "Conv2D", "filters": 4, "kernel_size": 3},

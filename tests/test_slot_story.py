@@ -5,32 +5,23 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets, presets, training, training_settings
+from cnnviz import training
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.ui import jobs
 from cnnviz.ui import state as keys
+from helpers.jobs import WAIT_SECONDS, make_job
+from helpers.paths import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-WAIT_SECONDS = 120.0
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+# A small job, named as the Train page names a first run.
+RUN_1 = {"name": "Run 1", "train_limit": 200}
 
 
-def make_job(dataset, pool: TrainingScheduler) -> training.TrainingJob:
-    settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
-    return training.TrainingJob(TINY_SPEC, dataset, settings, scheduler=pool, name="Run 1")
-
-
+@pytest.mark.trains
 def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, monkeypatch):
     # Hold the job between getting its slot and its first batch (splitting the data and
     # compiling take a moment on a real server: the window the page was drawn in).
@@ -44,7 +35,7 @@ def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, m
 
     monkeypatch.setattr(training, "split_data", slow_split)
     pool = TrainingScheduler(2)
-    job = make_job(mnist, pool)
+    job = make_job(mnist, scheduler=pool, **RUN_1)
     try:
         job.start()
         assert preparing.wait(WAIT_SECONDS)
@@ -59,11 +50,12 @@ def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, m
     assert job.status().state == JobState.FINISHED
 
 
+@pytest.mark.trains
 def test_a_queued_job_is_counted_as_waiting_from_the_moment_train_is_pressed(mnist):
     pool = TrainingScheduler(1)
     holder = object()
     assert pool.acquire(holder, lambda: False)
-    job = make_job(mnist, pool)
+    job = make_job(mnist, scheduler=pool, **RUN_1)
     try:
         job.start()
         # At once, with no wait for its thread: the page is drawn right after the click.
@@ -80,11 +72,12 @@ def test_a_queued_job_is_counted_as_waiting_from_the_moment_train_is_pressed(mni
     assert (status.slots.running, status.slots.waiting, status.slots.position) == (0, 0, None)
 
 
+@pytest.mark.trains
 def test_every_status_read_while_jobs_come_and_go_is_consistent(mnist):
     """Many reads while three jobs share two slots: queued always means a full pool and the
     job in the queue; starting or running always means no free slot is left unused."""
     pool = TrainingScheduler(2)
-    job_list = [make_job(mnist, pool) for _ in range(3)]
+    job_list = [make_job(mnist, scheduler=pool, **RUN_1) for _ in range(3)]
     for job in job_list:
         job.start()
     seen = set()
@@ -105,6 +98,7 @@ def test_every_status_read_while_jobs_come_and_go_is_consistent(mnist):
     assert JobState.QUEUED in seen
 
 
+@pytest.mark.trains
 def test_the_train_page_right_after_train_tells_one_story():
     """The page drawn just after the click: "waiting for a free training slot" only beside a
     full pool with somebody waiting; otherwise the job is getting ready or training."""

@@ -5,76 +5,21 @@ asserts on timings: the machine is shared and has two cores.
 """
 
 import math
-import time
 
 import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, presets, training, training_settings
+from cnnviz import training, training_settings
 from cnnviz.scheduler import TrainingScheduler
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-
-# The smallest preset: one convolution, quick to train.
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-# Large enough that a batch takes some milliseconds, so a stop lands within a batch or two.
-SLOWER_SPEC = {
-    "layers": [
-        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]
-}
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    dataset = datasets.load_dataset("mnist")
-    assert dataset.is_sample
-    return dataset
-
-
-def make_job(
-    dataset,
-    spec=TINY_SPEC,
-    *,
-    scheduler=None,
-    owner_alive=None,
-    owner_grace_seconds=training.OWNER_GRACE_SECONDS,
-    **settings_values,
-):
-    """A job on its own one-slot scheduler, with small settings unless told otherwise."""
-    values = {"epochs": 1, "batch_size": 64, "train_limit": 300, **settings_values}
-    return training.TrainingJob(
-        spec,
-        dataset,
-        training_settings.TrainingSettings(**values),
-        scheduler=scheduler or TrainingScheduler(1),
-        owner_alive=owner_alive,
-        owner_grace_seconds=owner_grace_seconds,
-    )
-
-
-def run_to_end(job, **start_options):
-    job.start(**start_options)
-    assert job.wait(WAIT_SECONDS), "the job did not end"
-    return job.status()
-
-
-def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.005)
+from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
 
 def recorded_batches(job) -> int:
     return len(job.history()["batch"]["loss"])
 
 
+@pytest.mark.trains
 def test_a_job_trains_to_the_end_and_records_its_history(mnist):
     job = make_job(mnist, epochs=2, train_limit=500)
     assert job.state == "ready"
@@ -96,6 +41,7 @@ def test_a_job_trains_to_the_end_and_records_its_history(mnist):
     assert job.train_seconds > 0
 
 
+@pytest.mark.trains
 def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     images = mnist.x_test[:32]
@@ -120,6 +66,7 @@ def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
     assert status.test_accuracy is not None  # a stop still measures the test accuracy
 
 
+@pytest.mark.trains
 def test_continue_appends_to_the_history_without_recompiling(mnist):
     job = make_job(mnist)
     first = run_to_end(job, epochs=1)
@@ -139,6 +86,7 @@ def test_continue_appends_to_the_history_without_recompiling(mnist):
     assert second.history["batch"]["epoch"][-1] == pytest.approx(2.0)
 
 
+@pytest.mark.trains
 def test_a_non_finite_loss_stops_the_job_as_diverged_with_finite_weights(mnist):
     job = make_job(mnist)
     # Huge positive output weights make every logit overflow to infinity, so the loss is NaN.
@@ -153,6 +101,7 @@ def test_a_non_finite_loss_stops_the_job_as_diverged_with_finite_weights(mnist):
     assert status.test_accuracy is None
 
 
+@pytest.mark.trains
 def test_the_owner_leaving_stops_a_running_job(mnist):
     alive = [True]
     job = make_job(
@@ -174,6 +123,7 @@ def test_the_owner_leaving_stops_a_running_job(mnist):
     assert status.epoch < 50
 
 
+@pytest.mark.trains
 def test_the_owner_leaving_stops_a_queued_job(mnist):
     pool = TrainingScheduler(1)
     holder = object()
@@ -196,6 +146,7 @@ def test_the_owner_leaving_stops_a_queued_job(mnist):
     assert status.history["batch"]["loss"] == []
 
 
+@pytest.mark.trains
 def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mnist):
     wide_spec = {
         "layers": [
@@ -222,6 +173,7 @@ def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mn
     assert not np.array_equal(snapshots[0][1]["conv2d_1"], snapshots[-1][1]["conv2d_1"])
 
 
+@pytest.mark.trains
 def test_per_batch_values_are_recovered_from_the_running_means(mnist):
     # A learning rate this small freezes the weights, so every batch is scored by one model.
     settings_values = {"optimizer": "sgd", "learning_rate": 1e-9, "train_limit": 500}
@@ -281,6 +233,7 @@ def test_training_settings_check_accepts_the_defaults():
     training_settings.TrainingSettings(train_limit=10, validation_fraction=0).check()
 
 
+@pytest.mark.trains
 def test_a_job_cannot_start_twice_at_once(mnist):
     job = make_job(mnist, SLOWER_SPEC, epochs=50, batch_size=128, train_limit=3000)
     job.start()
@@ -301,6 +254,7 @@ def test_every_optimizer_name_has_a_keras_optimizer():
 # ----- going on from another copy of a job (how Continue runs on Ray) -----
 
 
+@pytest.mark.trains
 def test_resume_from_goes_on_exactly_as_continue_does(mnist):
     whole = make_job(mnist, epochs=2)
     run_to_end(whole)
@@ -325,6 +279,7 @@ def test_resume_from_goes_on_exactly_as_continue_does(mnist):
     assert int(second.optimizer_state()[1][0]) == 10
 
 
+@pytest.mark.trains
 def test_resume_from_without_the_optimizer_state_starts_it_afresh(mnist):
     whole = make_job(mnist, epochs=2)
     run_to_end(whole)
@@ -341,6 +296,7 @@ def test_resume_from_without_the_optimizer_state_starts_it_afresh(mnist):
     )
 
 
+@pytest.mark.trains
 def test_resume_from_refuses_what_does_not_fit(mnist):
     trained = make_job(mnist)
     run_to_end(trained)

@@ -10,27 +10,15 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, losses, lr_schedules, precision, presets, training
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz import evaluation, losses, lr_schedules, precision, presets, training
 from cnnviz.training_settings import TrainingSettings
-
-WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
-TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
-
-
-@pytest.fixture(scope="module")
-def mnist():
-    return datasets.load_dataset("mnist")
+from helpers.jobs import WAIT_SECONDS, make_job, run_to_finish
 
 
 def trained_job(dataset, **settings_values):
-    values = {"epochs": 1, "batch_size": 50, "train_limit": 300, **settings_values}
-    job = training.TrainingJob(
-        TINY_SPEC, dataset, TrainingSettings(**values), scheduler=TrainingScheduler(1)
-    )
-    job.start()
-    assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED, job.message
+    """A finished job of one epoch on 300 images, in batches of 50 unless told otherwise."""
+    job = make_job(dataset, **{"batch_size": 50, **settings_values})
+    run_to_finish(job)
     return job
 
 
@@ -108,6 +96,7 @@ def test_without_smoothing_the_loss_is_keras_own():
     assert float(unsmoothed) == pytest.approx(float(plain)) == pytest.approx(-math.log(0.7))
 
 
+@pytest.mark.trains
 def test_a_smoothed_model_saves_and_loads_in_safe_mode(mnist, tmp_path):
     job = trained_job(mnist, label_smoothing=0.1)
     assert job.model.loss.smoothing == pytest.approx(0.1)
@@ -124,6 +113,7 @@ def test_a_smoothed_model_saves_and_loads_in_safe_mode(mnist, tmp_path):
 # ----- the schedule inside a job -----
 
 
+@pytest.mark.trains
 def test_a_job_follows_its_schedule_to_the_last_batch(mnist):
     # 300 images less a tenth held out: 270 in batches of 50 is 6 batches an epoch, 12 in all.
     job = trained_job(mnist, epochs=2, learning_rate=0.01, lr_schedule="cosine")
@@ -132,6 +122,7 @@ def test_a_job_follows_its_schedule_to_the_last_batch(mnist):
     assert int(job.model.optimizer.iterations) == 12
 
 
+@pytest.mark.trains
 def test_continue_runs_a_fresh_cycle_and_keeps_the_optimizer_state(mnist):
     job = trained_job(mnist, learning_rate=0.01, lr_schedule="one_cycle")
     moments_before = [np.array(v) for v in job.model.optimizer.variables[2:4]]
@@ -148,6 +139,7 @@ def test_continue_runs_a_fresh_cycle_and_keeps_the_optimizer_state(mnist):
     assert float(job.model.optimizer.learning_rate) == pytest.approx(last, rel=1e-5)
 
 
+@pytest.mark.trains
 def test_continue_with_another_smoothing_keeps_the_optimizer(mnist):
     job = trained_job(mnist)
     optimizer = job.model.optimizer
@@ -164,6 +156,7 @@ def test_continue_with_another_smoothing_keeps_the_optimizer(mnist):
 # ----- test-time flips -----
 
 
+@pytest.mark.trains
 def test_flipped_predictions_are_the_mean_of_both_views(mnist):
     job = trained_job(mnist)
     images = mnist.x_test[:30]
@@ -174,6 +167,7 @@ def test_flipped_predictions_are_the_mean_of_both_views(mnist):
     np.testing.assert_allclose(evaluation.predict_probabilities(job.model, images), plain)
 
 
+@pytest.mark.trains
 def test_loss_and_accuracy_match_keras_evaluate(mnist):
     job = trained_job(mnist)
     keras_loss, keras_accuracy = job.model.evaluate(
@@ -186,6 +180,7 @@ def test_loss_and_accuracy_match_keras_evaluate(mnist):
     assert (job.test_loss, job.test_accuracy) == pytest.approx((loss, accuracy))
 
 
+@pytest.mark.trains
 def test_a_job_with_test_time_flip_reports_the_flipped_accuracy(mnist):
     job = trained_job(mnist, test_time_flip=True)
     both = evaluation.predict_probabilities(job.model, mnist.x_test, flip=True)
@@ -218,6 +213,7 @@ def test_switching_back_to_float32_predicts_exactly_as_a_float32_model(mnist):
     np.testing.assert_array_equal(model.predict(images, verbose=0), reference)
 
 
+@pytest.mark.trains
 def test_a_mixed_precision_job_trains_and_ends_in_float32(mnist):
     job = trained_job(mnist, mixed_precision=True)
     assert {layer.compute_dtype for layer in job.model.layers} == {"float32"}

@@ -6,38 +6,18 @@ cnnviz itself says; tests/e2e/test_upload_caps_browser.py checks the browser sid
 
 from __future__ import annotations
 
-import hashlib
 import json
-import zlib
-from base64 import urlsafe_b64encode
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import file_reading, presets
 from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, open_app
+from helpers.files import pack
+from helpers.paths import APP
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVER_64_MB = 65 * 2**20
 DEFAULT_SPEC = presets.preset_spec(presets.DEFAULT_PRESET, (28, 28, 1), 10)
-
-
-def pack(payload: bytes) -> str:
-    """A share-link token with a valid check code, as anyone can write one."""
-    raw = hashlib.sha256(payload).digest()[:8] + zlib.compress(payload, 9)
-    return "s1" + urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def assert_no_exception(app: AppTest) -> None:
-    assert not app.exception, [exception.message for exception in app.exception]
-
-
-def open_page(page: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=90)
-    app.run()
-    app.switch_page(page).run()
-    assert_no_exception(app)
-    return app
 
 
 def errors(app: AppTest) -> list[str]:
@@ -83,7 +63,7 @@ def test_a_share_link_over_the_layer_limit_is_refused_as_the_spec_upload_is():
 
 
 def test_a_keras_upload_over_its_cap_gets_cnnvizs_message():
-    app = open_page("pages/build.py")
+    app = open_app("pages/build.py", timeout=90)
     data = b"PK\x03\x04" + bytes(OVER_64_MB)
     app.file_uploader(key="keras_upload").set_value(("huge.keras", data, "application/zip"))
     app.run()
@@ -97,7 +77,7 @@ def test_a_keras_upload_over_its_cap_gets_cnnvizs_message():
 
 
 def test_zip_and_data_set_uploads_over_their_caps_get_cnnvizs_message_and_a_fresh_uploader():
-    app = open_page("pages/my_data.py")
+    app = open_app("pages/my_data.py", timeout=90)
     for prefix, name, advice in (
         ("own_zip_", "pictures.zip", "Split it into smaller zips"),
         ("own_npz_", "data.npz", "A data set file downloaded from this page is smaller"),

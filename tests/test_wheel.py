@@ -8,13 +8,12 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from cnnviz import app_files
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 # What the build reads: the package, its settings and the app's files.
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "cnnviz")
 PACKAGED = f"cnnviz/{app_files.PACKAGED_DIR_NAME}"

@@ -11,6 +11,7 @@ from cnnviz import workspace_records, workspaces
 from cnnviz.ui import state as keys
 from cnnviz.workspace_records import GoneReason, GoneRecord, GoneRecords
 from cnnviz.workspaces import ServerFull, WorkspaceRegistry
+from helpers.jobs import FakeJob
 
 HOUR = 3600.0
 
@@ -26,24 +27,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-class FakeJob:
-    """What the registry's hooks in cnnviz.ui.state read of a TrainingJob."""
-
-    def __init__(self, params: int = 1000, active: bool = False) -> None:
-        self.params = params
-        self.is_active = active
-        self.dispose_timeouts: list[float | None] = []
-
-    @property
-    def disposed(self) -> bool:
-        return bool(self.dispose_timeouts)
-
-    def dispose(self, timeout: float | None = None) -> bool:
-        self.dispose_timeouts.append(timeout)
-        self.is_active = False
-        return True
 
 
 # 14:05 on a day, in the server's local time: what the records show as "14:05".

@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from cnnviz.cli import launcher
+from helpers.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -58,14 +58,20 @@ SKIP_REASON = _why_browser_tests_cannot_run()
 HERE = Path(__file__).resolve().parent
 
 
+# tryfirst: the e2e mark must be on the items before pytest's own hook deselects by -m.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # This hook sees the items of the whole session, so only this folder's tests are touched.
-    if SKIP_REASON is None:
-        return
-    skip = pytest.mark.skip(reason=f"browser tests skipped: {SKIP_REASON}")
+    # Every test here drives a browser: each is marked e2e even where its module forgets to,
+    # so that `-m "not e2e"` never starts one.
+    skip = None
+    if SKIP_REASON is not None:
+        skip = pytest.mark.skip(reason=f"browser tests skipped: {SKIP_REASON}")
     for item in items:
         if HERE in item.path.parents:
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.e2e)
+            if skip is not None:
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -221,25 +227,19 @@ def wait_until_loaded(page, heading: str | None = None) -> None:
 
 
 @pytest.fixture
-def open_page(browser, app_server: AppServer, request, screenshot) -> Iterator[Callable]:
+def open_page(watched_page) -> Callable:
     """Open a page in a fresh browser context: a new visitor with a new Streamlit session.
 
     Call it with a path such as "" or "train". Contexts still open when the test ends are
-    closed; when the test failed, each open page is screenshotted first.
+    closed; when the test failed, each open page is screenshotted first. (The page is
+    watched_page's, whose watch nobody reads here.)
     """
-    contexts = []
 
     def open_new(path: str = "", heading: str | None = None):
-        context = browser.new_context(viewport=VIEWPORT)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{app_server.url}/{path}", timeout=PAGE_LOAD_TIMEOUT_MS)
-        wait_until_loaded(page, heading)
+        page, _ = watched_page(path, heading)
         return page
 
-    yield open_new
-
-    _close_contexts(contexts, request, screenshot)
+    return open_new
 
 
 def _close_contexts(contexts: list, request, screenshot: Callable) -> None:

@@ -4,11 +4,12 @@ pixel for pixel, and the Preparation control switches the digit preparation on."
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from helpers.paths import MNIST_SAMPLE
 
 from .conftest import assert_no_exception, wait_until_idle
 from .test_browser import (
@@ -25,7 +26,6 @@ sync_api = pytest.importorskip(
 )
 expect = sync_api.expect
 pytestmark = pytest.mark.e2e
-SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "samples" / "mnist.npz"
 # The z values of the plotly heatmap whose title holds `title`, as the page gave them to the
 # browser: plotly writes uint8 arrays as base64 bytes with their dtype and shape.
 HEATMAP_Z = """(title) => {
@@ -48,7 +48,7 @@ def heatmap_pixels(page, title: str) -> np.ndarray:
 
 
 def test_an_uploaded_mnist_test_digit_is_what_the_network_takes(open_page, screenshot, tmp_path):
-    with np.load(SAMPLE) as arrays:
+    with np.load(MNIST_SAMPLE) as arrays:
         digit = arrays["x_test"][3][..., 0]
     path = tmp_path / "mnist-test-3.png"
     Image.fromarray(digit).save(path)
