@@ -14,7 +14,6 @@ import pytest
 from PIL import Image
 
 from cnnviz import extra_datasets
-from cnnviz.cli import main as cli
 from helpers.commands import run_cli
 from helpers.paths import SHARED_DATASETS
 
