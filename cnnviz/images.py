@@ -173,15 +173,21 @@ def _standardise_array(pixels) -> np.ndarray:
     if np.issubdtype(pixels.dtype, np.floating):
         if not np.all(np.isfinite(pixels)):
             raise ValueError("The image array holds NaN or infinite values; it cannot be shown.")
+        # Checked before scaling: a huge negative value times 255 would overflow to -inf.
+        _check_pixel_range(pixels)
         if pixels.size and pixels.max() <= 1.0:
             pixels = pixels * 255.0
         pixels = np.rint(pixels)
+    _check_pixel_range(pixels)
+    return pixels.astype(np.uint8)
+
+
+def _check_pixel_range(pixels: np.ndarray) -> None:
     if pixels.min() < 0 or pixels.max() > 255:
         raise ValueError(
             f"Image values must lie between 0 and 255. Received values from {pixels.min()} to "
             f"{pixels.max()}"
         )
-    return pixels.astype(np.uint8)
 
 
 def _to_gray(values: np.ndarray) -> np.ndarray:

@@ -313,6 +313,8 @@ def test_float_arrays_between_0_and_1_are_read_as_fractions():
         (np.zeros((0, 10), np.uint8), "no pixels"),
         (np.full((4, 4), 300), "between 0 and 255"),
         (np.full((4, 4), -1.0), "between 0 and 255"),
+        # Scaled by 255 this would overflow to -inf (a RuntimeWarning, an error under pytest).
+        (np.array([[-7e305, 0.5]]), "between 0 and 255"),
         (np.full((4, 4), np.nan), "NaN"),
         (np.full((4, 4), "x"), "numbers"),
     ],
