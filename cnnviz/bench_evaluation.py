@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from cnnviz import builder, datasets, evaluation, presets
+    from cnnviz import presets
+    from cnnviz.data import datasets
+    from cnnviz.explain import evaluation
+    from cnnviz.model.with_keras import builder
 
     try:
         dataset = datasets.load_dataset(args.dataset, args.data_dir)

@@ -28,10 +28,7 @@ from pathlib import Path
 
 from cnnviz import (
     app_files,
-    datasets,
     executors,
-    extra_datasets,
-    file_reading,
     launcher,
     limits,
     lr_schedules,
@@ -40,7 +37,8 @@ from cnnviz import (
     scheduler,
     training_settings,
 )
-from cnnviz import spec as spec_module
+from cnnviz.data import datasets, extra_datasets, file_reading
+from cnnviz.model import spec as spec_module
 
 # The tests and benchmarks start the server with the same command as `cnnviz app`.
 streamlit_command = launcher.streamlit_command
@@ -431,16 +429,16 @@ def _run_bench_first_page(arguments: argparse.Namespace) -> int:
 def _run_export(arguments: argparse.Namespace) -> int:
     """Print a spec file as Keras code, PyTorch code or checked JSON."""
     # Imported here: the other commands do not need it; it loads no TensorFlow either way.
-    from cnnviz import export
+    from cnnviz.export import python_code
 
-    if arguments.to not in export.FORMATS:
+    if arguments.to not in python_code.FORMATS:
         raise CommandError(
-            f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
+            f"--to must be one of {', '.join(python_code.FORMATS)}. Received: {arguments.to!r}"
         )
     info = _checked(datasets.get_info, arguments.dataset)
     model_spec = _spec_file(arguments.spec, _checked(limits.from_environment))
     text = _checked(
-        export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
+        python_code.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
     )
     sys.stdout.write(text)
     return 0

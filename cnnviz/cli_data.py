@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from cnnviz import extra_datasets, file_reading, own_archive, own_data
+from cnnviz.data import extra_datasets, file_reading, own_archive, own_data
 
 
 def run_data(arguments: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
 """Figures for the Evaluate page: the confusion matrix and the per-class figures.
 
-Like plots.py, every ``plot_*`` takes plain arrays (from cnnviz.evaluation) and returns a
+Like plots.py, every ``plot_*`` takes plain arrays (from cnnviz.explain.evaluation) and returns a
 plotly ``go.Figure`` without showing it.
 """
 

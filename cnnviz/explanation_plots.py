@@ -49,7 +49,7 @@ def plot_overview(
 
     Args:
         image: the prepared input (height, width, 1 or 3), raw pixels.
-        entries: cnnviz.inspection.network_overview's result (the output layer last).
+        entries: cnnviz.explain.inspection.network_overview's result (the output layer last).
         class_names: one name per output.
         labels: a column title per entry (default: the layer names).
         max_channels: feature maps shown per spatial layer; None shows all.
@@ -218,7 +218,7 @@ def plot_conv_detail(detail: dict, max_channels: int = 4) -> go.Figure:
     input channel: its patch, the filter's weights for it and their products.
 
     Args:
-        detail: cnnviz.arithmetic.conv_detail's result.
+        detail: cnnviz.explain.arithmetic.conv_detail's result.
         max_channels: input channels shown.
     """
     sums = detail["channel_sums"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import datasets, file_reading, images, input_preparation
-from cnnviz.input_preparation import Preparation
+from cnnviz.data import datasets, file_reading, images, input_preparation
+from cnnviz.data.input_preparation import Preparation
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
 PIXELS_NOTE = (
@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_model(path: Path):
     import keras
 
-    from cnnviz import model_files
+    from cnnviz.export import model_files
 
     try:
         data = file_reading.read_bytes(path, "--model", file_reading.KERAS_BYTES)
@@ -100,7 +100,7 @@ def _as_functional(model):
 
 
 def _rescales_itself(model) -> bool:
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     return any(layer.name == builder.RESCALING_LAYER_NAME for layer in model.layers[:2])
 
@@ -147,7 +147,8 @@ def run(arguments: argparse.Namespace) -> dict:
     except ValueError as error:
         raise InspectError(f"{image_path}: {error}") from None
     model = _load_model(Path(arguments.model).expanduser())
-    from cnnviz import explanation, inspection, report
+    from cnnviz.explain import inspection, techniques
+    from cnnviz.export import report
 
     dataset_name, class_names = _class_names(model, arguments.dataset)
     shape = tuple(int(size) for size in model.inputs[0].shape[1:])
@@ -172,7 +173,7 @@ def run(arguments: argparse.Namespace) -> dict:
     conv_layers = inspection.conv_layer_names(model)
     heatmap = None
     if conv_layers:
-        heatmap, _ = explanation.grad_cam(model, fed, conv_layers[-1])
+        heatmap, _ = techniques.grad_cam(model, fed, conv_layers[-1])
     out = Path(arguments.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "feature_maps.npz", **maps)

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnnviz import spec as spec_module
 from cnnviz import training_settings
+from cnnviz.model import spec as spec_module
 
 NO_LIMITS_ENV = "CNNVIZ_NO_LIMITS"
 SESSION_GRACE_ENV = "CNNVIZ_SESSION_GRACE_SECONDS"

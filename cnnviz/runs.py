@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from cnnviz import limits, lr_schedules, training_settings
-from cnnviz.datasets import DATASETS
+from cnnviz.data.datasets import DATASETS
 
 if TYPE_CHECKING:
     # Only for annotations: importing training pulls in TensorFlow, which the app's first

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from cnnviz import diagram, diagram_plots, limits, presets, training_settings
-from cnnviz import spec as spec_module
+from cnnviz import diagram_plots, limits, presets, training_settings
+from cnnviz.model import diagram
+from cnnviz.model import spec as spec_module
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 

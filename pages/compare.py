@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnviz import plots
-from cnnviz import spec as spec_module
+from cnnviz.model import spec as spec_module
 from cnnviz.ui import frame
 from cnnviz.ui import state as keys
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import workspace_records, workspaces
+from cnnviz.store import workspace_records, workspaces
 from cnnviz.ui import state as keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

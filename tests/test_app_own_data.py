@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets, extra_datasets
+from cnnviz.data import datasets, extra_datasets
 from cnnviz.ui import data
 from cnnviz.ui import state as keys
 

@@ -1,6 +1,7 @@
 """The queue benchmark: a running job measured alone and with jobs waiting behind it."""
 
-from cnnviz import bench_queue, datasets, presets, training_settings
+from cnnviz import bench_queue, presets, training_settings
+from cnnviz.data import datasets
 
 
 def test_waiting_jobs_queue_behind_the_running_one_and_are_measured():

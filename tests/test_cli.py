@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import app_files, cli, datasets, launcher, presets, progress
+from cnnviz import app_files, cli, launcher, presets, progress
+from cnnviz.data import datasets
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import cli, extra_datasets
+from cnnviz import cli
+from cnnviz.data import extra_datasets
 
 SHAPES = ("bar", "column", "square")
 CIFAR_JPEG = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cifar10-jpeg.npz"

@@ -20,7 +20,8 @@ import pytest
 from PIL import Image
 
 # Imported before any test makes file_reading's caps small: their own caps copy those at import.
-from cnnviz import cli, cli_data, datasets, extra_datasets, file_reading, inspect_cli, own_archive
+from cnnviz import cli, cli_data, inspect_cli
+from cnnviz.data import datasets, extra_datasets, file_reading, own_archive
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.datasets: local folder -> Keras -> bundled sample, and clear errors."""
+"""Tests for cnnviz.data.datasets: local folder -> Keras -> bundled sample, and clear errors."""
 
 import gc
 import logging
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import datasets, keras_source
+from cnnviz.data import datasets, keras_source
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 MIN_SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}
@@ -368,7 +368,7 @@ def test_keras_failure_falls_back_to_the_sample(monkeypatch, keras_reachable, ca
         raise OSError("no route to host")
 
     monkeypatch.setattr(datasets, "_load_with_keras", failing_loader)
-    with caplog.at_level(logging.WARNING, logger="cnnviz.datasets"):
+    with caplog.at_level(logging.WARNING, logger="cnnviz.data.datasets"):
         dataset = datasets.load_dataset("fashion_mnist", allow_download=True)
     assert dataset.source == "sample"
     assert dataset.sample_notice() is not None

@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from cnnviz import datasets, training, training_settings
+from cnnviz import training, training_settings
+from cnnviz.data import datasets
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 

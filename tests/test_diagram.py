@@ -1,10 +1,11 @@
-"""Tests for cnnviz.diagram and cnnviz.diagram_plots: multiply-adds, memory, block geometry."""
+"""Tests for cnnviz.model.diagram and cnnviz.diagram_plots: multiply-adds, memory, geometry."""
 
 import math
 
 import pytest
 
-from cnnviz import diagram, diagram_plots, presets
+from cnnviz import diagram_plots, presets
+from cnnviz.model import diagram
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

@@ -5,7 +5,8 @@ import gc
 import pytest
 from tensorflow.python.framework import func_graph, ops
 
-from cnnviz import datasets, gradient_registry, presets, training, training_settings
+from cnnviz import gradient_registry, presets, training, training_settings
+from cnnviz.data import datasets
 from cnnviz.scheduler import TrainingScheduler
 
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import images, input_preparation
-from cnnviz.input_preparation import Preparation
+from cnnviz.data import images, input_preparation
+from cnnviz.data.input_preparation import Preparation
 
 SAMPLE = Path(__file__).resolve().parent.parent / "assets" / "samples" / "mnist.npz"
 MNIST_SHAPE = (28, 28, 1)

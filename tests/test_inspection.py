@@ -1,4 +1,4 @@
-"""Tests for cnnviz.inspection: filters, feature maps and predictions of built models."""
+"""Tests for cnnviz.explain.inspection: filters, feature maps and predictions of built models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, inspection, presets
+from cnnviz import presets
+from cnnviz.explain import inspection
+from cnnviz.model.with_keras import builder
 
 MNIST_SHAPE = (28, 28, 1)
 CLASS_NAMES = [f"class {index}" for index in range(10)]

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnnviz import callbacks, datasets, presets, runs, snapshots, training, training_settings
+from cnnviz import callbacks, presets, runs, snapshots, training, training_settings
+from cnnviz.data import datasets
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import datasets, limits, spec
-from cnnviz.spec import SpecError
+from cnnviz import limits
+from cnnviz.data import datasets
+from cnnviz.model import spec
+from cnnviz.model.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 
 MNIST = datasets.DATASETS["mnist"]
@@ -254,7 +256,8 @@ EDGE_SPECS = {
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import training
+    from cnnviz.model.with_keras import builder
 
     model_spec = {"name": "edge " + name, "layers": [*EDGE_SPECS[name], FLATTEN, OUTPUT]}
     infos = spec.validate(model_spec, (28, 28, 1), 10)
@@ -269,7 +272,8 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import training
+    from cnnviz.model.with_keras import builder
 
     layers = [FLATTEN] + [{"type": "Activation", "activation": "relu"}] * 498 + [OUTPUT]
     model_spec = {"layers": layers}
@@ -286,7 +290,7 @@ def test_the_most_layers_cnnviz_builds_train_one_batch():
 def test_keras_gets_a_valid_name_for_every_accepted_name(name):
     import keras
 
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     model_spec = {**SMALL, "name": name}
     spec.validate(model_spec, (28, 28, 1), 10)

@@ -10,8 +10,11 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, datasets, file_reading, limits, model_files
-from cnnviz import spec as spec_module
+from cnnviz import limits
+from cnnviz.data import datasets, file_reading
+from cnnviz.export import model_files
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras import builder
 
 MNIST = datasets.DATASETS["mnist"]
 CONFIG_TOML = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import datasets, extra_datasets, own_archive, own_data
+from cnnviz.data import datasets, extra_datasets, own_archive, own_data
 
 
 def png(pixels: np.ndarray) -> bytes:

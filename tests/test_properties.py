@@ -22,8 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import datasets, images, layer_types, limits, spec
-from cnnviz.spec import SpecError
+from cnnviz import limits
+from cnnviz.data import datasets, images
+from cnnviz.model import layer_types, spec
+from cnnviz.model.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
@@ -209,7 +211,7 @@ def keras_modules():
     recursion limit, which Hypothesis reports when it happens inside a test)."""
     import keras
 
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     return keras, builder
 

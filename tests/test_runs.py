@@ -2,7 +2,8 @@
 
 import pytest
 
-from cnnviz import datasets, presets, runs, training, training_settings
+from cnnviz import presets, runs, training, training_settings
+from cnnviz.data import datasets
 from cnnviz.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs

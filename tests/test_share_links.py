@@ -10,8 +10,9 @@ import zlib
 
 import pytest
 
-from cnnviz import limits, presets, share_links
-from cnnviz import spec as spec_module
+from cnnviz import limits, presets
+from cnnviz.export import share_links
+from cnnviz.model import spec as spec_module
 
 
 def pack(payload: bytes, digest: bytes | None = None) -> str:

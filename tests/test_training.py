@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, presets, training, training_settings
+from cnnviz import presets, training, training_settings
+from cnnviz.data import datasets
 from cnnviz.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs

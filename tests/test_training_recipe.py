@@ -10,7 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, losses, lr_schedules, precision, presets, training
+from cnnviz import losses, lr_schedules, precision, presets, training
+from cnnviz.data import datasets
+from cnnviz.explain import evaluation
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.training_settings import TrainingSettings
 

@@ -1,1 +1,1 @@
-"""Data: the data sets, a student's own data and archives, image decoding and preparation, samples."""
+"""Data: the data sets, own data and archives, image decoding and preparation, samples."""

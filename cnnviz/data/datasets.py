@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import app_files, file_reading, keras_source
+from cnnviz import app_files
+from cnnviz.data import file_reading, keras_source
 
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 OFFLINE_ENV = "CNNVIZ_OFFLINE"

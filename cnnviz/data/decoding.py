@@ -2,7 +2,7 @@
 
 Uploads are untrusted bytes, so decoding is defensive: only common picture formats are read,
 files and pixel counts are capped (a tiny PNG can claim billions of pixels), and every decoder
-failure becomes a ``ValueError`` whose message says what to do. cnnviz.images prepares the
+failure becomes a ``ValueError`` whose message says what to do. cnnviz.data.images prepares the
 decoded pixels for a model; decode_for_display gives them back for showing as they are.
 """
 
@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-from cnnviz import file_reading
+from cnnviz.data import file_reading
 
 MAX_FILE_BYTES = file_reading.IMAGE_BYTES
 MAX_PIXELS = 40_000_000

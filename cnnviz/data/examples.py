@@ -1,6 +1,6 @@
 """Bundled example pictures: two test images of every class of every data set, one file each.
 
-    python -m cnnviz.examples SOURCE_DIR
+    python -m cnnviz.data.examples SOURCE_DIR
 
 writes assets/examples/<data set>/<class number>_<a|b>.png from the test split of
 SOURCE_DIR/<data set>.npz (Keras layout), falling back to the bundled sample's test split for a
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from cnnviz import app_files
-from cnnviz.datasets import DATASETS, SAMPLES_DIR, read_npz
+from cnnviz.data.datasets import DATASETS, SAMPLES_DIR, read_npz
 
 EXAMPLES_DIR = app_files.assets_dir() / "examples"
 PER_CLASS = 2
@@ -68,7 +68,7 @@ def write_examples(name: str, source_dir: Path | None, out_dir: Path = EXAMPLES_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnviz.examples", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cnnviz.data.examples", description=__doc__)
     parser.add_argument("source_dir", type=Path, nargs="?", help="folder of Keras-layout .npz")
     arguments = parser.parse_args(argv)
     for name in DATASETS:

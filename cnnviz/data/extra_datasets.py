@@ -1,7 +1,7 @@
 """Data sets other than the three built-in ones, made from arrays or read from files.
 
-A student's own pictures (cnnviz.own_data), a teacher's .npz files and class folders in the
-data folder, and .npz files named on the command line all become a `cnnviz.datasets.Dataset`
+A student's own pictures (cnnviz.data.own_data), a teacher's .npz files and class folders in the
+data folder, and .npz files named on the command line all become a `cnnviz.data.datasets.Dataset`
 here, checked like the built-in ones. Their .npz files add an array `class_names` (strings) to
 Keras's layout, so the classes keep their names.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import file_reading
-from cnnviz.datasets import (
+from cnnviz.data import file_reading
+from cnnviz.data.datasets import (
     ARRAY_NAMES,
     DATASETS,
     Dataset,
@@ -211,6 +211,6 @@ def load_local_dataset(name: str, data_dir: str | os.PathLike | None = None) -> 
     path, title = found[name], name[len(LOCAL_PREFIX) :]
     if not path.is_dir():
         return read_labelled_npz(path, name, title)
-    from cnnviz import own_archive  # imported here: it imports this module
+    from cnnviz.data import own_archive
 
     return own_archive.dataset_from_source(path, name=name, title=title, source_kind="local")

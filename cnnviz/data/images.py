@@ -4,7 +4,7 @@ Students upload photos and drawings of every kind, and a canvas hands over RGBA 
 module turns either into exactly what a model expects: uint8 pixels of shape (height, width,
 channels), 28x28x1 for MNIST and Fashion-MNIST, 32x32x3 for CIFAR-10.
 
-Uploads are untrusted bytes; cnnviz.decoding reads them defensively (its limits and the accepted
+Uploads are untrusted bytes; decoding.py reads them defensively (its limits and the accepted
 formats are repeated here, as before, for the pages and the command line).
 
 With ``digit_style=True`` the image is made to look like an MNIST digit, following the way MNIST
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from cnnviz import decoding
-from cnnviz.decoding import (  # noqa: F401 - part of this module's interface
+from cnnviz.data import decoding
+from cnnviz.data.decoding import (  # noqa: F401 - part of this module's interface
     ALLOWED_FORMATS,
     DISPLAY_SIZE,
     FORMATS_HINT,

@@ -5,7 +5,7 @@ Three preparations, chosen on Inspect and with ``cnnviz inspect --prepare``:
 - ``none``: the picture is only fitted to the model's input: its centre cut to the input's
   shape, resized, turned gray or RGB. A picture already of the input's size and channels goes in
   pixel for pixel.
-- ``digit``: the MNIST preparation of cnnviz.images (crop to the ink, fit a 20x20 box, centre
+- ``digit``: the MNIST preparation of cnnviz.data.images (crop to the ink, fit a 20x20 box, centre
   by mass, light on black), for drawings and photos of digits.
 - ``auto`` (the default): a picture already of the input's size and channels that looks like
   the model's data goes in unchanged; for a digit model that means a dark border, as every MNIST
@@ -24,7 +24,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from cnnviz import images
+from cnnviz.data import images
 
 # An MNIST digit's outer ring of pixels averages at most 8.3 of 255 (measured on all 70,000).
 DARK_BORDER_MEAN = 10.0

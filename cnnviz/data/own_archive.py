@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cnnviz import datasets, extra_datasets, file_reading, images, own_data
+from cnnviz.data import datasets, extra_datasets, file_reading, images, own_data
 
 MAX_ARCHIVE_BYTES = file_reading.ZIP_BYTES  # the zip file itself
 MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what its entries claim to hold, all together

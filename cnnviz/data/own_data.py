@@ -1,14 +1,14 @@
 """A student's own data set: classes of pictures prepared to one size, split for training.
 
 Pictures arrive as files (uploads, a zip, the camera) or arrays (the drawing canvas). Each is
-decoded safely by cnnviz.images, the same way as an image uploaded on Inspect (EXIF orientation,
+decoded safely by images.py, the same way as an image uploaded on Inspect (EXIF orientation,
 transparency painted over white), and made square by cutting the longer side (centre crop) or
 by filling the shorter one with black (padding, as Keras's ``pad_to_aspect_ratio`` does), then
 resized to 28x28, 32x32 or 64x64 pixels, gray or RGB.
 
 `OwnData` holds the classes and their prepared images in memory, with every limit checked on
 the way in. `OwnData.dataset()` splits it, per class, into training and test images with a
-fixed seed and returns a `cnnviz.datasets.Dataset` like the built-in ones.
+fixed seed and returns a `cnnviz.data.datasets.Dataset` like the built-in ones.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from cnnviz import datasets, extra_datasets, images
+from cnnviz.data import datasets, extra_datasets, images
 
 MIN_CLASSES = 2
 MAX_CLASSES = 20

@@ -1,11 +1,11 @@
 """Cut the small data set samples bundled in assets/samples from the full data sets.
 
-    python -m cnnviz.samples SOURCE_DIR
+    python -m cnnviz.data.samples SOURCE_DIR
 
 reads SOURCE_DIR/mnist.npz, fashion_mnist.npz and cifar10.npz (Keras layout) and writes
 class-balanced random samples of them to assets/samples. Fashion-MNIST's original IDX files
 (as Debian's dataset-fashion-mnist package installs them) can be turned into a Keras-layout
-.npz first with ``python -m cnnviz.samples --fashion-idx IDX_DIR OUT_DIR``.
+.npz first with ``python -m cnnviz.data.samples --fashion-idx IDX_DIR OUT_DIR``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz.datasets import DATASETS, SAMPLES_DIR, read_npz
+from cnnviz.data.datasets import DATASETS, SAMPLES_DIR, read_npz
 
 # Training and test images per sample; assets/ must stay under 15 MB in all.
 SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cnnviz import inspection
+from cnnviz.explain import inspection
 
 POOLING_KINDS = {
     keras.layers.MaxPooling2D: "max",

@@ -251,7 +251,7 @@ def evaluate(
     """Run the model over labelled images and collect everything the Evaluate page shows.
 
     Args:
-        model: a Keras model as cnnviz.builder makes it (raw pixels in, probabilities out).
+        model: a Keras model as the builder makes it (raw pixels in, probabilities out).
         images: (count, height, width, channels) raw pixel values.
         labels: (count,) true class numbers.
         class_names: one name per model output.

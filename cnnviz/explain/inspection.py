@@ -1,6 +1,6 @@
 """Looking inside a model: its filters, its feature maps and its predictions.
 
-Everything here takes a functional Keras model as cnnviz.builder makes it (raw 0..255 pixels in,
+Everything here takes a functional Keras model as the builder makes it (raw 0..255 pixels in,
 class probabilities out) and returns plain numpy arrays and Python values for plots.py.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cnnviz import builder
-from cnnviz import spec as spec_module
-from cnnviz.layer_types import AUGMENTATION_LAYERS
+from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS
+from cnnviz.model.with_keras import builder
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -90,7 +90,7 @@ def _check_images(model: keras.Model, images, single: bool) -> np.ndarray:
         hint = (
             " Pass one image without the batch axis, e.g. images[0]."
             if single and images.ndim == len(expected) + 1
-            else " Prepare uploads with cnnviz.images.prepare_upload(..., input_shape) first."
+            else " Prepare uploads with cnnviz.data.images.prepare_upload(..., input_shape) first."
         )
         raise ValueError(
             f"This model takes images of shape {expected} (height, width, channels), but "
@@ -162,7 +162,7 @@ def predict_probabilities(
     """Class probabilities for many images.
 
     Args:
-        model: a model ending in softmax, as cnnviz.builder builds them.
+        model: a model ending in softmax, as cnnviz.model.with_keras.builder builds them.
         images: (count, height, width, channels) raw pixel values, matching the model input.
         batch_size: images per forward pass; smaller uses less memory.
 

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import inspection
+from cnnviz.explain import inspection
 
 SMOOTHGRAD_SAMPLES = 20
 # Noise for SmoothGrad as a fraction of the pixel range (Smilkov et al. found 10-20 % best).

@@ -3,7 +3,7 @@
 Loading never runs code from the file: Keras loads it with `safe_mode=True` (which refuses
 Lambda layers and other pickled Python). The loaded model must be a plain stack of layers
 cnnviz supports, starting with the Rescaling(1/255) cnnviz puts first. It is then turned into
-a spec, rebuilt by cnnviz.builder (so it has the names and structure every page expects) and
+a spec, rebuilt by the builder (so it has the names and structure every page expects) and
 given the file's weights; a check on a few random images proves the rebuilt model computes
 what the file's model computes.
 """
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from cnnviz import builder, file_reading, own_data
-from cnnviz import spec as spec_module
-from cnnviz.layer_types import AUGMENTATION_LAYERS, LAYER_TYPES
+from cnnviz.data import file_reading, own_data
+from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS, LAYER_TYPES
+from cnnviz.model.with_keras import builder
 
 # A .keras file larger than this is refused before Keras opens it (file_reading has the reason).
 MAX_KERAS_BYTES = file_reading.KERAS_BYTES

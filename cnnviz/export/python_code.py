@@ -11,13 +11,14 @@ The PyTorch code builds the same architecture in PyTorch's own layout (channels 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
 from pathlib import Path
 
-from cnnviz import layer_types
-from cnnviz import spec as spec_module
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
 
 KERAS_LAYER_TYPES = (
     "Conv2D",
@@ -33,9 +34,10 @@ KERAS_LAYER_TYPES = (
     "ResidualBlock",
     *layer_types.AUGMENTATION_LAYERS,
 )
-# The ResidualBlock class as written in cnnviz/residual.py: the Keras code carries it, so the
-# code runs without cnnviz and saves .keras files that cnnviz reads back.
-RESIDUAL_SOURCE = Path(__file__).with_name("residual.py")
+# The ResidualBlock class as written in its module: the Keras code carries it, so the code runs
+# without cnnviz and saves .keras files that cnnviz reads back. Found by the module's name, not
+# beside this file, and without importing it (that would import Keras).
+RESIDUAL_SOURCE = Path(importlib.util.find_spec("cnnviz.model.with_keras.residual").origin)
 # PyTorch's transforms for the augmentation layers, named in a comment: in PyTorch augmentation
 # belongs to the data loader, and the model passes images through unchanged (nn.Identity),
 # exactly what Keras's augmentation layers do when the network predicts.
@@ -145,13 +147,13 @@ def keras_code(spec: dict, input_shape, num_classes: int) -> str:
 
 
 def _residual_class_source() -> str:
-    """cnnviz.residual from its constants to the end: the ResidualBlock class and its comments."""
+    """The residual module from its constants to the end: the ResidualBlock class, its comments."""
     text = RESIDUAL_SOURCE.read_text(encoding="utf-8")
     return text[text.index("PACKAGE = ") :].rstrip() + "\n"
 
 
 def layer_name(position: int, layer_type: str) -> str:
-    """The name cnnviz.builder gives the layer at this position ('conv2d_1').
+    """The name cnnviz.model.with_keras.builder gives the layer at this position ('conv2d_1').
 
     Written out here because builder imports Keras and the Build page writes code without
     loading TensorFlow; a test keeps the two rules equal.

@@ -18,7 +18,7 @@ from cnnviz import explanation_plots, plots
 
 @dataclass
 class ReportContent:
-    """Everything the report shows, as plain arrays (see cnnviz.inspection)."""
+    """Everything the report shows, as plain arrays (see cnnviz.explain.inspection)."""
 
     title: str
     original: np.ndarray  # the picture as decoded, uint8 (h, w, 1 or 3)

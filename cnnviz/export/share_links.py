@@ -22,7 +22,7 @@ import urllib.parse
 import zlib
 
 from cnnviz import limits as limits_module
-from cnnviz import spec as spec_module
+from cnnviz.model import spec as spec_module
 
 QUERY_PARAMETER = "spec"
 FORMAT_PREFIX = "s1"

@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cnnviz import layer_types
-from cnnviz import spec as spec_module
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
 
 BYTES_PER_NUMBER = 4
 # Drawing sizes: a block's height follows the image side, its width the number of channels.

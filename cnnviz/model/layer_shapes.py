@@ -231,7 +231,7 @@ def residual_parts(layer: dict, input_shape: Shape) -> list[tuple[str, Shape, in
     """The inside of a ResidualBlock as (part, output shape, parameters, trainable) rows.
 
     The shortcut's projection (a 1x1 convolution and batch norm) is there only when the block
-    changes the number of channels or the size, as in cnnviz.residual.ResidualBlock.
+    changes the number of channels or the size, as in residual.ResidualBlock.
     """
     height, width, channels = input_shape
     kernel = pair(layer.get("kernel_size", 3))

@@ -13,7 +13,7 @@ keras.layers. This is the catalogue the Build page offers and spec.py checks aga
 from __future__ import annotations
 
 # The building blocks live in layer_shapes; callers import them from here, with the catalogue.
-from cnnviz.layer_shapes import (  # noqa: F401
+from cnnviz.model.layer_shapes import (  # noqa: F401
     ACTIVATIONS,
     MAX_FILTERS,
     MAX_SIZE,

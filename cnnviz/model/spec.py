@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Pages format sizes through this module too; the helper lives with the catalogue.
-from cnnviz.layer_types import (
+from cnnviz.model.layer_types import (
     CATALOGUE,
     LAYER_TYPES,
     Argument,

@@ -1,6 +1,6 @@
 """Why a workspace id is no longer on the server, and what a student reads about it.
 
-The registry (cnnviz.workspaces) forgets a dropped workspace's work at once but keeps a small
+The registry (cnnviz.store.workspaces) forgets a dropped workspace's work at once but keeps a small
 record of its id: why it went and when. A student who comes back to that address then reads the
 true reason ("dropped to make room at 14:05", "expired after 2 hours") rather than a guess. An id
 with no record was never on this server since it started: a mistyped address, or one from before

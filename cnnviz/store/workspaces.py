@@ -7,7 +7,7 @@ visit, caps how many it keeps and how much memory their models may take, and fre
 A workspace with a training queued or running is never dropped (until the database keeps work
 across drops, dropping one loses the run): a newcomer who would need one dropped when none can
 be is refused with ServerFull. Dropped and expired ids are remembered, with why and when, so
-the app can tell a returning student what happened (cnnviz.workspace_records).
+the app can tell a returning student what happened (cnnviz.store.workspace_records).
 
 This module knows nothing about Streamlit or about what the dict holds: the app passes small
 functions that tell whether a workspace is busy (training), estimate its memory and release it.
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cnnviz.workspace_records import DEFAULT_RECORDS_KEPT, GoneReason, GoneRecord, GoneRecords
+from cnnviz.store.workspace_records import DEFAULT_RECORDS_KEPT, GoneReason, GoneRecord, GoneRecords
 
 # The id is this many random bytes, URL-safe base64: 22 characters, 128 bits.
 ID_BYTES = 16

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import datasets, extra_datasets, own_data
+from cnnviz.data import datasets, extra_datasets, own_data
 from cnnviz.ui import state as keys
 
 OWN_CHOICE = own_data.OWN_NAME

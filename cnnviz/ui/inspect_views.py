@@ -11,9 +11,11 @@ import keras
 import numpy as np
 import streamlit as st
 
-from cnnviz import arithmetic, builder, explanation, inspection, plots
 from cnnviz import explanation_plots as figures
-from cnnviz import spec as spec_module
+from cnnviz import plots
+from cnnviz.explain import arithmetic, inspection, techniques
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras import builder
 
 VIEWS = {
     "overview": "Path through the network",
@@ -25,7 +27,7 @@ STATISTICS_IMAGES = 256
 LOOK_METHODS = {
     "gradcam": "Grad-CAM",
     "saliency": "Saliency (gradient)",
-    "smoothgrad": f"SmoothGrad ({explanation.SMOOTHGRAD_SAMPLES} samples)",
+    "smoothgrad": f"SmoothGrad ({techniques.SMOOTHGRAD_SAMPLES} samples)",
 }
 
 
@@ -183,7 +185,7 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
         layer_name = columns[2].selectbox(
             "Layer", spatial, index=spatial.index(conv_layers[-1]), key="look_layer"
         )
-        heatmap, _ = explanation.grad_cam(model, image, layer_name, class_index)
+        heatmap, _ = techniques.grad_cam(model, image, layer_name, class_index)
         if not heatmap.any():
             st.info(
                 f"On {layer_name}, no region raises the score of '{class_names[class_index]}' "
@@ -196,10 +198,10 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
             f"would raise the score of '{class_names[class_index]}'. Warm = evidence for it."
         )
     elif method == "saliency":
-        heatmap, _ = explanation.saliency(model, image, class_index)
+        heatmap, _ = techniques.saliency(model, image, class_index)
         note = "Saliency: how much a small change of each pixel would change the class's score."
     else:
-        heatmap, _ = explanation.smooth_grad(model, image, class_index)
+        heatmap, _ = techniques.smooth_grad(model, image, class_index)
         note = (
             "SmoothGrad: saliency averaged over noisy copies of the image, which hides the "
             "speckle of single gradients."
@@ -254,7 +256,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
             # Any click reruns the page, which ends this run at the next progress update.
             progress.progress(done / total, text=f"Step {done} of {total}")
 
-        pictures = explanation.filter_pictures(model, layer_name, filters, on_step=report)
+        pictures = techniques.filter_pictures(model, layer_name, filters, on_step=report)
         progress.empty()
         stored = choices["filter_pictures"] = (key, pictures)
     if stored is not None and stored[0] == key:

@@ -7,9 +7,9 @@ import re
 import keras
 from keras import layers
 
-from cnnviz import layer_types
-from cnnviz import spec as spec_module
-from cnnviz.residual import ResidualBlock
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras.residual import ResidualBlock
 
 # Layer types that are cnnviz's own Keras layers rather than keras.layers classes.
 OWN_LAYERS = {"ResidualBlock": ResidualBlock}
