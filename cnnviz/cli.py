@@ -39,6 +39,7 @@ from cnnviz import (
 )
 from cnnviz.data import datasets, extra_datasets, file_reading
 from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
 
 # The tests and benchmarks start the server with the same command as `cnnviz app`.
 streamlit_command = launcher.streamlit_command
@@ -97,10 +98,10 @@ def _ray_address(arguments: argparse.Namespace, environment=None) -> str | None:
     return address
 
 
-def _spec_file(path_text: str, server_limits: limits.Limits) -> dict:
+def _spec_file(path_text: str, server_limits: spec_limits.Limits) -> dict:
     """Read and check a spec file (--spec) as an upload is checked, reading at most the limit."""
     data = _checked(file_reading.read_bytes, path_text, "--spec", server_limits.max_spec_bytes)
-    return _checked(limits.read_spec, data, server_limits, prefix=f"{path_text}: ")
+    return _checked(spec_limits.read_spec, data, server_limits, prefix=f"{path_text}: ")
 
 
 def _preset_spec(name: str, info: datasets.DatasetInfo) -> dict:
@@ -148,13 +149,15 @@ def _limits_environment(arguments: argparse.Namespace) -> dict[str, str]:
     """The environment variables that carry `cnnviz app`'s limit flags to the server."""
     environment = {}
     if arguments.no_limits:
-        environment[limits.NO_LIMITS_ENV] = "1"
-    for field, variable in limits.ENVIRONMENT.items():
+        environment[spec_limits.NO_LIMITS_ENV] = "1"
+    for field, variable in spec_limits.ENVIRONMENT.items():
         text = getattr(arguments, field)
         if text is not None:
             option = "--" + field.replace("_", "-")
             maximum = spec_module.MAX_LAYERS if field == "max_layers" else None
-            environment[variable] = str(_checked(limits.parse_positive_int, text, option, maximum))
+            environment[variable] = str(
+                _checked(spec_limits.parse_positive_int, text, option, maximum)
+            )
     return environment
 
 
@@ -164,7 +167,7 @@ def _run_app(arguments: argparse.Namespace) -> int:
         raise CommandError(f"--port must be at most 65535. Received: {port}")
     environment = {**os.environ, **_limits_environment(arguments)}
     # Bad limits or a bad grace period in the environment fail now, not in the server.
-    _checked(limits.from_environment, environment)
+    _checked(spec_limits.from_environment, environment)
     _checked(limits.session_grace_seconds, environment)
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
     if data_dir is not None:
@@ -241,7 +244,9 @@ def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
 
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
-    server_limits = limits.no_limits() if arguments.no_limits else _checked(limits.from_environment)
+    server_limits = (
+        spec_limits.no_limits() if arguments.no_limits else _checked(spec_limits.from_environment)
+    )
     _checked(limits.session_grace_seconds)  # training.py reads it on import
     file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
     if file_dataset is not None:
@@ -436,7 +441,7 @@ def _run_export(arguments: argparse.Namespace) -> int:
             f"--to must be one of {', '.join(python_code.FORMATS)}. Received: {arguments.to!r}"
         )
     info = _checked(datasets.get_info, arguments.dataset)
-    model_spec = _spec_file(arguments.spec, _checked(limits.from_environment))
+    model_spec = _spec_file(arguments.spec, _checked(spec_limits.from_environment))
     text = _checked(
         python_code.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
     )
@@ -480,7 +485,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: ${executors.RAY_ADDRESS_ENV}, else in this process)"
     )
     app.add_argument("--ray-address", help=ray_help)
-    defaults = limits.Limits()
+    defaults = spec_limits.Limits()
     limit_helps = {
         "max_params": f"parameters per model (default {defaults.max_params:,})",
         "max_memory_mb": f"estimated MB per training (default {defaults.max_memory_mb})",
@@ -492,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     }
     for field, text in limit_helps.items():
         app.add_argument(
-            "--" + field.replace("_", "-"), help=f"{text}; or ${limits.ENVIRONMENT[field]}"
+            "--" + field.replace("_", "-"), help=f"{text}; or ${spec_limits.ENVIRONMENT[field]}"
         )
     app.add_argument(
         "--no-limits",
@@ -510,10 +515,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="presets (--preset NAME):\n"
         + "\n".join(preset_lines)
         + f"\n\nlimits (as on a class server; --no-limits lifts them): at most "
-        f"{limits.Limits().max_params:,} parameters, about {limits.Limits().max_memory_mb} MB "
-        f"of memory per training, {limits.Limits().max_layers} layers and "
-        f"{limits.Limits().max_epochs} epochs; change them with the environment variables "
-        f"{', '.join(limits.ENVIRONMENT.values())}.",
+        f"{defaults.max_params:,} parameters, about {defaults.max_memory_mb} MB "
+        f"of memory per training, {defaults.max_layers} layers and "
+        f"{defaults.max_epochs} epochs; change them with the environment variables "
+        f"{', '.join(spec_limits.ENVIRONMENT.values())}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument(

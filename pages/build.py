@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnviz import diagram_plots, limits, presets, training_settings
-from cnnviz.model import diagram
+from cnnviz.model import diagram, spec_limits
 from cnnviz.model import spec as spec_module
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
@@ -51,7 +51,7 @@ def format_count(count: int) -> str:
 
 
 spec = keys.workspace()[keys.SPEC]
-server_limits = limits.from_environment()
+server_limits = spec_limits.from_environment()
 settings = keys.workspace()[keys.TRAIN_SETTINGS]
 infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
 estimate = limits.estimate_training_memory(
@@ -161,7 +161,7 @@ with summary_column:
         st.session_state["spec_upload_done"] = uploaded.file_id
         try:
             # The checks a share link and `cnnviz train --spec` get too (size first).
-            imported = limits.read_spec(uploaded.getvalue(), server_limits, "The file")
+            imported = spec_limits.read_spec(uploaded.getvalue(), server_limits, "The file")
         except ValueError as problem:
             st.error(f"Could not load {uploaded.name}: {problem} Your layers are unchanged.")
         else:

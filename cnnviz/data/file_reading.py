@@ -34,7 +34,7 @@ ZIP_BYTES = 200 * MB
 # A data set file (.npz) of the data folder or --dataset, and what its arrays unpack to: full
 # CIFAR-10 unpacks to 184 MB.
 NPZ_BYTES = 1024 * MB
-# A spec file's cap is the server's limit (limits.Limits.max_spec_kb, 256 KB by default).
+# A spec file's cap is the server's limit (spec_limits.Limits.max_spec_kb, 256 KB by default).
 
 # ----- caps of the app's uploads -----
 # Streamlit holds each upload in the server's memory while its widget shows it, so these are

@@ -3,7 +3,7 @@
 A link's `spec` parameter is one token: "s1" (the format), then base64url (no padding) of an
 8-byte SHA-256 digest followed by the zlib-compressed compact JSON of the spec. Reading a token
 checks, in this order, its length, its characters, its format, the size it unpacks to, the
-digest and finally the spec itself with exactly the checks a spec upload gets (limits.read_spec:
+digest and finally the spec itself with exactly the checks a spec upload gets (read_spec:
 size, JSON depth, the server's layer limit, every layer's arguments), so a malformed, oversized
 or altered link is refused with a message and never half-applied.
 
@@ -21,8 +21,8 @@ import json
 import urllib.parse
 import zlib
 
-from cnnviz import limits as limits_module
 from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
 
 QUERY_PARAMETER = "spec"
 FORMAT_PREFIX = "s1"
@@ -64,7 +64,7 @@ def encode_spec(spec: dict) -> str:
     return token
 
 
-def decode_spec(token: str, limits: limits_module.Limits | None = None) -> dict:
+def decode_spec(token: str, limits: spec_limits.Limits | None = None) -> dict:
     """The spec a share-link token carries, checked exactly as an uploaded spec file is.
 
     Args:
@@ -111,10 +111,10 @@ def decode_spec(token: str, limits: limits_module.Limits | None = None) -> dict:
         raise ShareLinkError(f"{broken}: its content ends too early.")
     if len(digest) < DIGEST_BYTES or not hmac.compare_digest(digest, _digest(payload)):
         raise ShareLinkError(f"{broken}: its check code does not match its content.")
-    limits = limits_module.from_environment() if limits is None else limits
+    limits = spec_limits.from_environment() if limits is None else limits
     # The same function a spec upload goes through (size, JSON with a bounded depth, the layer
     # limit, every layer's arguments): a link is only another way to hand over a spec file.
-    return limits_module.read_spec(payload, limits, "The share link's spec")
+    return spec_limits.read_spec(payload, limits, "The share link's spec")
 
 
 def share_url(page_url: str, spec: dict) -> str:
