@@ -324,7 +324,7 @@ def fake_keras_loader(calls):
     def load(info):
         calls.append(info.name)
         arrays = keras_layout_arrays(info.name, train_count=30, test_count=10)
-        return datasets._standardise(info, arrays, "fake Keras")
+        return datasets.standardise(info, arrays, "fake Keras")
 
     return load
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz.data import datasets, extra_datasets, own_archive, own_data
+from cnnviz.data import data_folder, datasets, extra_datasets, own_archive, own_data
 
 
 def png(pixels: np.ndarray) -> bytes:
@@ -201,14 +201,14 @@ def test_local_data_sets_are_found_in_the_data_folder(tmp_path):
     for folder, seed in (("x", 1), ("y", 2)):
         for number, picture in enumerate(pictures(2, seed, (40, 30, 3))):
             (tmp_path / "photos" / folder / f"{number}.png").write_bytes(png(picture))
-    found = extra_datasets.find_local_datasets(tmp_path)
+    found = data_folder.find_local_datasets(tmp_path)
     assert list(found) == ["local:photos", "local:shapes"]
-    loaded = extra_datasets.load_local_dataset("local:shapes", tmp_path)
+    loaded = data_folder.load_local_dataset("local:shapes", tmp_path)
     assert loaded.class_names == ("a", "b") and np.array_equal(loaded.x_test, shapes.x_test)
-    photos = extra_datasets.load_local_dataset("local:photos", tmp_path)
+    photos = data_folder.load_local_dataset("local:photos", tmp_path)
     assert photos.input_shape == (32, 32, 3) and photos.class_names == ("x", "y")
     with pytest.raises(ValueError, match="no data set 'local:nope'"):
-        extra_datasets.load_local_dataset("local:nope", tmp_path)
+        data_folder.load_local_dataset("local:nope", tmp_path)
 
 
 def test_ten_identical_files_per_class_keep_one_in_each_and_say_so():

@@ -180,8 +180,23 @@ def get_info(name: str) -> DatasetInfo:
     return DATASETS[name]
 
 
-def _standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarray, ...]:
-    """Check arrays against the data set's shape and classes; return read-only copies."""
+def standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarray, ...]:
+    """Check arrays against the data set's shape and classes; return read-only copies.
+
+    Every data set passes here, built-in or not (extra_datasets.py makes the others), so all
+    are checked alike.
+
+    Args:
+        info: the data set's facts (input shape, number of classes, title for messages).
+        arrays: Keras's layout: x_train, y_train, x_test, y_test.
+        origin: where the arrays came from, to start each message with.
+
+    Returns:
+        (x_train, y_train, x_test, y_test) as read-only arrays, images with a channel axis.
+
+    Raises:
+        ValueError: for a wrong image shape, mismatched or empty splits, or bad labels.
+    """
     result = []
     for split in ("train", "test"):
         images, labels = np.asarray(arrays[f"x_{split}"]), np.asarray(arrays[f"y_{split}"])
@@ -311,7 +326,7 @@ def read_npz(path: Path, info: DatasetInfo) -> tuple[np.ndarray, ...]:
         if str(error).startswith(str(path)):
             raise
         raise ValueError(not_npz) from None
-    return _standardise(info, arrays, str(path))
+    return standardise(info, arrays, str(path))
 
 
 def _load_with_keras(info: DatasetInfo) -> tuple[np.ndarray, ...]:
@@ -329,7 +344,7 @@ def _load_with_keras(info: DatasetInfo) -> tuple[np.ndarray, ...]:
     finally:
         socket.setdefaulttimeout(previous_timeout)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    return _standardise(info, arrays, f"Keras's {info.name} data set")
+    return standardise(info, arrays, f"Keras's {info.name} data set")
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:

@@ -1,8 +1,8 @@
 """Data sets other than the three built-in ones, made from arrays or read from files.
 
-A student's own pictures (cnnviz.data.own_data), a teacher's .npz files and class folders in the
-data folder, and .npz files named on the command line all become a `cnnviz.data.datasets.Dataset`
-here, checked like the built-in ones. Their .npz files add an array `class_names` (strings) to
+A student's own pictures (own_data.py), a teacher's .npz files and class folders in the data
+folder (data_folder.py), and .npz files named on the command line all become a `Dataset` here,
+checked like the built-in ones. Their .npz files add an array `class_names` (strings) to
 Keras's layout, so the classes keep their names.
 """
 
@@ -12,23 +12,19 @@ import contextlib
 import io
 import os
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
 from cnnviz.data import file_reading
 from cnnviz.data.datasets import (
     ARRAY_NAMES,
-    DATASETS,
     Dataset,
     DatasetInfo,
-    _standardise,
     check_unpacked_size,
-    resolve_data_dir,
+    standardise,
 )
 
 CLASS_NAMES_ARRAY = "class_names"
-LOCAL_PREFIX = "local:"  # names of data sets found in the data folder, e.g. "local:shapes"
 MAX_OTHER_CLASSES = 100
 OTHER_SIZE_RANGE = (8, 128)  # smallest and largest side of other data sets' images
 # An uploaded .npz is a zip archive that may be compressed: its arrays are checked to fit this
@@ -92,7 +88,7 @@ def dataset_from_arrays(
         "",
     )
     arrays = {"x_train": images, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-    return Dataset(info, *_standardise(info, arrays, location), source=source, location=location)
+    return Dataset(info, *standardise(info, arrays, location), source=source, location=location)
 
 
 def npz_bytes(dataset: Dataset) -> bytes:
@@ -168,49 +164,3 @@ def read_labelled_npz(
         location=origin,
         source=source_kind,
     )
-
-
-def find_local_datasets(data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Data sets other than the built-in ones in the data folder, by name ("local:NAME").
-
-    They are the .npz files other than mnist.npz, fashion_mnist.npz and cifar10.npz, and the
-    folders holding class folders of pictures (Keras's image_dataset_from_directory layout).
-    """
-    folder = resolve_data_dir(data_dir)
-    if folder is None:
-        return {}
-    builtin = {info.file_name for info in DATASETS.values()}
-    found = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
-            continue
-        # Any entry named *.npz is listed, so one that is not a regular file (a named pipe) is
-        # refused with a message when chosen rather than missing without a word.
-        if not path.is_dir() and path.suffix == ".npz" and path.name not in builtin:
-            found[LOCAL_PREFIX + path.stem] = path
-        elif path.is_dir() and any(child.is_dir() for child in path.iterdir()):
-            found[LOCAL_PREFIX + path.name] = path
-    return found
-
-
-def load_local_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Dataset:
-    """Load a data set that find_local_datasets lists.
-
-    A folder of class folders becomes 32x32 RGB images (centre crop), a fifth of each class kept
-    for testing; `cnnviz data` makes an .npz of other sizes.
-
-    Raises:
-        ValueError: for an unknown name or a data set that cannot be read.
-    """
-    found = find_local_datasets(data_dir)
-    if name not in found:
-        raise ValueError(
-            f"There is no data set {name!r} in the data folder. Found: "
-            f"{', '.join(found) or 'none'}."
-        )
-    path, title = found[name], name[len(LOCAL_PREFIX) :]
-    if not path.is_dir():
-        return read_labelled_npz(path, name, title)
-    from cnnviz.data import own_archive
-
-    return own_archive.dataset_from_source(path, name=name, title=title, source_kind="local")
