@@ -21,7 +21,7 @@ from PIL import Image
 
 # Imported before any test makes file_reading's caps small: their own caps copy those at import.
 from cnnviz import cli, cli_data, inspect_cli
-from cnnviz.data import datasets, extra_datasets, file_reading, own_archive
+from cnnviz.data import archive_entries, datasets, extra_datasets, file_reading, own_archive
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60
@@ -112,7 +112,7 @@ def verb_of(arguments: list[str]) -> str:
 
 
 def test_the_readers_are_imported_before_the_caps_change():
-    assert own_archive.MAX_FILE_BYTES == file_reading.IMAGE_BYTES == 10 * 2**20
+    assert archive_entries.MAX_FILE_BYTES == file_reading.IMAGE_BYTES == 10 * 2**20
     assert {cli_data, datasets, extra_datasets, inspect_cli}  # imported for the reason above
 
 
@@ -175,7 +175,7 @@ def test_a_folder_of_class_folders_reads_pictures_no_larger_than_the_cap(tmp_pat
         (tmp_path / name / "1.png").write_bytes(_png())
     os.mkfifo(tmp_path / "dog" / "2.png")  # never opened: not a regular file
     (tmp_path / "dog" / "3.png").write_bytes(_png() + b"\x00" * 5000)
-    monkeypatch.setattr(own_archive, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(archive_entries, "MAX_FILE_BYTES", 1000)
     report = own_archive.read_class_folders(tmp_path, (28, 28, 1))
     assert [len(group) for group in report.class_images] == [1, 1]
     assert report.too_large == 1

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz.data import data_folder, datasets, extra_datasets, own_archive, own_data
+from cnnviz.data import (
+    archive_entries,
+    data_folder,
+    datasets,
+    extra_datasets,
+    own_archive,
+    own_data,
+)
 
 
 def png(pixels: np.ndarray) -> bytes:
@@ -145,17 +152,17 @@ def test_zip_bombs_are_refused_by_claimed_size_and_entry_count(monkeypatch):
     # 50 MB of zeros compress to about 50 KB: the total claimed size is checked first.
     bomb = make_zip({"a/1.png": bytes(30 * 2**20), "b/1.png": bytes(20 * 2**20)})
     assert len(bomb) < 200_000
-    monkeypatch.setattr(own_archive, "MAX_UNPACKED_BYTES", 40 * 2**20)
+    monkeypatch.setattr(archive_entries, "MAX_UNPACKED_BYTES", 40 * 2**20)
     with pytest.raises(ValueError, match="unpack to 50 MB; at most 40 MB.*Nothing was unpacked"):
         own_archive.read_class_folders(bomb, (28, 28, 1))
-    monkeypatch.setattr(own_archive, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(archive_entries, "MAX_ENTRIES", 3)
     many = make_zip({f"a/{number}.png": b"x" for number in range(4)})
     with pytest.raises(ValueError, match="4 entries; at most 3"):
         own_archive.read_class_folders(many, (28, 28, 1))
 
 
 def test_an_entry_over_the_size_limit_is_skipped_and_counted(monkeypatch):
-    monkeypatch.setattr(own_archive, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(archive_entries, "MAX_FILE_BYTES", 1000)
     big = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
     files = {"a/big.png": png(big), "a/1.png": png(pictures(1, 1)[0])}
     files |= {"b/1.png": png(pictures(1, 2)[0])}
@@ -166,7 +173,7 @@ def test_an_entry_over_the_size_limit_is_skipped_and_counted(monkeypatch):
 def test_an_oversized_archive_and_non_zips_are_refused(monkeypatch):
     with pytest.raises(ValueError, match="not a readable .zip"):
         own_archive.read_class_folders(b"PK but not really", (28, 28, 1))
-    monkeypatch.setattr(own_archive, "MAX_ARCHIVE_BYTES", 100)
+    monkeypatch.setattr(archive_entries, "MAX_ARCHIVE_BYTES", 100)
     with pytest.raises(ValueError, match="at most 0 MB"):
         own_archive.read_class_folders(bytes(200), (28, 28, 1))
 

@@ -5,10 +5,8 @@ holding that class's pictures; classes are labelled in the sorted order of their
 A single folder wrapping all class folders (as zipping a folder makes) is looked through.
 Pictures in folders nested inside a class folder belong to that class, as in Keras.
 
-A zip is untrusted: its size, its number of entries and the total size its entries claim
-unpacked are checked before anything is unpacked, every entry is read with a cap on its size,
-and an entry name that climbs out of the archive (``../x``, ``/etc/x``) refuses the whole file.
-Nothing is extracted to disk. Files that are not pictures are skipped and counted.
+A zip is untrusted: archive_entries.py lists and reads its files with checks and caps, and
+nothing is extracted to disk. Files that are not pictures are skipped and counted.
 
 Folders whose names differ only in case (``Cat/`` and ``cat/``) are one class: a zip gives no
 way to rename them, so their pictures are merged and a note says so. Identical pictures in a
@@ -17,36 +15,18 @@ class are kept once and counted; the same picture in two classes stays in both, 
 
 from __future__ import annotations
 
-import functools
-import io
-import lzma
 import os
-import re
 import zipfile
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cnnviz.data import datasets, extra_datasets, file_reading, images, own_data
+from cnnviz.data import archive_entries, datasets, extra_datasets, file_reading, own_data
+from cnnviz.data.archive_entries import Entry
 
-MAX_ARCHIVE_BYTES = file_reading.ZIP_BYTES  # the zip file itself
-MAX_UNPACKED_BYTES = 1024 * 1024 * 1024  # what its entries claim to hold, all together
-MAX_ENTRIES = 20_000
-MAX_FILE_BYTES = images.MAX_FILE_BYTES
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 # Folders and files that operating systems add to archives; never a class or a picture.
 _SYSTEM_NAMES = ("__MACOSX", "Thumbs.db", "desktop.ini")
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-@dataclass
-class _Entry:
-    parts: tuple[str, ...]  # the path inside the archive or folder, split into names
-    size: int
-    read: Callable[[], bytes]
 
 
 @dataclass
@@ -83,9 +63,8 @@ class ImportReport:
                 f"{self.first_unreadable})"
             )
         if self.too_large:
-            notes.append(
-                f"{self.too_large} file(s) over {MAX_FILE_BYTES // 2**20} MB were skipped."
-            )
+            megabytes = archive_entries.MAX_FILE_BYTES // 2**20
+            notes.append(f"{self.too_large} file(s) over {megabytes} MB were skipped.")
         if self.loose_files:
             notes.append(
                 f"{self.loose_files} file(s) outside any class folder were skipped: put each "
@@ -119,91 +98,7 @@ class ImportReport:
         return notes
 
 
-def _unsafe(name: str) -> bool:
-    parts = name.split("/")
-    return name.startswith("/") or "\\" in name or bool(_DRIVE.match(name)) or ".." in parts
-
-
-def _zip_entries(data: bytes) -> list[_Entry]:
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise ValueError(
-            f"The zip file is {len(data) / 2**20:,.0f} MB; at most "
-            f"{MAX_ARCHIVE_BYTES // 2**20} MB are accepted. Split it into smaller zips."
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
-        # NotImplementedError: a zip format version Python's zipfile cannot read.
-        raise ValueError(
-            "The file is not a readable .zip archive. Zip a folder that holds one folder per "
-            "class and upload that."
-        ) from None
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise ValueError(
-            f"The zip holds {len(infos):,} entries; at most {MAX_ENTRIES:,} are accepted."
-        )
-    unpacked = sum(info.file_size for info in infos)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValueError(
-            f"The zip would unpack to {unpacked / 2**20:,.0f} MB; at most "
-            f"{MAX_UNPACKED_BYTES // 2**20:,} MB are accepted. Nothing was unpacked."
-        )
-    for info in infos:
-        if _unsafe(info.filename):
-            raise ValueError(
-                f"The zip holds an entry whose path leads outside the archive "
-                f"({info.filename[:80]!r}); it was refused as a whole. Zip the class folders "
-                f"again with an ordinary zip tool."
-            )
-
-    def reader(info: zipfile.ZipInfo) -> Callable[[], bytes]:
-        def read() -> bytes:
-            if info.flag_bits & 0x1:
-                raise ValueError("it is encrypted")
-            # The size an entry claims can lie; reading one byte past the cap tells.
-            try:
-                with archive.open(info) as file:
-                    contents = file.read(MAX_FILE_BYTES + 1)
-            except NotImplementedError:
-                # Python's zipfile reads stored, deflated, bzip2 and lzma entries only.
-                raise ValueError("it is packed in a way this server cannot unpack") from None
-            except (zlib.error, lzma.LZMAError):
-                raise ValueError("its packed data is damaged") from None
-            if len(contents) > MAX_FILE_BYTES:
-                raise _TooLarge
-            return contents
-
-        return read
-
-    return [
-        _Entry(tuple(PurePosixPath(info.filename).parts), info.file_size, reader(info))
-        for info in infos
-        if not info.is_dir()
-    ]
-
-
-def _folder_entries(folder: Path) -> list[_Entry]:
-    entries = []
-    for root, folders, files in os.walk(folder):  # symbolic links to folders are not followed
-        folders.sort()
-        for name in sorted(files):
-            path = Path(root, name)
-            if path.is_symlink() or not path.is_file():
-                continue
-            # Read later, one at a time, to at most the picture cap (FileTooLarge beyond it).
-            read = functools.partial(file_reading.read_bytes, path, "The picture", MAX_FILE_BYTES)
-            entries.append(_Entry(path.relative_to(folder).parts, path.stat().st_size, read))
-            if len(entries) > MAX_ENTRIES:
-                raise ValueError(f"{folder} holds over {MAX_ENTRIES:,} files; too many to read.")
-    return entries
-
-
-class _TooLarge(Exception):
-    """An entry unpacked to more than MAX_FILE_BYTES."""
-
-
-def _classify(entries: list[_Entry], report: ImportReport) -> dict[str, list[_Entry]]:
+def _classify(entries: list[Entry], report: ImportReport) -> dict[str, list[Entry]]:
     """Group picture entries by class folder, counting what is left out."""
     entries = [
         entry
@@ -217,8 +112,8 @@ def _classify(entries: list[_Entry], report: ImportReport) -> dict[str, list[_En
     ):
         if len({entry.parts[0] for entry in entries}) != 1:
             break
-        entries = [_Entry(entry.parts[1:], entry.size, entry.read) for entry in entries]
-    classes: dict[str, list[_Entry]] = {}
+        entries = [Entry(entry.parts[1:], entry.size, entry.read) for entry in entries]
+    classes: dict[str, list[Entry]] = {}
     folders: dict[str, set[str]] = {}  # the folder names of one class, by class key
     for entry in entries:
         if len(entry.parts) < 2:
@@ -244,6 +139,55 @@ def _classify(entries: list[_Entry], report: ImportReport) -> dict[str, list[_En
     return dict(sorted(named.items()))
 
 
+def _check_counts(classes: dict[str, list[Entry]], max_images: int) -> None:
+    """Refuse too many classes or pictures before decoding any picture."""
+    if len(classes) > own_data.MAX_CLASSES:
+        raise ValueError(
+            f"Found {len(classes)} class folders; a data set can have at most "
+            f"{own_data.MAX_CLASSES}."
+        )
+    pictures = sum(len(group) for group in classes.values())
+    if pictures > max_images:
+        raise ValueError(
+            f"Found {pictures:,} pictures; at most {max_images:,} more fit in the data set "
+            f"(the limit is {own_data.MAX_IMAGES:,} a data set). Nothing was added."
+        )
+
+
+def _prepare_class(
+    group: list[Entry],
+    class_name: str,
+    input_shape,
+    fit: str | own_data.Fit,
+    report: ImportReport,
+    owners: dict[str, str],
+) -> list[np.ndarray]:
+    """One class folder's pictures, prepared, each kept once; what was skipped is counted in
+    the report, and `owners` (digest -> class) learns which class kept each picture first."""
+    prepared, seen, shared = [], set(), set()
+    for entry in group:
+        try:
+            image = own_data.prepare_file(entry.read(), input_shape, fit)
+        except (archive_entries.TooLarge, file_reading.FileTooLarge):
+            report.too_large += 1
+            continue
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+            report.unreadable += 1
+            if not report.first_unreadable:
+                report.first_unreadable = f"{'/'.join(entry.parts)}: {error}"
+            continue
+        digest = own_data.image_digest(image)
+        if digest in seen:
+            report.duplicates += 1
+            continue
+        seen.add(digest)
+        prepared.append(image)
+        if owners.setdefault(digest, class_name) != class_name:
+            shared.add(digest)
+    report.in_several_classes += len(shared)
+    return prepared
+
+
 def read_class_folders(
     source: bytes | str | os.PathLike,
     input_shape,
@@ -261,54 +205,14 @@ def read_class_folders(
         ValueError: for a source that is not such an archive or folder, breaks a limit, holds
             no pictures or more than 20 classes.
     """
-    if isinstance(source, (bytes, bytearray)):
-        entries = _zip_entries(bytes(source))
-    else:
-        path = Path(source).expanduser()
-        if path.is_dir():
-            entries = _folder_entries(path)
-        else:
-            # Only a regular file, read no further than the cap (/dev/zero never ends).
-            what = "The folder or zip of class folders"
-            entries = _zip_entries(file_reading.read_bytes(path, what, MAX_ARCHIVE_BYTES))
     report = ImportReport()
-    classes = _classify(entries, report)
-    if len(classes) > own_data.MAX_CLASSES:
-        raise ValueError(
-            f"Found {len(classes)} class folders; a data set can have at most "
-            f"{own_data.MAX_CLASSES}."
-        )
-    pictures = sum(len(group) for group in classes.values())
-    if pictures > max_images:
-        raise ValueError(
-            f"Found {pictures:,} pictures; at most {max_images:,} more fit in the data set "
-            f"(the limit is {own_data.MAX_IMAGES:,} a data set). Nothing was added."
-        )
+    classes = _classify(archive_entries.source_entries(source), report)
+    _check_counts(classes, max_images)
     taken: list[str] = []
     owners: dict[str, str] = {}  # image digest -> the first class that kept it
     for folder_name, group in classes.items():
         class_name = own_data.check_class_name(folder_name, taken)
-        prepared, seen, shared = [], set(), set()
-        for entry in group:
-            try:
-                image = own_data.prepare_file(entry.read(), input_shape, fit)
-            except (_TooLarge, file_reading.FileTooLarge):
-                report.too_large += 1
-                continue
-            except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
-                report.unreadable += 1
-                if not report.first_unreadable:
-                    report.first_unreadable = f"{'/'.join(entry.parts)}: {error}"
-                continue
-            digest = own_data.image_digest(image)
-            if digest in seen:
-                report.duplicates += 1
-                continue
-            seen.add(digest)
-            prepared.append(image)
-            if owners.setdefault(digest, class_name) != class_name:
-                shared.add(digest)
-        report.in_several_classes += len(shared)
+        prepared = _prepare_class(group, class_name, input_shape, fit, report, owners)
         if prepared:
             taken.append(class_name)
             report.class_names.append(class_name)

@@ -196,6 +196,33 @@ def _blur(pictures: tf.Tensor) -> tf.Tensor:
     return tf.nn.depthwise_conv2d(pictures, kernel, [1, 1, 1, 1], "SAME")
 
 
+def _checked_filters(model: keras.Model, layer_name: str, filters, steps) -> tuple[list[int], int]:
+    """The filter indices as ints and the layer's filter count, or a ValueError saying why."""
+    kernels = inspection.get_kernels(model, layer_name)  # also checks the name
+    filters = [int(index) for index in np.atleast_1d(np.asarray(filters, dtype=np.int64))]
+    if not 1 <= len(filters) <= MAX_FILTER_PICTURES:
+        raise ValueError(f"Choose 1 to {MAX_FILTER_PICTURES} filters. Received: {len(filters)}")
+    if any(not 0 <= index < len(kernels) for index in filters):
+        raise ValueError(f"Filter indices must lie between 0 and {len(kernels) - 1}.")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a whole number of at least 1. Received: {steps!r}")
+    return filters, len(kernels)
+
+
+def _ascent_gradients(sub_model, layer, pictures: tf.Variable, selector: tf.Tensor) -> tf.Tensor:
+    """The gradient of each picture's chosen filter's mean response, with respect to it."""
+    with tf.GradientTape() as tape:
+        received = sub_model(pictures * 255.0, training=False)
+        sums = layer.convolution_op(received, layer.kernel)
+        if layer.use_bias:
+            sums = sums + layer.bias
+        # Softplus of the weighted sum rather than the layer's relu: relu's gradient is
+        # zero wherever a filter is silent, which from grey noise is often everywhere.
+        activations = tf.nn.softplus(sums)
+        score = tf.reduce_sum(tf.reduce_mean(activations * selector, axis=(1, 2)))
+    return tape.gradient(score, pictures)
+
+
 def filter_pictures(
     model: keras.Model,
     layer_name: str,
@@ -230,36 +257,20 @@ def filter_pictures(
     Raises:
         ValueError: for a name that is not a Conv2D layer or bad filter indices or steps.
     """
-    kernels = inspection.get_kernels(model, layer_name)  # also checks the name
-    filters = [int(index) for index in np.atleast_1d(np.asarray(filters, dtype=np.int64))]
-    if not 1 <= len(filters) <= MAX_FILTER_PICTURES:
-        raise ValueError(f"Choose 1 to {MAX_FILTER_PICTURES} filters. Received: {len(filters)}")
-    if any(not 0 <= index < len(kernels) for index in filters):
-        raise ValueError(f"Filter indices must lie between 0 and {len(kernels) - 1}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a whole number of at least 1. Received: {steps!r}")
+    filters, filter_count = _checked_filters(model, layer_name, filters, steps)
     layer = model.get_layer(layer_name)
     sub_model = keras.Model(model.inputs[0], layer.input)
     shape = tuple(model.inputs[0].shape[1:])
     generator = np.random.default_rng(seed)
     pictures = tf.Variable(0.5 + 0.05 * generator.standard_normal((len(filters), *shape)))
     pictures = tf.Variable(tf.cast(pictures, tf.float32))
-    selector = tf.one_hot(filters, len(kernels))[:, tf.newaxis, tf.newaxis, :]
+    selector = tf.one_hot(filters, filter_count)[:, tf.newaxis, tf.newaxis, :]
     for step in range(steps):
         if should_stop is not None and should_stop():
             return None
         shift = generator.integers(-2, 3, size=2)
         pictures.assign(tf.roll(pictures, shift=shift, axis=(1, 2)))
-        with tf.GradientTape() as tape:
-            received = sub_model(pictures * 255.0, training=False)
-            sums = layer.convolution_op(received, layer.kernel)
-            if layer.use_bias:
-                sums = sums + layer.bias
-            # Softplus of the weighted sum rather than the layer's relu: relu's gradient is
-            # zero wherever a filter is silent, which from grey noise is often everywhere.
-            activations = tf.nn.softplus(sums)
-            score = tf.reduce_sum(tf.reduce_mean(activations * selector, axis=(1, 2)))
-        gradients = tape.gradient(score, pictures)
+        gradients = _ascent_gradients(sub_model, layer, pictures, selector)
         size = tf.math.reduce_std(gradients, axis=(1, 2, 3), keepdims=True) + 1e-8
         pictures.assign_add(learning_rate * gradients / size)
         if step % 4 == 3:

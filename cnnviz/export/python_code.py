@@ -200,51 +200,64 @@ def _torch_augmentation(layer: dict) -> str:
     return TORCH_AUGMENTATION[layer["type"]]
 
 
+def _torch_conv2d(layer: dict, input_shape) -> list[str]:
+    """nn.Conv2d for a Conv2D layer, after an nn.ZeroPad2d when 'same' pads unevenly."""
+    modules: list[str] = []
+    window, strides, padding = _torch_window(layer, input_shape, "kernel_size", 1)
+    left, right, top, bottom = padding
+    symmetric = left == right and top == bottom
+    if not symmetric:
+        modules.append(f"nn.ZeroPad2d({padding!r})")
+    arguments = [
+        str(input_shape[-1]),
+        str(layer["filters"]),
+        f"kernel_size={_size_text(window)}",
+    ]
+    if strides != (1, 1):
+        arguments.append(f"stride={_size_text(strides)}")
+    if symmetric and padding != (0, 0, 0, 0):
+        arguments.append(f"padding={_size_text((top, left))}")
+    if not layer.get("use_bias", True):
+        arguments.append("bias=False")
+    modules.append(f"nn.Conv2d({', '.join(arguments)})")
+    return modules
+
+
+def _torch_pooling(position: int, layer: dict, input_shape) -> list[str]:
+    """nn.MaxPool2d or nn.AvgPool2d for a pooling layer, padded as Keras pads."""
+    layer_type = layer["type"]
+    modules: list[str] = []
+    window, strides, padding = _torch_window(layer, input_shape, "pool_size", None)
+    left, right, top, bottom = padding
+    if layer_type == "MaxPooling2D":
+        if padding != (0, 0, 0, 0):
+            # Padding with -inf never wins a maximum, as in Keras.
+            modules.append(f'nn.ConstantPad2d({padding!r}, float("-inf"))')
+        modules.append(f"nn.MaxPool2d({_size_text(window)}, stride={_size_text(strides)})")
+    else:
+        if left != right or top != bottom:
+            raise spec_module.SpecError(
+                f"Layer {position} (AveragePooling2D): padding='same' pads this input "
+                f"unevenly, which PyTorch's AvgPool2d cannot do. Use padding='valid' or an "
+                f"input size that pool_size divides.",
+                position,
+            )
+        extra = ""
+        if padding != (0, 0, 0, 0):
+            # Keras averages only the real pixels of a window at the border.
+            extra = f", padding={_size_text((top, left))}, count_include_pad=False"
+        modules.append(f"nn.AvgPool2d({_size_text(window)}, stride={_size_text(strides)}{extra})")
+    return modules
+
+
 def _torch_modules(position: int, layer: dict, input_shape, output_shape) -> list[str]:
     """The torch.nn modules (as code) for one spec layer; input_shape is Keras's (h, w, c)."""
     layer_type = layer["type"]
     modules: list[str] = []
     if layer_type == "Conv2D":
-        window, strides, padding = _torch_window(layer, input_shape, "kernel_size", 1)
-        left, right, top, bottom = padding
-        symmetric = left == right and top == bottom
-        if not symmetric:
-            modules.append(f"nn.ZeroPad2d({padding!r})")
-        arguments = [
-            str(input_shape[-1]),
-            str(layer["filters"]),
-            f"kernel_size={_size_text(window)}",
-        ]
-        if strides != (1, 1):
-            arguments.append(f"stride={_size_text(strides)}")
-        if symmetric and padding != (0, 0, 0, 0):
-            arguments.append(f"padding={_size_text((top, left))}")
-        if not layer.get("use_bias", True):
-            arguments.append("bias=False")
-        modules.append(f"nn.Conv2d({', '.join(arguments)})")
+        modules += _torch_conv2d(layer, input_shape)
     elif layer_type in ("MaxPooling2D", "AveragePooling2D"):
-        window, strides, padding = _torch_window(layer, input_shape, "pool_size", None)
-        left, right, top, bottom = padding
-        if layer_type == "MaxPooling2D":
-            if padding != (0, 0, 0, 0):
-                # Padding with -inf never wins a maximum, as in Keras.
-                modules.append(f'nn.ConstantPad2d({padding!r}, float("-inf"))')
-            modules.append(f"nn.MaxPool2d({_size_text(window)}, stride={_size_text(strides)})")
-        else:
-            if left != right or top != bottom:
-                raise spec_module.SpecError(
-                    f"Layer {position} (AveragePooling2D): padding='same' pads this input "
-                    f"unevenly, which PyTorch's AvgPool2d cannot do. Use padding='valid' or an "
-                    f"input size that pool_size divides.",
-                    position,
-                )
-            extra = ""
-            if padding != (0, 0, 0, 0):
-                # Keras averages only the real pixels of a window at the border.
-                extra = f", padding={_size_text((top, left))}, count_include_pad=False"
-            modules.append(
-                f"nn.AvgPool2d({_size_text(window)}, stride={_size_text(strides)}{extra})"
-            )
+        modules += _torch_pooling(position, layer, input_shape)
     elif layer_type in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
         pool = "Avg" if layer_type == "GlobalAveragePooling2D" else "Max"
         modules += [f"nn.Adaptive{pool}Pool2d(1)", "nn.Flatten()"]

@@ -42,19 +42,8 @@ def _section(heading: str, body: str, note: str = "") -> str:
     return f"<section><h2>{html.escape(heading)}</h2>{paragraph}{body}</section>"
 
 
-def build_report(content: ReportContent) -> str:
-    """The report as one HTML document.
-
-    Raises:
-        ValueError: when the class names do not match the probabilities.
-    """
-    if len(content.class_names) != len(content.probabilities):
-        raise ValueError(
-            f"{len(content.probabilities)} probabilities but {len(content.class_names)} class "
-            f"names: pass the class names of the data set the model was trained on."
-        )
-    order = np.argsort(-np.asarray(content.probabilities), kind="stable")
-    predictions = [(content.class_names[i], float(content.probabilities[i])) for i in order]
+def _report_figures(content: ReportContent, predictions: list[tuple[str, float]]) -> list:
+    """The report's figures in order, each as (heading, figure, note); "" for none."""
     figures = [
         (
             "The input",
@@ -105,6 +94,23 @@ def build_report(content: ReportContent) -> str:
                     "",
                 )
             )
+    return figures
+
+
+def build_report(content: ReportContent) -> str:
+    """The report as one HTML document.
+
+    Raises:
+        ValueError: when the class names do not match the probabilities.
+    """
+    if len(content.class_names) != len(content.probabilities):
+        raise ValueError(
+            f"{len(content.probabilities)} probabilities but {len(content.class_names)} class "
+            f"names: pass the class names of the data set the model was trained on."
+        )
+    order = np.argsort(-np.asarray(content.probabilities), kind="stable")
+    predictions = [(content.class_names[i], float(content.probabilities[i])) for i in order]
+    figures = _report_figures(content, predictions)
     parts = []
     for index, (heading, figure, note) in enumerate(figures):
         body = _figure_html(figure, first=index == 0)
