@@ -56,7 +56,12 @@ MAX_FILE_LINES = 400
 MAX_LONG_FILE_LINES = 450
 # Files allowed between MAX_FILE_LINES and MAX_LONG_FILE_LINES, by path, with why splitting
 # them would hurt.
-LONG_FILES: dict[str, str] = {}
+LONG_FILES: dict[str, str] = {
+    "cnnviz/model/spec.py": "every check a spec gets, in the order they run, read as one; the "
+    "layer records of the next issue take the per-type argument facts out of it",
+    "cnnviz/data/own_data.py": "OwnData, one class holding a student's data set (adding, "
+    "renaming, removing, building), beside the picture preparation only it uses",
+}
 MAX_FUNCTION_LINES = 60
 LONG_FUNCTION_REASON = re.compile(r"\s*# long: \S")
 

@@ -181,21 +181,11 @@ def get_info(name: str) -> DatasetInfo:
 
 
 def standardise(info: DatasetInfo, arrays: dict, origin: str) -> tuple[np.ndarray, ...]:
-    """Check arrays against the data set's shape and classes; return read-only copies.
+    """Check Keras-layout arrays against a data set's facts; return read-only copies.
 
-    Every data set passes here, built-in or not (extra_datasets.py makes the others), so all
-    are checked alike.
-
-    Args:
-        info: the data set's facts (input shape, number of classes, title for messages).
-        arrays: Keras's layout: x_train, y_train, x_test, y_test.
-        origin: where the arrays came from, to start each message with.
-
-    Returns:
-        (x_train, y_train, x_test, y_test) as read-only arrays, images with a channel axis.
-
-    Raises:
-        ValueError: for a wrong image shape, mismatched or empty splits, or bad labels.
+    Every data set passes here, built-in or not (extra_datasets.py makes the others). Returns
+    (x_train, y_train, x_test, y_test), images with a channel axis; raises ValueError, starting
+    with `origin`, for a wrong image shape, mismatched or empty splits, or bad labels.
     """
     result = []
     for split in ("train", "test"):

@@ -78,7 +78,7 @@ def _model_image_shape(model: keras.Model) -> tuple[int, ...]:
     return tuple(model.inputs[0].shape[1:])
 
 
-def _check_images(model: keras.Model, images, single: bool) -> np.ndarray:
+def check_images(model: keras.Model, images, single: bool) -> np.ndarray:
     """Check that images fit the model; returns them as a numpy array."""
     images = np.asarray(images)
     expected = _model_image_shape(model)
@@ -105,7 +105,7 @@ def check_image(model: keras.Model, image) -> np.ndarray:
     Raises:
         ValueError: for an image of another shape, with a hint on how to prepare one.
     """
-    return _check_images(model, image, single=True)
+    return check_images(model, image, single=True)
 
 
 def feature_maps(
@@ -145,7 +145,7 @@ def feature_maps(
                 f"{name!r} is not a layer of this model with feature maps (height x width x "
                 f"channels). Choose from: {_listing(feature_map_layer_names(model))}."
             )
-    image = _check_images(model, image, single=True)
+    image = check_images(model, image, single=True)
     sub_model = keras.Model(model.inputs[0], [layer_by_name[name].output for name in names])
     outputs = sub_model(image[np.newaxis].astype("float32"), training=False)
     if not isinstance(outputs, (list, tuple)):
@@ -176,7 +176,7 @@ def predict_probabilities(
         raise ValueError(f"batch_size must be a whole number. Received: batch_size={batch_size!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1. Received: batch_size={batch_size}")
-    images = _check_images(model, images, single=False)
+    images = check_images(model, images, single=False)
     num_classes = int(model.outputs[0].shape[-1])
     chunks = [
         # Cast one batch at a time: a whole data set as float32 would take four times the memory.
@@ -211,7 +211,7 @@ def top_predictions(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a whole number of at least 1. Received: k={k!r}")
     class_names = list(class_names)
-    image = _check_images(model, image, single=True)
+    image = check_images(model, image, single=True)
     probabilities = predict_probabilities(model, image[np.newaxis])[0]
     if len(class_names) != len(probabilities):
         raise ValueError(
@@ -357,55 +357,3 @@ def model_with_weights(model: keras.Model, weights: list) -> keras.Model:
     copy = keras.models.clone_model(model)
     copy.set_weights([np.asarray(array, dtype=np.float32) for array in weights])
     return copy
-
-
-# ----- activation statistics over a batch of images -----
-
-DEAD_CHANNELS_NOTE = (
-    "A dead channel outputs zero for every image: it passes nothing on and gets no gradient "
-    "to recover, so its filter is wasted capacity (often a sign of a too-high learning rate)."
-)
-
-
-def activation_statistics(model: keras.Model, images, layer_names=None) -> list[dict]:
-    """Mean, max, share of zeros and dead channels of each layer over a batch of images.
-
-    Args:
-        model: the model.
-        images: (count, height, width, channels) raw pixels, e.g. 256 test images.
-        layer_names: the layers to measure; by default overview_layer_names(model).
-
-    Returns:
-        [{"name", "mean", "max", "zero_share", "channels", "dead_channels" (list of the
-        channel or neuron indices that are exactly zero for every image and position)}].
-
-    Raises:
-        ValueError: for images of the wrong shape or an unknown layer name.
-    """
-    images = _check_images(model, images, single=False)
-    names = overview_layer_names(model) if layer_names is None else list(layer_names)
-    known = {layer.name for layer in model.layers}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise ValueError(f"The model has no layer named {unknown[0]!r}.")
-    if not names:
-        return []
-    sub_model = keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
-    outputs = sub_model(images.astype("float32"), training=False)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
-    results = []
-    for name, output in zip(names, outputs, strict=True):
-        values = keras.ops.convert_to_numpy(output)
-        per_channel = values.reshape(-1, values.shape[-1])
-        results.append(
-            {
-                "name": name,
-                "mean": float(values.mean()),
-                "max": float(values.max()),
-                "zero_share": float(np.mean(values == 0)),
-                "channels": int(values.shape[-1]),
-                "dead_channels": [int(i) for i in np.flatnonzero(np.all(per_channel == 0, 0))],
-            }
-        )
-    return results

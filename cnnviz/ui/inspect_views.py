@@ -13,7 +13,7 @@ import streamlit as st
 
 from cnnviz import explanation_plots as figures
 from cnnviz import plots
-from cnnviz.explain import arithmetic, inspection, techniques
+from cnnviz.explain import arithmetic, inspection, statistics, techniques
 from cnnviz.model import spec as spec_module
 from cnnviz.model.with_keras import builder
 
@@ -266,12 +266,12 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
 def show_statistics(model, spec: dict, dataset) -> None:
     """Mean, max, share of zeros and dead channels per layer over a batch of test images."""
     batch = dataset.x_test[:STATISTICS_IMAGES]
-    statistics = inspection.activation_statistics(model, batch)
-    if not statistics:
+    rows = statistics.activation_statistics(model, batch)
+    if not rows:
         st.info("This network has no layers to measure.")
         return
-    labels = [layer_label(spec, row["name"]) for row in statistics]
-    st.plotly_chart(figures.plot_activation_statistics(statistics, labels), width="stretch")
+    labels = [layer_label(spec, row["name"]) for row in rows]
+    st.plotly_chart(figures.plot_activation_statistics(rows, labels), width="stretch")
     st.dataframe(
         [
             {
@@ -286,8 +286,8 @@ def show_statistics(model, spec: dict, dataset) -> None:
                     else ""
                 ),
             }
-            for label, row in zip(labels, statistics, strict=True)
+            for label, row in zip(labels, rows, strict=True)
         ],
         hide_index=True,
     )
-    st.caption(f"Over the first {len(batch)} test images. {inspection.DEAD_CHANNELS_NOTE}")
+    st.caption(f"Over the first {len(batch)} test images. {statistics.DEAD_CHANNELS_NOTE}")
