@@ -96,14 +96,6 @@ def estimate_training_memory(
     )
 
 
-def format_bytes(count: int) -> str:
-    """Bytes as people read them: 1536 -> '1.5 KB', 3 * 2**30 -> '3.0 GB'."""
-    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if count >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{count} bytes"
-
-
 def _setting(settings: Any, name: str) -> Any:
     if isinstance(settings, Mapping):
         return settings.get(name, getattr(training_settings.TrainingSettings, name))
@@ -157,14 +149,15 @@ def check_size(
         )
     if limits.max_memory_mb is not None and estimate.total > limits.max_memory_mb * 2**20:
         widest = max(infos, key=lambda layer_info: math.prod(layer_info.output_shape))
+        size = spec_limits.format_bytes
         raise spec_module.SpecError(
-            f"Training this model would need about {format_bytes(estimate.total)} "
-            f"({format_bytes(estimate.activations)} of it for one batch of {batch_size} images); "
-            f"this server allows {format_bytes(limits.max_memory_mb * 2**20)} per training. "
+            f"Training this model would need about {size(estimate.total)} "
+            f"({size(estimate.activations)} of it for one batch of {batch_size} images); "
+            f"this server allows {size(limits.max_memory_mb * 2**20)} per training. "
             f"Use a smaller batch size, or fewer filters in the early layers: layer "
             f"{widest.position} ({widest.type}) has the largest output, "
             f"{spec_module.format_shape(widest.output_shape)} per image. "
-            f"Received: batch_size={batch_size}, about {format_bytes(estimate.total)}",
+            f"Received: batch_size={batch_size}, about {size(estimate.total)}",
             widest.position,
         )
     return estimate

@@ -122,17 +122,17 @@ with summary_column:
     memory_limit = (
         ""
         if server_limits.max_memory_mb is None
-        else f" This server allows {limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
+        else f" This server allows {spec_limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
     )
     st.metric(
         "Memory (estimate)",
-        limits.format_bytes(estimate.total) if error is None else "?",
+        spec_limits.format_bytes(estimate.total) if error is None else "?",
         help=f"One training step at batch size {settings['batch_size']} with "
         f"{optimizer_title} (set on the Train page): weights "
-        f"{limits.format_bytes(estimate.weights)}, gradients "
-        f"{limits.format_bytes(estimate.gradients)}, optimizer state "
-        f"{limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
-        f"{limits.format_bytes(estimate.activations)}.{memory_limit}",
+        f"{spec_limits.format_bytes(estimate.weights)}, gradients "
+        f"{spec_limits.format_bytes(estimate.gradients)}, optimizer state "
+        f"{spec_limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
+        f"{spec_limits.format_bytes(estimate.activations)}.{memory_limit}",
     )
     if error is None and size_error is None:
         st.success("This network is ready to train.", icon=":material/check:")

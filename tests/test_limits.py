@@ -103,7 +103,7 @@ def test_session_grace_seconds_refuses_bad_values(text):
     ],
 )
 def test_format_bytes(count, text):
-    assert limits.format_bytes(count) == text
+    assert spec_limits.format_bytes(count) == text
 
 
 # ----- the memory estimate, against a hand count -----
