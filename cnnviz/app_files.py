@@ -13,8 +13,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # The folder name inside the package in a built wheel; setup.py uses the same name.
 PACKAGED_DIR_NAME = "_app"
 APP_SCRIPT = "app.py"
+PAGES_DIR = "pages"
 # What the app needs at run time, relative to app_dir(); the wheel test checks each is there.
-REQUIRED = (APP_SCRIPT, "pages", "assets", ".streamlit/config.toml")
+REQUIRED = (APP_SCRIPT, PAGES_DIR, "assets", ".streamlit/config.toml")
 
 
 def app_dir() -> Path:
@@ -38,3 +39,8 @@ def missing_files(folder: Path | None = None) -> list[str]:
     """Which of the REQUIRED files and folders the app folder lacks (none when complete)."""
     folder = app_dir() if folder is None else folder
     return [name for name in REQUIRED if not (folder / name).exists()]
+
+
+def page_script(name: str) -> str:
+    """A page as st.page_link and st.switch_page name it: relative to app.py ('pages/train.py')."""
+    return f"{PAGES_DIR}/{name}.py"

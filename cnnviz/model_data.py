@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnviz.datasets import Dataset
+from cnnviz.data.datasets import Dataset
 
 # Class names listed in the note, at most; more are counted.
 NAMES_SHOWN = 6

@@ -17,7 +17,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cnnviz.layer_types import AUGMENTATION_LAYERS
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS
 
 if TYPE_CHECKING:  # presets.py and the CLI use this module before TensorFlow is loaded
     import keras

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cnnviz import precision
-from cnnviz.spec import SpecError
+from cnnviz.model.spec import SpecError
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ import numpy as np
 import ray
 import ray.exceptions
 
-from cnnviz import builder, executors, ray_actor, scheduler, snapshots, training
+from cnnviz import executors, ray_actor, scheduler, snapshots, training
 from cnnviz.job_state import JobState, StopReason
+from cnnviz.model.with_keras import builder
 from cnnviz.ray_actor import (  # noqa: F401 - part of this module's interface
     TrainerActor,
     TrainerPool,

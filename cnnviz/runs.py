@@ -6,15 +6,16 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from cnnviz import limits, lr_schedules, training_settings
-from cnnviz.datasets import DATASETS
+from cnnviz import lr_schedules, training_settings
+from cnnviz.data.datasets import DATASETS
+from cnnviz.model import spec_limits
 
 if TYPE_CHECKING:
     # Only for annotations: importing training pulls in TensorFlow, which the app's first
     # screen must not wait for.
     from cnnviz.training import TrainingJob
 
-MAX_RUNS_KEPT = limits.from_environment().max_runs_kept
+MAX_RUNS_KEPT = spec_limits.from_environment().max_runs_kept
 
 
 @dataclass

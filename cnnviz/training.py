@@ -26,18 +26,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnviz import (
-    builder,
-    callbacks,
-    evaluation,
-    gradient_registry,
-    limits,
-    losses,
-    precision,
-    snapshots,
-)
-from cnnviz.datasets import Dataset
+from cnnviz import callbacks, gradient_registry, limits, losses, precision, snapshots
+from cnnviz.data.datasets import Dataset
+from cnnviz.explain import evaluation
 from cnnviz.job_state import JobState, StopReason
+from cnnviz.model.with_keras import builder
 from cnnviz.scheduler import SlotView, TrainingScheduler, default_scheduler
 from cnnviz.training_settings import OPTIMIZER_TITLES, TrainingSettings
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.lr_schedules import SCHEDULE_NAMES
-from cnnviz.spec import show_value
+from cnnviz.model.spec import show_value
 
 # The optimizers a student can choose, by their lower-case Keras names.
 OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")

@@ -5,6 +5,9 @@ import streamlit as st
 from cnnviz import diagram, limits, presets, training_settings
 from cnnviz import spec as spec_module
 from cnnviz.figures import architecture
+from cnnviz import diagram_plots, limits, presets, training_settings
+from cnnviz.model import diagram, spec_limits
+from cnnviz.model import spec as spec_module
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 
@@ -51,7 +54,7 @@ def format_count(count: int) -> str:
 
 
 spec = keys.workspace()[keys.SPEC]
-server_limits = limits.from_environment()
+server_limits = spec_limits.from_environment()
 settings = keys.workspace()[keys.TRAIN_SETTINGS]
 infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
 estimate = limits.estimate_training_memory(
@@ -122,17 +125,17 @@ with summary_column:
     memory_limit = (
         ""
         if server_limits.max_memory_mb is None
-        else f" This server allows {limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
+        else f" This server allows {spec_limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
     )
     st.metric(
         "Memory (estimate)",
-        limits.format_bytes(estimate.total) if error is None else "?",
+        spec_limits.format_bytes(estimate.total) if error is None else "?",
         help=f"One training step at batch size {settings['batch_size']} with "
         f"{optimizer_title} (set on the Train page): weights "
-        f"{limits.format_bytes(estimate.weights)}, gradients "
-        f"{limits.format_bytes(estimate.gradients)}, optimizer state "
-        f"{limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
-        f"{limits.format_bytes(estimate.activations)}.{memory_limit}",
+        f"{spec_limits.format_bytes(estimate.weights)}, gradients "
+        f"{spec_limits.format_bytes(estimate.gradients)}, optimizer state "
+        f"{spec_limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
+        f"{spec_limits.format_bytes(estimate.activations)}.{memory_limit}",
     )
     if error is None and size_error is None:
         st.success("This network is ready to train.", icon=":material/check:")
@@ -161,7 +164,7 @@ with summary_column:
         st.session_state["spec_upload_done"] = uploaded.file_id
         try:
             # The checks a share link and `cnnviz train --spec` get too (size first).
-            imported = limits.read_spec(uploaded.getvalue(), server_limits, "The file")
+            imported = spec_limits.read_spec(uploaded.getvalue(), server_limits, "The file")
         except ValueError as problem:
             st.error(f"Could not load {uploaded.name}: {problem} Your layers are unchanged.")
         else:

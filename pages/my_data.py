@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import own_data
+from cnnviz.data import own_data
 from cnnviz.ui import frame, own_data_input
 from cnnviz.ui import own_data as own_widgets
 

@@ -5,6 +5,7 @@ import streamlit as st
 from cnnviz import limits, lr_schedules, precision, training_settings
 from cnnviz.figures import training_curves
 from cnnviz.job_state import JobState
+from cnnviz.model import spec_limits
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
@@ -20,7 +21,7 @@ dataset = data.current_dataset()
 info = dataset.info
 spec = keys.workspace()[keys.SPEC]
 # The server's epoch limit bounds the box; without one, a generous bound keeps it a number box.
-MAX_EPOCHS = limits.from_environment().max_epochs or 1000
+MAX_EPOCHS = spec_limits.from_environment().max_epochs or 1000
 spec_error = limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import workspace_records, workspaces
+from cnnviz.store import workspace_records, workspaces
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception
 from helpers.jobs import FakeJob

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets, extra_datasets
+from cnnviz.data import datasets, extra_datasets
 from cnnviz.ui import data
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, button, open_app, own_data, upload_zip

@@ -4,6 +4,8 @@ import pytest
 
 from cnnviz import datasets, presets, training_settings
 from cnnviz.bench import queue_effect
+from cnnviz import bench_queue, presets, training_settings
+from cnnviz.data import datasets
 
 
 @pytest.mark.trains

@@ -1,16 +1,16 @@
-"""Tests for cnnviz.builder: spec -> functional Keras model."""
+"""Tests for cnnviz.model.with_keras.builder: spec -> functional Keras model."""
 
 import copy
 
 import numpy as np
 import pytest
 
-from cnnviz import spec
+from cnnviz.model import spec
+from cnnviz.model.spec import SpecError
 from cnnviz.presets import preset_spec
-from cnnviz.spec import SpecError
 
 keras = pytest.importorskip("keras")
-from cnnviz import builder  # noqa: E402  (needs Keras, imported above)
+from cnnviz.model.with_keras import builder  # noqa: E402  (needs Keras, imported above)
 
 MNIST_SHAPE = (28, 28, 1)
 OUTPUT = {"type": "Dense", "units": 10, "activation": "softmax"}

@@ -19,6 +19,8 @@ from cnnviz import app_files, datasets, presets
 from cnnviz.cli import app_command, launcher, progress
 from cnnviz.cli import main as cli
 from helpers.commands import run_cli
+from cnnviz import app_files, cli, launcher, presets, progress
+from cnnviz.data import datasets
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},

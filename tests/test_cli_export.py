@@ -11,6 +11,8 @@ import pytest
 
 from cnnviz import export, presets
 from cnnviz.cli import main as cli
+from cnnviz import cli, presets
+from cnnviz.export import python_code
 
 
 @pytest.fixture
@@ -20,10 +22,10 @@ def spec_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("to", export.FORMATS)
+@pytest.mark.parametrize("to", python_code.FORMATS)
 def test_export_prints_what_the_library_writes(spec_file, to, capsys):
     assert cli.main(["export", "--spec", str(spec_file), "--dataset", "mnist", "--to", to]) == 0
-    expected = export.export_text(json.loads(spec_file.read_text()), (28, 28, 1), 10, to)
+    expected = python_code.export_text(json.loads(spec_file.read_text()), (28, 28, 1), 10, to)
     assert capsys.readouterr().out == expected
 
 

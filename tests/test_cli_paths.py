@@ -22,6 +22,8 @@ from cnnviz import datasets, extra_datasets, file_reading, own_archive
 from cnnviz.cli import data_command, inspect_command
 from cnnviz.cli import main as cli
 from helpers.files import png
+from cnnviz import cli, cli_data, inspect_cli
+from cnnviz.data import archive_entries, datasets, extra_datasets, file_reading, own_archive
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60
@@ -109,7 +111,7 @@ def verb_of(arguments: list[str]) -> str:
 
 
 def test_the_readers_are_imported_before_the_caps_change():
-    assert own_archive.MAX_FILE_BYTES == file_reading.IMAGE_BYTES == 10 * 2**20
+    assert archive_entries.MAX_FILE_BYTES == file_reading.IMAGE_BYTES == 10 * 2**20
     assert {
         data_command,
         datasets,
@@ -177,7 +179,7 @@ def test_a_folder_of_class_folders_reads_pictures_no_larger_than_the_cap(tmp_pat
         (tmp_path / name / "1.png").write_bytes(DIGIT_PNG)
     os.mkfifo(tmp_path / "dog" / "2.png")  # never opened: not a regular file
     (tmp_path / "dog" / "3.png").write_bytes(DIGIT_PNG + b"\x00" * 5000)
-    monkeypatch.setattr(own_archive, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(archive_entries, "MAX_FILE_BYTES", 1000)
     report = own_archive.read_class_folders(tmp_path, (28, 28, 1))
     assert [len(group) for group in report.class_images] == [1, 1]
     assert report.too_large == 1

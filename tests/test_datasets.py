@@ -1,4 +1,4 @@
-"""Tests for cnnviz.datasets: local folder -> Keras -> bundled sample, and clear errors."""
+"""Tests for cnnviz.data.datasets: local folder -> Keras -> bundled sample, and clear errors."""
 
 import gc
 import logging
@@ -10,6 +10,7 @@ import pytest
 
 from cnnviz import datasets, keras_source
 from helpers.paths import ASSETS
+from cnnviz.data import datasets, keras_source
 
 MIN_SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}
 
@@ -324,7 +325,7 @@ def fake_keras_loader(calls):
     def load(info):
         calls.append(info.name)
         arrays = keras_layout_arrays(info.name, train_count=30, test_count=10)
-        return datasets._standardise(info, arrays, "fake Keras")
+        return datasets.standardise(info, arrays, "fake Keras")
 
     return load
 
@@ -368,7 +369,7 @@ def test_keras_failure_falls_back_to_the_sample(monkeypatch, keras_reachable, ca
         raise OSError("no route to host")
 
     monkeypatch.setattr(datasets, "_load_with_keras", failing_loader)
-    with caplog.at_level(logging.WARNING, logger="cnnviz.datasets"):
+    with caplog.at_level(logging.WARNING, logger="cnnviz.data.datasets"):
         dataset = datasets.load_dataset("fashion_mnist", allow_download=True)
     assert dataset.source == "sample"
     assert dataset.sample_notice() is not None

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.decoding and the picture sources built on it: the uploader's formats,
+"""Tests for cnnviz.data.decoding and the picture sources built on it: the uploader's formats,
 unusual but valid files shown as decoded, canvas drawings and the bundled examples."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from cnnviz import images
 from helpers.files import centre_of_mass, encode
+from cnnviz.data import images
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
@@ -130,8 +131,8 @@ def test_opaque_canvas_reads_light_strokes_on_black():
 
 
 def test_bundled_examples_decode_to_their_data_set_shapes():
-    from cnnviz import examples
-    from cnnviz.datasets import DATASETS
+    from cnnviz.data import examples
+    from cnnviz.data.datasets import DATASETS
 
     for name, info in DATASETS.items():
         files = examples.example_files(name)
@@ -142,7 +143,7 @@ def test_bundled_examples_decode_to_their_data_set_shapes():
 
 
 def test_examples_are_cut_again_the_same(tmp_path):
-    from cnnviz import examples
+    from cnnviz.data import examples
 
     # Fashion-MNIST's examples come from the bundled sample, so they can be cut here.
     examples.write_examples("fashion_mnist", None, tmp_path)

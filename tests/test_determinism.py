@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cnnviz import training, training_settings
+from cnnviz.data import datasets
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 

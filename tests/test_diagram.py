@@ -1,4 +1,4 @@
-"""Tests for cnnviz.diagram and cnnviz.figures.architecture: multiply-adds, memory, block
+"""Tests for cnnviz.model.diagram and cnnviz.figures.architecture: multiply-adds, memory, block
 geometry."""
 
 import math
@@ -7,6 +7,8 @@ import pytest
 
 from cnnviz import diagram, presets
 from cnnviz.figures import architecture
+from cnnviz import diagram_plots, presets
+from cnnviz.model import diagram
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

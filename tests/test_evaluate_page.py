@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnnviz import evaluation
+from cnnviz.explain import evaluation
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 

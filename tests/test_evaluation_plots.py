@@ -7,6 +7,8 @@ import pytest
 
 from cnnviz import evaluation
 from cnnviz.figures import confusion
+from cnnviz import evaluation_plots
+from cnnviz.explain import evaluation
 
 CONFUSION = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 0]])
 NAMES = ["cat", "dog", "fox"]

@@ -1,5 +1,5 @@
-"""Tests for cnnviz.explanation and cnnviz.arithmetic: Grad-CAM, saliency, filter pictures and
-the arithmetic behind one output value."""
+"""Tests for cnnviz.explain.techniques and cnnviz.explain.arithmetic: Grad-CAM, saliency, filter
+pictures and the arithmetic behind one output value."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import arithmetic, builder, explanation
+from cnnviz.explain import arithmetic, techniques
+from cnnviz.model.with_keras import builder
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
@@ -183,13 +184,13 @@ def two_bars():
 
 
 def test_grad_cam_peaks_in_the_region_the_class_depends_on(region_model, two_bars):
-    heatmap, explained = explanation.grad_cam(region_model, two_bars, "bars", class_index=1)
+    heatmap, explained = techniques.grad_cam(region_model, two_bars, "bars", class_index=1)
     assert explained == 1 and heatmap.shape == (28, 28)
     assert heatmap.max() == pytest.approx(1.0) and heatmap.min() >= 0
     row, column = np.unravel_index(np.argmax(heatmap), heatmap.shape)
     assert row < 14 and column < 14
     assert heatmap[14:, 14:].max() < 0.1
-    heatmap, _ = explanation.grad_cam(region_model, two_bars, "norm", class_index=0)
+    heatmap, _ = techniques.grad_cam(region_model, two_bars, "norm", class_index=0)
     row, column = np.unravel_index(np.argmax(heatmap), heatmap.shape)
     assert row >= 14 and column >= 14
 
@@ -197,12 +198,12 @@ def test_grad_cam_peaks_in_the_region_the_class_depends_on(region_model, two_bar
 def test_grad_cam_explains_the_predicted_class_by_default(region_model, two_bars):
     image = two_bars.copy()
     image[20, 16:24] = 0  # only the vertical bar: class 1 wins
-    _, explained = explanation.grad_cam(region_model, image, "bars")
+    _, explained = techniques.grad_cam(region_model, image, "bars")
     assert explained == 1
 
 
 def test_saliency_and_smooth_grad_mark_the_pixels_that_matter(region_model, two_bars):
-    for method in (explanation.saliency, explanation.smooth_grad):
+    for method in (techniques.saliency, techniques.smooth_grad):
         heatmap, explained = method(region_model, two_bars, class_index=1)
         assert explained == 1 and heatmap.shape == (28, 28)
         # Only the top-left quarter (and the 1-pixel reach of the 3x3 filters) can move
@@ -212,17 +213,17 @@ def test_saliency_and_smooth_grad_mark_the_pixels_that_matter(region_model, two_
 
 
 def test_smooth_grad_is_repeatable_and_checks_its_arguments(region_model, two_bars):
-    first, _ = explanation.smooth_grad(region_model, two_bars, 1, samples=4, seed=7)
-    second, _ = explanation.smooth_grad(region_model, two_bars, 1, samples=4, seed=7)
+    first, _ = techniques.smooth_grad(region_model, two_bars, 1, samples=4, seed=7)
+    second, _ = techniques.smooth_grad(region_model, two_bars, 1, samples=4, seed=7)
     np.testing.assert_array_equal(first, second)
     with pytest.raises(ValueError, match="samples"):
-        explanation.smooth_grad(region_model, two_bars, samples=0)
+        techniques.smooth_grad(region_model, two_bars, samples=0)
     with pytest.raises(ValueError, match="noise"):
-        explanation.smooth_grad(region_model, two_bars, noise=3)
+        techniques.smooth_grad(region_model, two_bars, noise=3)
     with pytest.raises(ValueError, match="class_index must lie between 0 and 1"):
-        explanation.saliency(region_model, two_bars, class_index=2)
+        techniques.saliency(region_model, two_bars, class_index=2)
     with pytest.raises(ValueError, match="no feature maps"):
-        explanation.grad_cam(region_model, two_bars, "decide")
+        techniques.grad_cam(region_model, two_bars, "decide")
 
 
 # ----- filter pictures -----
@@ -230,7 +231,7 @@ def test_smooth_grad_is_repeatable_and_checks_its_arguments(region_model, two_ba
 
 def test_filter_pictures_find_the_pattern_a_filter_looks_for(region_model):
     steps_seen = []
-    pictures = explanation.filter_pictures(
+    pictures = techniques.filter_pictures(
         region_model, "bars", [0, 1], steps=40, on_step=lambda done, total: steps_seen.append(done)
     )
     assert pictures.shape == (2, 28, 28, 1) and pictures.dtype == np.uint8
@@ -248,7 +249,7 @@ def test_filter_pictures_find_the_pattern_a_filter_looks_for(region_model):
 
 def test_filter_pictures_can_be_cancelled_and_check_arguments(region_model):
     calls = []
-    stopped = explanation.filter_pictures(
+    stopped = techniques.filter_pictures(
         region_model,
         "bars",
         [0],
@@ -258,8 +259,8 @@ def test_filter_pictures_can_be_cancelled_and_check_arguments(region_model):
     )
     assert stopped is None and calls == [1, 2, 3]
     with pytest.raises(ValueError, match="between 0 and 1"):
-        explanation.filter_pictures(region_model, "bars", [2])
+        techniques.filter_pictures(region_model, "bars", [2])
     with pytest.raises(ValueError, match="1 to 16"):
-        explanation.filter_pictures(region_model, "bars", list(range(17)))
+        techniques.filter_pictures(region_model, "bars", list(range(17)))
     with pytest.raises(ValueError, match="not a convolution layer"):
-        explanation.filter_pictures(region_model, "norm", [0])
+        techniques.filter_pictures(region_model, "norm", [0])

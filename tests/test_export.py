@@ -8,9 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, export, presets
-from cnnviz import spec as spec_module
-from cnnviz.layer_types import LAYER_TYPES
+from cnnviz import presets
+from cnnviz.export import python_code
+from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import LAYER_TYPES
+from cnnviz.model.with_keras import builder
 
 SHAPES = {"mnist": ((28, 28, 1), 10), "cifar10": ((32, 32, 3), 10)}
 CASES = [(preset, data) for preset in presets.PRESETS for data in SHAPES]
@@ -63,7 +65,9 @@ def run_code(code: str) -> dict:
 
 def test_layer_names_follow_the_builders_rule():
     for position, layer_type in enumerate(LAYER_TYPES, start=1):
-        assert export.layer_name(position, layer_type) == builder.layer_name(position, layer_type)
+        assert python_code.layer_name(position, layer_type) == builder.layer_name(
+            position, layer_type
+        )
 
 
 @pytest.mark.parametrize(("preset", "data"), CASES)
@@ -71,7 +75,7 @@ def test_keras_code_rebuilds_the_same_model(preset, data):
     input_shape, classes = SHAPES[data]
     spec = presets.preset_spec(preset, input_shape, classes)
     expected = builder.build_model(spec, input_shape, classes)
-    model = run_code(export.keras_code(spec, input_shape, classes))["build_model"]()
+    model = run_code(python_code.keras_code(spec, input_shape, classes))["build_model"]()
     assert model.count_params() == expected.count_params()
     assert [layer.name for layer in model.layers] == [layer.name for layer in expected.layers]
     for layer, reference in zip(model.layers, expected.layers, strict=True):
@@ -91,7 +95,7 @@ def test_keras_code_rebuilds_the_same_model(preset, data):
 def test_keras_code_of_unusual_padding_matches_too():
     input_shape, classes = SHAPES["mnist"]
     expected = builder.build_model(PADDING_SPEC, input_shape, classes)
-    model = run_code(export.keras_code(PADDING_SPEC, input_shape, classes))["build_model"]()
+    model = run_code(python_code.keras_code(PADDING_SPEC, input_shape, classes))["build_model"]()
     assert [layer.output.shape for layer in model.layers] == [
         layer.output.shape for layer in expected.layers
     ]
@@ -107,8 +111,8 @@ def torch_counts(module) -> tuple[int, int]:
 
 
 def torch_model(spec, input_shape, classes):
-    namespace = run_code(export.pytorch_code(spec, input_shape, classes))
-    return namespace[export._class_name(spec)]()
+    namespace = run_code(python_code.pytorch_code(spec, input_shape, classes))
+    return namespace[python_code._class_name(spec)]()
 
 
 @needs_torch
@@ -218,23 +222,25 @@ def test_uneven_same_average_pooling_is_refused_for_pytorch():
         ]
     }
     # 28 / 2 pads nothing; 27 would pad one pixel on one side only.
-    assert "AvgPool2d(2, stride=2)" in export.pytorch_code(spec, (28, 28, 1), 10)
+    assert "AvgPool2d(2, stride=2)" in python_code.pytorch_code(spec, (28, 28, 1), 10)
     with pytest.raises(spec_module.SpecError, match="unevenly"):
-        export.pytorch_code(spec, (27, 27, 1), 10)
+        python_code.pytorch_code(spec, (27, 27, 1), 10)
 
 
 def test_an_invalid_spec_is_refused_with_the_builds_message():
     spec = {"layers": [{"type": "Dense", "units": 10, "activation": "softmax"}]}
-    for to in export.FORMATS:
+    for to in python_code.FORMATS:
         with pytest.raises(spec_module.SpecError, match="Layer 1 \\(Dense\\).*Flatten"):
-            export.export_text(spec, (28, 28, 1), 10, to)
+            python_code.export_text(spec, (28, 28, 1), 10, to)
     with pytest.raises(ValueError, match="Choose one of: keras, pytorch, json"):
-        export.export_text(presets.preset_spec("tiny", (28, 28, 1), 10), (28, 28, 1), 10, "onnx")
+        python_code.export_text(
+            presets.preset_spec("tiny", (28, 28, 1), 10), (28, 28, 1), 10, "onnx"
+        )
 
 
 def test_json_export_round_trips():
     spec = presets.preset_spec("lenet5", (28, 28, 1), 10)
-    text = export.export_text(spec, (28, 28, 1), 10, "json")
+    text = python_code.export_text(spec, (28, 28, 1), 10, "json")
     assert spec_module.from_json(text) == spec
 
 
@@ -243,7 +249,7 @@ def test_written_code_is_readable_width_and_compiles(to):
     for preset in presets.PRESETS:
         spec = presets.preset_spec(preset, (32, 32, 3), 10)
         for candidate in (spec, PADDING_SPEC):
-            code = export.export_text(
+            code = python_code.export_text(
                 candidate, (28, 28, 1) if candidate is PADDING_SPEC else (32, 32, 3), 10, to
             )
             assert max(len(line) for line in code.splitlines()) <= 100
@@ -251,7 +257,7 @@ def test_written_code_is_readable_width_and_compiles(to):
 
 
 def test_pytorch_code_names_the_transform_of_each_augmentation_layer():
-    code = export.pytorch_code(RESIDUAL_SPEC, (28, 28, 1), 10)
+    code = python_code.pytorch_code(RESIDUAL_SPEC, (28, 28, 1), 10)
     assert "torchvision.transforms.RandomAffine(scale=...)" in code
     flips = {
         "layers": [
@@ -261,7 +267,7 @@ def test_pytorch_code_names_the_transform_of_each_augmentation_layer():
             {"type": "Dense", "units": 10, "activation": "softmax"},
         ]
     }
-    code = export.pytorch_code(flips, (28, 28, 1), 10)
+    code = python_code.pytorch_code(flips, (28, 28, 1), 10)
     assert "transforms.RandomVerticalFlip()" in code
     assert "transforms.RandomHorizontalFlip and RandomVerticalFlip" in code
     assert code.count("nn.Identity(),") == 2

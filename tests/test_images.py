@@ -1,4 +1,4 @@
-"""Tests for cnnviz.images: safe decoding and MNIST-style preparation of uploads and drawings."""
+"""Tests for cnnviz.data.images: safe decoding, MNIST-style preparation of uploads, drawings."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from cnnviz import images
 from helpers.files import centre_of_mass, encode
+from cnnviz.data import images
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
@@ -325,5 +326,5 @@ def test_bad_arrays_are_refused(pixels, message):
 
 
 def test_images_module_does_not_import_keras():
-    code = "import sys, cnnviz.images; sys.exit('keras' in sys.modules)"
+    code = "import sys, cnnviz.data.images; sys.exit('keras' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -9,6 +9,8 @@ from cnnviz import images, input_preparation
 from cnnviz.input_preparation import Preparation
 from helpers.files import png
 from helpers.paths import MNIST_SAMPLE
+from cnnviz.data import images, input_preparation
+from cnnviz.data.input_preparation import Preparation
 
 MNIST_SHAPE = (28, 28, 1)
 

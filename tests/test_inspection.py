@@ -1,4 +1,4 @@
-"""Tests for cnnviz.inspection: filters, feature maps and predictions of built models."""
+"""Tests for cnnviz.explain.inspection: filters, feature maps and predictions of built models."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, inspection, presets
+from cnnviz import presets
+from cnnviz.explain import inspection, statistics
+from cnnviz.model.with_keras import builder
 
 MNIST_SHAPE = (28, 28, 1)
 CLASS_NAMES = [f"class {index}" for index in range(10)]
@@ -233,7 +235,7 @@ def test_activation_statistics_count_dead_channels(mixed_model, digits):
     silenced_bias[2] = -1.0  # relu(-1) = 0 everywhere: channel 2 is dead
     layer.set_weights([silenced_kernel, silenced_bias])
     try:
-        (row,) = inspection.activation_statistics(mixed_model, digits, [conv])
+        (row,) = statistics.activation_statistics(mixed_model, digits, [conv])
         reference = keras.Model(mixed_model.inputs[0], layer.output).predict(digits, verbose=0)
     finally:
         layer.set_weights([kernel, bias])
@@ -246,12 +248,12 @@ def test_activation_statistics_count_dead_channels(mixed_model, digits):
     assert row["mean"] == pytest.approx(float(reference.mean()), rel=1e-5)
     assert row["max"] == pytest.approx(float(reference.max()), rel=1e-5)
     assert row["zero_share"] == pytest.approx(float(np.mean(reference == 0)))
-    everything = inspection.activation_statistics(mixed_model, digits)
+    everything = statistics.activation_statistics(mixed_model, digits)
     assert [entry["name"] for entry in everything] == [
         entry["name"] for entry in inspection.network_overview(mixed_model, digits[0])
     ]
     with pytest.raises(ValueError, match="no layer named"):
-        inspection.activation_statistics(mixed_model, digits, ["nope"])
+        statistics.activation_statistics(mixed_model, digits, ["nope"])
 
 
 @pytest.mark.parametrize(

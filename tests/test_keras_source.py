@@ -1,4 +1,4 @@
-"""Tests for cnnviz.keras_source: the check that spares a first page a useless TensorFlow import."""
+"""Tests for cnnviz.data.keras_source: sparing a first page a useless TensorFlow import."""
 
 import json
 import os
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz import keras_source
+from cnnviz.data import keras_source
 from helpers.paths import REPO
 
 

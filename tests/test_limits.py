@@ -10,8 +10,10 @@ import json
 
 import pytest
 
-from cnnviz import datasets, limits, spec
-from cnnviz.spec import SpecError
+from cnnviz import limits
+from cnnviz.data import datasets
+from cnnviz.model import spec, spec_limits
+from cnnviz.model.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 from helpers.paths import APP
 
@@ -27,34 +29,34 @@ DENSE_200K = {"layers": [FLATTEN, {"type": "Dense", "units": 200_000}, OUTPUT]}
 
 
 def test_defaults_are_the_documented_ones():
-    defaults = limits.Limits()
+    defaults = spec_limits.Limits()
     assert defaults.max_params == 5_000_000
     assert defaults.max_memory_mb == 1024
     assert defaults.max_layers == 100
     assert defaults.max_epochs == 100
     assert defaults.max_spec_bytes == 256 * 1024
     assert defaults.max_runs_kept == 20
-    assert limits.from_environment({}) == defaults
+    assert spec_limits.from_environment({}) == defaults
 
 
 def test_every_limit_is_read_from_its_environment_variable():
     environ = {
-        variable: str(index + 7) for index, variable in enumerate(limits.ENVIRONMENT.values())
+        variable: str(index + 7) for index, variable in enumerate(spec_limits.ENVIRONMENT.values())
     }
-    read = limits.from_environment(environ)
-    for index, field in enumerate(limits.ENVIRONMENT):
+    read = spec_limits.from_environment(environ)
+    for index, field in enumerate(spec_limits.ENVIRONMENT):
         assert getattr(read, field) == index + 7
 
 
 def test_no_limits_lifts_the_size_limits_but_still_bounds_spec_files():
-    free = limits.no_limits()
+    free = spec_limits.no_limits()
     assert free.max_params is None and free.max_memory_mb is None
     assert free.max_layers is None and free.max_epochs is None
     assert free.max_spec_bytes == 16 * 1024 * 1024
-    assert limits.from_environment({"CNNVIZ_NO_LIMITS": "1"}) == free
+    assert spec_limits.from_environment({"CNNVIZ_NO_LIMITS": "1"}) == free
     # A variable still sets its own limit on top of "no limits".
-    assert limits.from_environment({"CNNVIZ_NO_LIMITS": "1", "CNNVIZ_MAX_LAYERS": "9"}) == (
-        limits.Limits(None, None, 9, None, free.max_spec_kb)
+    assert spec_limits.from_environment({"CNNVIZ_NO_LIMITS": "1", "CNNVIZ_MAX_LAYERS": "9"}) == (
+        spec_limits.Limits(None, None, 9, None, free.max_spec_kb)
     )
 
 
@@ -69,13 +71,13 @@ def test_no_limits_lifts_the_size_limits_but_still_bounds_spec_files():
 )
 def test_bad_environment_values_raise_clear_errors(value, expected):
     with pytest.raises(ValueError, match="CNNVIZ_MAX_PARAMS") as caught:
-        limits.from_environment({"CNNVIZ_MAX_PARAMS": value})
+        spec_limits.from_environment({"CNNVIZ_MAX_PARAMS": value})
     assert expected in str(caught.value)
 
 
 def test_the_layer_limit_cannot_exceed_what_cnnviz_builds():
     with pytest.raises(ValueError, match="at most 500"):
-        limits.from_environment({"CNNVIZ_MAX_LAYERS": "501"})
+        spec_limits.from_environment({"CNNVIZ_MAX_LAYERS": "501"})
 
 
 @pytest.mark.parametrize("text, seconds", [("", 60.0), ("0", 0.0), ("2.5", 2.5), (" 90 ", 90.0)])
@@ -100,7 +102,7 @@ def test_session_grace_seconds_refuses_bad_values(text):
     ],
 )
 def test_format_bytes(count, text):
-    assert limits.format_bytes(count) == text
+    assert spec_limits.format_bytes(count) == text
 
 
 # ----- the memory estimate, against a hand count -----
@@ -160,12 +162,12 @@ def test_every_preset_fits_the_default_limits_with_its_suggested_settings():
         for info in (MNIST, CIFAR):
             model_spec = presets.preset_spec(name, info.input_shape, info.num_classes)
             settings = {"batch_size": 128, "optimizer": "adam", **preset.suggested}
-            limits.check_training(model_spec, info, settings, limits.Limits())
+            limits.check_training(model_spec, info, settings, spec_limits.Limits())
 
 
 def test_parameters_over_the_limit_name_the_biggest_layer():
     with pytest.raises(SpecError) as caught:
-        limits.check_training(DENSE_200K, MNIST, TrainingSettings(), limits.Limits())
+        limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.Limits())
     message = str(caught.value)
     assert caught.value.position == 2
     assert "157,000,000" in message and "at most 5,000,000" in message
@@ -179,45 +181,45 @@ def test_memory_over_the_limit_says_the_estimate_and_the_way_out():
     }
     settings = TrainingSettings(batch_size=512)
     with pytest.raises(SpecError) as caught:
-        limits.check_training(wide, CIFAR, settings, limits.Limits())
+        limits.check_training(wide, CIFAR, settings, spec_limits.Limits())
     message = str(caught.value)
     assert "this server allows 1.0 GB per training" in message
     assert "smaller batch size" in message and "32 x 32 x 256" in message
     assert caught.value.position == 1
     # Smaller batches fit.
-    limits.check_training(wide, CIFAR, TrainingSettings(batch_size=64), limits.Limits())
+    limits.check_training(wide, CIFAR, TrainingSettings(batch_size=64), spec_limits.Limits())
 
 
 def test_layers_over_the_limit_are_refused_before_anything_else():
     many = {"layers": [FLATTEN] + [{"type": "Dropout", "rate": 0.1}] * 100 + [OUTPUT]}
     with pytest.raises(SpecError, match="102 layers; this server allows at most 100"):
-        limits.check_training(many, MNIST, TrainingSettings(), limits.Limits())
-    limits.check_training(many, MNIST, TrainingSettings(), limits.no_limits())
+        limits.check_training(many, MNIST, TrainingSettings(), spec_limits.Limits())
+    limits.check_training(many, MNIST, TrainingSettings(), spec_limits.no_limits())
 
 
 def test_no_limits_accepts_what_the_size_limits_refuse():
-    limits.check_training(DENSE_200K, MNIST, TrainingSettings(), limits.no_limits())
+    limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.no_limits())
 
 
 def test_training_problem_returns_the_error_or_none():
     assert limits.training_problem(SMALL, MNIST, {"batch_size": 32}) is None
-    problem = limits.training_problem(DENSE_200K, MNIST, {}, limits.Limits())
+    problem = limits.training_problem(DENSE_200K, MNIST, {}, spec_limits.Limits())
     assert isinstance(problem, SpecError) and "parameters" in str(problem)
     invalid = limits.training_problem({"layers": []}, MNIST, {})
     assert "no layers" in str(invalid)
 
 
 def test_epochs_over_the_limit():
-    limits.check_epochs(100, limits.Limits())
+    limits.check_epochs(100, spec_limits.Limits())
     with pytest.raises(ValueError, match="at most 100 on this server.*Received: epochs=101"):
-        limits.check_epochs(101, limits.Limits())
-    limits.check_epochs(10_000, limits.no_limits())
+        limits.check_epochs(101, spec_limits.Limits())
+    limits.check_epochs(10_000, spec_limits.no_limits())
 
 
 def test_spec_size_limit():
-    limits.check_spec_size(256 * 1024, limits.Limits())
+    spec_limits.check_spec_size(256 * 1024, spec_limits.Limits())
     with pytest.raises(SpecError, match="larger than 256 KB"):
-        limits.check_spec_size(256 * 1024 + 1, limits.Limits())
+        spec_limits.check_spec_size(256 * 1024 + 1, spec_limits.Limits())
 
 
 # ----- specs validation accepts build and train in Keras -----
@@ -254,7 +256,8 @@ EDGE_SPECS = {
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import training
+    from cnnviz.model.with_keras import builder
 
     model_spec = {"name": "edge " + name, "layers": [*EDGE_SPECS[name], FLATTEN, OUTPUT]}
     infos = spec.validate(model_spec, (28, 28, 1), 10)
@@ -270,7 +273,8 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import training
+    from cnnviz.model.with_keras import builder
 
     layers = [FLATTEN] + [{"type": "Activation", "activation": "relu"}] * 498 + [OUTPUT]
     model_spec = {"layers": layers}
@@ -287,7 +291,7 @@ def test_the_most_layers_cnnviz_builds_train_one_batch():
 def test_keras_gets_a_valid_name_for_every_accepted_name(name):
     import keras
 
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     model_spec = {**SMALL, "name": name}
     spec.validate(model_spec, (28, 28, 1), 10)

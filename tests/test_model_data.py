@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, inspection, model_data, own_data, presets, training
+from cnnviz import model_data, presets, training
+from cnnviz.data import datasets, own_data
+from cnnviz.explain import evaluation, inspection
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.training_settings import TrainingSettings
 

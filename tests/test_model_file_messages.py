@@ -12,6 +12,12 @@ import pytest
 from cnnviz import builder, datasets, file_reading, limits, model_files
 from cnnviz import spec as spec_module
 from helpers.paths import REPO
+from cnnviz import limits
+from cnnviz.data import datasets, file_reading
+from cnnviz.export import model_files
+from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
+from cnnviz.model.with_keras import builder
 
 MNIST = datasets.DATASETS["mnist"]
 CONFIG_TOML = REPO / ".streamlit" / "config.toml"
@@ -108,7 +114,7 @@ def test_the_server_upload_cap_is_the_largest_uploader_cap():
         file_reading.UPLOAD_KERAS_BYTES,
         file_reading.UPLOAD_ZIP_BYTES,
         file_reading.UPLOAD_NPZ_BYTES,
-        limits.Limits().max_spec_bytes,
+        spec_limits.Limits().max_spec_bytes,
     )
     assert max(caps) == file_reading.SERVER_UPLOAD_MB * 2**20
 
@@ -123,7 +129,7 @@ def test_a_model_at_the_parameter_limit_saved_with_adams_state_fits_the_keras_up
     ]
     infos = limits.check_training({"layers": layers}, MNIST, {})[0]
     params = spec_module.total_params(infos)
-    assert 4_900_000 < params <= limits.Limits().max_params
+    assert 4_900_000 < params <= spec_limits.Limits().max_params
     model = builder.build_model({"layers": layers}, (28, 28, 1), 10)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(np.zeros((4, 28, 28, 1)), np.zeros(4), verbose=0)

@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, model_files, presets
+from cnnviz import presets
+from cnnviz.export import model_files
+from cnnviz.model.with_keras import builder
 
 SHAPE = (28, 28, 1)
 

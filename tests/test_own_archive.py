@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import datasets, extra_datasets, own_archive, own_data
+from cnnviz.data import (
+    archive_entries,
+    data_folder,
+    datasets,
+    extra_datasets,
+    own_archive,
+    own_data,
+)
 from helpers.files import make_zip, png
 
 
@@ -128,17 +135,17 @@ def test_zip_bombs_are_refused_by_claimed_size_and_entry_count(monkeypatch):
     # 50 MB of zeros compress to about 50 KB: the total claimed size is checked first.
     bomb = make_zip({"a/1.png": bytes(30 * 2**20), "b/1.png": bytes(20 * 2**20)})
     assert len(bomb) < 200_000
-    monkeypatch.setattr(own_archive, "MAX_UNPACKED_BYTES", 40 * 2**20)
+    monkeypatch.setattr(archive_entries, "MAX_UNPACKED_BYTES", 40 * 2**20)
     with pytest.raises(ValueError, match="unpack to 50 MB; at most 40 MB.*Nothing was unpacked"):
         own_archive.read_class_folders(bomb, (28, 28, 1))
-    monkeypatch.setattr(own_archive, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(archive_entries, "MAX_ENTRIES", 3)
     many = make_zip({f"a/{number}.png": b"x" for number in range(4)})
     with pytest.raises(ValueError, match="4 entries; at most 3"):
         own_archive.read_class_folders(many, (28, 28, 1))
 
 
 def test_an_entry_over_the_size_limit_is_skipped_and_counted(monkeypatch):
-    monkeypatch.setattr(own_archive, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(archive_entries, "MAX_FILE_BYTES", 1000)
     big = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
     files = {"a/big.png": png(big), "a/1.png": png(pictures(1, 1)[0])}
     files |= {"b/1.png": png(pictures(1, 2)[0])}
@@ -149,7 +156,7 @@ def test_an_entry_over_the_size_limit_is_skipped_and_counted(monkeypatch):
 def test_an_oversized_archive_and_non_zips_are_refused(monkeypatch):
     with pytest.raises(ValueError, match="not a readable .zip"):
         own_archive.read_class_folders(b"PK but not really", (28, 28, 1))
-    monkeypatch.setattr(own_archive, "MAX_ARCHIVE_BYTES", 100)
+    monkeypatch.setattr(archive_entries, "MAX_ARCHIVE_BYTES", 100)
     with pytest.raises(ValueError, match="at most 0 MB"):
         own_archive.read_class_folders(bytes(200), (28, 28, 1))
 
@@ -184,14 +191,14 @@ def test_local_data_sets_are_found_in_the_data_folder(tmp_path):
     for folder, seed in (("x", 1), ("y", 2)):
         for number, picture in enumerate(pictures(2, seed, (40, 30, 3))):
             (tmp_path / "photos" / folder / f"{number}.png").write_bytes(png(picture))
-    found = extra_datasets.find_local_datasets(tmp_path)
+    found = data_folder.find_local_datasets(tmp_path)
     assert list(found) == ["local:photos", "local:shapes"]
-    loaded = extra_datasets.load_local_dataset("local:shapes", tmp_path)
+    loaded = data_folder.load_local_dataset("local:shapes", tmp_path)
     assert loaded.class_names == ("a", "b") and np.array_equal(loaded.x_test, shapes.x_test)
-    photos = extra_datasets.load_local_dataset("local:photos", tmp_path)
+    photos = data_folder.load_local_dataset("local:photos", tmp_path)
     assert photos.input_shape == (32, 32, 3) and photos.class_names == ("x", "y")
     with pytest.raises(ValueError, match="no data set 'local:nope'"):
-        extra_datasets.load_local_dataset("local:nope", tmp_path)
+        data_folder.load_local_dataset("local:nope", tmp_path)
 
 
 def test_ten_identical_files_per_class_keep_one_in_each_and_say_so():

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import datasets, extra_datasets, own_data
-from cnnviz.own_data import Fit, OwnData
+from cnnviz.data import datasets, extra_datasets, own_data
+from cnnviz.data.own_data import Fit, OwnData
 from helpers.files import png
 
 

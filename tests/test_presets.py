@@ -2,17 +2,17 @@
 
 import pytest
 
-from cnnviz import spec
-from cnnviz.datasets import DATASETS
+from cnnviz.data.datasets import DATASETS
+from cnnviz.model import spec
+from cnnviz.model.spec import SpecError
 from cnnviz.presets import DEFAULT_PRESET, PRESETS, preset_spec
-from cnnviz.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 
 
 @pytest.mark.parametrize("dataset_name", DATASETS)
 @pytest.mark.parametrize("preset_name", PRESETS)
 def test_preset_validates_and_builds_for_every_data_set(preset_name, dataset_name):
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     info = DATASETS[dataset_name]
     model_spec = preset_spec(preset_name, info.input_shape, info.num_classes)

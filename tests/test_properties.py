@@ -22,8 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import datasets, images, layer_types, limits, spec
-from cnnviz.spec import SpecError
+from cnnviz import limits
+from cnnviz.data import datasets, images
+from cnnviz.model import layer_types, spec, spec_limits
+from cnnviz.model.spec import SpecError
 from cnnviz.training_settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
@@ -137,7 +139,7 @@ def test_loading_any_bytes_gives_a_spec_or_a_spec_error(data):
 @given(value=any_spec_value, batch_size=st.integers(min_value=1, max_value=4096))
 def test_the_limit_checks_give_an_analysis_or_a_spec_error(value, batch_size):
     info = datasets.DATASETS["mnist"]
-    for server_limits in (limits.Limits(), limits.no_limits()):
+    for server_limits in (spec_limits.Limits(), spec_limits.no_limits()):
         try:
             infos, estimate = limits.check_training(
                 value, info, {"batch_size": batch_size}, server_limits
@@ -209,7 +211,7 @@ def keras_modules():
     recursion limit, which Hypothesis reports when it happens inside a test)."""
     import keras
 
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     return keras, builder
 

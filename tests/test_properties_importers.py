@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 from cnnviz import extra_datasets, model_files, own_archive, presets, share_links
 from cnnviz.spec import SpecError
 from helpers.files import make_zip, png
+from cnnviz import presets
+from cnnviz.data import extra_datasets, own_archive
+from cnnviz.export import model_files, share_links
+from cnnviz.model.spec import SpecError
 
 # derandomize: the same examples on every run, so that CI is never red by chance; explore
 # with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.
@@ -79,7 +83,7 @@ def test_a_changed_share_token_is_refused_or_still_a_spec(edits):
 
 @pytest.fixture(scope="module")
 def keras_file() -> bytes:
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     model = builder.build_model(TINY_SPEC, (28, 28, 1), 10)
     return model_files.save_keras_bytes(model)

@@ -25,6 +25,8 @@ from cnnviz import (  # noqa: E402
     training,
     training_settings,
 )
+from cnnviz import executors, presets, ray_actor, ray_jobs, training, training_settings  # noqa: E402
+from cnnviz.data import datasets  # noqa: E402
 from cnnviz.job_state import JobState, StopReason  # noqa: E402
 from cnnviz.scheduler import TrainingScheduler  # noqa: E402
 from helpers.commands import run_cli  # noqa: E402

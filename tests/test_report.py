@@ -1,4 +1,4 @@
-"""Tests for cnnviz.report and `cnnviz inspect`: the three files, on cnnviz and plain models."""
+"""Tests for cnnviz.export.report and `cnnviz inspect`: three files, on cnnviz and plain models."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from cnnviz import builder, inspection, presets, report
 from cnnviz.cli import main as cli
 from helpers.files import png
 from helpers.paths import MNIST_SAMPLE
+from cnnviz import cli, presets
+from cnnviz.explain import inspection
+from cnnviz.export import report
+from cnnviz.model.with_keras import builder
 
 MNIST_SHAPE = (28, 28, 1)
 DIGITS = [str(index) for index in range(10)]
@@ -65,7 +69,7 @@ def test_inspect_a_cnnviz_model_writes_three_files(cnnviz_model_file, digit_file
     assert prediction["classes"] == DIGITS
     assert sum(prediction["probabilities"]) == pytest.approx(1.0, abs=1e-5)
     assert "rescales" in prediction["pixels"]
-    from cnnviz import images
+    from cnnviz.data import images
 
     prepared = images.prepare_upload(digit_file.read_bytes(), MNIST_SHAPE, digit_style=True)
     expected = inspection.predict_probabilities(model, prepared[None])[0]
@@ -90,7 +94,7 @@ def test_inspect_a_plain_keras_model_scales_pixels(plain_model_file, digit_file,
     prediction = json.loads((tmp_path / "prediction.json").read_text())
     assert prediction["pixels"] == "scaled to 0..1"
     model = keras.saving.load_model(plain_model_file, safe_mode=True)
-    from cnnviz import images
+    from cnnviz.data import images
 
     prepared = images.prepare_upload(digit_file.read_bytes(), MNIST_SHAPE, digit_style=True)
     expected = model.predict(prepared[None].astype("float32") / 255.0, verbose=0)[0]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import builder, inspection
-from cnnviz import spec as spec_module
-from cnnviz.layer_types import AUGMENTATION_LAYERS
+from cnnviz.explain import inspection
+from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS
+from cnnviz.model.with_keras import builder
 
 OUTPUT = {"type": "Dense", "units": 10, "activation": "softmax"}
 AUGMENTATION = [

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.samples: balanced sampling, writing samples, Fashion-MNIST IDX conversion."""
+"""Tests for cnnviz.data.samples: balanced sampling, writing samples, Fashion-MNIST IDX."""
 
 import gzip
 import struct
@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from cnnviz import datasets, samples
+from cnnviz.data import datasets, samples
 
 
 def shuffled_labels(counts, seed=0):

@@ -8,8 +8,10 @@ import urllib.parse
 
 import pytest
 
-from cnnviz import limits, presets, share_links
-from cnnviz import spec as spec_module
+from cnnviz import presets
+from cnnviz.export import share_links
+from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
 from helpers.files import pack
 
 
@@ -108,11 +110,11 @@ def test_a_link_over_the_layer_limit_gets_the_message_a_spec_upload_gets():
     layers = [{"type": "Activation", "activation": "relu"}] * 451
     spec = {"layers": [*layers, {"type": "Dense", "units": 10, "activation": "softmax"}]}
     payload = json.dumps(spec).encode()
-    server_limits = limits.Limits()
+    server_limits = spec_limits.Limits()
     with pytest.raises(spec_module.SpecError) as from_link:
         share_links.decode_spec(pack(payload), server_limits)
     with pytest.raises(spec_module.SpecError) as from_upload:
-        limits.read_spec(payload, server_limits, "The file")
+        spec_limits.read_spec(payload, server_limits, "The file")
     assert str(from_link.value) == str(from_upload.value)
     assert str(from_link.value).startswith("The spec has 452 layers; this server allows at most")
 
@@ -121,4 +123,4 @@ def test_a_link_within_a_raised_layer_limit_loads():
     layers = [{"type": "Activation", "activation": "relu"}] * 149
     spec = {"layers": [*layers, {"type": "Dense", "units": 10, "activation": "softmax"}]}
     token = pack(json.dumps(spec).encode())
-    assert share_links.decode_spec(token, limits.Limits(max_layers=150)) == spec
+    assert share_links.decode_spec(token, spec_limits.Limits(max_layers=150)) == spec

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import builder, export, model_files, presets, share_links
+from cnnviz import presets
+from cnnviz.export import model_files, python_code, share_links
+from cnnviz.model.with_keras import builder
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, open_app
 from helpers.paths import APP
@@ -31,8 +33,8 @@ def test_build_page_offers_a_link_and_code_for_the_layers():
     assert list(query) == ["spec"]
     assert share_links.decode_spec(query["spec"][0]) == {**spec, "dataset": "mnist"}
     codes = [code.value.strip() for code in app.code]
-    assert export.keras_code(spec, (28, 28, 1), 10).strip() in codes
-    assert export.pytorch_code(spec, (28, 28, 1), 10).strip() in codes
+    assert python_code.keras_code(spec, (28, 28, 1), 10).strip() in codes
+    assert python_code.pytorch_code(spec, (28, 28, 1), 10).strip() in codes
     labels = [button.label for button in app.get("download_button")]
     assert "Keras code (.py)" in labels and "PyTorch code (.py)" in labels
 

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.spec: validation, shape and parameter inference, JSON and list helpers."""
+"""Tests for cnnviz.model.spec: validation, shape and parameter inference, JSON and list helpers."""
 
 import copy
 import json
@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz import layer_types, spec
+from cnnviz.model import layer_types, spec
+from cnnviz.model.spec import SpecError
 from cnnviz.presets import PRESETS
-from cnnviz.spec import SpecError
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)
@@ -106,7 +106,7 @@ def test_shape_stacks_use_every_layer_type():
 @pytest.mark.parametrize("input_shape", INPUT_SHAPES, ids=["28x28x1", "32x32x3"])
 @pytest.mark.parametrize("stack_name", SHAPE_STACKS)
 def test_inferred_shapes_and_params_match_keras(stack_name, input_shape):
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     model_spec = {"layers": SHAPE_STACKS[stack_name]}
     infos = spec.validate(model_spec, input_shape, 10)

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from cnnviz import workspace_records, workspaces
+from cnnviz.store import workspace_records, workspaces
+from cnnviz.store.workspace_records import GoneReason, GoneRecord, GoneRecords
+from cnnviz.store.workspaces import ServerFull, WorkspaceRegistry
 from cnnviz.ui import state as keys
 from cnnviz.workspace_records import GoneReason, GoneRecord, GoneRecords
 from cnnviz.workspaces import ServerFull, WorkspaceRegistry

@@ -42,6 +42,10 @@ def _tasks(model, dataset):
     from cnnviz import explanation, images, inspection
     from cnnviz.figures import layer_grids, predictions
     from cnnviz.figures import overview as overview_figure
+    from cnnviz import explanation_plots as figures
+    from cnnviz import plots
+    from cnnviz.data import images
+    from cnnviz.explain import inspection, techniques
 
     names = list(dataset.info.class_names)
     last_conv = inspection.conv_layer_names(model)[-1]
@@ -60,10 +64,10 @@ def _tasks(model, dataset):
 
     return {
         "overview + every feature-map figure": overview,
-        "Grad-CAM": lambda image, _: explanation.grad_cam(model, image, last_conv),
-        "SmoothGrad, 20 samples": lambda image, _: explanation.smooth_grad(model, image),
+        "Grad-CAM": lambda image, _: techniques.grad_cam(model, image, last_conv),
+        "SmoothGrad, 20 samples": lambda image, _: techniques.smooth_grad(model, image),
         "canvas stroke to predictions": stroke,
-        "8 filter pictures": lambda image, _: explanation.filter_pictures(
+        "8 filter pictures": lambda image, _: techniques.filter_pictures(
             model, last_conv, list(range(8))
         ),
     }
@@ -73,7 +77,9 @@ def measure(rounds: int, data_dir: str | None = None) -> dict[str, list[float]]:
     """Seconds per round of each task (after one warm-up run)."""
     import keras
 
-    from cnnviz import builder, datasets, presets
+    from cnnviz import presets
+    from cnnviz.data import datasets
+    from cnnviz.model.with_keras import builder
 
     if data_dir:
         os.environ["CNNVIZ_DATA_DIR"] = data_dir

@@ -42,7 +42,8 @@ def measure(variant: str, cycles: int, limit: int, preset: str) -> dict:
     """Run the cycles in this process and return the resident memory figures (MB)."""
     import gc
 
-    from cnnviz import datasets, runs, training, training_settings
+    from cnnviz import runs, training, training_settings
+    from cnnviz.data import datasets
     from cnnviz.scheduler import TrainingScheduler
 
     dataset = datasets.load_dataset("mnist")

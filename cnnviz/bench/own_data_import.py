@@ -17,7 +17,7 @@ import zipfile
 import numpy as np
 from PIL import Image
 
-from cnnviz import own_archive
+from cnnviz.data import own_archive
 
 CLASSES = 10
 

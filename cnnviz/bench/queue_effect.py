@@ -12,7 +12,7 @@ import statistics
 import time
 
 from cnnviz import training, training_settings
-from cnnviz.datasets import Dataset
+from cnnviz.data.datasets import Dataset
 from cnnviz.scheduler import TrainingScheduler
 
 # How often (seconds) the benchmark looks at the running job while it trains.

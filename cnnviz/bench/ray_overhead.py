@@ -19,7 +19,7 @@ import statistics
 import time
 
 from cnnviz import executors, training, training_settings
-from cnnviz.datasets import Dataset
+from cnnviz.data.datasets import Dataset
 from cnnviz.scheduler import TrainingScheduler
 
 

@@ -23,9 +23,10 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from cnnviz import builder, training, training_settings
-from cnnviz import spec as spec_module
-from cnnviz.datasets import Dataset
+from cnnviz import training, training_settings
+from cnnviz.data.datasets import Dataset
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras import builder
 from cnnviz.scheduler import TrainingScheduler
 
 # The app redraws its progress about once a second; the benchmark polls as often, so the cost of

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cnnviz import extra_datasets, file_reading, own_archive, own_data
 from cnnviz.cli.checks import checked
+from cnnviz.data import extra_datasets, file_reading, own_archive, own_data
 
 
 def run_data(arguments: argparse.Namespace) -> int:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnviz import datasets, file_reading, images, input_preparation
 from cnnviz.cli.checks import CommandError, start_tensorflow
-from cnnviz.input_preparation import Preparation
+from cnnviz.data import datasets, file_reading, images, input_preparation
+from cnnviz.data.input_preparation import Preparation
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2].replace("\n", " ")
 PIXELS_NOTE = (
@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _load_model(path: Path):
     import keras
 
-    from cnnviz import model_files
+    from cnnviz.export import model_files
 
     try:
         data = file_reading.read_bytes(path, "--model", file_reading.KERAS_BYTES)
@@ -101,7 +101,7 @@ def _as_functional(model):
 
 
 def _rescales_itself(model) -> bool:
-    from cnnviz import builder
+    from cnnviz.model.with_keras import builder
 
     return any(layer.name == builder.RESCALING_LAYER_NAME for layer in model.layers[:2])
 
@@ -157,7 +157,7 @@ def _prepare(data: bytes, image_path: Path, model, dataset_name: str | None, pre
 
 def _look_inside(model, fed: np.ndarray, class_count: int) -> dict:
     """Overview, probabilities, feature maps and Grad-CAM of the last conv layer (if any)."""
-    from cnnviz import explanation, inspection
+    from cnnviz.explain import inspection, techniques
 
     overview = inspection.network_overview(model, fed)
     probabilities = overview[-1]["values"]
@@ -165,7 +165,7 @@ def _look_inside(model, fed: np.ndarray, class_count: int) -> dict:
         raise InspectError("the model's last layer must give one probability per class.")
     spatial = inspection.feature_map_layer_names(model)
     conv_layers = inspection.conv_layer_names(model)
-    heatmap = explanation.grad_cam(model, fed, conv_layers[-1])[0] if conv_layers else None
+    heatmap = techniques.grad_cam(model, fed, conv_layers[-1])[0] if conv_layers else None
     return {
         "overview": overview,
         "probabilities": probabilities,

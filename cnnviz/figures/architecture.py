@@ -1,4 +1,4 @@
-"""The architecture diagram as a plotly figure (from cnnviz.diagram's plain facts).
+"""The architecture diagram as a plotly figure (from cnnviz.model.diagram's plain facts).
 
 Each layer is a box along the x axis: its height follows the image side, its width the number
 of channels, so pooling visibly shrinks the picture and convolutions thicken it. Flat vectors
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from cnnviz import diagram as diagram_module
-from cnnviz.layer_types import AUGMENTATION_LAYERS, format_shape
+from cnnviz.model import diagram as diagram_module
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS, format_shape
 
 GAP = 0.35  # space between boxes
 # Colours by kind of layer, so a student sees where the image is transformed and where reduced.

@@ -1,6 +1,6 @@
 """Figures for the Evaluate page: the confusion matrix and the per-class figures.
 
-Like every figure module, each ``plot_*`` takes plain arrays (from cnnviz.evaluation) and returns a
+Like every figure module, each ``plot_*`` takes plain arrays (from cnnviz.explain.evaluation) and returns a
 plotly ``go.Figure`` without showing it.
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import datasets, extra_datasets, own_data
+from cnnviz.data import data_folder, datasets, own_data
 from cnnviz.ui import state as keys
 
 OWN_CHOICE = own_data.OWN_NAME
@@ -19,8 +19,8 @@ CHOOSER_KEY = "dataset_widget"
 @st.cache_resource(show_spinner="Loading the data set...")
 def load_shared_dataset(name: str, data_dir: str | None) -> datasets.Dataset:
     """The data set, loaded once and shared read-only by every session of this server."""
-    if name.startswith(extra_datasets.LOCAL_PREFIX):
-        return extra_datasets.load_local_dataset(name, data_dir)
+    if name.startswith(data_folder.LOCAL_PREFIX):
+        return data_folder.load_local_dataset(name, data_dir)
     return datasets.load_dataset(name, data_dir)
 
 
@@ -48,10 +48,10 @@ def _choices() -> dict[str, str]:
     """Every data set the user can choose, name -> title."""
     choices = {name: info.title for name, info in datasets.DATASETS.items()}
     try:
-        local = extra_datasets.find_local_datasets()
+        local = data_folder.find_local_datasets()
     except (ValueError, OSError):
         local = {}  # a missing data folder is reported when a built-in set is loaded
-    choices.update({name: f"{name[len(extra_datasets.LOCAL_PREFIX) :]} (shared)" for name in local})
+    choices.update({name: f"{name[len(data_folder.LOCAL_PREFIX) :]} (shared)" for name in local})
     if own_dataset() is not None:
         choices[OWN_CHOICE] = "My data"
     return choices

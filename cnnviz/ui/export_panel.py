@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import export, file_reading, share_links
-from cnnviz.datasets import DATASETS
+from cnnviz.data import file_reading
+from cnnviz.data.datasets import DATASETS
+from cnnviz.export import python_code, share_links
 from cnnviz.job_state import JobState
 from cnnviz.ui import data as data_choice
 from cnnviz.ui import jobs, share
@@ -55,8 +56,8 @@ def _share_and_code(spec: dict, info) -> None:
     with code_column:
         st.subheader("Code")
         # A layer the generator cannot write yet is explained in place of its code.
-        keras_text = _code_or_problem(export.keras_code, spec, info)
-        pytorch_text = _code_or_problem(export.pytorch_code, spec, info)
+        keras_text = _code_or_problem(python_code.keras_code, spec, info)
+        pytorch_text = _code_or_problem(python_code.pytorch_code, spec, info)
         columns = st.columns(2)
         for column, (framework, text) in zip(
             columns, (("Keras", keras_text), ("PyTorch", pytorch_text)), strict=True
@@ -96,7 +97,7 @@ def _trained_model(spec: dict, info) -> None:
         st.caption(f"{job.name} is still training; its model can be downloaded when it ends.")
         return
     # Imported here: saving needs TensorFlow, which the Build page does not load otherwise.
-    from cnnviz import model_files
+    from cnnviz.export import model_files
 
     model = job.model
     st.download_button(
@@ -125,7 +126,7 @@ def _load_model(dataset) -> None:
     if uploaded is None or st.session_state.get("keras_upload_done") == uploaded.file_id:
         return
     st.session_state["keras_upload_done"] = uploaded.file_id
-    from cnnviz import model_files
+    from cnnviz.export import model_files
 
     with st.spinner(f"Loading {uploaded.name}..."):
         try:
@@ -154,7 +155,7 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
     It becomes a finished run named after the file, with its test accuracy measured, so
     Inspect, Evaluate and Compare show it as they show a run trained here.
     """
-    from cnnviz import evaluation
+    from cnnviz.explain import evaluation
     from cnnviz.training import TrainingJob
     from cnnviz.training_settings import TrainingSettings
 

@@ -3,7 +3,7 @@
 Each source ends in the same place: the prepared input the model takes (uint8, the data set's
 input shape) and, for pictures from outside the data set, what cnnviz decoded from them, which
 the page shows beside the prepared input. Uploads and drawings are prepared as the Preparation
-control says (cnnviz.input_preparation): by default a picture that already is a model input
+control says (cnnviz.data.input_preparation): by default a picture that already is a model input
 goes in unchanged, and the page says what was done.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import examples, file_reading, images, input_preparation
-from cnnviz.input_preparation import Preparation
+from cnnviz.data import examples, file_reading, images, input_preparation
+from cnnviz.data.input_preparation import Preparation
 
 SOURCES = {
     "test": "A test image",

@@ -11,9 +11,11 @@ import keras
 import numpy as np
 import streamlit as st
 
-from cnnviz import arithmetic, builder, explanation, inspection
-from cnnviz import spec as spec_module
-from cnnviz.figures import layer_grids, overview, techniques, value_arithmetic
+from cnnviz.explain import arithmetic, inspection, statistics, techniques
+from cnnviz.figures import layer_grids, overview, value_arithmetic
+from cnnviz.figures import techniques as technique_figures
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras import builder
 
 VIEWS = {
     "overview": "Path through the network",
@@ -25,7 +27,7 @@ STATISTICS_IMAGES = 256
 LOOK_METHODS = {
     "gradcam": "Grad-CAM",
     "saliency": "Saliency (gradient)",
-    "smoothgrad": f"SmoothGrad ({explanation.SMOOTHGRAD_SAMPLES} samples)",
+    "smoothgrad": f"SmoothGrad ({techniques.SMOOTHGRAD_SAMPLES} samples)",
 }
 
 
@@ -207,7 +209,7 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
         layer_name = columns[2].selectbox(
             "Layer", spatial, index=spatial.index(conv_layers[-1]), key="look_layer"
         )
-        heatmap, _ = explanation.grad_cam(model, image, layer_name, class_index)
+        heatmap, _ = techniques.grad_cam(model, image, layer_name, class_index)
         if not heatmap.any():
             st.info(
                 f"On {layer_name}, no region raises the score of '{class_names[class_index]}' "
@@ -220,16 +222,18 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
             f"would raise the score of '{class_names[class_index]}'. Warm = evidence for it."
         )
     elif method == "saliency":
-        heatmap, _ = explanation.saliency(model, image, class_index)
+        heatmap, _ = techniques.saliency(model, image, class_index)
         note = "Saliency: how much a small change of each pixel would change the class's score."
     else:
-        heatmap, _ = explanation.smooth_grad(model, image, class_index)
+        heatmap, _ = techniques.smooth_grad(model, image, class_index)
         note = (
             "SmoothGrad: saliency averaged over noisy copies of the image, which hides the "
             "speckle of single gradients."
         )
     title = f"{LOOK_METHODS[method]} for '{class_names[class_index]}'"
-    st.plotly_chart(techniques.plot_overlay(image, heatmap, opacity, title=title), width="stretch")
+    st.plotly_chart(
+        technique_figures.plot_overlay(image, heatmap, opacity, title=title), width="stretch"
+    )
     st.caption(note)
 
 
@@ -278,22 +282,22 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
             # Any click reruns the page, which ends this run at the next progress update.
             progress.progress(done / total, text=f"Step {done} of {total}")
 
-        pictures = explanation.filter_pictures(model, layer_name, filters, on_step=report)
+        pictures = techniques.filter_pictures(model, layer_name, filters, on_step=report)
         progress.empty()
         stored = choices["filter_pictures"] = (key, pictures)
     if stored is not None and stored[0] == key:
-        st.plotly_chart(techniques.plot_filter_pictures(stored[1], filters), width="stretch")
+        st.plotly_chart(technique_figures.plot_filter_pictures(stored[1], filters), width="stretch")
 
 
 def show_statistics(model, spec: dict, dataset) -> None:
     """Mean, max, share of zeros and dead channels per layer over a batch of test images."""
     batch = dataset.x_test[:STATISTICS_IMAGES]
-    statistics = inspection.activation_statistics(model, batch)
-    if not statistics:
+    rows = statistics.activation_statistics(model, batch)
+    if not rows:
         st.info("This network has no layers to measure.")
         return
-    labels = [layer_label(spec, row["name"]) for row in statistics]
-    st.plotly_chart(techniques.plot_activation_statistics(statistics, labels), width="stretch")
+    labels = [layer_label(spec, row["name"]) for row in rows]
+    st.plotly_chart(technique_figures.plot_activation_statistics(rows, labels), width="stretch")
     st.dataframe(
         [
             {
@@ -308,8 +312,8 @@ def show_statistics(model, spec: dict, dataset) -> None:
                     else ""
                 ),
             }
-            for label, row in zip(labels, statistics, strict=True)
+            for label, row in zip(labels, rows, strict=True)
         ],
         hide_index=True,
     )
-    st.caption(f"Over the first {len(batch)} test images. {inspection.DEAD_CHANNELS_NOTE}")
+    st.caption(f"Over the first {len(batch)} test images. {statistics.DEAD_CHANNELS_NOTE}")

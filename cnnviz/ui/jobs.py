@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import model_data
+from cnnviz import app_files, model_data
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.ui import state as keys
 
@@ -237,7 +237,9 @@ def current_model_job(chosen, purpose: str):
     job = keys.workspace()[keys.JOB]
     if job is None:
         st.info(f"There is no model yet. Train one first; this page then {purpose}.")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.page_link(
+            app_files.page_script("train"), label="Go to Train", icon=":material/model_training:"
+        )
         st.stop()
     used = model_data.data_for_model(job.name, job.dataset, chosen)
     if used.is_models_own:

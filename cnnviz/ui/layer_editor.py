@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import layer_types
-from cnnviz import spec as spec_module
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
 from cnnviz.ui import state as keys
 
 

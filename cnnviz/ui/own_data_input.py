@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnviz import extra_datasets, file_reading, images, own_archive, own_data
+from cnnviz.data import extra_datasets, file_reading, images, own_archive, own_data
 from cnnviz.ui import state as keys
 from cnnviz.ui.own_data import own, page_state, say
 

@@ -1,6 +1,6 @@
 """Share links in the app: loading the spec a link carries when a page opens.
 
-A share link is any page's address with a `spec` query parameter (cnnviz.share_links). The
+A share link is any page's address with a `spec` query parameter (cnnviz.export.share_links). The
 parameter is taken out of the address as soon as it is read, so reloading the page does not
 load it again over later edits; every other parameter (such as the workspace id) stays.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz import share_links
-from cnnviz.datasets import DATASETS
+from cnnviz.data.datasets import DATASETS
+from cnnviz.export import share_links
 from cnnviz.ui import state as keys
 
 # Session-state key of a message about a link, shown on the next page drawn (a UI message, not

@@ -5,7 +5,7 @@ switch (the spec, the chosen data set, training settings, the job, the runs) liv
 workspace under the keys below and is copied in and out of widgets explicitly. Pages reach it
 only through `workspace()`.
 
-The workspace lives on the server (cnnviz.workspaces), not in the Streamlit session: its id is
+The workspace lives on the server (cnnviz.store.workspaces), not in the Streamlit session: its id is
 in the page's URL (`?w=...`), so a reload or a reopened link finds the same work, a running
 training included.
 """
@@ -20,8 +20,9 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import presets, workspace_records, workspaces
-from cnnviz.datasets import DATASETS
+from cnnviz import presets
+from cnnviz.data.datasets import DATASETS
+from cnnviz.store import workspace_records, workspaces
 from cnnviz.training_settings import TrainingSettings
 
 # The URL's query parameter holding the workspace id.
@@ -45,7 +46,7 @@ RUNS = "cnnviz_runs"  # the RunHistory
 RECORDED = "cnnviz_recorded"  # marker of the last job state written to the run history
 INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, layer)
 EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
-OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.own_data.OwnData
+OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.data.own_data.OwnData
 OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
 
 DEFAULT_DATASET = "mnist"

@@ -80,7 +80,7 @@ def test_evaluate_drill_down_inspect_export_and_share(open_page, screenshot, tmp
     assert "class KerasExampleNet(nn.Module)" in torch_code
     keras_file = download(page, re.compile(r"Download Run \d+ \(\.keras\)"), tmp_path / "m.keras")
     # The downloaded file loads back (safe mode) as the same seven layers.
-    from cnnviz import model_files
+    from cnnviz.export import model_files
 
     loaded = model_files.load_keras_bytes(keras_file)
     assert [layer["type"] for layer in loaded.spec["layers"]] == [

@@ -34,7 +34,8 @@ def keras_file_at_the_parameter_limit(path) -> int:
     """Save a model of 4,968,760 parameters with Adam's state (about 57 MB); return its size."""
     import numpy as np
 
-    from cnnviz import builder, model_files
+    from cnnviz.export import model_files
+    from cnnviz.model.with_keras import builder
 
     model = builder.build_model({"layers": AT_THE_LIMIT}, (28, 28, 1), 10)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")

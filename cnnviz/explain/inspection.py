@@ -1,0 +1,359 @@
+"""Looking inside a model: its filters, its feature maps and its predictions.
+
+Everything here takes a functional Keras model as the builder makes it (raw 0..255 pixels in,
+class probabilities out) and returns plain numpy arrays and Python values for cnnviz.figures.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import AUGMENTATION_LAYERS
+from cnnviz.model.with_keras import builder
+
+
+def conv_layer_names(model: keras.Model) -> list[str]:
+    """Names of the model's Conv2D layers, from input to output."""
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def _output_rank(layer: keras.layers.Layer) -> int | None:
+    try:
+        return len(layer.output.shape)
+    except (AttributeError, ValueError):
+        # A layer used more than once has no single output; it has no one feature map either.
+        return None
+
+
+def feature_map_layer_names(model: keras.Model) -> list[str]:
+    """Names of the layers whose output is a stack of images (batch, height, width, channels).
+
+    These are the convolution, pooling, batch-normalisation, dropout and activation layers that
+    come before the model flattens; the Input and the "rescaling" layer are left out because
+    their output is just the input image.
+    """
+    return [
+        layer.name
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+        and layer.name != builder.RESCALING_LAYER_NAME
+        and _output_rank(layer) == 4
+    ]
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def get_kernels(model: keras.Model, layer_name: str) -> np.ndarray:
+    """The weights of one convolution layer, one filter per row.
+
+    Keras stores a Conv2D kernel as (kernel_height, kernel_width, in_channels, filters); this
+    puts the filter first, which is how students count them and how plots lay them out.
+
+    Args:
+        model: the model.
+        layer_name: the name of one of its Conv2D layers, e.g. "conv2d_1".
+
+    Returns:
+        float32 array (filters, kernel_height, kernel_width, in_channels).
+
+    Raises:
+        ValueError: when the model has no Conv2D layer of that name; the message lists those
+            it has.
+    """
+    names = conv_layer_names(model)
+    if layer_name not in names:
+        raise ValueError(
+            f"{layer_name!r} is not a convolution layer of this model, so it has no filters to "
+            f"show. Choose one of its Conv2D layers: {_listing(names)}."
+        )
+    kernel = keras.ops.convert_to_numpy(model.get_layer(layer_name).kernel)
+    return np.ascontiguousarray(np.transpose(kernel, (3, 0, 1, 2)), dtype=np.float32)
+
+
+def _model_image_shape(model: keras.Model) -> tuple[int, ...]:
+    return tuple(model.inputs[0].shape[1:])
+
+
+def check_images(model: keras.Model, images, single: bool) -> np.ndarray:
+    """Check that images fit the model; returns them as a numpy array."""
+    images = np.asarray(images)
+    expected = _model_image_shape(model)
+    actual = images.shape if single else images.shape[1:]
+    if images.dtype == object or not np.issubdtype(images.dtype, np.number):
+        raise ValueError(f"Images must hold numbers (0..255). Received: dtype={images.dtype}")
+    if actual != expected or (not single and images.ndim != len(expected) + 1):
+        what = "an image" if single else "a batch of images (count, height, width, channels)"
+        hint = (
+            " Pass one image without the batch axis, e.g. images[0]."
+            if single and images.ndim == len(expected) + 1
+            else " Prepare uploads with cnnviz.data.images.prepare_upload(..., input_shape) first."
+        )
+        raise ValueError(
+            f"This model takes images of shape {expected} (height, width, channels), but "
+            f"received {what} of shape {images.shape}.{hint}"
+        )
+    return images
+
+
+def check_image(model: keras.Model, image) -> np.ndarray:
+    """One image checked against the model's input shape; returns it as a numpy array.
+
+    Raises:
+        ValueError: for an image of another shape, with a hint on how to prepare one.
+    """
+    return check_images(model, image, single=True)
+
+
+def feature_maps(
+    model: keras.Model, image: np.ndarray, layer_names: list[str]
+) -> dict[str, np.ndarray]:
+    """What the chosen layers output for one image.
+
+    All layers are computed in one pass through a sub-model that shares the model's weights.
+    Dropout and batch normalisation run in inference mode, as when the model predicts.
+
+    Args:
+        model: the model.
+        image: uint8 (height, width, channels) with raw pixel values, matching the model input.
+        layer_names: names from feature_map_layer_names(model); "rescaling" works too and
+            shows the input as the first layer receives it (scaled to 0..1).
+
+    Returns:
+        {layer name: float32 array (height, width, channels)} in the order asked for.
+
+    Raises:
+        ValueError: for an image of the wrong shape, or a name that is not a layer with
+            image-shaped output (the message lists those there are).
+    """
+    if isinstance(layer_names, str):
+        layer_names = [layer_names]
+    # Asking twice for the same layer would only add a duplicate output to the sub-model.
+    names = list(dict.fromkeys(layer_names))
+    if not names:
+        raise ValueError(
+            "No layers were chosen. Pass at least one name from feature_map_layer_names(model)."
+        )
+    layer_by_name = {layer.name: layer for layer in model.layers}
+    for name in names:
+        layer = layer_by_name.get(name)
+        if layer is None or isinstance(layer, keras.layers.InputLayer) or _output_rank(layer) != 4:
+            raise ValueError(
+                f"{name!r} is not a layer of this model with feature maps (height x width x "
+                f"channels). Choose from: {_listing(feature_map_layer_names(model))}."
+            )
+    image = check_images(model, image, single=True)
+    sub_model = keras.Model(model.inputs[0], [layer_by_name[name].output for name in names])
+    outputs = sub_model(image[np.newaxis].astype("float32"), training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return {
+        name: np.asarray(keras.ops.convert_to_numpy(output)[0], dtype=np.float32)
+        for name, output in zip(names, outputs, strict=True)
+    }
+
+
+def predict_probabilities(
+    model: keras.Model, images: np.ndarray, batch_size: int = 256
+) -> np.ndarray:
+    """Class probabilities for many images.
+
+    Args:
+        model: a model ending in softmax, as cnnviz.model.with_keras.builder builds them.
+        images: (count, height, width, channels) raw pixel values, matching the model input.
+        batch_size: images per forward pass; smaller uses less memory.
+
+    Returns:
+        float32 array (count, number of classes).
+
+    Raises:
+        ValueError: for images of the wrong shape or a batch_size below 1.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise ValueError(f"batch_size must be a whole number. Received: batch_size={batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1. Received: batch_size={batch_size}")
+    images = check_images(model, images, single=False)
+    num_classes = int(model.outputs[0].shape[-1])
+    chunks = [
+        # Cast one batch at a time: a whole data set as float32 would take four times the memory.
+        keras.ops.convert_to_numpy(
+            model(images[start : start + batch_size].astype("float32"), training=False)
+        )
+        for start in range(0, len(images), batch_size)
+    ]
+    if not chunks:
+        return np.zeros((0, num_classes), dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32, copy=False)
+
+
+def top_predictions(
+    model: keras.Model, image: np.ndarray, class_names, k: int = 3
+) -> list[tuple[str, float]]:
+    """The k most likely classes for one image.
+
+    Args:
+        model: a model ending in softmax.
+        image: (height, width, channels) raw pixel values, matching the model input.
+        class_names: one name per model output, e.g. dataset.class_names.
+        k: how many classes to return (at most the number of classes).
+
+    Returns:
+        [(class name, probability)] from most to least likely.
+
+    Raises:
+        ValueError: for an image of the wrong shape, a k below 1, or class_names whose length
+            differs from the model's number of outputs.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a whole number of at least 1. Received: k={k!r}")
+    class_names = list(class_names)
+    image = check_images(model, image, single=True)
+    probabilities = predict_probabilities(model, image[np.newaxis])[0]
+    if len(class_names) != len(probabilities):
+        raise ValueError(
+            f"The model has {len(probabilities)} outputs but {len(class_names)} class names were "
+            f"given. Pass the class names of the data set the model was built for."
+        )
+    # A stable sort keeps ties in class order, so equal probabilities list predictably.
+    order = np.argsort(-probabilities, kind="stable")[:k]
+    return [(str(class_names[index]), float(probabilities[index])) for index in order]
+
+
+def leading_augmentation(spec: dict) -> list[dict]:
+    """The augmentation layers at the start of a spec, which change the raw training images.
+
+    Later ones (after a convolution, say) change feature maps, not pictures, and are left out.
+    """
+    leading = []
+    for layer in spec.get("layers", []):
+        if not isinstance(layer, dict) or layer.get("type") not in AUGMENTATION_LAYERS:
+            break
+        leading.append(layer)
+    return leading
+
+
+def augmented_copies(image: np.ndarray, layers: list[dict], count: int = 4, seed: int = 0):
+    """A few copies of an image as the augmentation layers change it in training.
+
+    Args:
+        image: (height, width, channels) raw pixels 0-255.
+        layers: augmentation layer specs (RandomFlip, RandomRotation, ...), e.g. the ones at
+            the start of the current spec; applied in order.
+        count: how many copies.
+        seed: the same seed gives the same copies.
+
+    Returns:
+        (count, height, width, channels) uint8 pixels.
+
+    Raises:
+        ValueError: for a layer that is not an augmentation layer or has bad arguments.
+    """
+    for position, layer in enumerate(layers, start=1):
+        layer_type = layer.get("type") if isinstance(layer, dict) else None
+        if layer_type not in AUGMENTATION_LAYERS:
+            raise ValueError(
+                f"Layer {position}: {layer_type} is not an augmentation layer. Use one of "
+                f"{', '.join(AUGMENTATION_LAYERS)}."
+            )
+    spec_module.check_layers({"layers": list(layers)})
+    image = np.asarray(image, dtype="float32")
+    if image.ndim != 3:
+        raise ValueError(f"The image must be height x width x channels. Received: {image.shape}")
+    batch = np.repeat(image[np.newaxis], count, axis=0)
+    for index, layer in enumerate(layers):
+        arguments = {key: value for key, value in layer.items() if key != "type"}
+        keras_layer = getattr(keras.layers, layer["type"])(**arguments, seed=seed + index)
+        # Only in training do these layers change images; here that is the point.
+        batch = keras.ops.convert_to_numpy(keras_layer(batch, training=True))
+    return np.clip(np.round(batch), 0, 255).astype("uint8")
+
+
+# ----- the path of one image through every layer -----
+
+OVERVIEW_SPATIAL = "spatial"  # a stack of feature maps (height, width, channels)
+OVERVIEW_VECTOR = "vector"  # one value per neuron or channel (a Dense or global pooling layer)
+
+
+def overview_layer_names(model: keras.Model) -> list[str]:
+    """The layers the network overview shows, from input to output (the output layer last).
+
+    Spatial layers show feature maps; Dense and global pooling layers show one bar per value.
+    Flatten (the same numbers as the layer before, in one line) and the input are left out.
+    """
+    names = feature_map_layer_names(model)
+    for layer in builder.spec_layers(model):
+        if layer.name in names or isinstance(layer, keras.layers.Flatten):
+            continue
+        if _output_rank(layer) == 2 and not isinstance(layer, keras.layers.Dropout):
+            names.append(layer.name)
+    order = {layer.name: position for position, layer in enumerate(model.layers)}
+    return sorted(names, key=order.get)
+
+
+def network_overview(model: keras.Model, image) -> list[dict]:
+    """Every shown layer's output for one image, in one pass through one sub-model.
+
+    Args:
+        model: the model.
+        image: (height, width, channels) raw pixels, matching the model input.
+
+    Returns:
+        [{"name", "kind" (OVERVIEW_SPATIAL or OVERVIEW_VECTOR), "values" (float32, the
+        layer's output without the batch axis)}] from input to output; the last entry is the
+        output layer (the class probabilities).
+
+    Raises:
+        ValueError: for an image of the wrong shape.
+    """
+    image = check_image(model, image)
+    names = overview_layer_names(model)
+    output_name = model.layers[-1].name
+    if output_name not in names:
+        names.append(output_name)
+    sub_model = keras.Model(model.inputs[0], [model.get_layer(name).output for name in names])
+    outputs = sub_model(image[np.newaxis].astype("float32"), training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    entries = []
+    for name, output in zip(names, outputs, strict=True):
+        values = np.asarray(keras.ops.convert_to_numpy(output)[0], dtype=np.float32)
+        kind = OVERVIEW_SPATIAL if values.ndim == 3 else OVERVIEW_VECTOR
+        entries.append({"name": name, "kind": kind, "values": values})
+    return entries
+
+
+# ----- replay: the model as it was after an earlier epoch -----
+
+
+def model_with_weights(model: keras.Model, weights: list) -> keras.Model:
+    """A copy of the model holding other weights, e.g. those recorded after an epoch.
+
+    The model itself is left alone: it may be training on another thread while a student
+    replays its past. The copy has the same layer names, so every function here works on it.
+
+    Args:
+        model: the model.
+        weights: arrays in model.get_weights() order (a recorded snapshot).
+
+    Returns:
+        a new keras.Model.
+
+    Raises:
+        ValueError: when the weights do not fit the model (another architecture's snapshot).
+    """
+    current = model.get_weights()
+    weights = list(weights)
+    shapes = [np.shape(array) for array in weights]
+    if shapes != [array.shape for array in current]:
+        raise ValueError(
+            f"These weights do not fit this model: it has {len(current)} weight arrays, the "
+            f"snapshot {len(weights)} (or their shapes differ). Replay needs snapshots recorded "
+            f"while this same model trained."
+        )
+    copy = keras.models.clone_model(model)
+    copy.set_weights([np.asarray(array, dtype=np.float32) for array in weights])
+    return copy

@@ -1,0 +1,202 @@
+"""The architecture diagram's facts: each layer's block size, multiply-adds and memory.
+
+Pure Python (no TensorFlow, no plotly), so the Build page can redraw the diagram on every edit.
+cnnviz.figures.architecture draws what this computes.
+
+Multiply-adds count one multiplication and one addition as one operation, for one image at
+prediction time, as papers report a network's cost:
+
+- Conv2D: output height x width x filters x (kernel height x width x input channels);
+- Dense: inputs x units;
+- BatchNormalization: one per value (scale and shift);
+- ResidualBlock: the sum of its convolutions and batch norms, the shortcut's included;
+- pooling, flattening, activations, dropout and augmentation: none (augmentation does nothing
+  at prediction time; the others compare, copy or add without multiplying).
+
+Memory is in 32-bit floats: the weights (every parameter), and the activations of one image
+(the input, every layer's output and the steps inside a ResidualBlock, as a forward pass keeps
+them for the backward pass).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
+
+BYTES_PER_NUMBER = 4
+# Drawing sizes: a block's height follows the image side, its width the number of channels.
+# Both grow with the logarithm, so a 1-channel 28x28 input and 128 channels of 4x4 are both
+# visible; they are scaled to at most 1 and at least MIN_SIZE.
+MIN_SIZE = 0.12
+
+
+@dataclass(frozen=True)
+class Part:
+    """One step inside a ResidualBlock, drawn inside its block."""
+
+    name: str
+    output_shape: tuple[int, ...]
+    params: int
+    multiply_adds: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """One layer of the diagram (or the input, at position 0)."""
+
+    position: int
+    type: str
+    label: str
+    output_shape: tuple[int, ...]
+    params: int
+    multiply_adds: int
+    height: float
+    width: float
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The blocks up to the first mistake in the spec, and the totals of those blocks.
+
+    Attributes:
+        blocks: the input, then one block per layer that could be checked.
+        total_params: parameters of those layers, as Keras counts them.
+        total_multiply_adds: multiply-adds for one image.
+        weight_bytes: memory of the parameters.
+        activation_bytes: memory of the input and every output, for one image.
+        error: the spec's first mistake, or None; the blocks stop before it.
+    """
+
+    blocks: tuple[Block, ...]
+    total_params: int
+    total_multiply_adds: int
+    weight_bytes: int
+    activation_bytes: int
+    error: str | None = None
+
+
+def _conv_multiply_adds(output_shape, kernel, input_channels: int) -> int:
+    out_h, out_w, filters = output_shape
+    return out_h * out_w * filters * kernel[0] * kernel[1] * input_channels
+
+
+def residual_parts(layer: dict, input_shape: tuple[int, ...]) -> list[Part]:
+    """The inside of a ResidualBlock with each step's multiply-adds."""
+    kernel = layer_types.pair(layer.get("kernel_size", 3))
+    channels = input_shape[-1]
+    parts = []
+    for name, shape, params, _trainable in layer_types.residual_parts(layer, input_shape):
+        if name.startswith("shortcut"):
+            work = _conv_multiply_adds(shape, (1, 1), channels)
+        elif name.startswith("conv"):
+            # The first convolution reads the block's input, the second the first's output.
+            first = not any(part.name.startswith("conv") for part in parts)
+            work = _conv_multiply_adds(shape, kernel, channels if first else shape[-1])
+        elif name == "batch norm":
+            work = math.prod(shape)
+        else:
+            work = 0
+        parts.append(Part(name, shape, params, work))
+    return parts
+
+
+def multiply_adds(layer: dict, input_shape: tuple[int, ...], output_shape) -> int:
+    """Multiply-adds of one checked layer for one image (see the module docstring)."""
+    layer_type = layer["type"]
+    if layer_type == "Conv2D":
+        kernel = layer_types.pair(layer["kernel_size"])
+        return _conv_multiply_adds(output_shape, kernel, input_shape[-1])
+    if layer_type == "Dense":
+        return input_shape[-1] * layer["units"]
+    if layer_type == "BatchNormalization":
+        return math.prod(output_shape)
+    if layer_type == "ResidualBlock":
+        return sum(part.multiply_adds for part in residual_parts(layer, input_shape))
+    return 0
+
+
+def _scaled(value: int, largest: int) -> float:
+    if largest <= 1:
+        return 1.0
+    return max(MIN_SIZE, math.log2(value + 1) / math.log2(largest + 1))
+
+
+def _block_sizes(shapes: list[tuple[int, ...]]) -> list[tuple[float, float]]:
+    """(height, width) of each block: image side and channels, or a flat vector's length."""
+    sides = [shape[0] for shape in shapes if len(shape) == 3]
+    channels = [shape[-1] for shape in shapes if len(shape) == 3]
+    flats = [shape[0] for shape in shapes if len(shape) == 1]
+    largest_side, largest_channels = max(sides, default=1), max(channels, default=1)
+    largest_flat = max(flats, default=1)
+    sizes = []
+    for shape in shapes:
+        if len(shape) == 3:
+            sizes.append((_scaled(shape[0], largest_side), _scaled(shape[-1], largest_channels)))
+        else:
+            # A vector is a thin bar; its height follows its length.
+            sizes.append((_scaled(shape[0], largest_flat), MIN_SIZE / 2))
+    return sizes
+
+
+def build_diagram(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> Diagram:
+    """The diagram of a spec for this input, up to its first mistake (named in `error`)."""
+    infos, error = spec_module.analyse(spec, tuple(input_shape), num_classes)
+    layers = spec.get("layers", []) if isinstance(spec, dict) else []
+    shapes = [tuple(input_shape), *[info.output_shape for info in infos]]
+    sizes = _block_sizes(shapes)
+    height, width = sizes[0]
+    blocks = [Block(0, "Input", "Input", tuple(input_shape), 0, 0, height, width)]
+    for info, (height, width) in zip(infos, sizes[1:], strict=True):
+        layer = layers[info.position - 1]
+        before = shapes[info.position - 1]
+        parts = ()
+        if info.type == "ResidualBlock":
+            parts = tuple(residual_parts(layer, before))
+        blocks.append(
+            Block(
+                info.position,
+                info.type,
+                spec_module.describe_layer(layer),
+                info.output_shape,
+                info.params,
+                multiply_adds(layer, before, info.output_shape),
+                height,
+                width,
+                parts,
+            )
+        )
+    total_params = sum(block.params for block in blocks)
+    return Diagram(
+        tuple(blocks),
+        total_params,
+        sum(block.multiply_adds for block in blocks),
+        total_params * BYTES_PER_NUMBER,
+        (sum(math.prod(shape) for shape in shapes) + sum(info.inner_values for info in infos))
+        * BYTES_PER_NUMBER,
+        str(error) if error is not None else None,
+    )
+
+
+def _three_digits(value: float) -> str:
+    # Three significant digits, but never in exponent form (1010 KB, not 1.01e+03 KB).
+    return f"{value:.3g}" if float(f"{value:.3g}") < 1000 else f"{value:.0f}"
+
+
+def format_count(count: int) -> str:
+    """A large count as people read it: 2631040 -> '2.63 M'."""
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if count >= size:
+            return f"{_three_digits(count / size)} {unit}"
+    return str(count)
+
+
+def format_bytes(count: int) -> str:
+    """A memory size: 1_300_000 -> '1.24 MB' (1 MB = 1024 x 1024 bytes)."""
+    for size, unit in ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB")):
+        if count >= size:
+            return f"{_three_digits(count / size)} {unit}"
+    return f"{count} B"

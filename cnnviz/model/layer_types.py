@@ -1,0 +1,341 @@
+"""The layer types a spec may use: one record per type with everything cnnviz knows about it.
+
+Each LayerType holds the type's arguments (kind, default, bounds, help), its one-line
+description, the arguments a new layer starts with, its shape rule (output shape and parameter
+counts, as Keras's ``compute_output_shape`` and ``count_params`` would give) and its short
+label. Adding a layer type is adding one record to CATALOGUE. The records' parts (Argument,
+LayerType, the shape rules) are in layer_shapes.py.
+
+Names are Keras's own (class names and argument names), so a spec maps one to one onto
+keras.layers. This is the catalogue the Build page offers and spec.py checks against.
+"""
+
+from __future__ import annotations
+
+# The building blocks live in layer_shapes; callers import them from here, with the catalogue.
+from cnnviz.model.layer_shapes import (  # noqa: F401
+    ACTIVATIONS,
+    MAX_FILTERS,
+    MAX_SIZE,
+    MAX_TENSOR_ELEMENTS,
+    MAX_UNITS,
+    PADDING_ARGUMENT,
+    PADDINGS,
+    USE_BIAS_ARGUMENT,
+    Argument,
+    LayerType,
+    Shape,
+    ShapeError,
+    ShapeResult,
+    activation_argument,
+    batch_normalization_output,
+    conv2d_output,
+    dense_output,
+    flatten_output,
+    format_shape,
+    format_size,
+    global_pooling_output,
+    pair,
+    pooling_arguments,
+    pooling_output,
+    residual_inner_values,
+    residual_output,
+    residual_parts,
+    same_output,
+)
+
+
+def _pooling_type(name: str, description: str) -> LayerType:
+    return LayerType(
+        name,
+        pooling_arguments(),
+        description,
+        pooling_output,
+        starting_arguments={"pool_size": 2},
+        label=lambda layer: f"{name} {format_size(layer.get('pool_size', 2))}",
+        needs_image_input=True,
+    )
+
+
+def _factor(help_text: str, required: bool = True, minimum: float = 0.0) -> Argument:
+    return Argument(
+        "float",
+        0.1 if required else None,
+        required=required,
+        minimum=minimum,
+        maximum=1.0,
+        nullable=not required,
+        help=help_text,
+    )
+
+
+def _augmentation_type(
+    name: str, arguments: dict[str, Argument], description: str, starting: dict, label
+) -> LayerType:
+    return LayerType(
+        name,
+        arguments,
+        description + " Only while training; predictions see the image unchanged.",
+        same_output,
+        starting_arguments=starting,
+        label=label,
+        needs_image_input=True,
+        augmentation=True,
+    )
+
+
+FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
+
+# Keras's own augmentation layers. Each is active only in training, so the network sees a
+# slightly different picture every epoch and cannot learn the training images by heart.
+AUGMENTATION_TYPES = (
+    _augmentation_type(
+        "RandomFlip",
+        {
+            "mode": Argument(
+                "choice",
+                "horizontal_and_vertical",
+                choices=FLIP_MODES,
+                help="Which mirror images to use: left-right, upside down, or both.",
+            )
+        },
+        "Mirrors each training image at random.",
+        {"mode": "horizontal"},
+        lambda layer: f"RandomFlip {layer.get('mode', 'horizontal_and_vertical')}",
+    ),
+    _augmentation_type(
+        "RandomRotation",
+        {"factor": _factor("Largest turn as a fraction of a full circle (0.05 = 18 degrees).")},
+        "Turns each training image by a random angle.",
+        {"factor": 0.05},
+        lambda layer: f"RandomRotation {layer.get('factor')}",
+    ),
+    _augmentation_type(
+        "RandomTranslation",
+        {
+            "height_factor": _factor("Largest shift up or down, as a fraction of the height."),
+            "width_factor": _factor("Largest shift left or right, as a fraction of the width."),
+        },
+        "Shifts each training image by a random offset.",
+        {"height_factor": 0.1, "width_factor": 0.1},
+        lambda layer: (
+            f"RandomTranslation {layer.get('height_factor')}, {layer.get('width_factor')}"
+        ),
+    ),
+    _augmentation_type(
+        "RandomZoom",
+        {
+            "height_factor": _factor(
+                "Largest zoom as a fraction of the height: above 0 zooms out, below 0 zooms in.",
+                minimum=-0.9,
+            ),
+            "width_factor": _factor(
+                "Largest zoom of the width; empty keeps the height's proportions.",
+                required=False,
+                minimum=-0.9,
+            ),
+        },
+        "Zooms each training image in or out at random.",
+        {"height_factor": 0.1},
+        lambda layer: f"RandomZoom {layer.get('height_factor')}",
+    ),
+    _augmentation_type(
+        "RandomContrast",
+        {"factor": _factor("Largest change of contrast (0.2: between 80 % and 120 %).")},
+        "Changes each training image's contrast at random.",
+        {"factor": 0.2},
+        lambda layer: f"RandomContrast {layer.get('factor')}",
+    ),
+)
+
+
+CATALOGUE: dict[str, LayerType] = {
+    layer_type.name: layer_type
+    for layer_type in (
+        LayerType(
+            "Conv2D",
+            {
+                "filters": Argument(
+                    "int",
+                    32,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    help="Number of filters (output channels).",
+                ),
+                "kernel_size": Argument(
+                    "size",
+                    3,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Height and width of each filter.",
+                ),
+                "strides": Argument(
+                    "size", 1, minimum=1, maximum=MAX_SIZE, help="Step between filter positions."
+                ),
+                "padding": PADDING_ARGUMENT,
+                "activation": activation_argument(),
+                "use_bias": USE_BIAS_ARGUMENT,
+            },
+            "Slides small learned filters over the image; each filter makes one feature map.",
+            conv2d_output,
+            starting_arguments={
+                "filters": 32,
+                "kernel_size": 3,
+                "padding": "same",
+                "activation": "relu",
+            },
+            label=lambda layer: (
+                f"Conv2D {layer.get('filters')} filters {format_size(layer.get('kernel_size', 3))}"
+            ),
+            needs_image_input=True,
+        ),
+        _pooling_type(
+            "MaxPooling2D",
+            "Keeps the top value of each window: halves the size, keeps strong signals.",
+        ),
+        _pooling_type(
+            "AveragePooling2D",
+            "Keeps the average of each window: a smoother way to shrink the image.",
+        ),
+        LayerType(
+            "GlobalAveragePooling2D",
+            {},
+            "Averages each feature map to one number: a light way to flatten.",
+            global_pooling_output,
+            needs_image_input=True,
+        ),
+        LayerType(
+            "GlobalMaxPooling2D",
+            {},
+            "Keeps the largest value of each feature map.",
+            global_pooling_output,
+            needs_image_input=True,
+        ),
+        LayerType(
+            "Flatten",
+            {},
+            "Unrolls the feature maps into one long vector for Dense layers.",
+            flatten_output,
+        ),
+        LayerType(
+            "Dense",
+            {
+                "units": Argument(
+                    "int",
+                    64,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_UNITS,
+                    help="Number of neurons.",
+                ),
+                "activation": activation_argument(),
+                "use_bias": USE_BIAS_ARGUMENT,
+            },
+            "Connects every input to every neuron.",
+            dense_output,
+            starting_arguments={"units": 64, "activation": "relu"},
+            label=lambda layer: f"Dense {layer.get('units')}",
+        ),
+        LayerType(
+            "Dropout",
+            {
+                "rate": Argument(
+                    "float",
+                    0.25,
+                    required=True,
+                    minimum=0.0,
+                    below=1.0,
+                    help="Fraction of inputs set to zero at random during training.",
+                ),
+            },
+            "Switches off random inputs while training, so the network cannot rely on one.",
+            same_output,
+            starting_arguments={"rate": 0.25},
+            label=lambda layer: f"Dropout {layer.get('rate')}",
+        ),
+        LayerType(
+            "BatchNormalization",
+            {
+                "momentum": Argument(
+                    "float",
+                    0.99,
+                    minimum=0.0,
+                    below=1.0,
+                    help="How slowly the running mean moves.",
+                ),
+                "epsilon": Argument(
+                    "float",
+                    0.001,
+                    minimum=0.0,
+                    maximum=1.0,
+                    help="Small constant that avoids division by zero.",
+                ),
+            },
+            "Re-centres and re-scales its inputs, which makes training steadier.",
+            batch_normalization_output,
+        ),
+        LayerType(
+            "Activation",
+            {"activation": activation_argument("relu", required=True)},
+            "Applies a function such as relu to every value.",
+            same_output,
+            starting_arguments={"activation": "relu"},
+        ),
+        LayerType(
+            "ResidualBlock",
+            {
+                "filters": Argument(
+                    "int",
+                    32,
+                    required=True,
+                    minimum=1,
+                    maximum=MAX_FILTERS,
+                    help="Number of filters of both convolutions (output channels).",
+                ),
+                "kernel_size": Argument(
+                    "size",
+                    3,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Height and width of both convolutions' filters.",
+                ),
+                "strides": Argument(
+                    "size",
+                    1,
+                    minimum=1,
+                    maximum=MAX_SIZE,
+                    help="Step of the first convolution; 2 halves the height and width.",
+                ),
+            },
+            "ResNet's block: conv, batch norm, relu, conv, batch norm, plus its input added "
+            "back (the shortcut), then relu. Shortcuts let deep networks train.",
+            residual_output,
+            starting_arguments={"filters": 32, "kernel_size": 3, "strides": 1},
+            label=lambda layer: (
+                f"ResidualBlock {layer.get('filters')} filters"
+                + (
+                    ""
+                    if pair(layer.get("strides", 1)) == (1, 1)
+                    else f", strides {format_size(layer.get('strides'))}"
+                )
+            ),
+            needs_image_input=True,
+            inner_values=residual_inner_values,
+        ),
+        *AUGMENTATION_TYPES,
+    )
+}
+
+# Views of the catalogue by what callers look up.
+LAYER_TYPES: dict[str, dict[str, Argument]] = {
+    name: layer_type.arguments for name, layer_type in CATALOGUE.items()
+}
+LAYER_DESCRIPTIONS = {name: layer_type.description for name, layer_type in CATALOGUE.items()}
+NEEDS_IMAGE_INPUT = tuple(
+    name for name, layer_type in CATALOGUE.items() if layer_type.needs_image_input
+)
+AUGMENTATION_LAYERS = tuple(
+    name for name, layer_type in CATALOGUE.items() if layer_type.augmentation
+)

@@ -1,0 +1,71 @@
+"""Turn a validated spec into a Keras model (functional API)."""
+
+from __future__ import annotations
+
+import re
+
+import keras
+from keras import layers
+
+from cnnviz.model import layer_types
+from cnnviz.model import spec as spec_module
+from cnnviz.model.with_keras.residual import ResidualBlock
+
+# Layer types that are cnnviz's own Keras layers rather than keras.layers classes.
+OWN_LAYERS = {"ResidualBlock": ResidualBlock}
+
+RESCALING_LAYER_NAME = "rescaling"
+
+
+def layer_name(position: int, layer_type: str) -> str:
+    """The model's name for the spec's layer at 1-based position, e.g. 'conv2d_1'.
+
+    Naming layers by spec position keeps the spec, the shape table and the model in step, and
+    does not depend on Keras's global name counters.
+    """
+    snake = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", layer_type).lower()
+    return f"{snake}_{position}"
+
+
+def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> keras.Model:
+    """Build an uncompiled functional model from a spec.
+
+    The model takes raw pixel values (0-255, any numeric dtype) and scales them to 0-1 in its
+    first layer, so images can be fed as stored, uploads need no extra step, and the exported
+    .keras file works on plain images too.
+
+    Raises:
+        SpecError: when the spec is invalid for this input shape and class count.
+    """
+    spec_module.validate(spec, input_shape, num_classes)
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    outputs = layers.Rescaling(1.0 / 255, name=RESCALING_LAYER_NAME)(inputs)
+    for position, layer in enumerate(spec["layers"], start=1):
+        # The catalogue's defaults are what validation assumed; pass them, since Keras's own
+        # differ in places (AveragePooling2D has no default pool_size at all).
+        arguments = {
+            name: argument.default
+            for name, argument in layer_types.LAYER_TYPES[layer["type"]].items()
+            if argument.default is not None
+        }
+        arguments.update({key: value for key, value in layer.items() if key != "type"})
+        for key in ("kernel_size", "pool_size", "strides"):
+            if isinstance(arguments.get(key), list):
+                arguments[key] = tuple(arguments[key])
+        layer_class = OWN_LAYERS.get(layer["type"]) or getattr(layers, layer["type"])
+        outputs = layer_class(**arguments, name=layer_name(position, layer["type"]))(outputs)
+    return keras.Model(inputs, outputs, name=spec_module.keras_model_name(spec))
+
+
+def spec_position(name: str) -> int:
+    """The 1-based spec position a model layer's name carries: 'conv2d_3' -> 3."""
+    return int(name.rsplit("_", 1)[1])
+
+
+def spec_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The model's layers that come from the spec, in order (no Input, no rescaling)."""
+    return [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer) and layer.name != RESCALING_LAYER_NAME
+    ]

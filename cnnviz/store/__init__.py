@@ -1,0 +1,1 @@
+"""What the server keeps for each student: workspaces and their records."""

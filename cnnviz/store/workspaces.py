@@ -1,0 +1,382 @@
+"""Workspaces kept on the server, so a student's work survives a reload or a dropped connection.
+
+Each workspace is a plain dict of work (layers, settings, the training job, the runs) under an
+unguessable id that travels in the page's URL. Reopening that URL from any browser session
+reattaches to the same dict. The registry keeps a workspace for a stated time after its last
+visit, caps how many it keeps and how much memory their models may take, and frees what it drops.
+A workspace with a training queued or running is never dropped (until the database keeps work
+across drops, dropping one loses the run): a newcomer who would need one dropped when none can
+be is refused with ServerFull. Dropped and expired ids are remembered, with why and when, so
+the app can tell a returning student what happened (cnnviz.store.workspace_records).
+
+This module knows nothing about Streamlit or about what the dict holds: the app passes small
+functions that tell whether a workspace is busy (training), estimate its memory and release it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cnnviz.store.workspace_records import DEFAULT_RECORDS_KEPT, GoneReason, GoneRecord, GoneRecords
+
+# The id is this many random bytes, URL-safe base64: 22 characters, 128 bits.
+ID_BYTES = 16
+DEFAULT_MAX_AGE_HOURS = 2.0
+DEFAULT_MAX_WORKSPACES = 200
+DEFAULT_MAX_MEMORY_MB = 4096
+# A sweep for expired workspaces runs at most this often on attach (it also runs on create).
+SWEEP_INTERVAL_SECONDS = 30.0
+
+HOURS_VARIABLE = "CNNVIZ_WORKSPACE_HOURS"
+COUNT_VARIABLE = "CNNVIZ_MAX_WORKSPACES"
+MEMORY_VARIABLE = "CNNVIZ_WORKSPACE_MEMORY_MB"
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class Workspace:
+    """One user's work on the server.
+
+    Attributes:
+        id: the unguessable id in the URL.
+        data: the work itself; the app's keys and values.
+        last_visit: clock time of the last visit (a script run attached to it, or a sweep that
+            found one of its sessions still connected).
+        sessions: ids of the browser sessions attached to it (dead ones are pruned by sweeps).
+    """
+
+    id: str
+    data: dict = field(default_factory=dict)
+    last_visit: float = 0.0
+    sessions: set[str] = field(default_factory=set)
+
+
+class ServerFull(RuntimeError):
+    """No workspace can be made: the caps are reached and every one that would have to make
+    room has a training queued or running."""
+
+
+def new_workspace_id() -> str:
+    """A fresh id with 128 random bits, safe in a URL."""
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def _never_busy(_data: dict) -> bool:
+    return False
+
+
+def _no_estimate(_data: dict) -> int:
+    return 0
+
+
+def _clear(data: dict) -> None:
+    data.clear()
+
+
+class WorkspaceRegistry:
+    """A thread-safe map from workspace id to Workspace, with expiry and caps.
+
+    Args:
+        max_age_seconds: a workspace no session is attached to is dropped this long after its
+            last visit.
+        max_workspaces: at most this many are kept; beyond it the least recently visited idle
+            ones go first.
+        max_memory_bytes: the estimated memory of all workspaces together is kept under this,
+            evicting in the same order.
+        clock: returns seconds; time.monotonic by default (tests pass a fake one).
+        wall_clock: seconds since the epoch, for the records of dropped ids (time.time).
+        is_busy: whether a workspace's data has a training queued or running; busy ones are
+            never dropped, by the caps or by expiry.
+        estimate_bytes: the memory a workspace's data holds (models, runs), in bytes.
+        release: frees a dropped workspace's data (stops its training, drops its model).
+        new_data: makes a new workspace's (empty) data dict.
+        records_kept: how many dropped or expired ids are remembered, at most.
+
+    Raises:
+        ValueError: when a limit is not positive.
+    """
+
+    def __init__(
+        self,
+        max_age_seconds: float = DEFAULT_MAX_AGE_HOURS * 3600,
+        max_workspaces: int = DEFAULT_MAX_WORKSPACES,
+        max_memory_bytes: int = DEFAULT_MAX_MEMORY_MB * 2**20,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        is_busy: Callable[[dict], bool] = _never_busy,
+        estimate_bytes: Callable[[dict], int] = _no_estimate,
+        release: Callable[[dict], None] = _clear,
+        new_data: Callable[[], dict] = dict,
+        records_kept: int = DEFAULT_RECORDS_KEPT,
+    ):
+        if not max_age_seconds > 0:
+            raise ValueError(f"max_age_seconds must be positive. Received: {max_age_seconds}")
+        if max_workspaces < 1:
+            raise ValueError(f"max_workspaces must be at least 1. Received: {max_workspaces}")
+        if max_memory_bytes < 1:
+            raise ValueError(f"max_memory_bytes must be positive. Received: {max_memory_bytes}")
+        self.max_age_seconds = float(max_age_seconds)
+        self.max_workspaces = int(max_workspaces)
+        self.max_memory_bytes = int(max_memory_bytes)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._is_busy = is_busy
+        self._estimate_bytes = estimate_bytes
+        self._release = release
+        self._new_data = new_data
+        self._gone = GoneRecords(records_kept)
+        self._lock = threading.Lock()
+        self._workspaces: dict[str, Workspace] = {}
+        self._workspace_of_session: dict[str, str] = {}
+        self._last_sweep = clock()
+
+    @property
+    def max_age_hours(self) -> float:
+        return self.max_age_seconds / 3600
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._workspaces)
+
+    def __contains__(self, workspace_id: object) -> bool:
+        with self._lock:
+            return workspace_id in self._workspaces
+
+    def create(
+        self, session_id: str | None = None, is_session_alive: Callable[[str], bool] | None = None
+    ) -> Workspace:
+        """A new, empty workspace, attached to `session_id` when given.
+
+        Expired workspaces are dropped first, then idle ones if the caps require it (least
+        recently visited first; never the new one).
+
+        Raises:
+            ServerFull: when the new one would not fit under the caps even with every idle
+                workspace dropped; then none is dropped for it.
+        """
+        with self._lock:
+            dropped = self._drop_expired_locked(is_session_alive, keep=None)
+            workspace_id = new_workspace_id()
+            while workspace_id in self._workspaces or self._gone.get(workspace_id):
+                workspace_id = new_workspace_id()  # 2**-128: but cheap to rule out
+            workspace = Workspace(id=workspace_id, data=self._new_data(), last_visit=self._clock())
+            self._workspaces[workspace_id] = workspace
+            room = self._room_for_locked(workspace_id)
+            if room is None:
+                del self._workspaces[workspace_id]
+            else:
+                self._attach_locked(workspace, session_id)
+                dropped += self._drop_locked(room, GoneReason.DROPPED)
+        self._release_all(dropped)
+        if room is None:
+            _LOGGER.warning("server full: a new workspace was refused (%d kept)", len(self))
+            raise ServerFull("The caps are reached and no workspace can make room.")
+        return workspace
+
+    def attach(
+        self,
+        workspace_id: str,
+        session_id: str | None = None,
+        is_session_alive: Callable[[str], bool] | None = None,
+    ) -> Workspace | None:
+        """The workspace with this id, marked as visited now by `session_id`; None when the
+        server does not have it (see `why_gone`)."""
+        dropped: list[Workspace] = []
+        with self._lock:
+            if self._clock() - self._last_sweep >= SWEEP_INTERVAL_SECONDS:
+                dropped = self._sweep_locked(is_session_alive, keep=workspace_id)
+            workspace = self._workspaces.get(workspace_id)
+            if workspace is not None and self._expired_locked(workspace, is_session_alive):
+                # Not swept yet, but past its time: it is gone just the same.
+                dropped += self._drop_locked([workspace], GoneReason.EXPIRED)
+                workspace = None
+            if workspace is not None:
+                self._attach_locked(workspace, session_id)
+        self._release_all(dropped)
+        return workspace
+
+    def has_live_session(self, workspace_id: str, is_session_alive: Callable[[str], bool]) -> bool:
+        """Whether any session attached to the workspace is still connected."""
+        with self._lock:
+            workspace = self._workspaces.get(workspace_id)
+            sessions = list(workspace.sessions) if workspace is not None else []
+        return any(is_session_alive(session) for session in sessions)
+
+    def sweep(self, is_session_alive: Callable[[str], bool] | None = None) -> int:
+        """Drop expired workspaces and enforce the caps; return how many were dropped."""
+        with self._lock:
+            dropped = self._sweep_locked(is_session_alive, keep=None)
+        self._release_all(dropped)
+        return len(dropped)
+
+    def remove(self, workspace_id: str) -> bool:
+        """Drop and release one workspace now, busy or not; False when there was none."""
+        with self._lock:
+            workspace = self._workspaces.get(workspace_id)
+            if workspace is not None:
+                self._drop_locked([workspace], GoneReason.REMOVED)
+        if workspace is None:
+            return False
+        self._release_all([workspace])
+        return True
+
+    def why_gone(self, workspace_id: str) -> GoneRecord | None:
+        """Why and when the workspace with this id was let go of; None when the server has no
+        record (it never had it since it started, or the record was pushed out by newer ones)."""
+        return self._gone.get(workspace_id)
+
+    def estimated_bytes(self) -> int:
+        """The estimated memory of all workspaces together."""
+        with self._lock:
+            return sum(self._estimate_bytes(ws.data) for ws in self._workspaces.values())
+
+    # ----- internals; the caller holds the lock -----
+
+    def _attach_locked(self, workspace: Workspace, session_id: str | None) -> None:
+        workspace.last_visit = self._clock()
+        if session_id is None:
+            return
+        # A session shows one workspace at a time: if its URL changed, it leaves the old one.
+        previous = self._workspace_of_session.get(session_id)
+        if previous is not None and previous != workspace.id and previous in self._workspaces:
+            self._workspaces[previous].sessions.discard(session_id)
+        self._workspace_of_session[session_id] = workspace.id
+        workspace.sessions.add(session_id)
+
+    def _forget_sessions_locked(self, workspace: Workspace, sessions: set[str]) -> None:
+        for session in sessions:
+            if self._workspace_of_session.get(session) == workspace.id:
+                del self._workspace_of_session[session]
+
+    def _live_locked(
+        self, workspace: Workspace, is_session_alive: Callable[[str], bool] | None
+    ) -> bool:
+        if is_session_alive is None:
+            return False
+        return any(is_session_alive(session) for session in workspace.sessions)
+
+    def _expired_locked(
+        self, workspace: Workspace, is_session_alive: Callable[[str], bool] | None
+    ) -> bool:
+        if self._live_locked(workspace, is_session_alive) or self._is_busy(workspace.data):
+            return False
+        return self._clock() - workspace.last_visit > self.max_age_seconds
+
+    def _sweep_locked(
+        self, is_session_alive: Callable[[str], bool] | None, keep: str | None
+    ) -> list[Workspace]:
+        dropped = self._drop_expired_locked(is_session_alive, keep)
+        return dropped + self._drop_locked(self._over_caps_locked(keep), GoneReason.DROPPED)
+
+    def _drop_expired_locked(
+        self, is_session_alive: Callable[[str], bool] | None, keep: str | None
+    ) -> list[Workspace]:
+        now = self._clock()
+        self._last_sweep = now
+        expired = []
+        for workspace in list(self._workspaces.values()):
+            if is_session_alive is not None:
+                gone = {s for s in workspace.sessions if not is_session_alive(s)}
+                self._forget_sessions_locked(workspace, gone)
+                workspace.sessions -= gone
+                if workspace.sessions:
+                    # Still open in a browser: that counts as a visit, however idle the tab.
+                    workspace.last_visit = now
+            if workspace.id != keep and self._expired_locked(workspace, None):
+                expired.append(workspace)
+        return self._drop_locked(expired, GoneReason.EXPIRED)
+
+    def _drop_locked(self, workspaces: list[Workspace], reason: GoneReason) -> list[Workspace]:
+        wall_time = self._wall_clock()
+        for workspace in workspaces:
+            del self._workspaces[workspace.id]
+            self._forget_sessions_locked(workspace, workspace.sessions)
+            self._gone.add(workspace.id, reason, wall_time)
+            _LOGGER.info("workspace %s... %s", workspace.id[:4], reason.value)
+        return workspaces
+
+    def _droppable_locked(self, keep: str | None) -> list[Workspace]:
+        # Least valuable first: unattached before attached, then least recently visited. A
+        # workspace with a training is never among them: dropping it would lose the run.
+        return sorted(
+            (
+                ws
+                for ws in self._workspaces.values()
+                if ws.id != keep and not self._is_busy(ws.data)
+            ),
+            key=lambda ws: (bool(ws.sessions), ws.last_visit),
+        )
+
+    def _over_caps_locked(self, keep: str | None) -> list[Workspace]:
+        """Idle workspaces to drop, in order, until the caps hold or none is left to drop."""
+        sizes = {ws.id: self._estimate_bytes(ws.data) for ws in self._workspaces.values()}
+        count, total = len(sizes), sum(sizes.values())
+        chosen = []
+        for workspace in self._droppable_locked(keep):
+            if count <= self.max_workspaces and total <= self.max_memory_bytes:
+                break
+            chosen.append(workspace)
+            count -= 1
+            total -= sizes[workspace.id]
+        return chosen
+
+    def _room_for_locked(self, new_id: str) -> list[Workspace] | None:
+        """The idle workspaces to drop so that `new_id` (already added) fits under the caps;
+        None when dropping every idle one would still not make it fit."""
+        chosen = self._over_caps_locked(keep=new_id)
+        chosen_ids = {ws.id for ws in chosen}
+        left = [ws for ws in self._workspaces.values() if ws.id not in chosen_ids]
+        total = sum(self._estimate_bytes(ws.data) for ws in left)
+        if len(left) > self.max_workspaces or total > self.max_memory_bytes:
+            return None
+        return chosen
+
+    def _release_all(self, workspaces: list[Workspace]) -> None:
+        # Outside the registry's lock: releasing stops a training, which takes the job's locks.
+        for workspace in workspaces:
+            try:
+                self._release(workspace.data)
+            except Exception:  # one broken release must not keep the others' memory
+                _LOGGER.exception("releasing a workspace failed")
+            workspace.sessions.clear()
+
+
+def _positive_number(variable: str, default: float) -> float:
+    text = os.environ.get(variable)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ValueError(
+            f"{variable} must be a positive number. Received: {variable}={text!r}. "
+            f"Unset it to use the default, {default:g}."
+        )
+    return value
+
+
+def registry_settings_from_environment() -> dict:
+    """The registry's limits from CNNVIZ_WORKSPACE_HOURS, CNNVIZ_MAX_WORKSPACES and
+    CNNVIZ_WORKSPACE_MEMORY_MB, as keyword arguments for WorkspaceRegistry.
+
+    Raises:
+        ValueError: naming the variable when one is not a positive number.
+    """
+    hours = _positive_number(HOURS_VARIABLE, DEFAULT_MAX_AGE_HOURS)
+    count = _positive_number(COUNT_VARIABLE, DEFAULT_MAX_WORKSPACES)
+    megabytes = _positive_number(MEMORY_VARIABLE, DEFAULT_MAX_MEMORY_MB)
+    return {
+        "max_age_seconds": hours * 3600,
+        "max_workspaces": max(1, int(count)),
+        "max_memory_bytes": max(1, int(megabytes * 2**20)),
+    }
