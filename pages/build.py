@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import diagram, limits, presets, training_settings
-from cnnviz import spec as spec_module
+from cnnviz import limits, presets, training_settings
 from cnnviz.figures import architecture
-from cnnviz import diagram_plots, limits, presets, training_settings
 from cnnviz.model import diagram, spec_limits
 from cnnviz.model import spec as spec_module
 from cnnviz.ui import data, export_panel, frame, layer_editor

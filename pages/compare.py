@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from cnnviz import spec as spec_module
 from cnnviz.figures import training_curves
-from cnnviz import plots
 from cnnviz.model import spec as spec_module
 from cnnviz.ui import frame
 from cnnviz.ui import state as keys

@@ -3,10 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import evaluation
-from cnnviz.figures import confusion
-from cnnviz import evaluation_plots
 from cnnviz.explain import evaluation
+from cnnviz.figures import confusion
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys

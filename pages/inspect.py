@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from cnnviz import inspection
-from cnnviz.figures import images, predictions
-from cnnviz import explanation_plots, plots
 from cnnviz.explain import inspection
+from cnnviz.figures import images, predictions
 from cnnviz.job_state import JobState
 from cnnviz.ui import data, frame, inspect_image, inspect_views, jobs
 from cnnviz.ui import state as keys

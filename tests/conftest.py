@@ -20,7 +20,7 @@ def mnist():
 
     Its arrays are read-only, so one copy serves every test.
     """
-    from cnnviz import datasets
+    from cnnviz.data import datasets
 
     dataset = datasets.load_dataset("mnist")
     assert dataset.is_sample
@@ -32,7 +32,8 @@ def tiny_model():
     """The Tiny preset built for 28x28x1 and 10 classes, untrained, with seeded weights."""
     import keras
 
-    from cnnviz import builder, presets
+    from cnnviz import presets
+    from cnnviz.model.with_keras import builder
 
     keras.utils.set_random_seed(0)
     spec = presets.preset_spec("tiny", (28, 28, 1), 10)

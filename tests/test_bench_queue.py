@@ -2,9 +2,8 @@
 
 import pytest
 
-from cnnviz import datasets, presets, training_settings
+from cnnviz import presets, training_settings
 from cnnviz.bench import queue_effect
-from cnnviz import bench_queue, presets, training_settings
 from cnnviz.data import datasets
 
 

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import app_files, datasets, presets
+from cnnviz import app_files, presets
 from cnnviz.cli import app_command, launcher, progress
 from cnnviz.cli import main as cli
-from helpers.commands import run_cli
-from cnnviz import app_files, cli, launcher, presets, progress
 from cnnviz.data import datasets
+from helpers.commands import run_cli
 
 TINY_LAYERS = [
     {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},

@@ -13,11 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import extra_datasets
+from cnnviz.data import extra_datasets
 from helpers.commands import run_cli
 from helpers.paths import SHARED_DATASETS
-from cnnviz import cli
-from cnnviz.data import extra_datasets
 
 SHAPES = ("bar", "column", "square")
 CIFAR_JPEG = SHARED_DATASETS / "cifar10-jpeg.npz"

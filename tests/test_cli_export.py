@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-from cnnviz import export, presets
+from cnnviz import presets
 from cnnviz.cli import main as cli
-from cnnviz import cli, presets
 from cnnviz.export import python_code
 
 

@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# Imported before any test makes file_reading's caps small: their own caps copy those at import.
-from cnnviz import datasets, extra_datasets, file_reading, own_archive
 from cnnviz.cli import data_command, inspect_command
 from cnnviz.cli import main as cli
-from helpers.files import png
-from cnnviz import cli, cli_data, inspect_cli
+
+# Imported before any test makes file_reading's caps small: their own caps copy those at import.
 from cnnviz.data import archive_entries, datasets, extra_datasets, file_reading, own_archive
+from helpers.files import png
 
 # A command that hangs on a named pipe (or reads /dev/zero for ever) fails after this long.
 SECONDS_ALLOWED = 60

@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import datasets, keras_source
-from helpers.paths import ASSETS
 from cnnviz.data import datasets, keras_source
+from helpers.paths import ASSETS
 
 MIN_SAMPLE_SIZES = {"mnist": (6000, 1000), "fashion_mnist": (6000, 1000), "cifar10": (2000, 500)}
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from cnnviz import training, training_settings
-from cnnviz.data import datasets
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 

@@ -5,9 +5,8 @@ import math
 
 import pytest
 
-from cnnviz import diagram, presets
+from cnnviz import presets
 from cnnviz.figures import architecture
-from cnnviz import diagram_plots, presets
 from cnnviz.model import diagram
 
 MNIST_SHAPE = (28, 28, 1)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import evaluation
-from cnnviz.figures import confusion
-from cnnviz import evaluation_plots
 from cnnviz.explain import evaluation
+from cnnviz.figures import confusion
 
 CONFUSION = np.array([[5, 1, 0], [2, 3, 0], [0, 0, 0]])
 NAMES = ["cat", "dog", "fox"]

@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from cnnviz import images
-from helpers.files import centre_of_mass, encode
 from cnnviz.data import images
+from helpers.files import centre_of_mass, encode
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

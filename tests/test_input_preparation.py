@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import images, input_preparation
-from cnnviz.input_preparation import Preparation
-from helpers.files import png
-from helpers.paths import MNIST_SAMPLE
 from cnnviz.data import images, input_preparation
 from cnnviz.data.input_preparation import Preparation
+from helpers.files import png
+from helpers.paths import MNIST_SAMPLE
 
 MNIST_SHAPE = (28, 28, 1)
 

@@ -15,8 +15,6 @@ import pytest
 import tensorflow as tf
 
 from cnnviz import callbacks, runs, snapshots
-from cnnviz import callbacks, presets, runs, snapshots, training, training_settings
-from cnnviz.data import datasets
 from cnnviz.job_state import JobState, StopReason
 from cnnviz.scheduler import TrainingScheduler
 from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until

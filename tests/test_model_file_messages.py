@@ -9,15 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, datasets, file_reading, limits, model_files
-from cnnviz import spec as spec_module
-from helpers.paths import REPO
 from cnnviz import limits
 from cnnviz.data import datasets, file_reading
 from cnnviz.export import model_files
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
 from cnnviz.model.with_keras import builder
+from helpers.paths import REPO
 
 MNIST = datasets.DATASETS["mnist"]
 CONFIG_TOML = REPO / ".streamlit" / "config.toml"

@@ -12,13 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnviz import extra_datasets, model_files, own_archive, presets, share_links
-from cnnviz.spec import SpecError
-from helpers.files import make_zip, png
 from cnnviz import presets
 from cnnviz.data import extra_datasets, own_archive
 from cnnviz.export import model_files, share_links
 from cnnviz.model.spec import SpecError
+from helpers.files import make_zip, png
 
 # derandomize: the same examples on every run, so that CI is never red by chance; explore
 # with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.

@@ -17,15 +17,7 @@ ray = pytest.importorskip(
     "ray", reason="Ray is not installed; pip install -e '.[cluster]' runs these tests"
 )
 
-from cnnviz import (  # noqa: E402
-    datasets,
-    executors,
-    ray_actor,
-    ray_jobs,
-    training,
-    training_settings,
-)
-from cnnviz import executors, presets, ray_actor, ray_jobs, training, training_settings  # noqa: E402
+from cnnviz import executors, ray_actor, ray_jobs, training, training_settings  # noqa: E402
 from cnnviz.data import datasets  # noqa: E402
 from cnnviz.job_state import JobState, StopReason  # noqa: E402
 from cnnviz.scheduler import TrainingScheduler  # noqa: E402

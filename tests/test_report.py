@@ -9,14 +9,13 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, inspection, presets, report
+from cnnviz import presets
 from cnnviz.cli import main as cli
-from helpers.files import png
-from helpers.paths import MNIST_SAMPLE
-from cnnviz import cli, presets
 from cnnviz.explain import inspection
 from cnnviz.export import report
 from cnnviz.model.with_keras import builder
+from helpers.files import png
+from helpers.paths import MNIST_SAMPLE
 
 MNIST_SHAPE = (28, 28, 1)
 DIGITS = [str(index) for index in range(10)]

@@ -10,8 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import training
-from cnnviz import presets, training, training_settings
-from cnnviz.data import datasets
 from cnnviz.job_state import JobState
 from cnnviz.scheduler import TrainingScheduler
 from cnnviz.ui import jobs

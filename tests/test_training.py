@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 from cnnviz import training, training_settings
-from cnnviz import presets, training, training_settings
-from cnnviz.data import datasets
 from cnnviz.scheduler import TrainingScheduler
 from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 

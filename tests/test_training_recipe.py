@@ -10,11 +10,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import evaluation, losses, lr_schedules, precision, presets, training
 from cnnviz import losses, lr_schedules, precision, presets, training
-from cnnviz.data import datasets
 from cnnviz.explain import evaluation
-from cnnviz.scheduler import TrainingScheduler
 from cnnviz.training_settings import TrainingSettings
 from helpers.jobs import WAIT_SECONDS, make_job, run_to_finish
 

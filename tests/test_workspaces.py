@@ -11,8 +11,6 @@ from cnnviz.store import workspace_records, workspaces
 from cnnviz.store.workspace_records import GoneReason, GoneRecord, GoneRecords
 from cnnviz.store.workspaces import ServerFull, WorkspaceRegistry
 from cnnviz.ui import state as keys
-from cnnviz.workspace_records import GoneReason, GoneRecord, GoneRecords
-from cnnviz.workspaces import ServerFull, WorkspaceRegistry
 from helpers.jobs import FakeJob
 
 HOUR = 3600.0

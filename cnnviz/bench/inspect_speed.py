@@ -39,13 +39,10 @@ def _stroke(rng: np.random.Generator) -> np.ndarray:
 
 
 def _tasks(model, dataset):
-    from cnnviz import explanation, images, inspection
-    from cnnviz.figures import layer_grids, predictions
-    from cnnviz.figures import overview as overview_figure
-    from cnnviz import explanation_plots as figures
-    from cnnviz import plots
     from cnnviz.data import images
     from cnnviz.explain import inspection, techniques
+    from cnnviz.figures import layer_grids, predictions
+    from cnnviz.figures import overview as overview_figure
 
     names = list(dataset.info.class_names)
     last_conv = inspection.conv_layer_names(model)[-1]

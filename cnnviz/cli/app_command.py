@@ -10,8 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from cnnviz import app_files, datasets, executors, limits, scheduler
-from cnnviz import spec as spec_module
+from cnnviz import app_files, executors, limits, scheduler
 from cnnviz.cli import launcher
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
@@ -21,6 +20,8 @@ from cnnviz.cli.checks import (
     parse_number,
     ray_address,
 )
+from cnnviz.data import datasets
+from cnnviz.model import spec as spec_module
 
 DEFAULT_PORT = 8501
 

@@ -15,7 +15,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from cnnviz import datasets, presets, training_settings
+from cnnviz import presets, training_settings
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
     DATASET_HELP,
@@ -27,6 +27,7 @@ from cnnviz.cli.checks import (
     ray_address,
     start_tensorflow,
 )
+from cnnviz.data import datasets
 
 # `--quick` trains on at most this many images for at most this many rounds.
 QUICK_LIMIT = 3000

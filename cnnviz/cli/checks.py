@@ -13,7 +13,8 @@ import os
 import sys
 import tempfile
 
-from cnnviz import datasets, executors, file_reading, limits, presets
+from cnnviz import executors, limits, presets
+from cnnviz.data import datasets, file_reading
 
 EXIT_TRAINING_FAILED = 1
 EXIT_USAGE = 2

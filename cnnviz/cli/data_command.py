@@ -14,7 +14,6 @@ import argparse
 import json
 from pathlib import Path
 
-from cnnviz import extra_datasets, file_reading, own_archive, own_data
 from cnnviz.cli.checks import checked
 from cnnviz.data import extra_datasets, file_reading, own_archive, own_data
 

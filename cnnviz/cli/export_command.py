@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cnnviz import datasets, limits
+from cnnviz import limits
 from cnnviz.cli.checks import DATASET_HELP, CommandError, checked, spec_file
+from cnnviz.data import datasets
 
 
 def add_parser(commands) -> None:

@@ -181,7 +181,7 @@ def inspect(arguments: argparse.Namespace) -> dict:
     Raises:
         InspectError: for an unusable image, model or option.
     """
-    from cnnviz import report
+    from cnnviz.export import report
 
     image_path = Path(arguments.image).expanduser()
     data, original = _read_image(image_path)

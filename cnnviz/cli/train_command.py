@@ -16,18 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from cnnviz import (
-    datasets,
-    executors,
-    extra_datasets,
-    file_reading,
-    limits,
-    lr_schedules,
-    presets,
-    scheduler,
-    training_settings,
-)
-from cnnviz import spec as spec_module
+from cnnviz import executors, limits, lr_schedules, presets, scheduler, training_settings
 from cnnviz.cli import progress
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
@@ -44,6 +33,8 @@ from cnnviz.cli.checks import (
     spec_file,
     start_tensorflow,
 )
+from cnnviz.data import datasets, extra_datasets, file_reading
+from cnnviz.model import spec as spec_module
 
 
 def _epilog() -> str:

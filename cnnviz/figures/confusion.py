@@ -1,7 +1,7 @@
 """Figures for the Evaluate page: the confusion matrix and the per-class figures.
 
-Like every figure module, each ``plot_*`` takes plain arrays (from cnnviz.explain.evaluation) and returns a
-plotly ``go.Figure`` without showing it.
+Like every figure module, each ``plot_*`` takes plain arrays (from cnnviz.explain.evaluation)
+and returns a plotly ``go.Figure`` without showing it.
 """
 
 from __future__ import annotations

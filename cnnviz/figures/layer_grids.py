@@ -30,7 +30,7 @@ def _checked_kernels(kernels, channel: int | None, max_filters: int) -> np.ndarr
     if kernels.ndim != 4 or 0 in kernels.shape:
         raise ValueError(
             f"kernels must be (filters, kernel_height, kernel_width, in_channels), as "
-            f"cnnviz.inspection.get_kernels returns. Received: shape={kernels.shape}"
+            f"cnnviz.explain.inspection.get_kernels returns. Received: shape={kernels.shape}"
         )
     _check_count("max_filters", max_filters)
     in_channels = kernels.shape[3]
@@ -122,7 +122,8 @@ def plot_feature_maps(maps: np.ndarray, max_maps: int = 64, title: str | None = 
     still show their pattern; a map with one value everywhere (often a "dead" ReLU) is dark.
 
     Args:
-        maps: (height, width, channels), as cnnviz.inspection.feature_maps returns per layer.
+        maps: (height, width, channels), as cnnviz.explain.inspection.feature_maps returns
+            per layer.
         max_maps: show at most this many channels.
         title: figure title; by default it says what is shown.
 

@@ -141,7 +141,7 @@ def plot_overview(
 
     Args:
         image: the prepared input (height, width, 1 or 3), raw pixels.
-        entries: cnnviz.inspection.network_overview's result (the output layer last).
+        entries: cnnviz.explain.inspection.network_overview's result (the output layer last).
         class_names: one name per output.
         labels: a column title per entry (default: the layer names).
         max_channels: feature maps shown per spatial layer; None shows all.

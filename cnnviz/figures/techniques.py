@@ -1,8 +1,8 @@
 """Figures of the explaining techniques: a heatmap (Grad-CAM, saliency) over its picture,
 filter pictures, and the share of zero outputs per layer.
 
-The techniques themselves (cnnviz.explanation, cnnviz.inspection) return arrays; these
-functions only draw them.
+The techniques themselves (cnnviz.explain.techniques, cnnviz.explain.inspection) return
+arrays; these functions only draw them.
 """
 
 from __future__ import annotations

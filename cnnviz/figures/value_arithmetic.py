@@ -1,6 +1,6 @@
 """The arithmetic of one value: the numbers behind one convolution, pooling or dense output.
 
-Each figure takes the dict cnnviz.arithmetic computes for the value and shows the inputs,
+Each figure takes the dict cnnviz.explain.arithmetic computes for the value and shows the inputs,
 weights and products as grids of numbers or bars.
 """
 
@@ -34,7 +34,7 @@ def plot_conv_detail(detail: dict, max_channels: int = 4) -> go.Figure:
     input channel: its patch, the filter's weights for it and their products.
 
     Args:
-        detail: cnnviz.arithmetic.conv_detail's result.
+        detail: cnnviz.explain.arithmetic.conv_detail's result.
         max_channels: input channels shown.
     """
     sums = detail["channel_sums"]

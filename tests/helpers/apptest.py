@@ -34,7 +34,7 @@ def assert_no_exception(app: AppTest) -> None:
 
 
 def own_data(app: AppTest):
-    """The visitor's My data (cnnviz.own_data.OwnData)."""
+    """The visitor's My data (cnnviz.data.own_data.OwnData)."""
     return app.session_state[keys.WORKSPACE][keys.OWN_DATA]
 
 
