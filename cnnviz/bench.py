@@ -23,10 +23,14 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from cnnviz import builder, training, training_settings
+from cnnviz import builder
 from cnnviz import spec as spec_module
 from cnnviz.datasets import Dataset
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import fitting
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 
 # The app redraws its progress about once a second; the benchmark polls as often, so the cost of
 # copying the history for a reader is part of what is measured.
@@ -184,7 +188,7 @@ def time_plain_epoch(model, x_train, y_train, validation, batch_size: int) -> Ep
 
 
 def time_app_epoch(
-    job: training.TrainingJob,
+    job: TrainingJob,
     settings: training_settings.TrainingSettings,
     poll_seconds: float = APP_POLL_SECONDS,
 ) -> EpochTiming:
@@ -204,7 +208,7 @@ def time_app_epoch(
     job.start(epochs=1, settings=settings)
     while not job.wait(timeout=poll_seconds):
         job.status()
-    if job.state != training.JobState.FINISHED:
+    if job.state != JobState.FINISHED:
         raise RuntimeError(f"The app's training run ended {job.state}: {job.message}")
     return EpochTiming(
         seconds=job.train_seconds - seconds_before,
@@ -229,17 +233,15 @@ def benchmark_batch_size(
     poll_seconds: float = APP_POLL_SECONDS,
 ) -> BatchSizeResult:
     """Compare both training paths at `settings.batch_size` over `rounds` alternating rounds."""
-    x_train, y_train, x_validation, y_validation = training.split_data(dataset, settings)
+    x_train, y_train, x_validation, y_validation = fitting.split_data(dataset, settings)
     validation = None if x_validation is None else (x_validation, y_validation)
     train_count = len(x_train)
 
-    job = training.TrainingJob(
-        spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark"
-    )
+    job = TrainingJob(spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark")
     plain_model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
     initial_weights = job.model.get_weights()
     plain_model.set_weights(initial_weights)
-    training.compile_model(plain_model, settings.optimizer, settings.learning_rate)
+    fitting.compile_model(plain_model, settings.optimizer, settings.learning_rate)
 
     # Warm up: trace and compile both sides before anything is timed.
     warm_up_count = _warm_up_limit(train_count, settings.batch_size)
@@ -348,7 +350,7 @@ def run_benchmark(
         settings.check()
     layer_infos = spec_module.validate(spec, dataset.input_shape, dataset.num_classes)
 
-    x_train, _, x_validation, _ = training.split_data(dataset, all_settings[0])
+    x_train, _, x_validation, _ = fitting.split_data(dataset, all_settings[0])
     results = tuple(
         benchmark_batch_size(dataset, spec, settings, rounds, on_round, poll_seconds)
         for settings in all_settings

@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from cnnviz import builder, datasets, evaluation, presets
+    from cnnviz import builder, datasets, evaluation
+    from cnnviz.training import presets
 
     try:
         dataset = datasets.load_dataset(args.dataset, args.data_dir)

@@ -73,7 +73,8 @@ def measure(rounds: int, data_dir: str | None = None) -> dict[str, list[float]]:
     """Seconds per round of each task (after one warm-up run)."""
     import keras
 
-    from cnnviz import builder, datasets, presets
+    from cnnviz import builder, datasets
+    from cnnviz.training import presets
 
     if data_dir:
         os.environ["CNNVIZ_DATA_DIR"] = data_dir

@@ -26,21 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cnnviz import (
-    app_files,
-    datasets,
-    executors,
-    extra_datasets,
-    file_reading,
-    launcher,
-    limits,
-    lr_schedules,
-    presets,
-    progress,
-    scheduler,
-    training_settings,
-)
+from cnnviz import app_files, datasets, extra_datasets, file_reading, launcher, limits, progress
 from cnnviz import spec as spec_module
+from cnnviz.cluster import executors
+from cnnviz.training import lr_schedules, presets, scheduler
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState, StopReason
 
 # The tests and benchmarks start the server with the same command as `cnnviz app`.
 streamlit_command = launcher.streamlit_command
@@ -49,7 +40,6 @@ EXIT_TRAINING_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_PORT = 8501
-# Settings for a spec file; a preset brings its own suggested settings instead.
 # `bench --quick` trains on at most this many images for at most this many rounds.
 QUICK_LIMIT = 3000
 QUICK_ROUNDS = 2
@@ -137,10 +127,11 @@ def _import_training():
     with _quiet_native_stderr():
         import keras
 
-        from cnnviz import bench, runs, training
+        from cnnviz import bench
+        from cnnviz.training import job, runs  # noqa: F401 - job: TensorFlow loads here, quietly
 
         keras.ops.convert_to_tensor(0.0)  # the first tensor triggers the CUDA probe's log
-    return training, runs, bench
+    return runs, bench
 
 
 # ----- cnnviz app -----
@@ -244,7 +235,7 @@ def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
     server_limits = limits.no_limits() if arguments.no_limits else _checked(limits.from_environment)
-    _checked(limits.session_grace_seconds)  # training.py reads it on import
+    _checked(limits.session_grace_seconds)  # training/job_base.py reads it on import
     file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
     if file_dataset is not None:
         info = file_dataset.info
@@ -269,7 +260,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
     ray_address = _ray_address(arguments)
 
-    training, runs, _ = _import_training()
+    runs, _ = _import_training()
     dataset = file_dataset or _checked(datasets.load_dataset, info.name, data_dir)
     job = _checked(
         lambda: executors.new_job(
@@ -301,7 +292,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
         interrupted = True
         reporter.end_line()
         print("Stopping after this batch (Ctrl-C again quits at once)...", file=sys.stderr)
-        job.stop(training.StopReason.INTERRUPTED)
+        job.stop(StopReason.INTERRUPTED)
         progress.wait_interruptibly(job)  # a second Ctrl-C ends the command here (main catches it)
         reporter.show(job.status())
 
@@ -342,7 +333,7 @@ def _run_train(arguments: argparse.Namespace) -> int:
     print(json.dumps(summary))
     if interrupted:
         return EXIT_INTERRUPTED
-    if job.state in (training.JobState.FAILED, training.JobState.DIVERGED):
+    if job.state in (JobState.FAILED, JobState.DIVERGED):
         print(f"cnnviz train: {job.message}", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     return 0
@@ -371,7 +362,7 @@ def _run_bench(arguments: argparse.Namespace) -> int:
         limit = QUICK_LIMIT if limit is None else min(limit, QUICK_LIMIT)
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
 
-    _, _, bench = _import_training()
+    _, bench = _import_training()
     # A quick run never waits for a download: the bundled sample is enough for it.
     allow_download = False if arguments.quick else None
     dataset = _checked(datasets.load_dataset, info.name, data_dir, allow_download)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz import spec as spec_module
-from cnnviz import training_settings
+from cnnviz.training import settings as training_settings
 
 NO_LIMITS_ENV = "CNNVIZ_NO_LIMITS"
 SESSION_GRACE_ENV = "CNNVIZ_SESSION_GRACE_SECONDS"

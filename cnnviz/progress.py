@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 
-from cnnviz.job_state import JobState
+from cnnviz.training.job_state import JobState
 
 POLL_SECONDS = 0.25  # how often the job's progress is read
 BAR_WIDTH = 20  # characters between the brackets of the progress bar
@@ -24,7 +24,7 @@ def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def format_progress(status) -> str:
-    """One line of progress for a terminal, from a training.JobStatus."""
+    """One line of progress for a terminal, from a JobStatus (cnnviz.training.job_interface)."""
     if status.state == JobState.QUEUED:
         return f"waiting for a training slot (place {status.queue_position})"
     if status.state == JobState.STARTING:

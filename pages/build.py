@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cnnviz import diagram, diagram_plots, limits, presets, training_settings
+from cnnviz import diagram, diagram_plots, limits
 from cnnviz import spec as spec_module
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 

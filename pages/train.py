@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cnnviz import limits, lr_schedules, plots, precision, training_settings
-from cnnviz.job_state import JobState
+from cnnviz import limits, plots
+from cnnviz.training import lr_schedules, precision
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 

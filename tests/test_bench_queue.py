@@ -1,6 +1,8 @@
 """The queue benchmark: a running job measured alone and with jobs waiting behind it."""
 
-from cnnviz import bench_queue, datasets, presets, training_settings
+from cnnviz import bench_queue, datasets
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
 
 
 def test_waiting_jobs_queue_behind_the_running_one_and_are_measured():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from cnnviz import spec
-from cnnviz.presets import preset_spec
 from cnnviz.spec import SpecError
+from cnnviz.training.presets import preset_spec
 
 keras = pytest.importorskip("keras")
 from cnnviz import builder  # noqa: E402  (needs Keras, imported above)

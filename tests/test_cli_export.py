@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from cnnviz import cli, export, presets
+from cnnviz import cli, export
+from cnnviz.training import presets
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from cnnviz import diagram, diagram_plots, presets
+from cnnviz import diagram, diagram_plots
+from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

@@ -112,7 +112,8 @@ def test_inputs_that_do_not_fit_are_refused():
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    from cnnviz import builder, presets
+    from cnnviz import builder
+    from cnnviz.training import presets
 
     spec = presets.preset_spec("tiny", (28, 28, 1), 10)
     return builder.build_model(spec, (28, 28, 1), 10)
@@ -130,7 +131,8 @@ def test_evaluate_agrees_with_keras_predict(tiny_model):
 
 
 def test_cache_evaluates_once_per_model_and_version(tiny_model):
-    from cnnviz import builder, presets
+    from cnnviz import builder
+    from cnnviz.training import presets
 
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, size=(50, 28, 28, 1), dtype=np.uint8)

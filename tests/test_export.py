@@ -8,9 +8,10 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, export, presets
+from cnnviz import builder, export
 from cnnviz import spec as spec_module
 from cnnviz.layer_types import LAYER_TYPES
+from cnnviz.training import presets
 
 SHAPES = {"mnist": ((28, 28, 1), 10), "cifar10": ((32, 32, 3), 10)}
 CASES = [(preset, data) for preset in presets.PRESETS for data in SHAPES]

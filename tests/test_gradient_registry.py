@@ -5,8 +5,12 @@ import gc
 import pytest
 from tensorflow.python.framework import func_graph, ops
 
-from cnnviz import datasets, gradient_registry, presets, training, training_settings
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz import datasets
+from cnnviz.training import gradient_registry, presets
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
 WAIT_SECONDS = 180.0
@@ -23,7 +27,7 @@ def test_the_tensorflow_internal_it_relies_on_is_still_there():
 
 
 def _trained_job(dataset):
-    job = training.TrainingJob(
+    job = TrainingJob(
         TINY_SPEC,
         dataset,
         training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200),
@@ -31,7 +35,7 @@ def _trained_job(dataset):
     )
     job.start()
     assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED
+    assert job.state == JobState.FINISHED
     return job
 
 

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, inspection, presets
+from cnnviz import builder, inspection
+from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
 CLASS_NAMES = [f"class {index}" for index in range(10)]

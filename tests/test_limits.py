@@ -13,7 +13,7 @@ import pytest
 
 from cnnviz import datasets, limits, spec
 from cnnviz.spec import SpecError
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training.settings import TrainingSettings
 
 MNIST = datasets.DATASETS["mnist"]
 CIFAR = datasets.DATASETS["cifar10"]
@@ -155,7 +155,7 @@ def test_a_small_spec_passes_and_returns_its_analysis():
 
 
 def test_every_preset_fits_the_default_limits_with_its_suggested_settings():
-    from cnnviz import presets
+    from cnnviz.training import presets
 
     for name, preset in presets.PRESETS.items():
         for info in (MNIST, CIFAR):
@@ -254,13 +254,14 @@ EDGE_SPECS = {
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import builder
+    from cnnviz.training import fitting
 
     model_spec = {"name": "edge " + name, "layers": [*EDGE_SPECS[name], FLATTEN, OUTPUT]}
     infos = spec.validate(model_spec, (28, 28, 1), 10)
     model = builder.build_model(model_spec, (28, 28, 1), 10)
     assert model.count_params() == spec.total_params(infos)
-    training.compile_model(model, "adam", 0.001)
+    fitting.compile_model(model, "adam", 0.001)
     images = np.zeros((2, 28, 28, 1), np.uint8)
     loss = model.train_on_batch(images, np.array([0, 1]))
     assert np.isfinite(np.asarray(loss)).all()
@@ -269,13 +270,14 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 
-    from cnnviz import builder, training
+    from cnnviz import builder
+    from cnnviz.training import fitting
 
     layers = [FLATTEN] + [{"type": "Activation", "activation": "relu"}] * 498 + [OUTPUT]
     model_spec = {"layers": layers}
     assert len(spec.validate(model_spec, (28, 28, 1), 10)) == spec.MAX_LAYERS
     model = builder.build_model(model_spec, (28, 28, 1), 10)
-    training.compile_model(model, "sgd", 0.01)
+    fitting.compile_model(model, "sgd", 0.01)
     model.train_on_batch(np.zeros((2, 28, 28, 1), np.uint8), np.array([0, 1]))
 
 

@@ -9,7 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import builder, model_files, presets
+from cnnviz import builder, model_files
+from cnnviz.training import presets
 
 SHAPE = (28, 28, 1)
 

@@ -24,7 +24,7 @@ from PIL import Image
 
 from cnnviz import datasets, images, layer_types, limits, spec
 from cnnviz.spec import SpecError
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training.settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
 # derandomize: the same examples on every run, so that CI is never red by chance; explore

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import extra_datasets, model_files, own_archive, presets, share_links
+from cnnviz import extra_datasets, model_files, own_archive, share_links
 from cnnviz.spec import SpecError
+from cnnviz.training import presets
 
 # derandomize: the same examples on every run, so that CI is never red by chance; explore
 # with a random seed by hand (pytest --hypothesis-seed=N) to look for new failures.

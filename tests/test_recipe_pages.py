@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from test_app import assert_no_exception, by_label, open_app
 
-from cnnviz import inspection, lr_schedules, presets
+from cnnviz import inspection
 from cnnviz.explanation_plots import plot_augmented_copies
+from cnnviz.training import lr_schedules, presets
 from cnnviz.ui import state as keys
 
 

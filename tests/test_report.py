@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnviz import builder, cli, inspection, presets, report
+from cnnviz import builder, cli, inspection, report
+from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
 DIGITS = [str(index) for index in range(10)]

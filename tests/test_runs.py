@@ -1,9 +1,12 @@
-"""Tests for cnnviz.runs: records of finished jobs, replacement on Continue, the cap."""
+"""Tests for cnnviz.training.runs: records of finished jobs, replacement on Continue, the cap."""
 
 import pytest
 
-from cnnviz import datasets, presets, runs, training, training_settings
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz import datasets
+from cnnviz.training import presets, runs
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
 
@@ -26,9 +29,7 @@ def mnist():
 @pytest.fixture
 def finished_job(mnist):
     settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
-    job = training.TrainingJob(
-        TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1), name="Run 1"
-    )
+    job = TrainingJob(TINY_SPEC, mnist, settings, scheduler=TrainingScheduler(1), name="Run 1")
     return train(job)
 
 

@@ -1,11 +1,11 @@
-"""Tests for cnnviz.scheduler: slots, the visible queue and cancellation (threads only)."""
+"""Tests for cnnviz.training.scheduler: slots, the visible queue and cancellation (threads only)."""
 
 import threading
 import time
 
 import pytest
 
-from cnnviz import scheduler
+from cnnviz.training import scheduler
 
 # Generous: these only bound how long a broken test hangs, they are never asserted on.
 WAIT_SECONDS = 10.0

@@ -10,8 +10,9 @@ import zlib
 
 import pytest
 
-from cnnviz import limits, presets, share_links
+from cnnviz import limits, share_links
 from cnnviz import spec as spec_module
+from cnnviz.training import presets
 
 
 def pack(payload: bytes, digest: bytes | None = None) -> str:

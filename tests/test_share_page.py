@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import builder, export, model_files, presets, share_links
+from cnnviz import builder, export, model_files, share_links
+from cnnviz.training import presets
 from cnnviz.ui import state as keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets, presets, training, training_settings
-from cnnviz.job_state import JobState
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz import datasets
+from cnnviz.training import fitting, presets
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 from cnnviz.ui import jobs
 from cnnviz.ui import state as keys
 
@@ -26,23 +29,23 @@ def mnist():
     return datasets.load_dataset("mnist")
 
 
-def make_job(dataset, pool: TrainingScheduler) -> training.TrainingJob:
+def make_job(dataset, pool: TrainingScheduler) -> TrainingJob:
     settings = training_settings.TrainingSettings(epochs=1, batch_size=64, train_limit=200)
-    return training.TrainingJob(TINY_SPEC, dataset, settings, scheduler=pool, name="Run 1")
+    return TrainingJob(TINY_SPEC, dataset, settings, scheduler=pool, name="Run 1")
 
 
 def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, monkeypatch):
     # Hold the job between getting its slot and its first batch (splitting the data and
     # compiling take a moment on a real server: the window the page was drawn in).
     preparing, go_on = threading.Event(), threading.Event()
-    split_data = training.split_data
+    split_data = fitting.split_data
 
     def slow_split(*args, **kwargs):
         preparing.set()
         assert go_on.wait(WAIT_SECONDS)
         return split_data(*args, **kwargs)
 
-    monkeypatch.setattr(training, "split_data", slow_split)
+    monkeypatch.setattr(fitting, "split_data", slow_split)
     pool = TrainingScheduler(2)
     job = make_job(mnist, pool)
     try:

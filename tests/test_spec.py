@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from cnnviz import layer_types, spec
-from cnnviz.presets import PRESETS
 from cnnviz.spec import SpecError
+from cnnviz.training.presets import PRESETS
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

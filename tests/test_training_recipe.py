@@ -10,9 +10,12 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import datasets, evaluation, losses, lr_schedules, precision, presets, training
-from cnnviz.scheduler import TrainingScheduler
-from cnnviz.training_settings import TrainingSettings
+from cnnviz import datasets, evaluation
+from cnnviz.training import fitting, losses, lr_schedules, precision, presets
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
+from cnnviz.training.settings import TrainingSettings
 
 WAIT_SECONDS = 120.0  # only bounds how long a broken test hangs
 TINY_SPEC = presets.preset_spec("tiny", (28, 28, 1), 10)
@@ -25,12 +28,12 @@ def mnist():
 
 def trained_job(dataset, **settings_values):
     values = {"epochs": 1, "batch_size": 50, "train_limit": 300, **settings_values}
-    job = training.TrainingJob(
+    job = TrainingJob(
         TINY_SPEC, dataset, TrainingSettings(**values), scheduler=TrainingScheduler(1)
     )
     job.start()
     assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED, job.message
+    assert job.state == JobState.FINISHED, job.message
     return job
 
 
@@ -137,7 +140,7 @@ def test_continue_runs_a_fresh_cycle_and_keeps_the_optimizer_state(mnist):
     moments_before = [np.array(v) for v in job.model.optimizer.variables[2:4]]
     job.start(epochs=1)
     assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED, job.message
+    assert job.state == JobState.FINISHED, job.message
     # Adam's step count went on from 6 to 12: the optimizer was not rebuilt.
     assert int(job.model.optimizer.iterations) == 12
     assert any(
@@ -202,8 +205,8 @@ def test_a_job_with_test_time_flip_reports_the_flipped_accuracy(mnist):
 
 def test_switching_back_to_float32_predicts_exactly_as_a_float32_model(mnist):
     spec = presets.preset_spec("vgg_small", (28, 28, 1), 10)
-    model = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
-    twin = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    model = fitting.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    twin = fitting.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
     images = mnist.x_test[:32]
     reference = twin.predict(images, verbose=0)
     precision.set_mixed_precision(model, True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import file_reading, presets
+from cnnviz import file_reading
+from cnnviz.training import presets
 from cnnviz.ui import state as keys
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
