@@ -6,7 +6,6 @@ Small models on the bundled MNIST sample, as in test_training.py.
 
 import dataclasses
 import gc
-import inspect
 import math
 import time
 import weakref
@@ -19,6 +18,8 @@ from cnnviz import datasets
 from cnnviz.training import callbacks, presets, runs, snapshots
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_base import JobBase
+from cnnviz.training.job_interface import CallbackTarget, TrainingJobInterface
 from cnnviz.training.job_state import JobState, StopReason
 from cnnviz.training.scheduler import TrainingScheduler
 
@@ -95,11 +96,38 @@ def test_a_job_reports_enum_states_and_a_stop_reason(mnist):
     assert status.test_accuracy is None  # Reset skips the test set to free the slot at once
 
 
-def test_callbacks_talk_to_the_job_through_public_methods_only():
-    source = inspect.getsource(callbacks)
-    assert "job._" not in source
-    # The batch-end hooks run on Keras's callback threads (see cnnviz.training.callbacks).
-    assert callbacks.HistoryRecorder.async_safe and callbacks.DivergenceGuard.async_safe
+def interface_members() -> set[str]:
+    members = set(TrainingJobInterface.__annotations__)
+    members |= {name for name in vars(TrainingJobInterface) if not name.startswith("_")}
+    return members
+
+
+def test_both_jobs_share_one_base_and_offer_the_whole_interface(mnist):
+    ray_jobs = pytest.importorskip("cnnviz.cluster.ray_jobs", reason="Ray is not installed")
+    local = make_job(mnist)
+    # Built only (never started), so no Ray cluster is needed.
+    remote = ray_jobs.RayTrainingJob(
+        TINY_SPEC,
+        mnist,
+        local.settings,
+        scheduler=TrainingScheduler(1),
+        unreachable="not started in this test",
+    )
+    for job in (local, remote):
+        assert isinstance(job, JobBase)
+        assert isinstance(job, TrainingJobInterface)
+        missing = {name for name in interface_members() if not hasattr(job, name)}
+        assert not missing, f"{type(job).__name__} lacks {missing}"
+        # The shared code is written once, in JobBase, not copied into either job.
+        for name in ("start", "stop", "wait", "dispose", "check_owner", "weight_snapshots"):
+            assert name not in vars(type(job)), f"{type(job).__name__} redefines {name}"
+    assert not hasattr(local, "kernel_snapshots") and not hasattr(remote, "kernel_snapshots")
+
+
+def test_a_job_is_what_its_callbacks_report_to(mnist):
+    job = make_job(mnist)
+    target = {name for name in vars(CallbackTarget) if not name.startswith("_")}
+    assert {name for name in target if not callable(getattr(job, name, None))} == set()
 
 
 # ----- weight snapshots -----
