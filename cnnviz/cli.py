@@ -29,6 +29,7 @@ from pathlib import Path
 from cnnviz import app_files, datasets, extra_datasets, file_reading, launcher, limits, progress
 from cnnviz import spec as spec_module
 from cnnviz.cluster import executors
+from cnnviz.training import limits as training_limits
 from cnnviz.training import lr_schedules, presets, scheduler
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job_state import JobState, StopReason
@@ -158,7 +159,7 @@ def _run_app(arguments: argparse.Namespace) -> int:
     environment = {**os.environ, **_limits_environment(arguments)}
     # Bad limits or a bad grace period in the environment fail now, not in the server.
     _checked(limits.from_environment, environment)
-    _checked(limits.session_grace_seconds, environment)
+    _checked(training_limits.session_grace_seconds, environment)
     data_dir = _checked(datasets.resolve_data_dir, arguments.data_dir)
     if data_dir is not None:
         environment[datasets.DATA_DIR_ENV] = str(data_dir.resolve())
@@ -235,7 +236,7 @@ def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
 def _run_train(arguments: argparse.Namespace) -> int:
     # Everything that needs no TensorFlow is checked first, so mistakes are reported at once.
     server_limits = limits.no_limits() if arguments.no_limits else _checked(limits.from_environment)
-    _checked(limits.session_grace_seconds)  # training/job_base.py reads it on import
+    _checked(training_limits.session_grace_seconds)  # training/job_base.py reads it on import
     file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
     if file_dataset is not None:
         info = file_dataset.info
@@ -251,9 +252,11 @@ def _run_train(arguments: argparse.Namespace) -> int:
     settings_values = _train_settings(arguments, preset_name, info.input_shape)
     settings = training_settings.TrainingSettings(**settings_values)
     _checked(settings.check)
-    _checked(limits.check_epochs, settings.epochs, server_limits)
+    _checked(training_limits.check_epochs, settings.epochs, server_limits)
     prefix = f"{arguments.spec}: " if preset_name is None else ""
-    _checked(limits.check_training, model_spec, info, settings, server_limits, prefix=prefix)
+    _checked(
+        training_limits.check_training, model_spec, info, settings, server_limits, prefix=prefix
+    )
     out_dir = Path(arguments.out).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise CommandError(f"--out {out_dir} is a file; give a folder (created when missing).")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnviz import limits, plots
+from cnnviz.training import limits as training_limits
 from cnnviz.training import lr_schedules, precision
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job_state import JobState
@@ -22,7 +23,7 @@ info = dataset.info
 spec = keys.workspace()[keys.SPEC]
 # The server's epoch limit bounds the box; without one, a generous bound keeps it a number box.
 MAX_EPOCHS = limits.from_environment().max_epochs or 1000
-spec_error = limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
+spec_error = training_limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
     st.caption(

@@ -12,6 +12,7 @@ import pytest
 
 from cnnviz import builder, datasets, file_reading, limits, model_files
 from cnnviz import spec as spec_module
+from cnnviz.training import limits as training_limits
 
 MNIST = datasets.DATASETS["mnist"]
 CONFIG_TOML = Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml"
@@ -120,7 +121,7 @@ def test_a_model_at_the_parameter_limit_saved_with_adams_state_fits_the_keras_up
         {"type": "Dense", "units": 6250, "activation": "relu"},
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ]
-    infos = limits.check_training({"layers": layers}, MNIST, {})[0]
+    infos = training_limits.check_training({"layers": layers}, MNIST, {})[0]
     params = spec_module.total_params(infos)
     assert 4_900_000 < params <= limits.Limits().max_params
     model = builder.build_model({"layers": layers}, (28, 28, 1), 10)

@@ -24,6 +24,7 @@ from PIL import Image
 
 from cnnviz import datasets, images, layer_types, limits, spec
 from cnnviz.spec import SpecError
+from cnnviz.training import limits as training_limits
 from cnnviz.training.settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
@@ -139,7 +140,7 @@ def test_the_limit_checks_give_an_analysis_or_a_spec_error(value, batch_size):
     info = datasets.DATASETS["mnist"]
     for server_limits in (limits.Limits(), limits.no_limits()):
         try:
-            infos, estimate = limits.check_training(
+            infos, estimate = training_limits.check_training(
                 value, info, {"batch_size": batch_size}, server_limits
             )
         except SpecError:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnviz import limits
+from cnnviz.training import limits as training_limits
 from cnnviz.training import snapshots
 from cnnviz.training.job_state import JobState, StopReason
 from cnnviz.training.scheduler import TrainingScheduler
@@ -30,7 +30,7 @@ from cnnviz.training.settings import TrainingSettings
 
 # A session that has been gone this long (seconds) is taken as closed and its job stops; a
 # shorter gap is a network blip, after which Streamlit reconnects the same session.
-OWNER_GRACE_SECONDS = limits.session_grace_seconds()
+OWNER_GRACE_SECONDS = training_limits.session_grace_seconds()
 # How long dispose() waits for a running job to leave its segment before dropping the model.
 DISPOSE_WAIT_SECONDS = 30.0
 
