@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from cnnviz import limits, presets, training_settings
 from cnnviz.figures import architecture
 from cnnviz.model import diagram, spec_limits
 from cnnviz.model import spec as spec_module
+from cnnviz.training import limits as training_limits
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
 from cnnviz.ui import data, export_panel, frame, layer_editor
 from cnnviz.ui import state as keys
 
@@ -55,13 +57,13 @@ spec = keys.workspace()[keys.SPEC]
 server_limits = spec_limits.from_environment()
 settings = keys.workspace()[keys.TRAIN_SETTINGS]
 infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
-estimate = limits.estimate_training_memory(
+estimate = training_limits.estimate_training_memory(
     infos, info.input_shape, settings["optimizer"], settings["batch_size"]
 )
 # A spec that builds but is over a server limit is shown at the layer the message names.
 size_error = None
 if error is None:
-    size_error = limits.training_problem(spec, info, settings, server_limits)
+    size_error = training_limits.training_problem(spec, info, settings, server_limits)
 infos_by_position = {layer_info.position: layer_info for layer_info in infos}
 
 editor_column, summary_column = st.columns([3, 2], gap="large")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnviz.explain import evaluation
 from cnnviz.figures import confusion
-from cnnviz.job_state import JobState
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
@@ -18,7 +18,7 @@ THUMBNAIL_PIXELS = 84  # small images are enlarged by whole pixels to about this
 frame.page_setup()
 
 st.title("Evaluate your model")
-# The model's own data set when the sidebar names another (cnnviz.model_data).
+# The model's own data set when the sidebar names another (cnnviz.training.model_data).
 job, dataset = jobs.current_model_job(data.current_dataset(), "shows where it goes wrong")
 info = dataset.info
 if job.is_active:

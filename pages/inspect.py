@@ -4,14 +4,14 @@ import streamlit as st
 
 from cnnviz.explain import inspection
 from cnnviz.figures import images, predictions
-from cnnviz.job_state import JobState
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import data, frame, inspect_image, inspect_views, jobs
 from cnnviz.ui import state as keys
 
 frame.page_setup()
 
 st.title("Look inside")
-# The model's own data set when the sidebar names another (cnnviz.model_data).
+# The model's own data set when the sidebar names another (cnnviz.training.model_data).
 job, dataset = jobs.current_model_job(data.current_dataset(), "shows what it learned")
 info = dataset.info
 if job.is_active:

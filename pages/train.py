@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from cnnviz import limits, lr_schedules, precision, training_settings
 from cnnviz.figures import training_curves
-from cnnviz.job_state import JobState
 from cnnviz.model import spec_limits
+from cnnviz.training import limits as training_limits
+from cnnviz.training import lr_schedules, precision
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import data, frame, jobs
 from cnnviz.ui import state as keys
 
@@ -22,7 +24,7 @@ info = dataset.info
 spec = keys.workspace()[keys.SPEC]
 # The server's epoch limit bounds the box; without one, a generous bound keeps it a number box.
 MAX_EPOCHS = spec_limits.from_environment().max_epochs or 1000
-spec_error = limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
+spec_error = training_limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
     st.caption(

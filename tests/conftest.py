@@ -32,8 +32,8 @@ def tiny_model():
     """The Tiny preset built for 28x28x1 and 10 classes, untrained, with seeded weights."""
     import keras
 
-    from cnnviz import presets
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import presets
 
     keras.utils.set_random_seed(0)
     spec = presets.preset_spec("tiny", (28, 28, 1), 10)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
 
-from cnnviz.job_state import JobState
-from cnnviz.ui import jobs
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import state as keys
 from helpers.apptest import by_label, open_app, start_training
 
@@ -39,28 +37,6 @@ def test_reset_while_training_keeps_the_run_in_compare_and_frees_the_model():
     app.switch_page("pages/compare.py").run()
     assert not app.exception
     assert [row["run"] for row in app.dataframe[0].value.to_dict("records")] == [job.name]
-
-
-class _FakeJob:
-    """Only what the kernel functions read: kernel snapshots at epochs 0, 2 and 4."""
-
-    def kernel_snapshots(self):
-        return [
-            (float(epoch), {"conv2d_1": np.full((2, 3, 3, 1), epoch, np.float16)})
-            for epoch in (0, 2, 4)
-        ]
-
-
-def test_kernels_at_an_epoch_come_from_the_snapshots_or_the_nearest_kept_one():
-    job = _FakeJob()
-    assert jobs.kernel_epochs(job, "conv2d_1") == [0.0, 2.0, 4.0]
-    assert jobs.kernel_epochs(job, "conv2d_9") == []
-    kernels = jobs.kernels_at(job, "conv2d_1", 2.0)
-    assert kernels.dtype == np.float32 and kernels.shape == (2, 3, 3, 1)
-    assert np.all(kernels == 2.0)
-    assert np.all(jobs.kernels_at(job, "conv2d_1", 3.0) == 2.0)  # 3 was thinned away
-    with pytest.raises(ValueError, match="conv2d_9"):
-        jobs.kernels_at(job, "conv2d_9", 0.0)
 
 
 @pytest.mark.trains

@@ -2,9 +2,10 @@
 
 import pytest
 
-from cnnviz import presets, training_settings
 from cnnviz.bench import queue_effect
 from cnnviz.data import datasets
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
 
 
 @pytest.mark.trains

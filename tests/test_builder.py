@@ -7,7 +7,7 @@ import pytest
 
 from cnnviz.model import spec
 from cnnviz.model.spec import SpecError
-from cnnviz.presets import preset_spec
+from cnnviz.training.presets import preset_spec
 
 keras = pytest.importorskip("keras")
 from cnnviz.model.with_keras import builder  # noqa: E402  (needs Keras, imported above)

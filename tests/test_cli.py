@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnviz import app_files, presets
+from cnnviz import app_files
 from cnnviz.cli import app_command, launcher, progress
 from cnnviz.cli import main as cli
 from cnnviz.data import datasets
+from cnnviz.training import presets
 from helpers.commands import run_cli
 
 TINY_LAYERS = [
@@ -311,12 +312,12 @@ def test_train_accepts_a_spec_file_holding_only_layers(tmp_path, capsys):
 
 @pytest.mark.trains
 def test_a_failed_training_still_writes_the_json_line_and_exits_1(tmp_path, capsys, monkeypatch):
-    from cnnviz import training
+    from cnnviz.training.job import TrainingJob
 
     def fail(job):
         raise RuntimeError("the disk caught fire")
 
-    monkeypatch.setattr(training.TrainingJob, "_train_segment", fail)
+    monkeypatch.setattr(TrainingJob, "_train_segment", fail)
     arguments = ["train", "--dataset", "mnist", "--preset", "tiny", "--limit", "100"]
     status, stdout, stderr = run_cli([*arguments, "--out", str(tmp_path / "run")], capsys)
 
@@ -403,7 +404,7 @@ def test_ctrl_c_stops_training_and_still_writes_the_outputs(tmp_path):
 
 
 def make_status(state, **values):
-    from cnnviz import training
+    from cnnviz.training.job_interface import JobStatus
 
     fields = {
         "state": state,
@@ -421,7 +422,7 @@ def make_status(state, **values):
         "test_loss": None,
         **values,
     }
-    return training.JobStatus(**fields)
+    return JobStatus(**fields)
 
 
 def test_format_progress_shows_the_epoch_batch_speed_and_time_left():

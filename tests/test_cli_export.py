@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from cnnviz import presets
 from cnnviz.cli import main as cli
 from cnnviz.export import python_code
+from cnnviz.training import presets
 
 
 @pytest.fixture

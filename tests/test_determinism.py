@@ -9,9 +9,11 @@ import threading
 import numpy as np
 import pytest
 
-from cnnviz import training, training_settings
-from cnnviz.job_state import JobState
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import fitting
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 
 WAIT_SECONDS = 300.0
 # Dropout draws random numbers at every step, so its seeds are part of what must repeat.
@@ -57,16 +59,16 @@ def train_together(
     slots: int,
     spec: dict = SPEC,
     base: training_settings.TrainingSettings = SETTINGS,
-) -> list[training.TrainingJob]:
+) -> list[TrainingJob]:
     """Build one job per seed in its own thread, all at once, start them and wait for all."""
     scheduler = TrainingScheduler(slots)
-    jobs: list[training.TrainingJob | None] = [None] * len(seeds)
+    jobs: list[TrainingJob | None] = [None] * len(seeds)
     barrier = threading.Barrier(len(seeds))
 
     def build_and_start(index: int) -> None:
         barrier.wait()
         settings = training_settings.TrainingSettings(**{**base.__dict__, "seed": seeds[index]})
-        job = training.TrainingJob(spec, dataset, settings, scheduler=scheduler)
+        job = TrainingJob(spec, dataset, settings, scheduler=scheduler)
         jobs[index] = job
         job.start()
 
@@ -106,8 +108,8 @@ def test_concurrent_trainings_equal_a_lone_one_exactly(mnist, spec, settings):
 
 
 def test_each_epoch_has_its_own_order_decided_by_seed_and_epoch():
-    first = training.epoch_order(7, 0, 100)
+    first = fitting.epoch_order(7, 0, 100)
     assert sorted(first) == list(range(100))
-    np.testing.assert_array_equal(first, training.epoch_order(7, 0, 100))
-    assert not np.array_equal(first, training.epoch_order(7, 1, 100))
-    assert not np.array_equal(first, training.epoch_order(8, 0, 100))
+    np.testing.assert_array_equal(first, fitting.epoch_order(7, 0, 100))
+    assert not np.array_equal(first, fitting.epoch_order(7, 1, 100))
+    assert not np.array_equal(first, fitting.epoch_order(8, 0, 100))

@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-from cnnviz import presets
 from cnnviz.figures import architecture
 from cnnviz.model import diagram
+from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

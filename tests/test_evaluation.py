@@ -122,8 +122,8 @@ def test_evaluate_agrees_with_keras_predict(tiny_model):
 
 
 def test_cache_evaluates_once_per_model_and_version(tiny_model):
-    from cnnviz import presets
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import presets
 
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, size=(50, 28, 28, 1), dtype=np.uint8)

@@ -8,11 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import presets
 from cnnviz.export import python_code
 from cnnviz.model import spec as spec_module
 from cnnviz.model.layer_types import LAYER_TYPES
 from cnnviz.model.with_keras import builder
+from cnnviz.training import presets
 
 SHAPES = {"mnist": ((28, 28, 1), 10), "cifar10": ((32, 32, 3), 10)}
 CASES = [(preset, data) for preset in presets.PRESETS for data in SHAPES]

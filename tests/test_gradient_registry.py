@@ -5,7 +5,7 @@ import gc
 import pytest
 from tensorflow.python.framework import func_graph, ops
 
-from cnnviz import gradient_registry
+from cnnviz.training import gradient_registry
 from helpers.jobs import make_job, run_to_finish
 
 

@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import presets
 from cnnviz.explain import inspection, statistics
 from cnnviz.model.with_keras import builder
+from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
 CLASS_NAMES = [f"class {index}" for index in range(10)]

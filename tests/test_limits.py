@@ -1,4 +1,5 @@
-"""Tests for cnnviz.limits: the server limits, the memory estimate, and the pages that obey them.
+"""Tests for cnnviz.limits and cnnviz.training.limits: the server limits, the memory estimate,
+and the pages that obey them.
 
 The edge cases at the end build (and train one batch of) the real Keras model: a spec that
 validation accepts must never fail in Keras.
@@ -10,11 +11,11 @@ import json
 
 import pytest
 
-from cnnviz import limits
 from cnnviz.data import datasets
 from cnnviz.model import spec, spec_limits
 from cnnviz.model.spec import SpecError
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training import limits as training_limits
+from cnnviz.training.settings import TrainingSettings
 from helpers.paths import APP
 
 MNIST = datasets.DATASETS["mnist"]
@@ -82,13 +83,13 @@ def test_the_layer_limit_cannot_exceed_what_cnnviz_builds():
 
 @pytest.mark.parametrize("text, seconds", [("", 60.0), ("0", 0.0), ("2.5", 2.5), (" 90 ", 90.0)])
 def test_session_grace_seconds_parses_good_values(text, seconds):
-    assert limits.session_grace_seconds({"CNNVIZ_SESSION_GRACE_SECONDS": text}) == seconds
+    assert training_limits.session_grace_seconds({"CNNVIZ_SESSION_GRACE_SECONDS": text}) == seconds
 
 
 @pytest.mark.parametrize("text", ["abc", "-1", "nan", "inf", "1e999"])
 def test_session_grace_seconds_refuses_bad_values(text):
     with pytest.raises(ValueError, match="CNNVIZ_SESSION_GRACE_SECONDS must be a number"):
-        limits.session_grace_seconds({"CNNVIZ_SESSION_GRACE_SECONDS": text})
+        training_limits.session_grace_seconds({"CNNVIZ_SESSION_GRACE_SECONDS": text})
 
 
 @pytest.mark.parametrize(
@@ -110,7 +111,7 @@ def test_format_bytes(count, text):
 
 def test_memory_estimate_matches_a_hand_count_with_adam():
     infos = spec.validate(SMALL, (28, 28, 1), 10)
-    estimate = limits.estimate_training_memory(infos, (28, 28, 1), "adam", 32)
+    estimate = training_limits.estimate_training_memory(infos, (28, 28, 1), "adam", 32)
     # Conv2D 8 3x3: 3*3*1*8 + 8 = 80 parameters, output 26x26x8 = 5,408 values.
     # Flatten: 5,408 values. Dense 10: 5,408*10 + 10 = 54,090 parameters, 10 values.
     params = 80 + 54_090
@@ -128,8 +129,8 @@ def test_memory_estimate_counts_only_trainable_weights_for_gradients_and_optimiz
         + [{"type": "BatchNormalization"}, FLATTEN, OUTPUT]
     }
     infos = spec.validate(with_batch_norm, (28, 28, 1), 10)
-    rmsprop = limits.estimate_training_memory(infos, (28, 28, 1), "rmsprop", 1)
-    sgd = limits.estimate_training_memory(infos, (28, 28, 1), "sgd", 1)
+    rmsprop = training_limits.estimate_training_memory(infos, (28, 28, 1), "rmsprop", 1)
+    sgd = training_limits.estimate_training_memory(infos, (28, 28, 1), "sgd", 1)
     # Batch norm on 8 channels: 32 parameters, 16 of them trainable (gamma, beta).
     trainable = 80 + 16 + 54_090
     assert rmsprop.weights == (trainable + 16) * 4
@@ -140,8 +141,8 @@ def test_memory_estimate_counts_only_trainable_weights_for_gradients_and_optimiz
 
 def test_memory_grows_with_the_batch_size_only_through_activations():
     infos = spec.validate(SMALL, (28, 28, 1), 10)
-    small = limits.estimate_training_memory(infos, (28, 28, 1), "adam", 32)
-    large = limits.estimate_training_memory(infos, (28, 28, 1), "adam", 64)
+    small = training_limits.estimate_training_memory(infos, (28, 28, 1), "adam", 32)
+    large = training_limits.estimate_training_memory(infos, (28, 28, 1), "adam", 64)
     assert large.activations == 2 * small.activations
     assert large.weights == small.weights
 
@@ -150,24 +151,24 @@ def test_memory_grows_with_the_batch_size_only_through_activations():
 
 
 def test_a_small_spec_passes_and_returns_its_analysis():
-    infos, estimate = limits.check_training(SMALL, MNIST, TrainingSettings())
+    infos, estimate = training_limits.check_training(SMALL, MNIST, TrainingSettings())
     assert [info.type for info in infos] == ["Conv2D", "Flatten", "Dense"]
     assert estimate.total > 0
 
 
 def test_every_preset_fits_the_default_limits_with_its_suggested_settings():
-    from cnnviz import presets
+    from cnnviz.training import presets
 
     for name, preset in presets.PRESETS.items():
         for info in (MNIST, CIFAR):
             model_spec = presets.preset_spec(name, info.input_shape, info.num_classes)
             settings = {"batch_size": 128, "optimizer": "adam", **preset.suggested}
-            limits.check_training(model_spec, info, settings, spec_limits.Limits())
+            training_limits.check_training(model_spec, info, settings, spec_limits.Limits())
 
 
 def test_parameters_over_the_limit_name_the_biggest_layer():
     with pytest.raises(SpecError) as caught:
-        limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.Limits())
+        training_limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.Limits())
     message = str(caught.value)
     assert caught.value.position == 2
     assert "157,000,000" in message and "at most 5,000,000" in message
@@ -181,39 +182,41 @@ def test_memory_over_the_limit_says_the_estimate_and_the_way_out():
     }
     settings = TrainingSettings(batch_size=512)
     with pytest.raises(SpecError) as caught:
-        limits.check_training(wide, CIFAR, settings, spec_limits.Limits())
+        training_limits.check_training(wide, CIFAR, settings, spec_limits.Limits())
     message = str(caught.value)
     assert "this server allows 1.0 GB per training" in message
     assert "smaller batch size" in message and "32 x 32 x 256" in message
     assert caught.value.position == 1
     # Smaller batches fit.
-    limits.check_training(wide, CIFAR, TrainingSettings(batch_size=64), spec_limits.Limits())
+    training_limits.check_training(
+        wide, CIFAR, TrainingSettings(batch_size=64), spec_limits.Limits()
+    )
 
 
 def test_layers_over_the_limit_are_refused_before_anything_else():
     many = {"layers": [FLATTEN] + [{"type": "Dropout", "rate": 0.1}] * 100 + [OUTPUT]}
     with pytest.raises(SpecError, match="102 layers; this server allows at most 100"):
-        limits.check_training(many, MNIST, TrainingSettings(), spec_limits.Limits())
-    limits.check_training(many, MNIST, TrainingSettings(), spec_limits.no_limits())
+        training_limits.check_training(many, MNIST, TrainingSettings(), spec_limits.Limits())
+    training_limits.check_training(many, MNIST, TrainingSettings(), spec_limits.no_limits())
 
 
 def test_no_limits_accepts_what_the_size_limits_refuse():
-    limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.no_limits())
+    training_limits.check_training(DENSE_200K, MNIST, TrainingSettings(), spec_limits.no_limits())
 
 
 def test_training_problem_returns_the_error_or_none():
-    assert limits.training_problem(SMALL, MNIST, {"batch_size": 32}) is None
-    problem = limits.training_problem(DENSE_200K, MNIST, {}, spec_limits.Limits())
+    assert training_limits.training_problem(SMALL, MNIST, {"batch_size": 32}) is None
+    problem = training_limits.training_problem(DENSE_200K, MNIST, {}, spec_limits.Limits())
     assert isinstance(problem, SpecError) and "parameters" in str(problem)
-    invalid = limits.training_problem({"layers": []}, MNIST, {})
+    invalid = training_limits.training_problem({"layers": []}, MNIST, {})
     assert "no layers" in str(invalid)
 
 
 def test_epochs_over_the_limit():
-    limits.check_epochs(100, spec_limits.Limits())
+    training_limits.check_epochs(100, spec_limits.Limits())
     with pytest.raises(ValueError, match="at most 100 on this server.*Received: epochs=101"):
-        limits.check_epochs(101, spec_limits.Limits())
-    limits.check_epochs(10_000, spec_limits.no_limits())
+        training_limits.check_epochs(101, spec_limits.Limits())
+    training_limits.check_epochs(10_000, spec_limits.no_limits())
 
 
 def test_spec_size_limit():
@@ -256,14 +259,14 @@ EDGE_SPECS = {
 def test_edge_specs_that_validate_build_and_train_one_batch(name):
     import numpy as np
 
-    from cnnviz import training
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import fitting
 
     model_spec = {"name": "edge " + name, "layers": [*EDGE_SPECS[name], FLATTEN, OUTPUT]}
     infos = spec.validate(model_spec, (28, 28, 1), 10)
     model = builder.build_model(model_spec, (28, 28, 1), 10)
     assert model.count_params() == spec.total_params(infos)
-    training.compile_model(model, "adam", 0.001)
+    fitting.compile_model(model, "adam", 0.001)
     images = np.zeros((2, 28, 28, 1), np.uint8)
     loss = model.train_on_batch(images, np.array([0, 1]))
     assert np.isfinite(np.asarray(loss)).all()
@@ -273,14 +276,14 @@ def test_edge_specs_that_validate_build_and_train_one_batch(name):
 def test_the_most_layers_cnnviz_builds_train_one_batch():
     import numpy as np
 
-    from cnnviz import training
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import fitting
 
     layers = [FLATTEN] + [{"type": "Activation", "activation": "relu"}] * 498 + [OUTPUT]
     model_spec = {"layers": layers}
     assert len(spec.validate(model_spec, (28, 28, 1), 10)) == spec.MAX_LAYERS
     model = builder.build_model(model_spec, (28, 28, 1), 10)
-    training.compile_model(model, "sgd", 0.01)
+    fitting.compile_model(model, "sgd", 0.01)
     model.train_on_batch(np.zeros((2, 28, 28, 1), np.uint8), np.array([0, 1]))
 
 
@@ -383,7 +386,7 @@ def test_memory_estimate_counts_the_steps_inside_a_residual_block():
         "layers": [{"type": "ResidualBlock", "filters": 8, "strides": 2}, FLATTEN, OUTPUT]
     }
     infos = spec.validate(block_spec, (28, 28, 1), 10)
-    estimate = limits.estimate_training_memory(infos, (28, 28, 1), "sgd", 1)
+    estimate = training_limits.estimate_training_memory(infos, (28, 28, 1), "sgd", 1)
     # Output 14x14x8 = 1,568 values. Inside: conv, batch norm, relu, conv, batch norm, the
     # shortcut's 1x1 conv and batch norm (1 -> 8 channels), the add: 8 steps of 1,568 values.
     inside = 8 * 1_568

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnviz import model_data, presets, training
 from cnnviz.data import datasets, own_data
 from cnnviz.explain import evaluation, inspection
-from cnnviz.scheduler import TrainingScheduler
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training import model_data, presets
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.scheduler import TrainingScheduler
+from cnnviz.training.settings import TrainingSettings
 
 SHAPE = (28, 28, 1)
 
@@ -29,7 +30,7 @@ def own_classes(names: list[str], per_class: int = 10) -> own_data.OwnData:
 def trained():
     own = own_classes(["cat", "dog", "fox"])
     dataset = own.dataset()
-    job = training.TrainingJob(
+    job = TrainingJob(
         presets.preset_spec("tiny", SHAPE, 3),
         dataset,
         TrainingSettings(epochs=1, batch_size=8, validation_fraction=0),

@@ -9,12 +9,12 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import limits
 from cnnviz.data import datasets, file_reading
 from cnnviz.export import model_files
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
 from cnnviz.model.with_keras import builder
+from cnnviz.training import limits as training_limits
 from helpers.paths import REPO
 
 MNIST = datasets.DATASETS["mnist"]
@@ -125,7 +125,7 @@ def test_a_model_at_the_parameter_limit_saved_with_adams_state_fits_the_keras_up
         {"type": "Dense", "units": 6250, "activation": "relu"},
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ]
-    infos = limits.check_training({"layers": layers}, MNIST, {})[0]
+    infos = training_limits.check_training({"layers": layers}, MNIST, {})[0]
     params = spec_module.total_params(infos)
     assert 4_900_000 < params <= spec_limits.Limits().max_params
     model = builder.build_model({"layers": layers}, (28, 28, 1), 10)

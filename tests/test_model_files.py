@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import presets
 from cnnviz.export import model_files
 from cnnviz.model.with_keras import builder
+from cnnviz.training import presets
 
 SHAPE = (28, 28, 1)
 

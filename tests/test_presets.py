@@ -1,12 +1,12 @@
-"""Tests for cnnviz.presets: every preset fits every data set and builds in Keras."""
+"""Tests for cnnviz.training.presets: every preset fits every data set and builds in Keras."""
 
 import pytest
 
 from cnnviz.data.datasets import DATASETS
 from cnnviz.model import spec
 from cnnviz.model.spec import SpecError
-from cnnviz.presets import DEFAULT_PRESET, PRESETS, preset_spec
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training.presets import DEFAULT_PRESET, PRESETS, preset_spec
+from cnnviz.training.settings import TrainingSettings
 
 
 @pytest.mark.parametrize("dataset_name", DATASETS)

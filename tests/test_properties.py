@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnviz import limits
 from cnnviz.data import datasets, images
 from cnnviz.model import layer_types, spec, spec_limits
 from cnnviz.model.spec import SpecError
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training import limits as training_limits
+from cnnviz.training.settings import TrainingSettings
 
 INPUT_SHAPES = [(28, 28, 1), (32, 32, 3), (9, 7, 2)]
 # derandomize: the same examples on every run, so that CI is never red by chance; explore
@@ -141,7 +141,7 @@ def test_the_limit_checks_give_an_analysis_or_a_spec_error(value, batch_size):
     info = datasets.DATASETS["mnist"]
     for server_limits in (spec_limits.Limits(), spec_limits.no_limits()):
         try:
-            infos, estimate = limits.check_training(
+            infos, estimate = training_limits.check_training(
                 value, info, {"batch_size": batch_size}, server_limits
             )
         except SpecError:

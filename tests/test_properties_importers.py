@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnviz import presets
 from cnnviz.data import extra_datasets, own_archive
 from cnnviz.export import model_files, share_links
 from cnnviz.model.spec import SpecError
+from cnnviz.training import presets
 from helpers.files import make_zip, png
 
 # derandomize: the same examples on every run, so that CI is never red by chance; explore

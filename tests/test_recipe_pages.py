@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz import lr_schedules, presets
 from cnnviz.explain import inspection
 from cnnviz.figures.images import plot_augmented_copies
+from cnnviz.training import lr_schedules, presets
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, by_label, open_app, start_training
 

@@ -9,11 +9,11 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import presets
 from cnnviz.cli import main as cli
 from cnnviz.explain import inspection
 from cnnviz.export import report
 from cnnviz.model.with_keras import builder
+from cnnviz.training import presets
 from helpers.files import png
 from helpers.paths import MNIST_SAMPLE
 

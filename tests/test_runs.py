@@ -1,8 +1,8 @@
-"""Tests for cnnviz.runs: records of finished jobs, replacement on Continue, the cap."""
+"""Tests for cnnviz.training.runs: records of finished jobs, replacement on Continue, the cap."""
 
 import pytest
 
-from cnnviz import runs
+from cnnviz.training import runs
 from helpers.jobs import TINY_SPEC, make_job, run_to_finish
 
 

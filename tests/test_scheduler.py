@@ -1,10 +1,10 @@
-"""Tests for cnnviz.scheduler: slots, the visible queue and cancellation (threads only)."""
+"""Tests for cnnviz.training.scheduler: slots, the visible queue and cancellation (threads only)."""
 
 import threading
 
 import pytest
 
-from cnnviz import scheduler
+from cnnviz.training import scheduler
 from helpers.jobs import wait_until
 
 # Generous: these only bound how long a broken test hangs, they are never asserted on.

@@ -8,10 +8,10 @@ import urllib.parse
 
 import pytest
 
-from cnnviz import presets
 from cnnviz.export import share_links
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
+from cnnviz.training import presets
 from helpers.files import pack
 
 

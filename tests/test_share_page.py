@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import presets
 from cnnviz.export import model_files, python_code, share_links
 from cnnviz.model.with_keras import builder
+from cnnviz.training import presets
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, open_app
 from helpers.paths import APP

@@ -9,9 +9,9 @@ import threading
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import training
-from cnnviz.job_state import JobState
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import fitting
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 from cnnviz.ui import jobs
 from cnnviz.ui import state as keys
 from helpers.jobs import WAIT_SECONDS, make_job
@@ -26,14 +26,14 @@ def test_a_job_holding_a_slot_while_it_prepares_is_not_shown_as_waiting(mnist, m
     # Hold the job between getting its slot and its first batch (splitting the data and
     # compiling take a moment on a real server: the window the page was drawn in).
     preparing, go_on = threading.Event(), threading.Event()
-    split_data = training.split_data
+    split_data = fitting.split_data
 
     def slow_split(*args, **kwargs):
         preparing.set()
         assert go_on.wait(WAIT_SECONDS)
         return split_data(*args, **kwargs)
 
-    monkeypatch.setattr(training, "split_data", slow_split)
+    monkeypatch.setattr(fitting, "split_data", slow_split)
     pool = TrainingScheduler(2)
     job = make_job(mnist, scheduler=pool, **RUN_1)
     try:

@@ -8,7 +8,7 @@ import pytest
 
 from cnnviz.model import layer_types, spec
 from cnnviz.model.spec import SpecError
-from cnnviz.presets import PRESETS
+from cnnviz.training.presets import PRESETS
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR_SHAPE = (32, 32, 3)

@@ -1,4 +1,4 @@
-"""Tests for cnnviz.training: a job's whole life without Streamlit, on the bundled MNIST sample.
+"""Tests for cnnviz.training.job: a job's whole life without Streamlit, on the bundled MNIST sample.
 
 The models and subsets are tiny so that the file runs in well under two minutes. Nothing here
 asserts on timings: the machine is shared and has two cores.
@@ -6,12 +6,12 @@ asserts on timings: the machine is shared and has two cores.
 
 import math
 
-import keras
 import numpy as np
 import pytest
 
-from cnnviz import training, training_settings
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import fitting
+from cnnviz.training import settings as training_settings
+from cnnviz.training.scheduler import TrainingScheduler
 from helpers.jobs import SLOWER_SPEC, WAIT_SECONDS, make_job, run_to_end, wait_until
 
 
@@ -60,7 +60,7 @@ def test_stop_ends_the_job_within_a_batch_or_two_and_keeps_the_weights(mnist):
     # The weights learned so far are kept, not rolled back, and nothing changes them later.
     predictions = job.model.predict(images, verbose=0)
     assert not np.allclose(predictions, initial_predictions)
-    job.status(), job.history(), job.kernel_snapshots()
+    job.status(), job.history(), job.weight_snapshots()
     np.testing.assert_array_equal(job.model.predict(images, verbose=0), predictions)
     assert all(np.isfinite(weight).all() for weight in job.model.get_weights())
     assert status.test_accuracy is not None  # a stop still measures the test accuracy
@@ -147,33 +147,6 @@ def test_the_owner_leaving_stops_a_queued_job(mnist):
 
 
 @pytest.mark.trains
-def test_kernel_snapshots_are_taken_at_start_and_each_epoch_small_and_float16(mnist):
-    wide_spec = {
-        "layers": [
-            {"type": "Conv2D", "filters": 70, "kernel_size": 3, "activation": "relu"},
-            {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
-            {"type": "MaxPooling2D", "pool_size": 4},
-            {"type": "Flatten"},
-            {"type": "Dense", "units": 10, "activation": "softmax"},
-        ]
-    }
-    job = make_job(mnist, wide_spec, epochs=2, train_limit=100)
-    initial_kernel = keras.ops.convert_to_numpy(job.model.get_layer("conv2d_1").kernel)
-    assert run_to_end(job).state == "finished"
-
-    snapshots = job.kernel_snapshots()
-    assert [epoch for epoch, _ in snapshots] == [0, 1.0, 2.0]
-    for _, kernels in snapshots:
-        assert set(kernels) == {"conv2d_1", "conv2d_2"}
-        assert kernels["conv2d_1"].shape == (training.SNAPSHOT_MAX_FILTERS, 3, 3, 1)
-        assert kernels["conv2d_2"].shape == (8, 3, 3, training.SNAPSHOT_MAX_CHANNELS)
-        assert all(kernel.dtype == np.float16 for kernel in kernels.values())
-    first_filter = snapshots[0][1]["conv2d_1"][0, :, :, 0]
-    np.testing.assert_allclose(first_filter, initial_kernel[:, :, 0, 0], atol=1e-3)
-    assert not np.array_equal(snapshots[0][1]["conv2d_1"], snapshots[-1][1]["conv2d_1"])
-
-
-@pytest.mark.trains
 def test_per_batch_values_are_recovered_from_the_running_means(mnist):
     # A learning rate this small freezes the weights, so every batch is scored by one model.
     settings_values = {"optimizer": "sgd", "learning_rate": 1e-9, "train_limit": 500}
@@ -181,7 +154,7 @@ def test_per_batch_values_are_recovered_from_the_running_means(mnist):
     status = run_to_end(job)
     assert status.state == "finished"
 
-    x_train, y_train, _, _ = training.split_data(mnist, job.settings)
+    x_train, y_train, _, _ = fitting.split_data(mnist, job.settings)
     batch_size = job.settings.batch_size
     sizes = [min(batch_size, len(x_train) - start) for start in range(0, len(x_train), batch_size)]
     assert sizes[-1] < batch_size  # the short last batch is part of what is checked
@@ -248,7 +221,7 @@ def test_a_job_cannot_start_twice_at_once(mnist):
 
 def test_every_optimizer_name_has_a_keras_optimizer():
     """The TensorFlow-free list of names and the Keras classes must not drift apart."""
-    assert tuple(training.OPTIMIZERS) == training_settings.OPTIMIZER_NAMES
+    assert tuple(fitting.OPTIMIZERS) == training_settings.OPTIMIZER_NAMES
 
 
 # ----- going on from another copy of a job (how Continue runs on Ray) -----

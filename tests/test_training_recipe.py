@@ -10,9 +10,10 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import losses, lr_schedules, precision, presets, training
 from cnnviz.explain import evaluation
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training import fitting, losses, lr_schedules, precision, presets
+from cnnviz.training.job_state import JobState
+from cnnviz.training.settings import TrainingSettings
 from helpers.jobs import WAIT_SECONDS, make_job, run_to_finish
 
 
@@ -129,7 +130,7 @@ def test_continue_runs_a_fresh_cycle_and_keeps_the_optimizer_state(mnist):
     moments_before = [np.array(v) for v in job.model.optimizer.variables[2:4]]
     job.start(epochs=1)
     assert job.wait(WAIT_SECONDS)
-    assert job.state == training.JobState.FINISHED, job.message
+    assert job.state == JobState.FINISHED, job.message
     # Adam's step count went on from 6 to 12: the optimizer was not rebuilt.
     assert int(job.model.optimizer.iterations) == 12
     assert any(
@@ -198,8 +199,8 @@ def test_a_job_with_test_time_flip_reports_the_flipped_accuracy(mnist):
 
 def test_switching_back_to_float32_predicts_exactly_as_a_float32_model(mnist):
     spec = presets.preset_spec("vgg_small", (28, 28, 1), 10)
-    model = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
-    twin = training.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    model = fitting.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
+    twin = fitting.build_seeded_model(spec, (28, 28, 1), 10, seed=0)
     images = mnist.x_test[:32]
     reference = twin.predict(images, verbose=0)
     precision.set_mixed_precision(model, True)

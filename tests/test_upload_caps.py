@@ -10,8 +10,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import presets
 from cnnviz.data import file_reading
+from cnnviz.training import presets
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, open_app
 from helpers.files import pack

@@ -29,10 +29,10 @@ def run(arguments: argparse.Namespace) -> dict:
     Raises:
         ValueError: for an unknown data set or preset, or a bad data folder.
     """
-    from cnnviz import presets
     from cnnviz.data import datasets
     from cnnviz.explain import evaluation
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import presets
 
     if arguments.rounds < 1:
         raise ValueError(f"--rounds must be at least 1. Received: {arguments.rounds}")

@@ -74,9 +74,9 @@ def measure(rounds: int, data_dir: str | None = None) -> dict[str, list[float]]:
     """Seconds per round of each task (after one warm-up run)."""
     import keras
 
-    from cnnviz import presets
     from cnnviz.data import datasets
     from cnnviz.model.with_keras import builder
+    from cnnviz.training import presets
 
     if data_dir:
         os.environ["CNNVIZ_DATA_DIR"] = data_dir

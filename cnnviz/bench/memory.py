@@ -22,7 +22,7 @@ import resource
 import subprocess
 import sys
 
-from cnnviz import presets
+from cnnviz.training import presets
 
 GOAL_MEGABYTES = 150.0
 VARIANTS = ("dispose", "drop")
@@ -42,9 +42,12 @@ def measure(variant: str, cycles: int, limit: int, preset: str) -> dict:
     """Run the cycles in this process and return the resident memory figures (MB)."""
     import gc
 
-    from cnnviz import runs, training, training_settings
     from cnnviz.data import datasets
-    from cnnviz.scheduler import TrainingScheduler
+    from cnnviz.training import runs
+    from cnnviz.training import settings as training_settings
+    from cnnviz.training.job import TrainingJob
+    from cnnviz.training.job_state import JobState
+    from cnnviz.training.scheduler import TrainingScheduler
 
     dataset = datasets.load_dataset("mnist")
     spec = presets.preset_spec(preset, dataset.input_shape, dataset.num_classes)
@@ -54,12 +57,10 @@ def measure(variant: str, cycles: int, limit: int, preset: str) -> dict:
     resident = []
     for _ in range(cycles):
         run_id = history.new_run_id()
-        job = training.TrainingJob(
-            spec, dataset, settings, scheduler=scheduler, name=f"Run {run_id}"
-        )
+        job = TrainingJob(spec, dataset, settings, scheduler=scheduler, name=f"Run {run_id}")
         job.start()
         job.wait()
-        if job.state != training.JobState.FINISHED:
+        if job.state != JobState.FINISHED:
             raise RuntimeError(f"A cycle's training ended {job.state}: {job.message}")
         history.record(run_id, job)
         if variant == "dispose":

@@ -11,18 +11,20 @@ from __future__ import annotations
 import statistics
 import time
 
-from cnnviz import training, training_settings
 from cnnviz.data.datasets import Dataset
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState, StopReason
+from cnnviz.training.scheduler import TrainingScheduler
 
 # How often (seconds) the benchmark looks at the running job while it trains.
 WATCH_SECONDS = 0.005
 
 
 def _epoch_speed(
-    job: training.TrainingJob,
+    job: TrainingJob,
     settings: training_settings.TrainingSettings,
-    waiting: list[training.TrainingJob],
+    waiting: list[TrainingJob],
 ) -> tuple[float, list[int | None]]:
     """Images per second of one epoch of `job`, with the `waiting` jobs queued behind it.
 
@@ -31,7 +33,7 @@ def _epoch_speed(
     """
     seconds_before, samples_before = job.train_seconds, job.samples_trained
     job.start(epochs=1, settings=settings)
-    while job.state == training.JobState.QUEUED:
+    while job.state == JobState.QUEUED:
         time.sleep(WATCH_SECONDS)
     for other in waiting:
         other.start(epochs=1)
@@ -41,11 +43,11 @@ def _epoch_speed(
     while job.train_seconds == seconds_before and job.is_active:
         time.sleep(WATCH_SECONDS)
     for other in waiting:
-        other.stop(training.StopReason.USER)
+        other.stop(StopReason.USER)
     job.wait()
     for other in waiting:
         other.wait()
-    if job.state != training.JobState.FINISHED:
+    if job.state != JobState.FINISHED:
         raise RuntimeError(f"The running job ended {job.state}: {job.message}")
     samples = job.samples_trained - samples_before
     return samples / (job.train_seconds - seconds_before), positions
@@ -67,9 +69,9 @@ def measure_queue_effect(
     if waiting_jobs < 1 or rounds < 1:
         raise ValueError("waiting_jobs and rounds must be at least 1.")
     scheduler = TrainingScheduler(1)
-    running = training.TrainingJob(spec, dataset, settings, scheduler=scheduler, name="running")
+    running = TrainingJob(spec, dataset, settings, scheduler=scheduler, name="running")
     waiting = [
-        training.TrainingJob(spec, dataset, settings, scheduler=scheduler, name=f"waiting {n}")
+        TrainingJob(spec, dataset, settings, scheduler=scheduler, name=f"waiting {n}")
         for n in range(1, waiting_jobs + 1)
     ]
     _epoch_speed(running, settings, [])  # warm-up: compiles the training step

@@ -6,8 +6,8 @@ and then on Ray, and the time until all have finished is compared. The differenc
 the rounds of trainings, is Ray's overhead, the figure the README's estimate for larger classes
 uses.
 
-Ray's trainer actors are long-lived (cnnviz.ray_actor.TrainerPool): a server starts them once,
-at its first training, and every later training reuses them. That start (worker processes
+Ray's trainer actors are long-lived (cnnviz.cluster.ray_actor.TrainerPool): a server starts them
+once, at its first training, and every later training reuses them. That start (worker processes
 importing TensorFlow) is timed on its own, before the clock, like the data set's `ray.put`; the
 ratio counting it too is printed beside, for the first trainings after a server starts.
 """
@@ -18,9 +18,12 @@ import os
 import statistics
 import time
 
-from cnnviz import executors, training, training_settings
+from cnnviz.cluster import executors
 from cnnviz.data.datasets import Dataset
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 
 
 def _time_all(make_jobs) -> tuple[list, float]:
@@ -38,7 +41,7 @@ def _time_all(make_jobs) -> tuple[list, float]:
         job.wait()
     elapsed = time.perf_counter() - started
     for job in jobs:
-        if job.state != training.JobState.FINISHED:
+        if job.state != JobState.FINISHED:
             raise RuntimeError(f"{job.name} ended {job.state}: {job.message}")
     return jobs, elapsed
 
@@ -47,7 +50,7 @@ def _time_on_ray(dataset, spec, settings, count: int, slots: int, address: str):
     """Time `count` trainings on Ray; return them, the seconds, and the one-off costs timed
     apart (the data set's ray.put, starting the pool of actors)."""
     executors.connect(address)
-    from cnnviz import ray_jobs
+    from cnnviz.cluster import ray_jobs
 
     put_started = time.perf_counter()
     ray_jobs.dataset_ref(dataset)  # once per cluster, before the clock starts
@@ -100,7 +103,7 @@ def measure_ray_against_local(
     local_pool = TrainingScheduler(slots)
     local, local_seconds = _time_all(
         lambda: [
-            training.TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
+            TrainingJob(spec, dataset, settings, scheduler=local_pool, name=f"local {n}")
             for n in range(1, count + 1)
         ]
     )

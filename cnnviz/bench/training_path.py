@@ -23,11 +23,14 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-from cnnviz import training, training_settings
 from cnnviz.data.datasets import Dataset
 from cnnviz.model import spec as spec_module
 from cnnviz.model.with_keras import builder
-from cnnviz.scheduler import TrainingScheduler
+from cnnviz.training import fitting
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_state import JobState
+from cnnviz.training.scheduler import TrainingScheduler
 
 # The app redraws its progress about once a second; the benchmark polls as often, so the cost of
 # copying the history for a reader is part of what is measured.
@@ -185,7 +188,7 @@ def time_plain_epoch(model, x_train, y_train, validation, batch_size: int) -> Ep
 
 
 def time_app_epoch(
-    job: training.TrainingJob,
+    job: TrainingJob,
     settings: training_settings.TrainingSettings,
     poll_seconds: float = APP_POLL_SECONDS,
 ) -> EpochTiming:
@@ -205,7 +208,7 @@ def time_app_epoch(
     job.start(epochs=1, settings=settings)
     while not job.wait(timeout=poll_seconds):
         job.status()
-    if job.state != training.JobState.FINISHED:
+    if job.state != JobState.FINISHED:
         raise RuntimeError(f"The app's training run ended {job.state}: {job.message}")
     return EpochTiming(
         seconds=job.train_seconds - seconds_before,
@@ -226,7 +229,7 @@ class _Sides:
     """Both sides of one batch size's comparison: the app's job and a plain Keras model, built
     with the same initial weights, and the data they train on."""
 
-    job: training.TrainingJob
+    job: TrainingJob
     plain_model: object  # a compiled keras.Model
     initial_weights: list
     data: tuple  # x_train, y_train, x_validation, y_validation
@@ -235,14 +238,14 @@ class _Sides:
 
     @classmethod
     def build(cls, dataset: Dataset, spec: dict, settings, poll_seconds: float) -> _Sides:
-        job = training.TrainingJob(
+        job = TrainingJob(
             spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark"
         )
         plain_model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
         initial_weights = job.model.get_weights()
         plain_model.set_weights(initial_weights)
-        training.compile_model(plain_model, settings.optimizer, settings.learning_rate)
-        data = training.split_data(dataset, settings)
+        fitting.compile_model(plain_model, settings.optimizer, settings.learning_rate)
+        data = fitting.split_data(dataset, settings)
         return cls(job, plain_model, initial_weights, data, settings, poll_seconds)
 
     def _time_plain(self, count: int | None = None) -> EpochTiming:
@@ -373,7 +376,7 @@ def run_benchmark(
     )
     layer_infos = spec_module.validate(spec, dataset.input_shape, dataset.num_classes)
 
-    x_train, _, x_validation, _ = training.split_data(dataset, all_settings[0])
+    x_train, _, x_validation, _ = fitting.split_data(dataset, all_settings[0])
     results = tuple(
         benchmark_batch_size(dataset, spec, settings, rounds, on_round, poll_seconds)
         for settings in all_settings

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from cnnviz import app_files, executors, limits, scheduler
+from cnnviz import app_files
 from cnnviz.cli import launcher
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
@@ -20,8 +20,12 @@ from cnnviz.cli.checks import (
     parse_number,
     ray_address,
 )
+from cnnviz.cluster import executors
 from cnnviz.data import datasets
 from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
+from cnnviz.training import limits as training_limits
+from cnnviz.training import scheduler
 
 DEFAULT_PORT = 8501
 
@@ -43,7 +47,7 @@ def add_parser(commands) -> None:
     )
     app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
     app.add_argument("--ray-address", help=RAY_HELP)
-    defaults = limits.Limits()
+    defaults = spec_limits.Limits()
     limit_helps = {
         "max_params": f"parameters per model (default {defaults.max_params:,})",
         "max_memory_mb": f"estimated MB per training (default {defaults.max_memory_mb})",
@@ -55,7 +59,7 @@ def add_parser(commands) -> None:
     }
     for field, text in limit_helps.items():
         app.add_argument(
-            "--" + field.replace("_", "-"), help=f"{text}; or ${limits.ENVIRONMENT[field]}"
+            "--" + field.replace("_", "-"), help=f"{text}; or ${spec_limits.ENVIRONMENT[field]}"
         )
     app.add_argument(
         "--no-limits",
@@ -69,13 +73,15 @@ def limits_environment(arguments: argparse.Namespace) -> dict[str, str]:
     """The environment variables that carry `cnnviz app`'s limit flags to the server."""
     environment = {}
     if arguments.no_limits:
-        environment[limits.NO_LIMITS_ENV] = "1"
-    for field, variable in limits.ENVIRONMENT.items():
+        environment[spec_limits.NO_LIMITS_ENV] = "1"
+    for field, variable in spec_limits.ENVIRONMENT.items():
         text = getattr(arguments, field)
         if text is not None:
             option = "--" + field.replace("_", "-")
             maximum = spec_module.MAX_LAYERS if field == "max_layers" else None
-            environment[variable] = str(checked(limits.parse_positive_int, text, option, maximum))
+            environment[variable] = str(
+                checked(spec_limits.parse_positive_int, text, option, maximum)
+            )
     return environment
 
 
@@ -86,8 +92,8 @@ def server_environment(arguments: argparse.Namespace) -> dict[str, str]:
     server.
     """
     environment = {**os.environ, **limits_environment(arguments)}
-    checked(limits.from_environment, environment)
-    checked(limits.session_grace_seconds, environment)
+    checked(spec_limits.from_environment, environment)
+    checked(training_limits.session_grace_seconds, environment)
     data_dir = checked(datasets.resolve_data_dir, arguments.data_dir)
     if data_dir is not None:
         environment[datasets.DATA_DIR_ENV] = str(data_dir.resolve())

@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from cnnviz import presets, training_settings
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
     DATASET_HELP,
@@ -28,6 +27,8 @@ from cnnviz.cli.checks import (
     start_tensorflow,
 )
 from cnnviz.data import datasets
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
 
 # `--quick` trains on at most this many images for at most this many rounds.
 QUICK_LIMIT = 3000

@@ -13,8 +13,10 @@ import os
 import sys
 import tempfile
 
-from cnnviz import executors, limits, presets
+from cnnviz.cluster import executors
 from cnnviz.data import datasets, file_reading
+from cnnviz.model import spec_limits
+from cnnviz.training import presets
 
 EXIT_TRAINING_FAILED = 1
 EXIT_USAGE = 2
@@ -66,10 +68,10 @@ def ray_address(arguments: argparse.Namespace, environment=None) -> str | None:
     return address
 
 
-def spec_file(path_text: str, server_limits: limits.Limits) -> dict:
+def spec_file(path_text: str, server_limits: spec_limits.Limits) -> dict:
     """Read and check a spec file (--spec) as an upload is checked, reading at most the limit."""
     data = checked(file_reading.read_bytes, path_text, "--spec", server_limits.max_spec_bytes)
-    return checked(limits.read_spec, data, server_limits, prefix=f"{path_text}: ")
+    return checked(spec_limits.read_spec, data, server_limits, prefix=f"{path_text}: ")
 
 
 def preset_spec(name: str, info: datasets.DatasetInfo) -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cnnviz import limits
 from cnnviz.cli.checks import DATASET_HELP, CommandError, checked, spec_file
 from cnnviz.data import datasets
+from cnnviz.model import spec_limits
 
 
 def add_parser(commands) -> None:
@@ -33,7 +33,7 @@ def run(arguments: argparse.Namespace) -> int:
             f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
         )
     info = checked(datasets.get_info, arguments.dataset)
-    model_spec = spec_file(arguments.spec, checked(limits.from_environment))
+    model_spec = spec_file(arguments.spec, checked(spec_limits.from_environment))
     text = checked(export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to)
     sys.stdout.write(text)
     return 0

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Column
 
-from cnnviz.job_state import JobState
+from cnnviz.training.job_state import JobState
 
 POLL_SECONDS = 0.25  # how often the job's progress is read
 BAR_WIDTH = 20  # characters of the bar; the figures beside it get the rest of the line

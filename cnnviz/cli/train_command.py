@@ -16,7 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-from cnnviz import executors, limits, lr_schedules, presets, scheduler, training_settings
 from cnnviz.cli import progress
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
@@ -33,8 +32,14 @@ from cnnviz.cli.checks import (
     spec_file,
     start_tensorflow,
 )
+from cnnviz.cluster import executors
 from cnnviz.data import datasets, extra_datasets, file_reading
 from cnnviz.model import spec as spec_module
+from cnnviz.model import spec_limits
+from cnnviz.training import limits as training_limits
+from cnnviz.training import lr_schedules, presets, scheduler
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState, StopReason
 
 
 def _epilog() -> str:
@@ -42,7 +47,7 @@ def _epilog() -> str:
     preset_lines = [
         f"  {name:<14} {preset.description}" for name, preset in presets.PRESETS.items()
     ]
-    defaults = limits.Limits()
+    defaults = spec_limits.Limits()
     return (
         "presets (--preset NAME):\n"
         + "\n".join(preset_lines)
@@ -50,7 +55,7 @@ def _epilog() -> str:
         f"{defaults.max_params:,} parameters, about {defaults.max_memory_mb} MB "
         f"of memory per training, {defaults.max_layers} layers and "
         f"{defaults.max_epochs} epochs; change them with the environment variables "
-        f"{', '.join(limits.ENVIRONMENT.values())}."
+        f"{', '.join(spec_limits.ENVIRONMENT.values())}."
     )
 
 
@@ -185,8 +190,10 @@ def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
 
 def plan(arguments: argparse.Namespace) -> TrainPlan:
     """Check every option and input that needs no TensorFlow, in the order a student reads them."""
-    server_limits = limits.no_limits() if arguments.no_limits else checked(limits.from_environment)
-    checked(limits.session_grace_seconds)  # training.py reads it on import
+    server_limits = (
+        spec_limits.no_limits() if arguments.no_limits else checked(spec_limits.from_environment)
+    )
+    checked(training_limits.session_grace_seconds)  # training/job_base.py reads it on import
     file_dataset = _file_dataset(arguments.dataset, arguments.data_dir)
     info = file_dataset.info if file_dataset else checked(datasets.get_info, arguments.dataset)
     if arguments.spec is not None and arguments.preset is not None:
@@ -199,9 +206,11 @@ def plan(arguments: argparse.Namespace) -> TrainPlan:
     settings_values = _train_settings(arguments, preset_name, info.input_shape)
     settings = training_settings.TrainingSettings(**settings_values)
     checked(settings.check)
-    checked(limits.check_epochs, settings.epochs, server_limits)
+    checked(training_limits.check_epochs, settings.epochs, server_limits)
     prefix = f"{arguments.spec}: " if preset_name is None else ""
-    checked(limits.check_training, model_spec, info, settings, server_limits, prefix=prefix)
+    checked(
+        training_limits.check_training, model_spec, info, settings, server_limits, prefix=prefix
+    )
     out_dir = Path(arguments.out).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise CommandError(f"--out {out_dir} is a file; give a folder (created when missing).")
@@ -264,7 +273,8 @@ def _save(job, record, summary: dict, train_plan: TrainPlan) -> None:
 def run(arguments: argparse.Namespace) -> int:
     train_plan = plan(arguments)
     start_tensorflow()
-    from cnnviz import runs, training
+    from cnnviz.training import job as _  # noqa: F401 - job: TensorFlow loads here, quietly
+    from cnnviz.training import runs
 
     info = train_plan.info
     dataset = train_plan.file_dataset or checked(
@@ -291,7 +301,7 @@ def run(arguments: argparse.Namespace) -> int:
         flush=True,
     )
     job.start()
-    interrupted = _follow(job, training.StopReason.INTERRUPTED)
+    interrupted = _follow(job, StopReason.INTERRUPTED)
     record = runs.RunRecord.from_job(1, job)
     summary = _summary(record, train_plan, arguments, dataset, job)
     _save(job, record, summary, train_plan)
@@ -305,7 +315,7 @@ def run(arguments: argparse.Namespace) -> int:
     print(json.dumps(summary))
     if interrupted:
         return EXIT_INTERRUPTED
-    if job.state in (training.JobState.FAILED, training.JobState.DIVERGED):
+    if job.state in (JobState.FAILED, JobState.DIVERGED):
         print(f"cnnviz train: {job.message}", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     return 0

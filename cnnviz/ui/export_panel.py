@@ -8,7 +8,7 @@ import streamlit as st
 from cnnviz.data import file_reading
 from cnnviz.data.datasets import DATASETS
 from cnnviz.export import python_code, share_links
-from cnnviz.job_state import JobState
+from cnnviz.training.job_state import JobState
 from cnnviz.ui import data as data_choice
 from cnnviz.ui import jobs, share
 from cnnviz.ui import state as keys
@@ -156,8 +156,8 @@ def adopt_model(loaded, dataset, file_name: str) -> None:
     Inspect, Evaluate and Compare show it as they show a run trained here.
     """
     from cnnviz.explain import evaluation
-    from cnnviz.training import TrainingJob
-    from cnnviz.training_settings import TrainingSettings
+    from cnnviz.training.job import TrainingJob
+    from cnnviz.training.settings import TrainingSettings
 
     state = keys.workspace()
     # The model it replaces keeps its run in Compare and lets go of its memory.

@@ -1,20 +1,20 @@
 """The session's training job as the app sees it: starting, recording and a compact status.
 
-The job itself (cnnviz.training) never touches Streamlit; this module ties it to the session:
-it tells the job whether the browser tab is still there, writes finished runs into the run
-history, and draws the status line every page shows. Pages start, stop, continue and reset jobs
-and read their queue and kernel snapshots only through the functions here.
+The job itself (cnnviz.training.job, or cnnviz.cluster.ray_jobs) never touches Streamlit; this
+module ties it to the session: it tells the job whether the browser tab is still there, writes
+finished runs into the run history, and draws the status line every page shows. Pages start,
+stop, continue and reset jobs and read their queue only through the functions here.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import app_files, model_data
-from cnnviz.job_state import JobState, StopReason
+from cnnviz import app_files
+from cnnviz.training import model_data
+from cnnviz.training.job_state import JobState, StopReason
 from cnnviz.ui import state as keys
 
 # How long Reset waits for a training to leave its current batch (it skips the test set).
@@ -89,7 +89,7 @@ def start_training(spec: dict, dataset, settings) -> None:
 
     The job trains in this process, or on the Ray cluster named by CNNVIZ_RAY_ADDRESS.
     """
-    from cnnviz import executors  # TensorFlow loads only when training starts
+    from cnnviz.cluster import executors  # TensorFlow loads only when training starts
 
     state = keys.workspace()
     _retire_job(state)
@@ -171,31 +171,6 @@ def queue_summary(status) -> str:
     )
 
 
-def kernel_epochs(job, layer_name: str) -> list[float]:
-    """The epochs at which `layer_name`'s kernels were kept, oldest first (0 = random start)."""
-    return [epoch for epoch, kernels in job.kernel_snapshots() if layer_name in kernels]
-
-
-def kernels_at(job, layer_name: str, epoch: float) -> np.ndarray:
-    """`layer_name`'s kernels as kept at `epoch`, as float32 (filters, height, width, channels).
-
-    While a job trains, its snapshots are thinned at each epoch's end, so an epoch shown a
-    moment ago may be gone: then the nearest kept one is returned.
-
-    Raises:
-        ValueError: when no kernels of that layer were kept at all.
-    """
-    kept = [
-        (when, kernels[layer_name])
-        for when, kernels in job.kernel_snapshots()
-        if layer_name in kernels
-    ]
-    if not kept:
-        raise ValueError(f"No kernels of {layer_name} were kept.")
-    _, kernels = min(kept, key=lambda item: abs(item[0] - epoch))
-    return kernels.astype(np.float32)
-
-
 def show_status() -> None:
     """The compact status of the session's job in the sidebar, refreshed every 2 s while it
     trains."""
@@ -225,7 +200,7 @@ def current_model_job(chosen, purpose: str):
     """The workspace's job and the data set to look at it with; without a model, say so and stop.
 
     The data set is the sidebar's when the model was trained on it, else the model's own (which
-    the job keeps, see cnnviz.model_data); then a note says which one the page uses.
+    the job keeps, see cnnviz.training.model_data); then a note says which one the page uses.
 
     Args:
         chosen: the data set chosen in the sidebar.

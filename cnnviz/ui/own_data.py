@@ -11,8 +11,8 @@ import functools
 
 import streamlit as st
 
-from cnnviz import presets
 from cnnviz.data import extra_datasets, own_data
+from cnnviz.training import presets
 from cnnviz.ui import state as keys
 
 FORMATS = {"28x28 gray": (28, 28, 1), "32x32 RGB": (32, 32, 3), "64x64 RGB": (64, 64, 3)}

@@ -20,10 +20,10 @@ import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz import presets
 from cnnviz.data.datasets import DATASETS
 from cnnviz.store import workspace_records, workspaces
-from cnnviz.training_settings import TrainingSettings
+from cnnviz.training import presets
+from cnnviz.training.settings import TrainingSettings
 
 # The URL's query parameter holding the workspace id.
 QUERY_PARAMETER = "w"
@@ -73,8 +73,8 @@ def preset_train_settings(preset_name: str, input_shape: tuple[int, ...]) -> dic
 
 
 # Memory estimate of a workspace, for the registry's cap: a model's weights in float32, two
-# optimizer slots (Adam) and the divergence guard's copy make 16 bytes a parameter; a kept run
-# holds its curves and small kernel snapshots.
+# optimizer slots (Adam) and the weight backup's copy make 16 bytes a parameter; a kept run
+# holds its curves.
 BYTES_PER_PARAMETER = 16
 BYTES_PER_RUN = 512 * 1024
 BYTES_PER_WORKSPACE = 64 * 1024
@@ -264,7 +264,7 @@ def init_session_state() -> None:
     state.setdefault(INSPECT, {"source": "test", "index": 0, "upload": None})
     if RUNS not in state:
         # Imported here so the first screen does not wait for TensorFlow.
-        from cnnviz.runs import RunHistory
+        from cnnviz.training.runs import RunHistory
 
         state[RUNS] = RunHistory()
 

@@ -1,6 +1,6 @@
 """Training jobs in tests: small specs, a job with small settings, and waiting on it.
 
-cnnviz.training (and so TensorFlow) is imported only when a job is made, so that a test of the
+cnnviz.training.job (and so TensorFlow) is imported only when a job is made, so that a test of the
 scheduler can wait with `wait_until` without it.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from cnnviz import presets, training_settings
-from cnnviz.job_state import JobState
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState
 
 # Only bounds how long a broken test hangs; never asserted on.
 WAIT_SECONDS = 180.0
@@ -35,14 +36,14 @@ def make_job(dataset, spec=TINY_SPEC, *, job_class=None, scheduler=None, **value
     Keywords that name a TrainingSettings field change that setting; the others (name,
     owner_alive, pool, ...) go to the job's class, TrainingJob unless `job_class` says otherwise.
     """
-    from cnnviz import training
-    from cnnviz.scheduler import TrainingScheduler
+    from cnnviz.training.job import TrainingJob
+    from cnnviz.training.scheduler import TrainingScheduler
 
     settings = {**SMALL_SETTINGS}
     options = {}
     for key, value in values.items():
         (settings if key in _SETTING_NAMES else options)[key] = value
-    return (job_class or training.TrainingJob)(
+    return (job_class or TrainingJob)(
         spec,
         dataset,
         training_settings.TrainingSettings(**settings),

@@ -1,12 +1,14 @@
-"""Trainings whose body runs in a Ray actor, behind the TrainingJob interface the pages use.
+"""Trainings whose body runs in a Ray actor, behind the same job interface as in-process.
 
 A RayTrainingJob lives on the app's server. It waits its turn in a visible first-in, first-out
 queue (so a queued student still sees their place), then takes a trainer actor from a pool of
-long-lived ones (cnnviz.ray_actor.TrainerPool, one per slot; Ray decided where each lives). The
-actor runs an ordinary TrainingJob, so the training itself (callbacks, divergence guard,
-snapshots, test accuracy) is the same code as in-process. The server polls the actor for its
-status a few times a second; when a run ends or stops, the weights, weight snapshots and the
-optimizer's state come back and the actor goes back to the pool for the next training.
+long-lived ones (cnnviz.cluster.ray_actor.TrainerPool, one per slot; Ray decided where each
+lives). The actor runs an ordinary TrainingJob, so the training itself (callbacks, weight
+backup, snapshots, test accuracy) is the same code as in-process; what the two jobs share on the
+server (queueing, stopping, the owner check, disposing) is cnnviz.training.job_base. The server
+polls the actor for its status a few times a second; when a run ends or stops, the weights,
+weight snapshots and the optimizer's state come back and the actor goes back to the pool for
+the next training.
 
 Continue gives an actor the weights, the epoch count and the optimizer's state that came back
 (TrainingJob.resume_from), so it goes on exactly as an in-process Continue does, Adam's moments
@@ -20,28 +22,26 @@ actor reads it from there.
 from __future__ import annotations
 
 import copy
-import gc
 import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import ray
 import ray.exceptions
 
-from cnnviz import executors, ray_actor, scheduler, snapshots, training
-from cnnviz.job_state import JobState, StopReason
-from cnnviz.model.with_keras import builder
-from cnnviz.ray_actor import (  # noqa: F401 - part of this module's interface
+from cnnviz.cluster import ray_actor
+from cnnviz.cluster import settings as cluster_settings
+from cnnviz.cluster.ray_actor import (  # noqa: F401 - part of this module's interface
     TrainerActor,
     TrainerPool,
     clear_dataset_refs,
     dataset_ref,
     default_ray_scheduler,
 )
-from cnnviz.training import JobStatus, empty_history
+from cnnviz.training import fitting, scheduler
+from cnnviz.training.job_base import OWNER_GRACE_SECONDS, JobBase
+from cnnviz.training.job_interface import JobStatus, empty_history, join_histories
+from cnnviz.training.job_state import JobState, StopReason
 
 # How often (seconds) the server asks a running actor for its status.
 POLL_SECONDS = 0.2
@@ -56,17 +56,21 @@ WORKER_LOST_MESSAGE = (
 _LOGGER = logging.getLogger(__name__)
 
 
-class RayTrainingJob:
-    """A training job run by a Ray actor, with TrainingJob's public interface.
+class RayTrainingJob(JobBase):
+    """A training job run by a Ray actor, with the same interface as TrainingJob.
 
     Args:
         spec, dataset, settings, owner_alive, owner_grace_seconds, name: as for TrainingJob.
         scheduler: the visible queue in front of Ray.
         cpus: CPUs Ray reserves for each trainer actor.
+        unreachable: why the cluster could not be joined, if it could not (the job then fails
+            with that reason when it starts, so that the page shows it).
         pool: the trainer actors to run on; the process's pool for `cpus` by default.
     """
 
-    executor = executors.Executor.RAY
+    executor = cluster_settings.Executor.RAY
+    starting_message = "Getting a worker on the cluster ready."
+    thread_prefix = "cnnviz-ray"
 
     def __init__(
         self,
@@ -75,49 +79,32 @@ class RayTrainingJob:
         settings,
         *,
         scheduler: scheduler.TrainingScheduler,
-        cpus: float = executors.DEFAULT_CPUS_PER_TRAINING,
+        cpus: float = cluster_settings.DEFAULT_CPUS_PER_TRAINING,
         owner_alive: Callable[[], bool] | None = None,
-        owner_grace_seconds: float = training.OWNER_GRACE_SECONDS,
+        owner_grace_seconds: float = OWNER_GRACE_SECONDS,
         name: str = "Run",
         unreachable: str | None = None,
         pool: ray_actor.TrainerPool | None = None,
     ):
         settings.check()
-        self.unreachable = unreachable  # why the cluster could not be joined, if it could not
-        self.spec = copy.deepcopy(spec)
-        self.dataset = dataset
-        self.settings = settings
-        self.name = name
-        self.scheduler = scheduler
-        self.cpus = cpus
-        self._pool = pool
-        self.owner_alive = owner_alive
-        self.owner_grace_seconds = owner_grace_seconds
         # The server's copy of the model: same seed, so the same start as the actor's; the
         # trained weights are copied into it when a run ends.
-        self.model = training.build_seeded_model(
+        model = fitting.build_seeded_model(
             spec, dataset.input_shape, dataset.num_classes, settings.seed
         )
-        self.params = int(self.model.count_params())
-        positions = {id(variable): index for index, variable in enumerate(self.model.weights)}
-        self._kernel_positions = {
-            layer.name: positions[id(layer.kernel)]
-            for layer in builder.spec_layers(self.model)
-            if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4
-        }
-        self._lock = threading.Lock()
-        self._stop_event = threading.Event()
-        self._segment_done = threading.Event()
-        self._segment_done.set()
-        self._owner_missing_since: float | None = None
-        self._snapshots = snapshots.WeightSnapshots()
-        # The optimizer the server's model is compiled with, holding the state that came back.
-        self._compiled_optimizer: str | None = None
-        self.state = JobState.READY
-        self.message = "Not trained yet."
-        self.stop_reason: StopReason | None = None
-        self.test_accuracy: float | None = None
-        self.test_loss: float | None = None
+        super().__init__(
+            spec,
+            dataset,
+            settings,
+            model,
+            scheduler=scheduler,
+            owner_alive=owner_alive,
+            owner_grace_seconds=owner_grace_seconds,
+            name=name,
+        )
+        self.unreachable = unreachable
+        self.cpus = cpus
+        self._pool = pool
         self.worker_pid: int | None = None  # the actor's process, while it trains
         # Where the ended segments got to, and the running segment's last status (its epochs
         # and history counted over the job's life, its time and samples its own).
@@ -126,81 +113,13 @@ class RayTrainingJob:
         self._base_history = empty_history()
         self._base_seconds = 0.0
         self._base_samples = 0
-        self._target_epochs = 0
         self._remote: tuple[JobStatus, float, int] | None = None
         self._last_segment: JobStatus | None = None  # the last ended segment's final status
 
-    # ----- control -----
-
-    def start(self, epochs: int | None = None, settings=None) -> None:
-        """Train `epochs` more epochs on the cluster (queued until a slot is free).
-
-        Raises:
-            RuntimeError: when the job is already queued or running, or was disposed of.
-        """
-        if self.is_active:
-            raise RuntimeError("This model is already training; stop it first.")
-        if self.model is None:
-            raise RuntimeError("This job was closed; build a new model to train.")
-        if settings is not None:
-            settings.check()
-            self.settings = settings
-        if epochs is not None:
-            self.settings = replace(self.settings, epochs=epochs)
-            self.settings.check()
-        self._stop_event.clear()
-        self._segment_done.clear()
-        self.stop_reason = None
-
-        def queued() -> None:
-            # Under the scheduler's lock: the state says queued exactly while the queue has it.
-            with self._lock:
-                self.state = JobState.QUEUED
-                self.message = "Waiting for a free training slot."
-                self._target_epochs = self._base_epoch + self.settings.epochs
-
-        self.scheduler.enqueue(self, on_queued=queued, on_granted=self._slot_granted)
-        thread = threading.Thread(target=self._run, name=f"cnnviz-ray-{self.name}", daemon=True)
-        thread.start()
-
-    def _slot_granted(self) -> None:
-        # Under the scheduler's lock, as the slot is handed over: no longer waiting for one.
-        with self._lock:
-            self.state = JobState.STARTING
-            self.message = "Getting a worker on the cluster ready."
-
-    def stop(self, reason: StopReason = StopReason.USER) -> None:
-        """Ask the job to stop after the current batch; the weights learned so far are kept."""
-        reason = StopReason(reason)
-        if self.stop_reason is None:
-            self.stop_reason = reason
-        self._stop_event.set()
-        self.scheduler.wake()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the current training segment to end; return True when it has."""
-        return self._segment_done.wait(timeout)
-
-    def dispose(self, timeout: float = training.DISPOSE_WAIT_SECONDS) -> bool:
-        """Stop, wait, and let go of the model and its snapshots."""
-        if self.is_active:
-            self.stop(StopReason.CLOSED)
-        ended = self.wait(timeout)
-        self.model = None
-        self._snapshots.clear()
-        gc.collect()
-        return ended
-
     # ----- reading -----
 
-    @property
-    def is_active(self) -> bool:
-        return self.state.is_active
-
-    @property
-    def epochs_done(self) -> int:
-        with self._lock:
-            return self._remote[0].epoch if self._remote else self._base_epoch
+    def _epochs_done_locked(self) -> int:
+        return self._remote[0].epoch if self._remote else self._base_epoch
 
     @property
     def train_seconds(self) -> float:
@@ -218,7 +137,6 @@ class RayTrainingJob:
         # and the queue's counts are read in the same instant.
         with self.scheduler.view(self) as slots, self._lock:
             remote = self._remote[0] if self._remote else None
-            history = self._history_locked()
             common = dict(
                 state=self.state,
                 message=self.message,
@@ -227,22 +145,10 @@ class RayTrainingJob:
                 slots=slots,
                 test_accuracy=self.test_accuracy,
                 test_loss=self.test_loss,
-                history=history,
+                history=self._history_locked(),
             )
             if remote is None or self.state == JobState.QUEUED:
-                # Between segments: the last one's speed, time and warning, as TrainingJob keeps.
-                last = self._last_segment if self.state != JobState.QUEUED else None
-                return JobStatus(
-                    epoch=self._base_epoch,
-                    progress=self._base_progress,
-                    batch=0,
-                    batches_per_epoch=last.batches_per_epoch if last else 1,
-                    samples_per_second=last.samples_per_second if last else None,
-                    elapsed_seconds=last.elapsed_seconds if last else 0.0,
-                    eta_seconds=None,
-                    warning=last.warning if last else None,
-                    **common,
-                )
+                return JobStatus(**self._between_segments_locked(), **common)
             return JobStatus(
                 epoch=remote.epoch,
                 progress=remote.progress,
@@ -255,70 +161,33 @@ class RayTrainingJob:
                 **common,
             )
 
+    def _between_segments_locked(self) -> dict:
+        # The last segment's speed, time and warning, as TrainingJob keeps them.
+        last = self._last_segment if self.state != JobState.QUEUED else None
+        return dict(
+            epoch=self._base_epoch,
+            progress=self._base_progress,
+            batch=0,
+            batches_per_epoch=last.batches_per_epoch if last else 1,
+            samples_per_second=last.samples_per_second if last else None,
+            elapsed_seconds=last.elapsed_seconds if last else 0.0,
+            eta_seconds=None,
+            warning=last.warning if last else None,
+        )
+
     def history(self) -> dict:
         """A copy of the recorded history."""
         with self._lock:
             return self._history_locked()
-
-    def weight_snapshots(self) -> list[tuple[float, list[np.ndarray]]]:
-        """(epoch, float16 weights) pairs, oldest first, as for TrainingJob."""
-        return self._snapshots.items()
-
-    def kernel_snapshots(self) -> list[tuple[float, dict[str, np.ndarray]]]:
-        """(epoch, {conv layer name: kernels (filters, height, width, channels)}) pairs."""
-        return [
-            (
-                epoch,
-                {
-                    name: np.transpose(
-                        weights[position][
-                            :, :, : training.SNAPSHOT_MAX_CHANNELS, : training.SNAPSHOT_MAX_FILTERS
-                        ],
-                        (3, 0, 1, 2),
-                    )
-                    for name, position in self._kernel_positions.items()
-                },
-            )
-            for epoch, weights in self._snapshots.items()
-        ]
-
-    def check_owner(self) -> None:
-        """Stop the job once its owner has been gone for longer than the grace period."""
-        if self.owner_alive is None or self.owner_alive():
-            self._owner_missing_since = None
-            return
-        now = time.monotonic()
-        if self._owner_missing_since is None:
-            self._owner_missing_since = now
-        if now - self._owner_missing_since >= self.owner_grace_seconds:
-            self.stop(StopReason.OWNER_GONE)
 
     # ----- the server's thread -----
 
     def _history_locked(self) -> dict:
         if self._remote is None:
             return copy.deepcopy(self._base_history)
-        return ray_actor.join_histories(self._base_history, self._remote[0].history)
+        return join_histories(self._base_history, self._remote[0].history)
 
-    def _cancelled(self) -> bool:
-        self.check_owner()
-        return self._stop_event.is_set()
-
-    def _run(self) -> None:
-        try:
-            if not self.scheduler.acquire(self, self._cancelled):
-                with self._lock:
-                    self.state = JobState.STOPPED
-                    self.message = (self.stop_reason or StopReason.USER).message
-                return
-            try:
-                self._train_segment()
-            finally:
-                self.scheduler.release(self)
-        finally:
-            self._segment_done.set()
-
-    def _train_segment(self) -> None:
+    def _train_in_slot(self) -> None:
         pool = actor = None
         healthy = False
         try:
@@ -332,7 +201,11 @@ class RayTrainingJob:
                 return
             self.worker_pid = ray.get(actor.pid.remote(), timeout=ACTOR_START_SECONDS)
             begin = actor.begin.remote(
-                self.spec, dataset_ref(self.dataset), self.settings, self.name, self._resume()
+                self.spec,
+                ray_actor.dataset_ref(self.dataset),
+                self.settings,
+                self.name,
+                self._resume(),
             )
             ray.get(begin, timeout=CALL_SECONDS)
             self._follow(actor)
@@ -347,7 +220,7 @@ class RayTrainingJob:
             self._end_segment(JobState.FAILED, ray_actor.cluster_message(error))
         except Exception as error:  # noqa: BLE001 - the thread must report, not die silently
             _LOGGER.exception("%s failed", self.name)
-            self._end_segment(JobState.FAILED, training.describe_failure(error))
+            self._end_segment(JobState.FAILED, fitting.describe_failure(error))
         finally:
             self.worker_pid = None
             if actor is not None:
@@ -431,7 +304,7 @@ class RayTrainingJob:
         if optimizer_state is None:
             return
         optimizer, values = optimizer_state
-        training.set_optimizer_state(self.model, optimizer, values, self.settings)
+        fitting.set_optimizer_state(self.model, optimizer, values, self.settings)
         self._compiled_optimizer = optimizer
 
     def _end_segment(self, state: JobState, message: str) -> None:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
-from cnnviz import lr_schedules, training_settings
 from cnnviz.data.datasets import DATASETS
 from cnnviz.model import spec_limits
-
-if TYPE_CHECKING:
-    # Only for annotations: importing training pulls in TensorFlow, which the app's first
-    # screen must not wait for.
-    from cnnviz.training import TrainingJob
+from cnnviz.training import lr_schedules
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_interface import TrainingJobInterface
 
 MAX_RUNS_KEPT = spec_limits.from_environment().max_runs_kept
 
@@ -40,7 +36,7 @@ class RunRecord:
     dataset_title: str | None = None  # as students read it (own data sets have no registry entry)
 
     @classmethod
-    def from_job(cls, run_id: int, job: TrainingJob) -> RunRecord:
+    def from_job(cls, run_id: int, job: TrainingJobInterface) -> RunRecord:
         status = job.status()
         speed = job.samples_trained / job.train_seconds if job.train_seconds > 0 else None
         return cls(
@@ -115,7 +111,7 @@ class RunHistory:
         self._next_id += 1
         return run_id
 
-    def record(self, run_id: int, job: TrainingJob) -> RunRecord:
+    def record(self, run_id: int, job: TrainingJobInterface) -> RunRecord:
         """Keep (or update) the record of a finished or stopped job."""
         record = RunRecord.from_job(run_id, job)
         self._records = [kept for kept in self._records if kept.run_id != run_id]

@@ -1,7 +1,7 @@
 """A training job's states and the reasons it can be stopped: values, not sentences.
 
-Kept apart from training.py so that the pages, the run history and the CLI can name them without
-importing TensorFlow.
+Kept apart from the job (job.py) so that the pages, the run history and the CLI can name them
+without importing TensorFlow.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
-"""Training limits: the memory estimate, and the size and epoch checks before a training.
+"""A training against the server's limits: the memory estimate, the size and epoch checks, and
+how long a training outlives its closed tab.
 
-The server's Limits record, its environment variables and the spec-file checks are in
-cnnviz.model.spec_limits (below training, so share links can read specs); this module applies
-those limits to a training: parameters, the memory of one step, epochs, and how long a training
-outlives its closed tab.
-
-Pure Python, like spec.py: the Build page shows the estimate on every edit without TensorFlow.
+The limits themselves (what a server allows, from its CNNVIZ_* variables) and a spec file's
+checks are cnnviz.limits'; this half needs the training settings (the optimizer's state in the
+memory estimate). Pure Python: the Build page shows the estimate on every edit without
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnnviz import training_settings
 from cnnviz.model import spec as spec_module
-from cnnviz.model import spec_limits
+from cnnviz.model.spec_limits import Limits, check_layer_count, format_bytes, from_environment
+from cnnviz.training import settings as training_settings
 
 SESSION_GRACE_ENV = "CNNVIZ_SESSION_GRACE_SECONDS"
 DEFAULT_SESSION_GRACE_SECONDS = 60.0
@@ -103,7 +102,7 @@ def _setting(settings: Any, name: str) -> Any:
 
 
 def check_training(
-    spec: Any, info: Any, settings: Any, limits: spec_limits.Limits | None = None
+    spec: Any, info: Any, settings: Any, limits: Limits | None = None
 ) -> tuple[list[spec_module.LayerInfo], MemoryEstimate]:
     """Check that a spec can be built and trained on this server; return its analysis.
 
@@ -117,14 +116,14 @@ def check_training(
     Raises:
         SpecError: for an invalid spec or one over a limit, saying how to get under it.
     """
-    limits = spec_limits.from_environment() if limits is None else limits
-    spec_limits.check_layer_count(spec, limits)
+    limits = from_environment() if limits is None else limits
+    check_layer_count(spec, limits)
     infos = spec_module.validate(spec, info.input_shape, info.num_classes, info.title)
     return infos, check_size(infos, info, settings, limits)
 
 
 def check_size(
-    infos: list[spec_module.LayerInfo], info: Any, settings: Any, limits: spec_limits.Limits
+    infos: list[spec_module.LayerInfo], info: Any, settings: Any, limits: Limits
 ) -> MemoryEstimate:
     """Check a validated spec's parameters and memory estimate against the limits.
 
@@ -149,22 +148,21 @@ def check_size(
         )
     if limits.max_memory_mb is not None and estimate.total > limits.max_memory_mb * 2**20:
         widest = max(infos, key=lambda layer_info: math.prod(layer_info.output_shape))
-        size = spec_limits.format_bytes
         raise spec_module.SpecError(
-            f"Training this model would need about {size(estimate.total)} "
-            f"({size(estimate.activations)} of it for one batch of {batch_size} images); "
-            f"this server allows {size(limits.max_memory_mb * 2**20)} per training. "
+            f"Training this model would need about {format_bytes(estimate.total)} "
+            f"({format_bytes(estimate.activations)} of it for one batch of {batch_size} images); "
+            f"this server allows {format_bytes(limits.max_memory_mb * 2**20)} per training. "
             f"Use a smaller batch size, or fewer filters in the early layers: layer "
             f"{widest.position} ({widest.type}) has the largest output, "
             f"{spec_module.format_shape(widest.output_shape)} per image. "
-            f"Received: batch_size={batch_size}, about {size(estimate.total)}",
+            f"Received: batch_size={batch_size}, about {format_bytes(estimate.total)}",
             widest.position,
         )
     return estimate
 
 
 def training_problem(
-    spec: Any, info: Any, settings: Any, limits: spec_limits.Limits | None = None
+    spec: Any, info: Any, settings: Any, limits: Limits | None = None
 ) -> spec_module.SpecError | None:
     """The SpecError check_training would raise, or None: for pages that show it."""
     try:
@@ -174,7 +172,7 @@ def training_problem(
     return None
 
 
-def check_epochs(epochs: int, limits: spec_limits.Limits) -> None:
+def check_epochs(epochs: int, limits: Limits) -> None:
     """Raise ValueError when one training asks for more epochs than the server allows."""
     if limits.max_epochs is not None and epochs > limits.max_epochs:
         raise ValueError(

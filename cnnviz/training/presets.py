@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cnnviz import precision
 from cnnviz.model.spec import SpecError
+from cnnviz.training import settings as training_settings
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class Preset:
         description: one or two sentences for students.
         body: builds every layer but the classifier, given the input shape.
         suggested: training settings that work well for it (epochs, batch_size, learning_rate,
-            the schedule ...); see `settings_for`.
+            the schedule ...), saying what the preset wants rather than what this machine can
+            do (mixed precision "where native"); see `settings_for`.
         source: where the architecture comes from (the README gives its measured figures).
     """
 
@@ -36,19 +37,16 @@ class Preset:
         return {"name": self.name, "layers": [*self.body(tuple(input_shape)), classifier]}
 
     def settings_for(self, input_shape: tuple[int, ...]) -> dict:
-        """The suggested settings for this input and machine.
+        """The suggested settings for this input, decided for this machine.
 
         Test-time flips only for colour photos: a mirrored digit is another symbol, so for gray
-        images the flips stay off, as the random flips in the presets' augmentation do. Mixed
-        precision only where the CPU computes bfloat16 natively.
+        images the flips stay off, as the random flips in the presets' augmentation do. What a
+        preset wants of the machine (bfloat16 where native) the training settings decide.
         """
         settings = dict(self.suggested)
         if tuple(input_shape)[-1] != 3:
             settings.pop("test_time_flip", None)
-        if not precision.bfloat16_is_native():
-            # Emulated bfloat16 is slower than float32: the speed-up is the only reason for it.
-            settings.pop("mixed_precision", None)
-        return settings
+        return training_settings.for_this_machine(settings)
 
 
 def _conv(filters: int, kernel_size: int = 3, **extra) -> dict:
@@ -233,7 +231,7 @@ PRESETS: dict[str, Preset] = {
                 "learning_rate": 0.005,
                 "lr_schedule": "one_cycle",
                 "label_smoothing": 0.1,
-                "mixed_precision": True,
+                "mixed_precision": training_settings.WHERE_NATIVE,
             },
             source="The same Keras example, with its dropout before the classifier and one more.",
         ),
@@ -286,7 +284,7 @@ PRESETS: dict[str, Preset] = {
             "Blocks of 3x3 convolutions with batch normalisation, as in VGG: over 70 % on "
             "CIFAR-10 in well under ten minutes of training.",
             _vgg_small,
-            {**_PHOTO_RECIPE, "epochs": 10, "mixed_precision": True},
+            {**_PHOTO_RECIPE, "epochs": 10, "mixed_precision": training_settings.WHERE_NATIVE},
             source=(
                 "Simonyan and Zisserman, 'Very deep convolutional networks' (VGG, 2014), three "
                 "blocks instead of five."

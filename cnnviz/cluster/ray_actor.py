@@ -1,9 +1,9 @@
 """The Ray side of a training: the actor's body, the shared data set, the queue in front.
 
 An actor is a long-lived Ray worker process that runs one ordinary TrainingJob segment at a
-time, so the training itself (callbacks, divergence guard, snapshots, test accuracy) is the same
+time, so the training itself (callbacks, weight backup, snapshots, test accuracy) is the same
 code as in-process. A pool keeps as many actors as there are training slots. The server side,
-RayTrainingJob, is in cnnviz.ray_jobs; the helpers at the end are its.
+RayTrainingJob, is in cnnviz.cluster.ray_jobs; the helpers at the end are its.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ import keras
 import numpy as np
 import ray
 
-from cnnviz import executors, scheduler, training
-from cnnviz.job_state import StopReason
-from cnnviz.training import JobStatus
+from cnnviz.cluster import settings as cluster_settings
+from cnnviz.training import scheduler
+from cnnviz.training.job import TrainingJob
+from cnnviz.training.job_interface import JobStatus
+from cnnviz.training.job_state import StopReason
 
 
 class _Trainer:
@@ -41,7 +43,7 @@ class _Trainer:
         threads = max(1, int(round(cpus)))
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-        self.job: training.TrainingJob | None = None
+        self.job: TrainingJob | None = None
         # TensorFlow and Keras bring about 340,000 long-lived objects, which every full
         # collection would scan again: dispose()'s, after each training, took 0.3-0.45 s here.
         # Frozen, they are left out and it scans what the trainings made (0.03 s).
@@ -68,7 +70,7 @@ class _Trainer:
                 optimizer state or None) of the job that this segment continues.
         """
         self.end()
-        self.job = training.TrainingJob(
+        self.job = TrainingJob(
             spec, dataset, settings, scheduler=scheduler.TrainingScheduler(1), name=name
         )
         if resume is not None:
@@ -269,16 +271,9 @@ def default_ray_scheduler() -> scheduler.TrainingScheduler:
                 slots = scheduler.default_max_concurrent()
             else:
                 cpus = ray.cluster_resources().get("CPU", 1.0)
-                slots = max(1, int(cpus // executors.cpus_per_training()))
+                slots = max(1, int(cpus // cluster_settings.cpus_per_training()))
             _default_scheduler = scheduler.TrainingScheduler(slots)
         return _default_scheduler
-
-
-def join_histories(first: dict, second: dict) -> dict:
-    return {
-        part: {name: first[part][name] + second[part][name] for name in first[part]}
-        for part in first
-    }
 
 
 def check_cluster() -> None:

@@ -12,20 +12,27 @@ cluster elsewhere.
 
 from __future__ import annotations
 
-import enum
-import importlib.util
 import os
 import socket
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
-RAY_ADDRESS_ENV = "CNNVIZ_RAY_ADDRESS"
-RAY_CPUS_ENV = "CNNVIZ_RAY_CPUS_PER_TRAINING"
-LOCAL_ADDRESS = "local"
-AUTO_ADDRESS = "auto"
-DEFAULT_CPUS_PER_TRAINING = 1.0
+# The settings are cnnviz.cluster.settings' (the Ray modules read them there); the app, the CLI
+# and the benchmarks find them here too, beside what uses them.
+from cnnviz.cluster.settings import (  # noqa: F401 - part of this module's interface
+    AUTO_ADDRESS,
+    DEFAULT_CPUS_PER_TRAINING,
+    LOCAL_ADDRESS,
+    RAY_ADDRESS_ENV,
+    RAY_CPUS_ENV,
+    Executor,
+    configured_address,
+    cpus_per_training,
+    ray_installed,
+)
+
 # Ray 2.60 binds to the machine's network address on Linux unless this is 0 before it starts.
 LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 # Where `ray start` writes the address of the cluster it started on this machine.
@@ -33,43 +40,6 @@ CURRENT_CLUSTER_FILE = Path("/tmp/ray/ray_current_cluster")
 # How long the start-up check waits for a cluster's port to answer (seconds).
 REACHABLE_TIMEOUT_SECONDS = 5.0
 DEFAULT_CLIENT_PORT = 10001
-
-
-class Executor(enum.StrEnum):
-    """Which executor ran a training (the `executor` of `cnnviz train`'s JSON)."""
-
-    LOCAL = "local"
-    RAY = "ray"
-
-
-def ray_installed() -> bool:
-    """Whether the optional `cluster` extra (Ray) is installed."""
-    return importlib.util.find_spec("ray") is not None
-
-
-def configured_address(environment: Mapping[str, str] | None = None) -> str | None:
-    """The Ray address set in CNNVIZ_RAY_ADDRESS, or None for in-process training."""
-    environment = os.environ if environment is None else environment
-    return environment.get(RAY_ADDRESS_ENV, "").strip() or None
-
-
-def cpus_per_training(environment: Mapping[str, str] | None = None) -> float:
-    """CPUs Ray reserves for each training (CNNVIZ_RAY_CPUS_PER_TRAINING, default 1).
-
-    Raises:
-        ValueError: when the setting is not a positive number.
-    """
-    environment = os.environ if environment is None else environment
-    text = environment.get(RAY_CPUS_ENV, "").strip()
-    if not text:
-        return DEFAULT_CPUS_PER_TRAINING
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ValueError(f"{RAY_CPUS_ENV} must be a number above 0, e.g. 1. Received: {text!r}")
-    return value
 
 
 def _host_and_port(address: str) -> tuple[str, int]:
@@ -222,7 +192,7 @@ def shutdown() -> None:
     """Leave (or stop, for `local`) the Ray cluster this process joined."""
     global _connected_address
     with _connect_lock:
-        actors = sys.modules.get("cnnviz.ray_actor")
+        actors = sys.modules.get("cnnviz.cluster.ray_actor")
         if actors is not None:
             # The pooled actors and the data set's object end with the connection.
             actors.close_pools()
@@ -257,7 +227,7 @@ def new_job(
     """
     address = ray_address or configured_address()
     if address is None:
-        from cnnviz.training import TrainingJob
+        from cnnviz.training.job import TrainingJob
 
         return TrainingJob(
             spec, dataset, settings, owner_alive=owner_alive, name=name, scheduler=scheduler
@@ -266,7 +236,7 @@ def new_job(
         raise ValueError(
             'Training on a Ray cluster needs Ray: pip install -e ".[cluster]" (or ray==2.60.0).'
         )
-    from cnnviz import ray_jobs
+    from cnnviz.cluster import ray_actor, ray_jobs
 
     try:
         connect(address)
@@ -275,7 +245,7 @@ def new_job(
         # The job still comes to be, so that the page shows why it cannot train as its status.
         unreachable = str(error)
     if scheduler is None:
-        scheduler = _fallback_scheduler() if unreachable else ray_jobs.default_ray_scheduler()
+        scheduler = _fallback_scheduler() if unreachable else ray_actor.default_ray_scheduler()
     return ray_jobs.RayTrainingJob(
         spec,
         dataset,
@@ -289,7 +259,7 @@ def new_job(
 
 
 def _fallback_scheduler():
-    from cnnviz.scheduler import TrainingScheduler
+    from cnnviz.training.scheduler import TrainingScheduler
 
     return TrainingScheduler(1)
 

@@ -1,7 +1,7 @@
 """Training settings: plain data, checked without importing TensorFlow.
 
-Kept apart from training.py so that the CLI can reject a bad setting at once, and pages can
-show the choices, without waiting seconds for TensorFlow to load.
+Kept apart from the job (cnnviz.training.job) so that the CLI can reject a bad setting at once,
+and pages can show the choices, without waiting seconds for TensorFlow to load.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from cnnviz.lr_schedules import SCHEDULE_NAMES
 from cnnviz.model.spec import show_value
+from cnnviz.training import precision
+from cnnviz.training.lr_schedules import SCHEDULE_NAMES
 
 # The optimizers a student can choose, by their lower-case Keras names.
 OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
@@ -28,6 +29,10 @@ MAX_BATCH_SIZE = 65_536
 MAX_SEED = 2**32 - 1
 # Above this, label smoothing hides the true class more than it helps (0.1 to 0.2 is usual).
 MAX_LABEL_SMOOTHING = 0.5
+# A wish rather than a setting: mixed precision only where the CPU computes bfloat16 natively
+# (emulated, it is slower than float32, and the speed-up is its only reason). Presets say this;
+# `for_this_machine` turns it into true or false, which is all TrainingSettings holds.
+WHERE_NATIVE = "where_native"
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,21 @@ class TrainingSettings:
         settings = cls(**values)
         settings.check()
         return settings
+
+
+def for_this_machine(values: dict) -> dict:
+    """A copy of the settings `values` with their wishes decided for this machine.
+
+    mixed_precision=WHERE_NATIVE stays on where the CPU computes bfloat16 natively
+    (precision.bfloat16_is_native); elsewhere it is left out, so that the default (off) holds.
+    """
+    values = dict(values)
+    if values.get("mixed_precision") == WHERE_NATIVE:
+        if precision.bfloat16_is_native():
+            values["mixed_precision"] = True
+        else:
+            del values["mixed_precision"]
+    return values
 
 
 def _is_whole(value: Any) -> bool:
