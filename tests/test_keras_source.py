@@ -77,7 +77,7 @@ from pathlib import Path
 def no_address(*arguments, **keywords):
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 socket.getaddrinfo = no_address
-from cnnviz.data import datasets
+from cnnviz.data import datasets, keras_source
 keras_source.keras_cache_dirs = lambda: [Path({str(tmp_path)!r})]
 dataset = datasets.load_dataset("mnist")
 print(json.dumps({{"source": dataset.source, "keras": "keras" in sys.modules,

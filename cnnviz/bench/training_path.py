@@ -238,9 +238,7 @@ class _Sides:
 
     @classmethod
     def build(cls, dataset: Dataset, spec: dict, settings, poll_seconds: float) -> _Sides:
-        job = TrainingJob(
-            spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark"
-        )
+        job = TrainingJob(spec, dataset, settings, scheduler=TrainingScheduler(1), name="benchmark")
         plain_model = builder.build_model(spec, dataset.input_shape, dataset.num_classes)
         initial_weights = job.model.get_weights()
         plain_model.set_weights(initial_weights)

@@ -26,14 +26,16 @@ def add_parser(commands) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     # Imported here: the other commands do not need it; it loads no TensorFlow either way.
-    from cnnviz import export
+    from cnnviz.export import python_code
 
-    if arguments.to not in export.FORMATS:
+    if arguments.to not in python_code.FORMATS:
         raise CommandError(
-            f"--to must be one of {', '.join(export.FORMATS)}. Received: {arguments.to!r}"
+            f"--to must be one of {', '.join(python_code.FORMATS)}. Received: {arguments.to!r}"
         )
     info = checked(datasets.get_info, arguments.dataset)
     model_spec = spec_file(arguments.spec, checked(spec_limits.from_environment))
-    text = checked(export.export_text, model_spec, info.input_shape, info.num_classes, arguments.to)
+    text = checked(
+        python_code.export_text, model_spec, info.input_shape, info.num_classes, arguments.to
+    )
     sys.stdout.write(text)
     return 0

@@ -33,7 +33,7 @@ from cnnviz.cli.checks import (
     start_tensorflow,
 )
 from cnnviz.cluster import executors
-from cnnviz.data import datasets, extra_datasets, file_reading
+from cnnviz.data import data_folder, datasets, extra_datasets, file_reading
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
 from cnnviz.training import limits as training_limits
@@ -180,8 +180,8 @@ def _train_settings(
 
 def _file_dataset(text: str, data_dir: str | None) -> datasets.Dataset | None:
     """The data set named by --dataset when it is an .npz file (or local:NAME), else None."""
-    if text.startswith(extra_datasets.LOCAL_PREFIX):
-        return checked(extra_datasets.load_local_dataset, text, data_dir)
+    if text.startswith(data_folder.LOCAL_PREFIX):
+        return checked(data_folder.load_local_dataset, text, data_dir)
     if not text.endswith(".npz") and os.sep not in text:
         return None
     path = checked(file_reading.check_file, text, "--dataset", file_reading.NPZ_BYTES)
