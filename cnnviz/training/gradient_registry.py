@@ -9,8 +9,8 @@ example, which a class of students pressing Train and Reset turns into hundreds 
 A registration is only read while the graph it belongs to is being traced, and a job traces
 its graphs on its own thread. So each job notes the names its thread registered and, once it is
 disposed of and its thread has ended, removes them. `install()` wraps the registry's `register`
-method to do the noting; tests/test_gradient_registry.py checks the TensorFlow internal it relies
-on still exists.
+method to do the noting; tests/training/test_gradient_registry.py checks that the TensorFlow
+internal it relies on still exists.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Start-up fixes to Streamlit's behaviour that cnnviz depends on.
 
-Each returns whether the Streamlit internal it relies on was found, and tests/test_app.py checks
+Each returns whether the Streamlit internal it relies on was found, and tests/ui/test_app.py checks
 that they still are, so a Streamlit upgrade that moves them fails loudly instead of silently.
 """
 

@@ -1,6 +1,6 @@
 """A newcomer's path through the real app in headless Chromium, and what several students share.
 
-AppTest (tests/test_app.py) cannot fire `run_every` reruns, run JavaScript or open two browser
+AppTest (tests/ui/test_app.py) cannot fire `run_every` reruns, run JavaScript or open two browser
 sessions; these tests can. They move between pages with the sidebar links, as a student does:
 page.goto() would start a new Streamlit session and lose the trained model.
 """

@@ -4,15 +4,12 @@ pooling strides that may follow the pool size)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.model import layer_types
 from cnnviz.ui import state as keys
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from helpers.paths import APP
 
 
 @pytest.fixture

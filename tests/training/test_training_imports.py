@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers.paths import REPO
+
+ROOT = REPO
 PACKAGE = ROOT / "cnnviz"
 OWN = ("cnnviz.training", "cnnviz.cluster")
 

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from cnnviz.figures import images
+from helpers.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 FIGURES = ROOT / "cnnviz" / "figures"
 
 
