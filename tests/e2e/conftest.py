@@ -23,26 +23,19 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from cnnviz.bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CONNECTED,
+    IDLE,
+    PAGE_LOAD_TIMEOUT_MS,
+    VIEWPORT,
+)
 from cnnviz.cli import launcher
 from helpers.paths import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 1100}
 SCREENSHOT_MAX_HEIGHT = 6000
-# The first page waits for Streamlit to start its session; later ones may wait for TensorFlow.
-PAGE_LOAD_TIMEOUT_MS = 60_000
 SERVER_START_TIMEOUT_SECONDS = 60
-CONNECTED = "[data-testid=stApp][data-test-connection-state=CONNECTED]"
-# Streamlit marks the app root while a script (or fragment) run is under way.
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
 
 def _why_browser_tests_cannot_run() -> str | None:
