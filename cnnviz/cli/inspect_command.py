@@ -247,18 +247,16 @@ def inspect(arguments: argparse.Namespace) -> dict:
     data, original = _read_image(image_path)
     model = _load_model(Path(arguments.model).expanduser())
     dataset_name, class_names = _class_names(model, arguments.dataset)
-    prepare = getattr(arguments, "prepare", Preparation.AUTO)
-    preparation = _prepare(data, image_path, model, dataset_name, prepare)
+    preparation = _prepare(
+        data, image_path, model, dataset_name, getattr(arguments, "prepare", Preparation.AUTO)
+    )
     prepared = preparation.pixels
     rescales = _rescales_itself(model)
     fed = prepared if rescales else prepared.astype(np.float32) / 255.0
     technique = getattr(arguments, "technique", None)
     found = _look_inside(model, fed, len(class_names), getattr(arguments, "layer", None))
     if technique is not None and technique not in found["explanations"]:
-        raise InspectError(
-            f"--technique {technique} looks at a layer with feature maps, and this network "
-            f"has none; choose another technique."
-        )
+        raise InspectError(f"--technique {technique} needs feature maps; this network has none.")
     probabilities = found["probabilities"]
     out = Path(arguments.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
