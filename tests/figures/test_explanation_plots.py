@@ -129,8 +129,9 @@ def test_signed_attributions_lie_on_a_diverging_scale_centred_on_zero():
     # Equal sizes get equal strength: the scale is symmetric about the largest size.
     assert (heatmap.zmin, heatmap.zmax) == (-2.0, 2.0) and heatmap.opacity == 0.7
     colours = [colour for _, colour in heatmap.colorscale]
-    assert colours[1].endswith(", 0)")  # zero is transparent: the picture shows through
-    assert colours[0] != colours[2]
+    # Zero is transparent (the picture shows through); blue against, red for.
+    assert [colour.endswith(", 0)") for colour in colours] == [False, True, True, False]
+    assert colours[0].startswith("rgba(33,") and colours[-1].startswith("rgba(178,")
     assert figure.layout.title.text == "IG for '1'"
     # An unsigned explanation keeps the 0..1 overlay.
     unsigned = Explanation("s", attributions, np.clip(attributions, 0, 1), 1)
