@@ -276,3 +276,28 @@ def test_a_registered_technique_reaches_the_cli_and_the_report(
         np.testing.assert_array_equal(arrays["attributions"], np.full(MNIST_SHAPE, 0.125))
     page = (tmp_path / "report.html").read_text()
     assert "Where it looked (Dummy map)" in page and "Dummy: an eighth." in page
+
+
+def test_grad_cam_on_a_network_without_feature_maps_ends_with_one_line(
+    digit_file, tmp_path, capsys
+):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [keras.Input(MNIST_SHAPE), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")]
+    )
+    model.save(tmp_path / "flat.keras")
+    arguments = ["--model", tmp_path / "flat.keras", "--image", digit_file, "--out", tmp_path]
+    assert run_inspect(*arguments, "--technique", "grad_cam") == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "needs feature maps; this network has none" in error
+    # The input-looking techniques still work, and the report leaves Grad-CAM out.
+    assert run_inspect(*arguments, "--technique", "saliency") == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "(Saliency (gradient))" in page and "Grad-CAM" not in page
+
+
+def test_help_lists_the_registered_techniques(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["inspect", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "grad_cam, saliency, smooth_grad, integrated_gradients" in text
