@@ -17,14 +17,20 @@ import time
 
 import numpy as np
 
-# (task, target in seconds)
+# (task, target in seconds); every registered explanation technique is a task too, named by
+# its title, with TECHNIQUE_TARGET unless named here.
 TARGETS = {
     "overview + every feature-map figure": 0.3,
     "Grad-CAM": 0.3,
-    "SmoothGrad, 20 samples": 1.0,
     "canvas stroke to predictions": 0.3,
     "8 filter pictures": 10.0,
 }
+TECHNIQUE_TARGET = 1.0
+
+
+def target(task: str) -> float:
+    """The target of a task in seconds."""
+    return TARGETS.get(task, TECHNIQUE_TARGET)
 
 
 def _stroke(rng: np.random.Generator) -> np.ndarray:
@@ -40,7 +46,7 @@ def _stroke(rng: np.random.Generator) -> np.ndarray:
 
 def _tasks(model, dataset):
     from cnnviz.data import images
-    from cnnviz.explain import inspection, techniques
+    from cnnviz.explain import inspection, technique_registry, techniques
     from cnnviz.figures import layer_grids, predictions
     from cnnviz.figures import overview as overview_figure
 
@@ -59,10 +65,15 @@ def _tasks(model, dataset):
         probabilities = inspection.predict_probabilities(model, prepared[None])[0]
         predictions.plot_predictions(list(zip(names, map(float, probabilities), strict=True)))
 
+    def explaining(technique):
+        return lambda image, _: technique_registry.explain(technique, model, image)
+
     return {
         "overview + every feature-map figure": overview,
-        "Grad-CAM": lambda image, _: techniques.grad_cam(model, image, last_conv),
-        "SmoothGrad, 20 samples": lambda image, _: techniques.smooth_grad(model, image),
+        **{
+            technique.title: explaining(technique)
+            for technique in technique_registry.TECHNIQUES.values()
+        },
         "canvas stroke to predictions": stroke,
         "8 filter pictures": lambda image, _: techniques.filter_pictures(
             model, last_conv, list(range(8))
@@ -114,10 +125,10 @@ def run(arguments: argparse.Namespace) -> dict:
     summary = {}
     for task, seconds in results.items():
         median = statistics.median(seconds)
-        verdict = "ok" if median <= TARGETS[task] else "SLOW"
+        verdict = "ok" if median <= target(task) else "SLOW"
         print(
             f"{task:<38}{median * 1000:>8.0f}ms{max(seconds) * 1000:>8.0f}ms"
-            f"{TARGETS[task] * 1000:>8.0f}ms  {verdict}"
+            f"{target(task) * 1000:>8.0f}ms  {verdict}"
         )
         summary[task] = {
             "median_ms": round(median * 1000, 1),

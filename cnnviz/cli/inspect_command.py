@@ -1,11 +1,13 @@
 """`cnnviz inspect`: what a saved model makes of one image, written to files.
 
     cnnviz inspect --model FILE.keras --image FILE [--dataset NAME] [--prepare auto|digit|none]
-                   --out DIR
+                   [--technique NAME [--layer NAME]] --out DIR
 
 writes DIR/feature_maps.npz (one array per layer with feature maps, keyed by the layer's name,
 shaped as its output for the one image), DIR/prediction.json (class names and probabilities)
-and DIR/report.html (a self-contained interactive page for slides).
+and DIR/report.html (a self-contained interactive page for slides, with every registered
+explanation technique). With --technique, also DIR/explanation.npz: that technique's arrays
+for the predicted class (input, baseline where it has one, attributions, class_index).
 """
 
 from __future__ import annotations
@@ -53,7 +55,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the digit preparation on mnist models; digit: always crop to the ink, fit 20x20 and "
         "centre by mass; none: only fit to the input's size and channels",
     )
-    parser.add_argument("--out", required=True, help="folder for the three files")
+    parser.add_argument(
+        "--technique",
+        help="write explanation.npz with this explanation technique, one of: "
+        f"{', '.join(_registry().TECHNIQUES)}",
+    )
+    parser.add_argument(
+        "--layer",
+        help="the layer a layer-looking technique (grad_cam) looks at (default: the last "
+        "Conv2D); also used by the report",
+    )
+    parser.add_argument("--out", required=True, help="folder for the files")
+
+
+def _registry():
+    # The registry imports TensorFlow: only on demand, so `cnnviz --help` stays quick.
+    from cnnviz.explain import technique_registry
+
+    return technique_registry
 
 
 def _load_model(path: Path):
@@ -155,24 +174,64 @@ def _prepare(data: bytes, image_path: Path, model, dataset_name: str | None, pre
         raise InspectError(f"{image_path}: {error}") from None
 
 
-def _look_inside(model, fed: np.ndarray, class_count: int) -> dict:
-    """Overview, probabilities, feature maps and Grad-CAM of the last conv layer (if any)."""
-    from cnnviz.explain import inspection, techniques
+def _look_inside(model, fed: np.ndarray, class_count: int, layer_name: str | None) -> dict:
+    """Overview, probabilities, feature maps and every registered technique's explanation of
+    the predicted class (layer-looking ones only when the network has feature maps)."""
+    from cnnviz.explain import inspection
 
+    registry = _registry()
     overview = inspection.network_overview(model, fed)
     probabilities = overview[-1]["values"]
     if probabilities.ndim != 1 or len(probabilities) != class_count:
         raise InspectError("the model's last layer must give one probability per class.")
     spatial = inspection.feature_map_layer_names(model)
-    conv_layers = inspection.conv_layer_names(model)
-    heatmap = techniques.grad_cam(model, fed, conv_layers[-1])[0] if conv_layers else None
+    if layer_name is not None and layer_name not in spatial:
+        raise InspectError(
+            f"--layer {layer_name!r} has no feature maps; choose one of: "
+            f"{', '.join(spatial) or 'none (this network has none)'}."
+        )
+    predicted = int(np.argmax(probabilities))
+    explanations = {
+        technique.name: registry.explain(
+            technique, model, fed, predicted, layer_name if technique.needs_layer else None
+        )
+        for technique in registry.TECHNIQUES.values()
+        if spatial or not technique.needs_layer
+    }
     return {
         "overview": overview,
         "probabilities": probabilities,
         "maps": inspection.feature_maps(model, fed, spatial) if spatial else {},
-        "grad_cam": heatmap,
-        "grad_cam_layer": conv_layers[-1] if conv_layers else "",
+        "explanations": explanations,
     }
+
+
+def _check_technique(arguments: argparse.Namespace) -> None:
+    """A bad --technique or a --layer it does not take, before the slow work starts."""
+    name = getattr(arguments, "technique", None)
+    layer = getattr(arguments, "layer", None)
+    if name is None:
+        return
+    registry = _registry()
+    if name not in registry.TECHNIQUES:
+        raise InspectError(
+            f"unknown --technique {name!r}; choose one of: {', '.join(registry.TECHNIQUES)}."
+        )
+    if layer is not None and not registry.TECHNIQUES[name].needs_layer:
+        raise InspectError(
+            f"--technique {name} looks at the input, not at a layer: leave out --layer."
+        )
+
+
+def _write_explanation(path: Path, fed: np.ndarray, explanation) -> None:
+    arrays = {
+        "input": fed,
+        "attributions": explanation.attributions,
+        "class_index": np.array(explanation.class_index),
+    }
+    if explanation.baseline is not None:
+        arrays["baseline"] = explanation.baseline
+    np.savez_compressed(path, **arrays)
 
 
 def inspect(arguments: argparse.Namespace) -> dict:
@@ -183,20 +242,27 @@ def inspect(arguments: argparse.Namespace) -> dict:
     """
     from cnnviz.export import report
 
+    _check_technique(arguments)
     image_path = Path(arguments.image).expanduser()
     data, original = _read_image(image_path)
     model = _load_model(Path(arguments.model).expanduser())
     dataset_name, class_names = _class_names(model, arguments.dataset)
-    prepare = getattr(arguments, "prepare", Preparation.AUTO)
-    preparation = _prepare(data, image_path, model, dataset_name, prepare)
+    preparation = _prepare(
+        data, image_path, model, dataset_name, getattr(arguments, "prepare", Preparation.AUTO)
+    )
     prepared = preparation.pixels
     rescales = _rescales_itself(model)
     fed = prepared if rescales else prepared.astype(np.float32) / 255.0
-    found = _look_inside(model, fed, len(class_names))
+    technique = getattr(arguments, "technique", None)
+    found = _look_inside(model, fed, len(class_names), getattr(arguments, "layer", None))
+    if technique is not None and technique not in found["explanations"]:
+        raise InspectError(f"--technique {technique} needs feature maps; this network has none.")
     probabilities = found["probabilities"]
     out = Path(arguments.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out / "feature_maps.npz", **found["maps"])
+    if technique is not None:
+        _write_explanation(out / "explanation.npz", fed, found["explanations"][technique])
     predicted = int(np.argmax(probabilities))
     prediction = {
         "classes": class_names,
@@ -215,8 +281,7 @@ def inspect(arguments: argparse.Namespace) -> dict:
         overview=found["overview"],
         class_names=class_names,
         probabilities=probabilities,
-        grad_cam=found["grad_cam"],
-        grad_cam_layer=found["grad_cam_layer"],
+        explanations=list(found["explanations"].values()),
         notes=[preparation.note, PIXELS_NOTE],
     )
     report.write_report(out / "report.html", content)
@@ -226,6 +291,7 @@ def inspect(arguments: argparse.Namespace) -> dict:
         "feature_map_layers": list(found["maps"]),
         "preparation": preparation.used.value,
         "unchanged": preparation.unchanged,
+        "technique": technique,
         "out": str(out),
     }
 
@@ -248,6 +314,9 @@ def run(arguments: argparse.Namespace) -> int:
         summary = inspect(arguments)
     except ValueError as error:  # InspectError and bad input found by the library
         raise CommandError(str(error)) from None
-    print(f"Wrote feature_maps.npz, prediction.json and report.html to {summary['out']}")
+    written = "feature_maps.npz, prediction.json, report.html"
+    if summary["technique"] is not None:
+        written += " and explanation.npz"
+    print(f"Wrote {written} to {summary['out']}")
     print(json.dumps(summary))
     return 0

@@ -1,7 +1,8 @@
 """A self-contained HTML page about one image and one model, for slides and handouts.
 
 The page holds the input (as given and as the network takes it), the network overview, every
-layer's feature maps, Grad-CAM and the predictions, each as an interactive plotly figure.
+layer's feature maps, what every registered explanation technique (Grad-CAM, Integrated
+Gradients, ...) found, and the predictions, each as an interactive plotly figure.
 plotly.js is embedded once, so the file opens offline in any browser.
 """
 
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnviz.explain import technique_registry
+from cnnviz.explain.technique_registry import Explanation
 from cnnviz.figures import images, layer_grids, overview, predictions, techniques
 
 
@@ -26,8 +29,8 @@ class ReportContent:
     overview: list[dict]  # inspection.network_overview's entries
     class_names: list[str]
     probabilities: np.ndarray
-    grad_cam: np.ndarray | None = None  # (h, w) 0..1, or None for a model with no conv layer
-    grad_cam_layer: str = ""
+    # One per registered technique the model allows (layer-looking ones need feature maps).
+    explanations: list[Explanation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -67,22 +70,9 @@ def _report_figures(content: ReportContent, ranked: list[tuple[str, float]]) -> 
             "own range), the Dense layers' neurons and the output probabilities.",
         ),
     ]
-    if content.grad_cam is not None:
-        figures.append(
-            (
-                "Where it looked (Grad-CAM)",
-                techniques.plot_overlay(
-                    content.prepared,
-                    content.grad_cam,
-                    0.5,
-                    title=f"Grad-CAM on {content.grad_cam_layer} for '{ranked[0][0]}'",
-                ),
-                "Warm regions raised the predicted class's score most."
-                if content.grad_cam.any()
-                else "On this layer no region raises the predicted class's score (the "
-                "weighted feature maps are negative everywhere), so the map is empty.",
-            )
-        )
+    figures.extend(
+        _explanation_figure(content, explanation) for explanation in content.explanations
+    )
     for entry in content.overview:
         if entry["kind"] == "spatial":
             figures.append(
@@ -93,6 +83,24 @@ def _report_figures(content: ReportContent, ranked: list[tuple[str, float]]) -> 
                 )
             )
     return figures
+
+
+def _explanation_figure(content: ReportContent, explanation: Explanation) -> tuple:
+    """(heading, figure, note) of one explanation, named and described by its registry entry."""
+    technique = technique_registry.technique_named(explanation.name)
+    layer = f" on {explanation.layer_name}" if explanation.layer_name else ""
+    class_name = content.class_names[explanation.class_index]
+    empty = "" if explanation.heatmap.any() else " Here the map is all zeros."
+    return (
+        f"Where it looked ({technique.title})",
+        techniques.plot_explanation(
+            content.prepared,
+            explanation,
+            0.5,
+            title=f"{technique.title}{layer} for '{class_name}'",
+        ),
+        technique.help + empty,
+    )
 
 
 def build_report(content: ReportContent) -> str:

@@ -1,5 +1,5 @@
-"""Figures of the explaining techniques: a heatmap (Grad-CAM, saliency) over its picture,
-filter pictures, and the share of zero outputs per layer.
+"""Figures of the explaining techniques: a heatmap (Grad-CAM, saliency) or signed attributions
+(Integrated Gradients) over its picture, filter pictures, and the share of zero outputs per layer.
 
 The techniques themselves (cnnviz.explain.techniques, cnnviz.explain.inspection) return
 arrays; these functions only draw them.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.explain.technique_registry import Explanation
 from cnnviz.figures import colours, images
 
 
@@ -47,6 +48,38 @@ def plot_overlay(
     images.image_layout(figure, title or "Where the network looked")
     figure.update_layout(height=340)
     return figure
+
+
+def plot_signed_overlay(
+    image: np.ndarray, attributions: np.ndarray, opacity: float = 0.8, title: str | None = None
+) -> go.Figure:
+    """Signed attributions (height, width) over the image on a diverging scale centred on 0.
+
+    The scale runs from minus to plus the largest size, so equal sizes get equal strength.
+
+    Raises:
+        ValueError: when the map's size differs from the image's or opacity is not 0..1.
+    """
+    attributions = np.asarray(attributions, dtype=np.float32)
+    figure = plot_overlay(image, np.zeros_like(attributions), opacity, title)
+    largest = float(np.abs(attributions).max()) or 1.0
+    figure.data[1].update(
+        z=attributions,
+        colorscale=colours.SIGNED_COLOURS,
+        zmin=-largest,
+        zmax=largest,
+        colorbar={"tickvals": [-largest, 0, largest], "ticktext": ["against", "0", "for"]},
+        hovertemplate="row %{y}, column %{x}<br>%{z:.4f}<extra></extra>",
+    )
+    return figure
+
+
+def plot_explanation(
+    image: np.ndarray, explanation: Explanation, opacity: float = 0.5, title: str | None = None
+) -> go.Figure:
+    """An explanation's heatmap over the image: signed ones on the diverging scale."""
+    draw = plot_signed_overlay if explanation.signed else plot_overlay
+    return draw(image, explanation.heatmap, opacity, title)
 
 
 def plot_filter_pictures(pictures: np.ndarray, filters) -> go.Figure:

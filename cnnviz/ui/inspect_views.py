@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import streamlit as st
 
-from cnnviz.explain import arithmetic, inspection, statistics, techniques
+from cnnviz.explain import arithmetic, inspection, statistics, technique_registry, techniques
 from cnnviz.figures import layer_grids, overview, value_arithmetic
 from cnnviz.figures import techniques as technique_figures
 from cnnviz.model import spec as spec_module
@@ -24,11 +24,6 @@ VIEWS = {
     "statistics": "Activation statistics",
 }
 STATISTICS_IMAGES = 256
-LOOK_METHODS = {
-    "gradcam": "Grad-CAM",
-    "saliency": "Saliency (gradient)",
-    "smoothgrad": f"SmoothGrad ({techniques.SMOOTHGRAD_SAMPLES} samples)",
-}
 
 
 def layer_label(spec: dict, name: str) -> str:
@@ -185,11 +180,16 @@ def _activation_text(detail: dict) -> str:
 
 
 def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) -> None:
-    """Grad-CAM, saliency or SmoothGrad for a chosen class, over the input."""
+    """Any registered technique (Grad-CAM, saliency, ...) for a chosen class, over the input."""
     columns = st.columns(4)
-    method = columns[0].selectbox(
-        "Method", list(LOOK_METHODS), format_func=LOOK_METHODS.get, key="look_method"
+    registered = technique_registry.TECHNIQUES
+    name = columns[0].selectbox(
+        "Method",
+        list(registered),
+        format_func=lambda key: registered[key].title,
+        key="look_method",
     )
+    technique = registered[name]
     class_index = columns[1].selectbox(
         "Class",
         list(range(len(class_names))),
@@ -200,41 +200,33 @@ def show_where_it_looked(model, image: np.ndarray, class_names, predicted: int) 
         key="look_class",
     )
     opacity = columns[3].slider("Opacity", 0.0, 1.0, 0.5, 0.05, key="look_opacity")
-    if method == "gradcam":
+    layer_name = None
+    if technique.needs_layer:
         spatial = inspection.feature_map_layer_names(model)
         if not spatial:
-            st.info("This network has no layer with feature maps, so Grad-CAM has none to use.")
-            return
-        conv_layers = inspection.conv_layer_names(model) or spatial
-        layer_name = columns[2].selectbox(
-            "Layer", spatial, index=spatial.index(conv_layers[-1]), key="look_layer"
-        )
-        heatmap, _ = techniques.grad_cam(model, image, layer_name, class_index)
-        if not heatmap.any():
             st.info(
-                f"On {layer_name}, no region raises the score of '{class_names[class_index]}' "
-                f"(the weighted feature maps are negative everywhere). Try another layer or "
-                f"class, or the saliency methods.",
-                icon=":material/info:",
+                f"This network has no layer with feature maps, so {technique.title} has none "
+                f"to use."
             )
-        note = (
-            f"Grad-CAM on {layer_name}: the feature maps weighted by how much raising each "
-            f"would raise the score of '{class_names[class_index]}'. Warm = evidence for it."
+            return
+        default = technique_registry.default_layer(model)
+        layer_name = columns[2].selectbox(
+            "Layer", spatial, index=spatial.index(default), key="look_layer"
         )
-    elif method == "saliency":
-        heatmap, _ = techniques.saliency(model, image, class_index)
-        note = "Saliency: how much a small change of each pixel would change the class's score."
-    else:
-        heatmap, _ = techniques.smooth_grad(model, image, class_index)
-        note = (
-            "SmoothGrad: saliency averaged over noisy copies of the image, which hides the "
-            "speckle of single gradients."
+    explanation = technique_registry.explain(technique, model, image, class_index, layer_name)
+    if not explanation.heatmap.any():
+        st.info(
+            f"{technique.title} finds nothing for '{class_names[class_index]}' here"
+            f"{' on ' + layer_name if layer_name else ''} (a map of zeros). Try another "
+            f"{'layer, ' if layer_name else ''}class or method.",
+            icon=":material/info:",
         )
-    title = f"{LOOK_METHODS[method]} for '{class_names[class_index]}'"
+    title = f"{technique.title} for '{class_names[class_index]}'"
     st.plotly_chart(
-        technique_figures.plot_overlay(image, heatmap, opacity, title=title), width="stretch"
+        technique_figures.plot_explanation(image, explanation, opacity, title=title),
+        width="stretch",
     )
-    st.caption(note)
+    st.caption(technique.help)
 
 
 def show_filters(model, epoch_text: str, choices: dict) -> None:

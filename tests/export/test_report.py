@@ -185,3 +185,119 @@ def test_inspect_takes_an_mnist_test_digit_exactly_unless_told(cnnviz_model_file
                 # The feature maps are those of the test image itself.
                 wanted = reference.predict(expected_input[None].astype("float32"), verbose=0)
                 np.testing.assert_allclose(maps[first_conv], wanted[0], rtol=1e-5, atol=1e-6)
+
+
+# ----- explanation techniques: --technique, explanation.npz, the report, a registered one -----
+
+
+def test_inspect_writes_integrated_gradients_to_explanation_npz(
+    cnnviz_model_file, digit_file, tmp_path
+):
+    status = run_inspect(
+        "--model", cnnviz_model_file, "--image", digit_file, "--out", tmp_path,
+        "--technique", "integrated_gradients",
+    )  # fmt: skip
+    assert status == 0
+    model = keras.saving.load_model(cnnviz_model_file, safe_mode=True)
+    from cnnviz.data import images
+
+    prepared = images.prepare_upload(digit_file.read_bytes(), MNIST_SHAPE, digit_style=True)
+    with np.load(tmp_path / "explanation.npz") as arrays:
+        assert sorted(arrays.files) == ["attributions", "baseline", "class_index", "input"]
+        np.testing.assert_array_equal(arrays["input"], prepared)  # the model rescales itself
+        np.testing.assert_array_equal(arrays["baseline"], np.zeros(MNIST_SHAPE))
+        predicted = int(np.argmax(model.predict(prepared[None], verbose=0)[0]))
+        assert arrays["class_index"].shape == () and int(arrays["class_index"]) == predicted
+        assert arrays["attributions"].shape == MNIST_SHAPE
+        ends = model.predict(np.stack([arrays["baseline"], prepared]), verbose=0)[:, predicted]
+        change = float(ends[1] - ends[0])
+        assert abs(arrays["attributions"].sum() - change) <= 0.05 * abs(change) + 0.001
+    page = (tmp_path / "report.html").read_text()
+    from cnnviz.explain.technique_registry import TECHNIQUES
+
+    for technique in TECHNIQUES.values():  # the report shows every registered technique
+        assert f"Where it looked ({technique.title})" in page
+
+
+def test_inspect_grad_cam_on_a_chosen_layer(plain_model_file, digit_file, tmp_path):
+    maps = {}
+    for layer in ("conv", "pool"):
+        status = run_inspect(
+            "--model", plain_model_file, "--image", digit_file, "--out", tmp_path / layer,
+            "--technique", "grad_cam", "--layer", layer,
+        )  # fmt: skip
+        assert status == 0
+        with np.load(tmp_path / layer / "explanation.npz") as arrays:
+            assert sorted(arrays.files) == ["attributions", "class_index", "input"]
+            maps[layer] = arrays["attributions"]
+        assert f"Grad-CAM on {layer}" in (tmp_path / layer / "report.html").read_text()
+    assert maps["conv"].shape == maps["pool"].shape == MNIST_SHAPE[:2]
+    assert maps["conv"].max() == pytest.approx(1.0)  # scaled to 0..1
+    assert not np.allclose(maps["conv"], maps["pool"])  # the layer asked for was used
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--technique", "lime"], "unknown --technique 'lime'; choose one of: grad_cam"),
+        (["--technique", "grad_cam", "--layer", "out"], "--layer 'out' has no feature maps"),
+        (["--technique", "saliency", "--layer", "conv"], "leave out --layer"),
+    ],
+)
+def test_a_bad_technique_or_layer_ends_with_one_line_and_status_2(
+    extra, message, plain_model_file, digit_file, tmp_path, capsys
+):
+    status = run_inspect(
+        "--model", plain_model_file, "--image", digit_file, "--out", tmp_path, *extra
+    )
+    error = capsys.readouterr().err.strip()
+    assert status == 2 and len(error.splitlines()) == 1 and message in error
+    assert not (tmp_path / "explanation.npz").exists()
+
+
+def test_a_registered_technique_reaches_the_cli_and_the_report(
+    plain_model_file, digit_file, tmp_path, monkeypatch
+):
+    from cnnviz.explain.technique_registry import TECHNIQUES, Explanation, Technique
+
+    def explain(model, image, class_index, layer_name):
+        attributions = np.full(image.shape, 0.125, np.float32)
+        return Explanation("dummy", attributions, attributions[..., 0], class_index)
+
+    monkeypatch.setitem(
+        TECHNIQUES, "dummy", Technique("dummy", "Dummy map", "Dummy: an eighth.", False, explain)
+    )
+    status = run_inspect(
+        "--model", plain_model_file, "--image", digit_file, "--out", tmp_path,
+        "--technique", "dummy",
+    )  # fmt: skip
+    assert status == 0
+    with np.load(tmp_path / "explanation.npz") as arrays:
+        np.testing.assert_array_equal(arrays["attributions"], np.full(MNIST_SHAPE, 0.125))
+    page = (tmp_path / "report.html").read_text()
+    assert "Where it looked (Dummy map)" in page and "Dummy: an eighth." in page
+
+
+def test_grad_cam_on_a_network_without_feature_maps_ends_with_one_line(
+    digit_file, tmp_path, capsys
+):
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [keras.Input(MNIST_SHAPE), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")]
+    )
+    model.save(tmp_path / "flat.keras")
+    arguments = ["--model", tmp_path / "flat.keras", "--image", digit_file, "--out", tmp_path]
+    assert run_inspect(*arguments, "--technique", "grad_cam") == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "needs feature maps; this network has none" in error
+    # The input-looking techniques still work, and the report leaves Grad-CAM out.
+    assert run_inspect(*arguments, "--technique", "saliency") == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "(Saliency (gradient))" in page and "Grad-CAM" not in page
+
+
+def test_help_lists_the_registered_techniques(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["inspect", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "grad_cam, saliency, smooth_grad, integrated_gradients" in text

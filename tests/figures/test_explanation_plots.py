@@ -114,3 +114,28 @@ def test_activation_statistics_bars():
     figure = techniques.plot_activation_statistics(stats)
     np.testing.assert_allclose(figure.data[0].y, [50, 0])
     assert list(figure.data[0].text) == ["2 dead of 8", ""]
+
+
+def test_signed_attributions_lie_on_a_diverging_scale_centred_on_zero():
+    from cnnviz.explain.technique_registry import Explanation
+
+    image = np.full((3, 4, 1), 128, np.uint8)
+    attributions = np.array([[0.0, 0.5, -2.0, 0.1]] * 3, np.float32)
+    explanation = Explanation("ig", attributions[..., None], attributions, 1, signed=True)
+    figure = techniques.plot_explanation(image, explanation, 0.7, title="IG for '1'")
+    picture, heatmap = figure.data
+    assert isinstance(picture, go.Image) and isinstance(heatmap, go.Heatmap)
+    np.testing.assert_allclose(heatmap.z, attributions)
+    # Equal sizes get equal strength: the scale is symmetric about the largest size.
+    assert (heatmap.zmin, heatmap.zmax) == (-2.0, 2.0) and heatmap.opacity == 0.7
+    colours = [colour for _, colour in heatmap.colorscale]
+    # Zero is transparent (the picture shows through); blue against, red for.
+    assert [colour.endswith(", 0)") for colour in colours] == [False, True, True, False]
+    assert colours[0].startswith("rgba(33,") and colours[-1].startswith("rgba(178,")
+    assert figure.layout.title.text == "IG for '1'"
+    # An unsigned explanation keeps the 0..1 overlay.
+    unsigned = Explanation("s", attributions, np.clip(attributions, 0, 1), 1)
+    overlay = techniques.plot_explanation(image, unsigned)
+    assert (overlay.data[1].zmin, overlay.data[1].zmax) == (0, 1)
+    with pytest.raises(ValueError, match="the image's size"):
+        techniques.plot_signed_overlay(image, attributions[:2])

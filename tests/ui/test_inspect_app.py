@@ -93,17 +93,59 @@ def test_the_arithmetic_of_a_pooling_window_a_chosen_position_and_the_output(tra
 
 
 @pytest.mark.trains
-@pytest.mark.parametrize("method", ["gradcam", "saliency", "smoothgrad"])
+@pytest.mark.parametrize("method", ["grad_cam", "saliency", "smooth_grad"])
 def test_where_it_looked(trained_app, method):
     app = trained_app
     app.segmented_control(key="inspect_view").set_value("looked").run()
     app.selectbox(key="look_method").set_value(method).run()
     assert_no_exception(app)
     spec = chart_titled(
-        app, {"gradcam": "Grad-CAM", "saliency": "Saliency", "smoothgrad": "Smooth"}[method]
+        app, {"grad_cam": "Grad-CAM", "saliency": "Saliency", "smooth_grad": "Smooth"}[method]
     )
     heatmap = spec["data"][1]
     assert heatmap["type"] == "heatmap" and heatmap["opacity"] == 0.5
+    assert (heatmap["zmin"], heatmap["zmax"]) == (0, 1)
+
+
+@pytest.mark.trains
+def test_where_it_looked_with_integrated_gradients(trained_app):
+    from cnnviz.explain.technique_registry import TECHNIQUES
+
+    app = trained_app
+    app.segmented_control(key="inspect_view").set_value("looked").run()
+    methods = app.selectbox(key="look_method")
+    assert methods.options == [technique.title for technique in TECHNIQUES.values()]
+    methods.set_value("integrated_gradients").run()
+    app.selectbox(key="look_class").set_value(3).run()
+    assert_no_exception(app)
+    assert not [box for box in app.selectbox if box.label == "Layer"]  # it needs no layer
+    heatmap = chart_titled(app, "Integrated Gradients for '3'")["data"][1]
+    values = trace_values(heatmap)
+    assert values.shape == (28, 28) and heatmap["zmin"] == -heatmap["zmax"] < 0
+    assert np.abs(values).max() == pytest.approx(heatmap["zmax"], rel=1e-5)
+    assert any("adds to (red) or takes from (blue)" in text.value for text in app.caption)
+
+
+@pytest.mark.trains
+def test_a_registered_technique_appears_on_inspect(trained_app, monkeypatch):
+    from cnnviz.explain.technique_registry import TECHNIQUES, Explanation, Technique
+
+    def explain(model, image, class_index, layer_name):
+        heatmap = np.full(image.shape[:2], 0.25, np.float32)
+        return Explanation("dummy", heatmap, heatmap, class_index)
+
+    monkeypatch.setitem(
+        TECHNIQUES, "dummy", Technique("dummy", "Dummy map", "Dummy: a quarter.", False, explain)
+    )
+    app = trained_app
+    app.segmented_control(key="inspect_view").set_value("looked").run()
+    assert "Dummy map" in app.selectbox(key="look_method").options
+    app.selectbox(key="look_method").set_value("dummy").run()
+    assert_no_exception(app)
+    heatmap = chart_titled(app, "Dummy map for")["data"][1]
+    assert np.allclose(trace_values(heatmap), 0.25)
+    assert "Dummy: a quarter." in [text.value for text in app.caption]
+    app.selectbox(key="look_method").set_value("saliency").run()  # leave the app as found
 
 
 @pytest.mark.trains
@@ -186,8 +228,13 @@ def test_examples_and_drawing_sources(trained_app):
 
 
 def heatmap_values(spec: dict) -> np.ndarray:
-    """A heatmap trace's z, whether plotly wrote it as lists or as typed-array bytes."""
-    z = spec["data"][0]["z"]
+    """The first trace's z (see trace_values)."""
+    return trace_values(spec["data"][0])
+
+
+def trace_values(trace: dict) -> np.ndarray:
+    """A trace's z, whether plotly wrote it as lists or as typed-array bytes."""
+    z = trace["z"]
     if isinstance(z, dict):
         import base64
 
