@@ -80,21 +80,6 @@ def test_a_mistake_stops_the_blocks_and_is_reported():
     assert result.total_multiply_adds == 0
 
 
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [(999, "999"), (2_631_040, "2.63 M"), (1500, "1.5 k"), (3e9, "3 G"), (999_999, "1000 k")],
-)
-def test_format_count(count, text):
-    assert diagram.format_count(count) == text
-
-
-@pytest.mark.parametrize(
-    ("count", "text"), [(100, "100 B"), (900_000, "879 KB"), (1010 * 1024, "1010 KB")]
-)
-def test_format_bytes_never_uses_exponents(count, text):
-    assert diagram.format_bytes(count) == text
-
-
 def test_figure_holds_one_box_per_block_with_its_figures():
     result = keras_example_diagram()
     figure = architecture.plot_architecture(result)
