@@ -64,4 +64,4 @@ def test_format_bytes(count, text):
 
 
 def test_bytes_per_number_is_float32():
-    assert quantities.BYTES_PER_NUMBER == np.dtype(np.float32).itemsize
+    assert np.dtype(np.float32).itemsize == quantities.BYTES_PER_NUMBER

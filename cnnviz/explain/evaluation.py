@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.quantities import is_whole_number
+
 # Keras clips probabilities to [1e-7, 1] before the logarithm of the cross-entropy.
 _KERAS_EPSILON = 1e-7
 
@@ -78,7 +80,7 @@ class Evaluation:
         """
         classes = len(self.class_names)
         for name, value in (("true_class", true_class), ("predicted_class", predicted_class)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            if not is_whole_number(value):
                 raise ValueError(f"{name} must be a class number. Received: {name}={value!r}")
             if not 0 <= value < classes:
                 raise ValueError(
@@ -89,7 +91,7 @@ class Evaluation:
 
     def most_confident_mistakes(self, count: int = 12) -> np.ndarray:
         """Indices of the wrongly classified images the model was surest of, surest first."""
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        if not is_whole_number(count) or count < 0:
             raise ValueError(f"count must be a whole number >= 0. Received: count={count!r}")
         wrong = np.flatnonzero(self.labels != self.predicted)
         return _most_confident_first(wrong, self.confidence)[:count]

@@ -12,6 +12,7 @@ import numpy as np
 from cnnviz.model import spec as spec_module
 from cnnviz.model.layer_types import AUGMENTATION_LAYERS
 from cnnviz.model.with_keras import builder
+from cnnviz.quantities import is_whole_number
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:
@@ -172,7 +173,7 @@ def predict_probabilities(
     Raises:
         ValueError: for images of the wrong shape or a batch_size below 1.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+    if not is_whole_number(batch_size):
         raise ValueError(f"batch_size must be a whole number. Received: batch_size={batch_size!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1. Received: batch_size={batch_size}")
@@ -208,7 +209,7 @@ def top_predictions(
         ValueError: for an image of the wrong shape, a k below 1, or class_names whose length
             differs from the model's number of outputs.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if not is_whole_number(k) or k < 1:
         raise ValueError(f"k must be a whole number of at least 1. Received: k={k!r}")
     class_names = list(class_names)
     image = check_images(model, image, single=True)

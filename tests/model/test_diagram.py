@@ -3,8 +3,6 @@ geometry."""
 
 import math
 
-import pytest
-
 from cnnviz.figures import architecture
 from cnnviz.model import diagram
 from cnnviz.training import presets
