@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cnnviz.explain import inspection, statistics
+from cnnviz.model import layer_names
 from cnnviz.model.with_keras import builder
 from cnnviz.training import presets
 
@@ -34,7 +35,7 @@ def mixed_model():
     keras.utils.set_random_seed(1)
     model = builder.build_model(MIXED_SPEC, MNIST_SHAPE, 10)
     # Give batch normalisation non-trivial statistics, so training and inference modes differ.
-    batch_norm = model.get_layer(builder.layer_name(2, "BatchNormalization"))
+    batch_norm = model.get_layer(layer_names.layer_name(2, "BatchNormalization"))
     gamma, beta, _, _ = batch_norm.get_weights()
     batch_norm.set_weights([gamma * 2, beta + 0.5, np.full(4, 0.3), np.full(4, 2.0)])
     return model
@@ -47,7 +48,8 @@ def digits():
 
 def spec_names(spec: dict, positions) -> list[str]:
     return [
-        builder.layer_name(position, spec["layers"][position - 1]["type"]) for position in positions
+        layer_names.layer_name(position, spec["layers"][position - 1]["type"])
+        for position in positions
     ]
 
 
