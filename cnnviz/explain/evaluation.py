@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.explain import inspection
 from cnnviz.quantities import is_whole_number
 
 # Keras clips probabilities to [1e-7, 1] before the logarithm of the cross-entropy.
@@ -213,26 +214,6 @@ def from_probabilities(
     )
 
 
-def predict_probabilities(
-    model, images: np.ndarray, flip: bool = False, batch_size: int = 500
-) -> np.ndarray:
-    """The model's class probabilities for raw images, (count, classes).
-
-    With `flip`, each image's probabilities are the mean of its own and its mirror image's
-    (test-time augmentation): the network has learnt both ways round from flipped training
-    images, and two looks make fewer mistakes than one.
-    """
-    # predict runs the model as one compiled graph: about a third less CPU time than calling it
-    # batch by batch (measured on the MNIST test set), and Keras casts each batch to float32.
-    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
-    if flip:
-        mirrored = np.ascontiguousarray(images[:, :, ::-1])
-        probabilities = (
-            probabilities + model.predict(mirrored, batch_size=batch_size, verbose=0)
-        ) / 2
-    return probabilities
-
-
 def loss_and_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """Mean cross-entropy (probabilities clipped as Keras does) and accuracy against labels."""
     labels = np.asarray(labels).reshape(-1).astype(np.int64)
@@ -280,7 +261,7 @@ def evaluate(
     if len(images) == 0:
         probabilities = np.zeros((0, len(class_names)), dtype=np.float32)
     else:
-        probabilities = predict_probabilities(model, images, flip, batch_size)
+        probabilities = inspection.predict_probabilities(model, images, flip, batch_size)
     return from_probabilities(probabilities, labels, class_names)
 
 

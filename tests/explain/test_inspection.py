@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz.explain import inspection, statistics
+from cnnviz.explain import evaluation, inspection, statistics
 from cnnviz.model import layer_names
 from cnnviz.model.with_keras import builder
 from cnnviz.training import presets
@@ -138,6 +138,27 @@ def test_predict_probabilities_matches_keras_in_uneven_batches(mixed_model, digi
     assert probabilities.shape == (7, 10) and probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities, reference, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_predict_probabilities_with_flips_is_the_mean_with_the_mirror_image(mixed_model, digits):
+    # Both paths: one batch (a plain call) and several (predict).
+    for batch_size in (500, 3):
+        flipped = inspection.predict_probabilities(mixed_model, digits, True, batch_size)
+        plain = mixed_model.predict(digits.astype("float32"), verbose=0)
+        mirrored = mixed_model.predict(digits[:, :, ::-1].astype("float32"), verbose=0)
+        np.testing.assert_allclose(flipped, (plain + mirrored) / 2, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(flipped, plain, atol=1e-4)  # the flip changes something here
+
+
+def test_inspect_top_guesses_with_flips_equal_evaluates_for_the_same_image(mixed_model, digits):
+    # Evaluate's figures for one image, judged as a run with test-time flips is.
+    image = digits[5]
+    evaluated = evaluation.evaluate(mixed_model, image[None], [0], CLASS_NAMES, flip=True)
+    top = inspection.top_predictions(mixed_model, image, CLASS_NAMES, k=3, flip=True)
+    assert [name for name, _ in top] == [CLASS_NAMES[i] for i in evaluated.top_classes[0][:3]]
+    np.testing.assert_allclose(
+        [probability for _, probability in top], evaluated.top_probabilities[0][:3], rtol=1e-6
+    )
 
 
 def test_predict_probabilities_of_no_images(tiny_model):
