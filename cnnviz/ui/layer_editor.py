@@ -133,24 +133,20 @@ def _optional_input(layer_id: int, name: str, value, argument, column) -> None:
     key = f"layer{layer_id}_{name}"
     if argument.same_as is not None:
         toggle_key = f"{key}_same"
-        column.checkbox(
-            f"{name} = {argument.same_as.replace('_', ' ')}",
-            value=value is None,
-            key=toggle_key,
-            help=argument.help,
-            on_change=_set_same_as,
-            args=(layer_id, name, argument.same_as, toggle_key),
-        )
+        label = f"{name} = {argument.same_as.replace('_', ' ')}"
+        on_change, args = _set_same_as, (layer_id, name, argument.same_as, toggle_key)
     else:
         toggle_key = f"{key}_default"
-        column.checkbox(
-            f"{name.replace('_', ' ')}: default",
-            value=value is None,
-            key=toggle_key,
-            help=argument.help,
-            on_change=_set_default,
-            args=(layer_id, name, toggle_key),
-        )
+        label = f"{name.replace('_', ' ')}: default"
+        on_change, args = _set_default, (layer_id, name, toggle_key)
+    column.checkbox(
+        label,
+        value=value is None,
+        key=toggle_key,
+        help=argument.help,
+        on_change=on_change,
+        args=args,
+    )
     if value is None:
         return
     if argument.kind == "float":
