@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz import quantities
 from cnnviz.figures import architecture
 from cnnviz.model import diagram, spec_limits
 from cnnviz.model import spec as spec_module
@@ -46,11 +47,6 @@ if undo_column.button(
 ):
     keys.set_spec(keys.workspace()[keys.SPEC_UNDO], remember_undo=True)
 st.caption(presets.PRESETS[preset_name].description)
-
-
-def format_count(count: int) -> str:
-    """A parameter count that fits a metric: 1,199,882 stays, 159,000,010 becomes '159.0 M'."""
-    return f"{count:,}" if count < 10_000_000 else f"{count / 1e6:,.1f} M"
 
 
 spec = keys.workspace()[keys.SPEC]
@@ -115,27 +111,27 @@ with summary_column:
     first, second = st.columns(2)
     first.metric(
         "Parameters",
-        format_count(total) if error is None else "?",
+        quantities.format_count(total) if error is None else "?",
         help=None
         if server_limits.max_params is None
         else f"This server trains models of at most {server_limits.max_params:,} parameters.",
     )
-    second.metric("Trainable", format_count(trainable) if error is None else "?")
+    second.metric("Trainable", quantities.format_count(trainable) if error is None else "?")
     optimizer_title = training_settings.OPTIMIZER_TITLES[settings["optimizer"]]
     memory_limit = (
         ""
         if server_limits.max_memory_mb is None
-        else f" This server allows {spec_limits.format_bytes(server_limits.max_memory_mb * 2**20)}."
+        else f" This server allows {quantities.format_bytes(server_limits.max_memory_mb * 2**20)}."
     )
     st.metric(
         "Memory (estimate)",
-        spec_limits.format_bytes(estimate.total) if error is None else "?",
+        quantities.format_bytes(estimate.total) if error is None else "?",
         help=f"One training step at batch size {settings['batch_size']} with "
         f"{optimizer_title} (set on the Train page): weights "
-        f"{spec_limits.format_bytes(estimate.weights)}, gradients "
-        f"{spec_limits.format_bytes(estimate.gradients)}, optimizer state "
-        f"{spec_limits.format_bytes(estimate.optimizer_state)}, activations of one batch "
-        f"{spec_limits.format_bytes(estimate.activations)}.{memory_limit}",
+        f"{quantities.format_bytes(estimate.weights)}, gradients "
+        f"{quantities.format_bytes(estimate.gradients)}, optimizer state "
+        f"{quantities.format_bytes(estimate.optimizer_state)}, activations of one batch "
+        f"{quantities.format_bytes(estimate.activations)}.{memory_limit}",
     )
     if error is None and size_error is None:
         st.success("This network is ready to train.", icon=":material/check:")
@@ -180,9 +176,9 @@ st.plotly_chart(architecture.plot_architecture(network_diagram), key="architectu
 st.caption(
     f"Each box is a layer's output: its height follows the image size, its width the number "
     f"of channels (hover for figures). Per image: "
-    f"{diagram.format_count(network_diagram.total_multiply_adds)} multiply-adds, weights "
-    f"{diagram.format_bytes(network_diagram.weight_bytes)}, activations "
-    f"{diagram.format_bytes(network_diagram.activation_bytes)}."
+    f"{quantities.format_count(network_diagram.total_multiply_adds)} multiply-adds, weights "
+    f"{quantities.format_bytes(network_diagram.weight_bytes)}, activations "
+    f"{quantities.format_bytes(network_diagram.activation_bytes)}."
     + ("" if network_diagram.error is None else " The diagram stops before the layer to fix.")
 )
 

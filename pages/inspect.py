@@ -53,7 +53,10 @@ st.header("The image")
 chosen = inspect_image.choose_image(dataset, choices)
 if chosen is None:
     st.stop()
-probabilities = inspection.predict_probabilities(model, chosen.prepared[None])[0]
+# The same look Evaluate takes: with the run's test-time flips, the mean of the image and its
+# mirror image, so the two pages agree on what the network guesses for one image.
+flip = job.settings.test_time_flip
+probabilities = inspection.predict_probabilities(model, chosen.prepared[None], flip=flip)[0]
 predicted = int(probabilities.argmax())
 original_column, prepared_column, guesses_column = st.columns([1, 1, 2])
 with original_column:
@@ -78,6 +81,11 @@ with guesses_column:
         ),
         width="stretch",
     )
+    if flip:
+        st.caption(
+            "With test-time flips, as this run was trained and Evaluate measures: each guess is "
+            "the mean of the network's answers for the image and its mirror image."
+        )
 
 augmentation = inspection.leading_augmentation(job.spec)
 if augmentation:

@@ -20,6 +20,8 @@ import os
 import stat
 from pathlib import Path
 
+from cnnviz.quantities import format_bytes
+
 MB = 2**20
 
 # ----- caps of the files read from disk (the CLI's arguments and the data folder) -----
@@ -61,17 +63,6 @@ _KINDS = (
 )
 
 
-def format_size(count: int) -> str:
-    """A cap as people read it: 10 MB, 256 KB."""
-    if count >= MB and count % MB == 0:
-        return f"{count // MB:,} MB"
-    if count >= MB:
-        return f"{count / MB:,.1f} MB"
-    if count >= 1024:
-        return f"{count / 1024:,.0f} KB"
-    return f"{count:,} bytes"
-
-
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a folder"
@@ -84,7 +75,7 @@ def _kind(mode: int) -> str:
 def too_large_message(what: str, size: int, cap: int) -> str:
     """The one line for a file (or upload) over its cap; `size` may be a lower bound."""
     return (
-        f"{what} is larger than {format_size(cap)}, the most cnnviz reads for it. "
+        f"{what} is larger than {format_bytes(cap)}, the most cnnviz reads for it. "
         f"Received: {size:,} bytes or more."
     )
 
@@ -110,8 +101,8 @@ def check_upload(name: str, size: int, cap: int, advice: str) -> None:
     """
     if size > cap:
         raise FileTooLarge(
-            f"{name} is {format_size(size)}; this server takes files of up to "
-            f"{format_size(cap)} here. {advice}"
+            f"{name} is {format_bytes(size)}; this server takes files of up to "
+            f"{format_bytes(cap)} here. {advice}"
         )
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 import numpy as np
 
 from cnnviz.data import datasets, extra_datasets, images
+from cnnviz.quantities import is_whole_number
 
 MIN_CLASSES = 2
 MAX_CLASSES = 20
@@ -62,7 +63,7 @@ def input_shape_for(size, color: str | Color | None = None) -> tuple[int, int, i
     Raises:
         ValueError: for a size other than 28, 32 or 64, or an unknown colour.
     """
-    if size not in IMAGE_SIZES or isinstance(size, bool):
+    if not is_whole_number(size) or size not in IMAGE_SIZES:
         raise ValueError(
             f"The image size must be one of {', '.join(map(str, IMAGE_SIZES))} (pixels a "
             f"side). Received: image_size={size!r}"

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 
 from cnnviz.explain import inspection
+from cnnviz.quantities import is_whole_number
 
 POOLING_KINDS = {
     keras.layers.MaxPooling2D: "max",
@@ -44,7 +45,7 @@ def _input_and_output(model: keras.Model, layer, image: np.ndarray) -> tuple[np.
 
 
 def _check_index(name: str, value, size: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_whole_number(value):
         raise ValueError(f"{name} must be a whole number. Received: {name}={value!r}")
     if not 0 <= value < size:
         raise ValueError(f"{name} must lie between 0 and {size - 1}. Received: {name}={value}")
@@ -219,7 +220,7 @@ def dense_detail(model: keras.Model, layer_name: str, image, unit: int, top: int
             1, or an image of the wrong shape.
     """
     layer = _layer(model, layer_name, (keras.layers.Dense,), "Dense")
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+    if not is_whole_number(top) or top < 1:
         raise ValueError(f"top must be a whole number of at least 1. Received: top={top!r}")
     received, produced = _input_and_output(model, layer, image)
     unit = _check_index("unit", unit, produced.shape[0])

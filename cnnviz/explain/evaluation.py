@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.explain import inspection
+from cnnviz.quantities import is_whole_number
+
 # Keras clips probabilities to [1e-7, 1] before the logarithm of the cross-entropy.
 _KERAS_EPSILON = 1e-7
 
@@ -78,7 +81,7 @@ class Evaluation:
         """
         classes = len(self.class_names)
         for name, value in (("true_class", true_class), ("predicted_class", predicted_class)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            if not is_whole_number(value):
                 raise ValueError(f"{name} must be a class number. Received: {name}={value!r}")
             if not 0 <= value < classes:
                 raise ValueError(
@@ -89,7 +92,7 @@ class Evaluation:
 
     def most_confident_mistakes(self, count: int = 12) -> np.ndarray:
         """Indices of the wrongly classified images the model was surest of, surest first."""
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        if not is_whole_number(count) or count < 0:
             raise ValueError(f"count must be a whole number >= 0. Received: count={count!r}")
         wrong = np.flatnonzero(self.labels != self.predicted)
         return _most_confident_first(wrong, self.confidence)[:count]
@@ -211,26 +214,6 @@ def from_probabilities(
     )
 
 
-def predict_probabilities(
-    model, images: np.ndarray, flip: bool = False, batch_size: int = 500
-) -> np.ndarray:
-    """The model's class probabilities for raw images, (count, classes).
-
-    With `flip`, each image's probabilities are the mean of its own and its mirror image's
-    (test-time augmentation): the network has learnt both ways round from flipped training
-    images, and two looks make fewer mistakes than one.
-    """
-    # predict runs the model as one compiled graph: about a third less CPU time than calling it
-    # batch by batch (measured on the MNIST test set), and Keras casts each batch to float32.
-    probabilities = model.predict(images, batch_size=batch_size, verbose=0)
-    if flip:
-        mirrored = np.ascontiguousarray(images[:, :, ::-1])
-        probabilities = (
-            probabilities + model.predict(mirrored, batch_size=batch_size, verbose=0)
-        ) / 2
-    return probabilities
-
-
 def loss_and_accuracy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """Mean cross-entropy (probabilities clipped as Keras does) and accuracy against labels."""
     labels = np.asarray(labels).reshape(-1).astype(np.int64)
@@ -278,7 +261,7 @@ def evaluate(
     if len(images) == 0:
         probabilities = np.zeros((0, len(class_names)), dtype=np.float32)
     else:
-        probabilities = predict_probabilities(model, images, flip, batch_size)
+        probabilities = inspection.predict_probabilities(model, images, flip, batch_size)
     return from_probabilities(probabilities, labels, class_names)
 
 

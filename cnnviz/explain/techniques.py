@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnviz.explain import inspection
+from cnnviz.quantities import is_whole_number
 
 SMOOTHGRAD_SAMPLES = 20
 # Noise for SmoothGrad as a fraction of the pixel range (Smilkov et al. found 10-20 % best).
@@ -34,7 +35,7 @@ def _class_index(model: keras.Model, class_index) -> int | None:
     if class_index is None:
         return None
     count = int(model.outputs[0].shape[-1])
-    if isinstance(class_index, bool) or not isinstance(class_index, (int, np.integer)):
+    if not is_whole_number(class_index):
         raise ValueError(f"class_index must be a whole number. Received: {class_index!r}")
     if not 0 <= class_index < count:
         raise ValueError(
@@ -176,7 +177,7 @@ def smooth_grad(
         ValueError: for a bad class index, image, sample count or noise level.
     """
     image = inspection.check_image(model, image)
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+    if not is_whole_number(samples) or samples < 1:
         raise ValueError(f"samples must be a whole number of at least 1. Received: {samples!r}")
     if not isinstance(noise, (int, float)) or not 0 <= noise <= 1:
         raise ValueError(f"noise must be a fraction between 0 and 1. Received: noise={noise!r}")
@@ -271,7 +272,7 @@ def _checked_filters(model: keras.Model, layer_name: str, filters, steps) -> tup
         raise ValueError(f"Choose 1 to {MAX_FILTER_PICTURES} filters. Received: {len(filters)}")
     if any(not 0 <= index < len(kernels) for index in filters):
         raise ValueError(f"Filter indices must lie between 0 and {len(kernels) - 1}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+    if not is_whole_number(steps) or steps < 1:
         raise ValueError(f"steps must be a whole number of at least 1. Received: {steps!r}")
     return filters, len(kernels)
 

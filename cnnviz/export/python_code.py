@@ -19,6 +19,7 @@ from pathlib import Path
 from cnnviz.export import torch_layers
 from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_names import layer_name
 
 KERAS_LAYER_TYPES = (
     "Conv2D",
@@ -134,15 +135,6 @@ def _residual_class_source() -> str:
     """The residual module from its constants to the end: the ResidualBlock class, its comments."""
     text = RESIDUAL_SOURCE.read_text(encoding="utf-8")
     return text[text.index("PACKAGE = ") :].rstrip() + "\n"
-
-
-def layer_name(position: int, layer_type: str) -> str:
-    """The name cnnviz.model.with_keras.builder gives the layer at this position ('conv2d_1').
-
-    Written out here because builder imports Keras and the Build page writes code without
-    loading TensorFlow; a test keeps the two rules equal.
-    """
-    return f"{re.sub(r'(?<=[a-z])(?=[A-Z])', '_', layer_type).lower()}_{position}"
 
 
 TORCH_RESIDUAL_BLOCK = [

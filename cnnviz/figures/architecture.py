@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from cnnviz import quantities
 from cnnviz.model import diagram as diagram_module
 from cnnviz.model.layer_types import AUGMENTATION_LAYERS, format_shape
 
@@ -125,8 +126,8 @@ def _labels(centres: list[float], texts: list[str]) -> go.Scatter:
 
 def _totals(diagram: diagram_module.Diagram) -> str:
     return (
-        f"{diagram_module.format_count(diagram.total_params)} parameters, "
-        f"{diagram_module.format_count(diagram.total_multiply_adds)} multiply-adds per image"
+        f"{quantities.format_count(diagram.total_params)} parameters, "
+        f"{quantities.format_count(diagram.total_multiply_adds)} multiply-adds per image"
     )
 
 

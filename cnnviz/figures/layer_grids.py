@@ -9,14 +9,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.figures import images
-
-
-def _is_whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+from cnnviz.quantities import is_whole_number
 
 
 def _check_count(name: str, value) -> None:
-    if not _is_whole(value) or value < 1:
+    if not is_whole_number(value) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1. Received: {name}={value!r}")
 
 
@@ -34,7 +31,7 @@ def _checked_kernels(kernels, channel: int | None, max_filters: int) -> np.ndarr
         )
     _check_count("max_filters", max_filters)
     in_channels = kernels.shape[3]
-    if channel is not None and not (_is_whole(channel) and 0 <= channel < in_channels):
+    if channel is not None and not (is_whole_number(channel) and 0 <= channel < in_channels):
         raise ValueError(
             f"channel must be None or an input channel from 0 to {in_channels - 1}. "
             f"Received: channel={channel!r}"

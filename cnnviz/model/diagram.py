@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
+from cnnviz.quantities import BYTES_PER_NUMBER
 
-BYTES_PER_NUMBER = 4
 # Drawing sizes: a block's height follows the image side, its width the number of channels.
 # Both grow with the logarithm, so a 1-channel 28x28 input and 128 channels of 4x4 are both
 # visible; they are scaled to at most 1 and at least MIN_SIZE.
@@ -179,24 +179,3 @@ def build_diagram(spec: dict, input_shape: tuple[int, ...], num_classes: int) ->
         * BYTES_PER_NUMBER,
         str(error) if error is not None else None,
     )
-
-
-def _three_digits(value: float) -> str:
-    # Three significant digits, but never in exponent form (1010 KB, not 1.01e+03 KB).
-    return f"{value:.3g}" if float(f"{value:.3g}") < 1000 else f"{value:.0f}"
-
-
-def format_count(count: int) -> str:
-    """A large count as people read it: 2631040 -> '2.63 M'."""
-    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if count >= size:
-            return f"{_three_digits(count / size)} {unit}"
-    return str(count)
-
-
-def format_bytes(count: int) -> str:
-    """A memory size: 1_300_000 -> '1.24 MB' (1 MB = 1024 x 1024 bytes)."""
-    for size, unit in ((1024**3, "GB"), (1024**2, "MB"), (1024, "KB")):
-        if count >= size:
-            return f"{_three_digits(count / size)} {unit}"
-    return f"{count} B"

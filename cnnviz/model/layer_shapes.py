@@ -31,6 +31,9 @@ class Argument:
             with an absurd value (units=10**30) is refused before any widget or tensor sees it.
         below: numbers must be strictly smaller than this (e.g. a dropout rate below 1).
         nullable: whether JSON null (None) is allowed, meaning "same as Keras's default".
+        same_as: for a nullable argument whose None means "the same as another argument"
+            (pooling strides: None means the pool_size), that argument's name; the editor
+            offers "strides = pool size" for it rather than "default".
         help: one short sentence for the editor.
     """
 
@@ -42,6 +45,7 @@ class Argument:
     maximum: float | None = None
     below: float | None = None
     nullable: bool = False
+    same_as: str | None = None
     help: str = ""
 
 
@@ -88,6 +92,7 @@ def pooling_arguments() -> dict[str, Argument]:
             minimum=1,
             maximum=MAX_SIZE,
             nullable=True,
+            same_as="pool_size",
             help="Step between windows; empty means the same as pool_size.",
         ),
         "padding": PADDING_ARGUMENT,

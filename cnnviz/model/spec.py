@@ -19,7 +19,6 @@ import reprlib
 from dataclasses import dataclass
 from typing import Any
 
-# Pages format sizes through this module too; the helper lives with the catalogue.
 from cnnviz.model.layer_types import (
     CATALOGUE,
     LAYER_TYPES,
@@ -29,6 +28,9 @@ from cnnviz.model.layer_types import (
     format_size,  # noqa: F401
     pair,
 )
+
+# Pages format sizes through this module too; the helper lives with the catalogue.
+from cnnviz.quantities import is_whole_number
 
 # Keys a spec may carry besides its layers; they describe it and do not change the model.
 OPTIONAL_SPEC_KEYS = ("name", "description", "dataset")
@@ -123,7 +125,7 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
         return
     if argument.kind == "int":
         numbers = [value]
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_whole_number(value):
             raise SpecError(f"{where}: {name} must be a whole number. {received}")
     elif argument.kind == "float":
         if (
@@ -134,11 +136,11 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
             raise SpecError(f"{where}: {name} must be a number. {received}")
         numbers = [value]
     else:  # "size": one whole number, or a pair of them for height and width
-        is_int = isinstance(value, int) and not isinstance(value, bool)
+        is_int = is_whole_number(value)
         is_pair = (
             isinstance(value, (list, tuple))
             and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and all(is_whole_number(v) for v in value)
         )
         if not (is_int or is_pair):
             raise SpecError(

@@ -108,14 +108,6 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Limits:
     return dataclasses.replace(base, **changes)
 
 
-def format_bytes(count: int) -> str:
-    """Bytes as people read them: 1536 -> '1.5 KB', 3 * 2**30 -> '3.0 GB'."""
-    for unit, size in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if count >= size:
-            return f"{count / size:.1f} {unit}"
-    return f"{count} bytes"
-
-
 def check_spec_size(byte_count: int, limits: Limits, what: str = "The spec file") -> None:
     """Raise SpecError when a spec file is larger than the limit (checked before parsing)."""
     if byte_count > limits.max_spec_bytes:

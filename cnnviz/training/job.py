@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from cnnviz.data.datasets import Dataset
-from cnnviz.explain import evaluation
+from cnnviz.explain import evaluation, inspection
 from cnnviz.training import callbacks, fitting, gradient_registry, precision
 from cnnviz.training.job_base import OWNER_GRACE_SECONDS, JobBase
 from cnnviz.training.job_interface import JobStatus
@@ -369,7 +369,7 @@ class TrainingJob(JobBase):
         """Measure the test set (unless the stop's reason skips it) and say how it ended."""
         reason = self.stop_reason
         if reason is None or reason.measures_test_accuracy:
-            probabilities = evaluation.predict_probabilities(
+            probabilities = inspection.predict_probabilities(
                 self.model, self.dataset.x_test, flip=self.settings.test_time_flip
             )
             self.test_loss, self.test_accuracy = evaluation.loss_and_accuracy(

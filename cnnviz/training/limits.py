@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.model import spec as spec_module
-from cnnviz.model.spec_limits import Limits, check_layer_count, format_bytes, from_environment
+from cnnviz.model.spec_limits import Limits, check_layer_count, from_environment
+from cnnviz.quantities import BYTES_PER_NUMBER, format_bytes
 from cnnviz.training import settings as training_settings
 
 SESSION_GRACE_ENV = "CNNVIZ_SESSION_GRACE_SECONDS"
 DEFAULT_SESSION_GRACE_SECONDS = 60.0
-BYTES_PER_NUMBER = 4  # weights, gradients and activations are float32
 
 
 def session_grace_seconds(environ: Mapping[str, str] | None = None) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.model.spec import show_value
+from cnnviz.quantities import is_whole_number
 from cnnviz.training import precision
 from cnnviz.training.lr_schedules import SCHEDULE_NAMES
 
@@ -92,7 +93,7 @@ class TrainingSettings:
                 f"{show_value(self.mixed_precision)}"
             )
         if self.train_limit is not None and not (
-            _is_whole(self.train_limit) and self.train_limit >= 10
+            is_whole_number(self.train_limit) and self.train_limit >= 10
         ):
             raise ValueError(
                 "The training subset needs at least 10 images. "
@@ -144,16 +145,12 @@ def for_this_machine(values: dict) -> dict:
     return values
 
 
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_whole(name: str, value: Any, minimum: int, maximum: int) -> None:
-    if not _is_whole(value) or not minimum <= value <= maximum:
+    if not is_whole_number(value) or not minimum <= value <= maximum:
         raise ValueError(
             f"{name} must be a whole number from {minimum} to {maximum:,}. "
             f"Received: {show_value(value)}"

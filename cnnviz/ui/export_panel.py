@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz import quantities
 from cnnviz.data import file_reading
 from cnnviz.data.datasets import DATASETS
 from cnnviz.export import python_code, share_links
@@ -121,7 +122,7 @@ def _load_model(dataset) -> None:
         key="keras_upload",
         help="A model saved by cnnviz, or a Keras model made of the layers cnnviz offers and "
         "starting with Rescaling(1/255). It becomes your current model, ready to inspect and "
-        f"evaluate. At most {file_reading.format_size(file_reading.UPLOAD_KERAS_BYTES)}.",
+        f"evaluate. At most {quantities.format_bytes(file_reading.UPLOAD_KERAS_BYTES)}.",
     )
     if uploaded is None or st.session_state.get("keras_upload_done") == uploaded.file_id:
         return

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from cnnviz import quantities
 from cnnviz.data import examples, file_reading, images, input_preparation
 from cnnviz.data.input_preparation import Preparation
 
@@ -180,7 +181,7 @@ def _upload(dataset, choices: dict) -> ChosenImage | None:
         type=list(images.UPLOAD_EXTENSIONS),
         key="inspect_upload",
         help="Any size up to "
-        + f"{file_reading.format_size(file_reading.UPLOAD_IMAGE_BYTES)}; it is converted to what "
+        + f"{quantities.format_bytes(file_reading.UPLOAD_IMAGE_BYTES)}; it is converted to what "
         + "the network takes: "
         + ("a grayscale 28x28 image" if info.input_shape[-1] == 1 else "an RGB 32x32 image")
         + ".",

@@ -14,8 +14,8 @@ import streamlit as st
 from cnnviz.explain import arithmetic, inspection, statistics, technique_registry, techniques
 from cnnviz.figures import layer_grids, overview, value_arithmetic
 from cnnviz.figures import techniques as technique_figures
+from cnnviz.model import layer_names
 from cnnviz.model import spec as spec_module
-from cnnviz.model.with_keras import builder
 
 VIEWS = {
     "overview": "Path through the network",
@@ -29,7 +29,7 @@ STATISTICS_IMAGES = 256
 def layer_label(spec: dict, name: str) -> str:
     """'3 · Conv2D 64 filters 3x3, relu' for a model layer built from the spec."""
     try:
-        position = builder.spec_position(name)
+        position = layer_names.spec_position(name)
         return f"{position} · {spec_module.describe_layer(spec['layers'][position - 1])}"
     except (ValueError, IndexError, KeyError):
         return name

@@ -46,21 +46,22 @@ def _set_argument(layer_id: int, name: str, widget_keys: tuple[str, ...]) -> Non
     keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
-def _set_same_as_pool(layer_id: int, toggle_key: str) -> None:
-    """Callback for the pooling 'strides = pool size' checkbox."""
+def _set_same_as(layer_id: int, name: str, other: str, toggle_key: str) -> None:
+    """Callback for an 'argument = other argument' checkbox (pooling strides = pool size)."""
     index = _layer_index(layer_id)
     if index is None:
         return
     layer = dict(_spec()["layers"][index])
     if st.session_state[toggle_key]:
-        layer.pop("strides", None)
+        layer.pop(name, None)
     else:
-        layer["strides"] = layer.get("pool_size", 2)
+        arguments = layer_types.LAYER_TYPES[layer["type"]]
+        layer[name] = layer.get(other, arguments[other].default)
     keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
 def _set_default(layer_id: int, name: str, toggle_key: str) -> None:
-    """Callback for a 'use the default' checkbox of a nullable number (RandomZoom's width)."""
+    """Callback for a 'use the default' checkbox of a nullable argument (RandomZoom's width)."""
     index = _layer_index(layer_id)
     if index is None:
         return
@@ -69,8 +70,12 @@ def _set_default(layer_id: int, name: str, toggle_key: str) -> None:
         layer.pop(name, None)
     else:
         argument = layer_types.LAYER_TYPES[layer["type"]][name]
-        # Start from a value the argument accepts: its bound nearest to 0.1.
-        layer[name] = min(max(0.1, argument.minimum or 0.0), argument.maximum)
+        if argument.kind == "float":
+            # Start from a value the argument accepts: its bound nearest to 0.1.
+            layer[name] = min(max(0.1, argument.minimum or 0.0), argument.maximum)
+        else:
+            # A whole number or a size: its smallest allowed value.
+            layer[name] = int(argument.minimum or 0)
     keys.workspace()[keys.SPEC] = spec_module.replace_layer(_spec(), index, layer)
 
 
@@ -120,33 +125,36 @@ def _size_inputs(layer_id: int, name: str, value, argument, column) -> None:
 
 
 def _optional_input(layer_id: int, name: str, value, argument, column) -> None:
-    """A nullable argument: a checkbox for None, and the number widget when it is unticked."""
+    """A nullable argument: a checkbox for None, and the value's widget when it is unticked.
+
+    None means "the same as another argument" where the record says so (argument.same_as),
+    else Keras's own default.
+    """
     key = f"layer{layer_id}_{name}"
-    if argument.kind == "float":  # None: Keras's own choice
+    if argument.same_as is not None:
+        toggle_key = f"{key}_same"
+        label = f"{name} = {argument.same_as.replace('_', ' ')}"
+        on_change, args = _set_same_as, (layer_id, name, argument.same_as, toggle_key)
+    else:
         toggle_key = f"{key}_default"
-        column.checkbox(
-            f"{name.replace('_', ' ')}: default",
-            value=value is None,
-            key=toggle_key,
-            help=argument.help,
-            on_change=_set_default,
-            args=(layer_id, name, toggle_key),
-        )
-        if value is not None:
-            _float_input(layer_id, name, value, argument, column)
-        return
-    # Pooling strides: None means "same as pool size".
-    toggle_key = f"{key}_same"
+        label = f"{name.replace('_', ' ')}: default"
+        on_change, args = _set_default, (layer_id, name, toggle_key)
     column.checkbox(
-        "strides = pool size",
+        label,
         value=value is None,
         key=toggle_key,
         help=argument.help,
-        on_change=_set_same_as_pool,
-        args=(layer_id, toggle_key),
+        on_change=on_change,
+        args=args,
     )
-    if value is not None:
+    if value is None:
+        return
+    if argument.kind == "float":
+        _float_input(layer_id, name, value, argument, column)
+    elif argument.kind == "size":
         _size_inputs(layer_id, name, value, argument, column)
+    else:
+        _plain_input(layer_id, name, value, argument, column)
 
 
 def _plain_input(layer_id: int, name: str, value, argument, column) -> None:

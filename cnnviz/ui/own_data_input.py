@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from cnnviz import quantities
 from cnnviz.data import extra_datasets, file_reading, images, own_archive, own_data
 from cnnviz.ui import state as keys
 from cnnviz.ui.own_data import own, page_state, say
@@ -21,7 +22,7 @@ CAMERA_WIDTH = 400  # pixels; the full page width would push the classes far dow
 # What to do with a file over an uploader's cap (the command line reads larger files).
 ZIP_ADVICE = (
     "Split it into smaller zips, or make the data set file on the command line (cnnviz data "
-    f"--from FOLDER_OR_ZIP reads zips of up to {file_reading.format_size(file_reading.ZIP_BYTES)}) "
+    f"--from FOLDER_OR_ZIP reads zips of up to {quantities.format_bytes(file_reading.ZIP_BYTES)}) "
     "and load that file here."
 )
 NPZ_ADVICE = (
@@ -178,7 +179,7 @@ def picture_adder() -> None:
             type=PICTURE_TYPES,
             accept_multiple_files=True,
             key=widget_key,
-            help=f"At most {file_reading.format_size(file_reading.UPLOAD_IMAGE_BYTES)} each.",
+            help=f"At most {quantities.format_bytes(file_reading.UPLOAD_IMAGE_BYTES)} each.",
         )
         st.button(
             f"Add {len(files or [])} picture(s) to {names[class_index]}",
@@ -245,7 +246,7 @@ def file_importers() -> None:
             help="One folder per class, named after it, holding that class's pictures (the "
             "layout Keras's image_dataset_from_directory reads). Classes with the names of "
             "yours are added to; others are created. At most "
-            f"{file_reading.format_size(file_reading.UPLOAD_ZIP_BYTES)}.",
+            f"{quantities.format_bytes(file_reading.UPLOAD_ZIP_BYTES)}.",
         )
     with npz_column:
         npz_key = f"own_npz_{page['round']}"
@@ -256,5 +257,5 @@ def file_importers() -> None:
             on_change=_on_npz,
             args=(npz_key,),
             help="Replaces your classes with the file's, for example one a teacher handed out. "
-            f"At most {file_reading.format_size(file_reading.UPLOAD_NPZ_BYTES)}.",
+            f"At most {quantities.format_bytes(file_reading.UPLOAD_NPZ_BYTES)}.",
         )

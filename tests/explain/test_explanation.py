@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from cnnviz.explain import arithmetic, techniques
+from cnnviz.model import layer_names
 from cnnviz.model.with_keras import builder
 
 MNIST_SHAPE = (28, 28, 1)
@@ -44,7 +45,7 @@ ARITHMETIC_SPEC = {
 
 
 def name_of(position: int) -> str:
-    return builder.layer_name(position, ARITHMETIC_SPEC["layers"][position - 1]["type"])
+    return layer_names.layer_name(position, ARITHMETIC_SPEC["layers"][position - 1]["type"])
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz.explain import inspection, statistics
+from cnnviz.explain import evaluation, inspection, statistics
+from cnnviz.model import layer_names
 from cnnviz.model.with_keras import builder
 from cnnviz.training import presets
 
@@ -34,7 +35,7 @@ def mixed_model():
     keras.utils.set_random_seed(1)
     model = builder.build_model(MIXED_SPEC, MNIST_SHAPE, 10)
     # Give batch normalisation non-trivial statistics, so training and inference modes differ.
-    batch_norm = model.get_layer(builder.layer_name(2, "BatchNormalization"))
+    batch_norm = model.get_layer(layer_names.layer_name(2, "BatchNormalization"))
     gamma, beta, _, _ = batch_norm.get_weights()
     batch_norm.set_weights([gamma * 2, beta + 0.5, np.full(4, 0.3), np.full(4, 2.0)])
     return model
@@ -47,7 +48,8 @@ def digits():
 
 def spec_names(spec: dict, positions) -> list[str]:
     return [
-        builder.layer_name(position, spec["layers"][position - 1]["type"]) for position in positions
+        layer_names.layer_name(position, spec["layers"][position - 1]["type"])
+        for position in positions
     ]
 
 
@@ -136,6 +138,27 @@ def test_predict_probabilities_matches_keras_in_uneven_batches(mixed_model, digi
     assert probabilities.shape == (7, 10) and probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities, reference, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+
+
+def test_predict_probabilities_with_flips_is_the_mean_with_the_mirror_image(mixed_model, digits):
+    # Both paths: one batch (a plain call) and several (predict).
+    for batch_size in (500, 3):
+        flipped = inspection.predict_probabilities(mixed_model, digits, True, batch_size)
+        plain = mixed_model.predict(digits.astype("float32"), verbose=0)
+        mirrored = mixed_model.predict(digits[:, :, ::-1].astype("float32"), verbose=0)
+        np.testing.assert_allclose(flipped, (plain + mirrored) / 2, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(flipped, plain, atol=1e-4)  # the flip changes something here
+
+
+def test_inspect_top_guesses_with_flips_equal_evaluates_for_the_same_image(mixed_model, digits):
+    # Evaluate's figures for one image, judged as a run with test-time flips is.
+    image = digits[5]
+    evaluated = evaluation.evaluate(mixed_model, image[None], [0], CLASS_NAMES, flip=True)
+    top = inspection.top_predictions(mixed_model, image, CLASS_NAMES, k=3, flip=True)
+    assert [name for name, _ in top] == [CLASS_NAMES[i] for i in evaluated.top_classes[0][:3]]
+    np.testing.assert_allclose(
+        [probability for _, probability in top], evaluated.top_probabilities[0][:3], rtol=1e-6
+    )
 
 
 def test_predict_probabilities_of_no_images(tiny_model):

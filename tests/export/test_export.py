@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cnnviz.export import python_code
+from cnnviz.model import layer_names
 from cnnviz.model import spec as spec_module
-from cnnviz.model.layer_types import LAYER_TYPES
 from cnnviz.model.with_keras import builder
 from cnnviz.training import presets
 
@@ -63,11 +63,17 @@ def run_code(code: str) -> dict:
     return namespace
 
 
-def test_layer_names_follow_the_builders_rule():
-    for position, layer_type in enumerate(LAYER_TYPES, start=1):
-        assert python_code.layer_name(position, layer_type) == builder.layer_name(
-            position, layer_type
-        )
+@pytest.mark.parametrize("name", SPECS)
+def test_the_builder_and_the_exported_code_name_layers_by_one_rule(name):
+    spec = SPECS[name]
+    input_shape, classes = SHAPES["mnist"]
+    model = builder.build_model(spec, input_shape, classes)
+    code = python_code.keras_code(spec, input_shape, classes)
+    built = [layer.name for layer in builder.spec_layers(model)]
+    types = [layer["type"] for layer in spec["layers"]]
+    assert built == [layer_names.layer_name(at, kind) for at, kind in enumerate(types, start=1)]
+    for layer_name in built:
+        assert f'name="{layer_name}"' in code
 
 
 @pytest.mark.parametrize(("preset", "data"), CASES)

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from cnnviz.model import spec
+from cnnviz.model import layer_names, spec
 from cnnviz.model.spec import SpecError
 from cnnviz.training.presets import preset_spec
 
@@ -157,4 +157,4 @@ def test_spec_position_reads_the_position_back_from_a_layer_name():
         (12, "MaxPooling2D"),
         (3, "GlobalAveragePooling2D"),
     ]:
-        assert builder.spec_position(builder.layer_name(position, layer_type)) == position
+        assert layer_names.spec_position(layer_names.layer_name(position, layer_type)) == position

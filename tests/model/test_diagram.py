@@ -3,8 +3,6 @@ geometry."""
 
 import math
 
-import pytest
-
 from cnnviz.figures import architecture
 from cnnviz.model import diagram
 from cnnviz.training import presets
@@ -78,21 +76,6 @@ def test_a_mistake_stops_the_blocks_and_is_reported():
     assert [block.type for block in result.blocks] == ["Input"]
     assert "Flatten" in result.error
     assert result.total_multiply_adds == 0
-
-
-@pytest.mark.parametrize(
-    ("count", "text"),
-    [(999, "999"), (2_631_040, "2.63 M"), (1500, "1.5 k"), (3e9, "3 G"), (999_999, "1000 k")],
-)
-def test_format_count(count, text):
-    assert diagram.format_count(count) == text
-
-
-@pytest.mark.parametrize(
-    ("count", "text"), [(100, "100 B"), (900_000, "879 KB"), (1010 * 1024, "1010 KB")]
-)
-def test_format_bytes_never_uses_exponents(count, text):
-    assert diagram.format_bytes(count) == text
 
 
 def test_figure_holds_one_box_per_block_with_its_figures():

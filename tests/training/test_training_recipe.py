@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz.explain import evaluation
+from cnnviz.explain import evaluation, inspection
 from cnnviz.training import fitting, losses, lr_schedules, precision, presets
 from cnnviz.training.job_state import JobState
 from cnnviz.training.settings import TrainingSettings
@@ -164,9 +164,9 @@ def test_flipped_predictions_are_the_mean_of_both_views(mnist):
     images = mnist.x_test[:30]
     plain = job.model.predict(images, verbose=0)
     mirrored = job.model.predict(images[:, :, ::-1], verbose=0)
-    both = evaluation.predict_probabilities(job.model, images, flip=True)
+    both = inspection.predict_probabilities(job.model, images, flip=True)
     np.testing.assert_allclose(both, (plain + mirrored) / 2, atol=1e-6)
-    np.testing.assert_allclose(evaluation.predict_probabilities(job.model, images), plain)
+    np.testing.assert_allclose(inspection.predict_probabilities(job.model, images), plain)
 
 
 @pytest.mark.trains
@@ -175,7 +175,7 @@ def test_loss_and_accuracy_match_keras_evaluate(mnist):
     keras_loss, keras_accuracy = job.model.evaluate(
         mnist.x_test, mnist.y_test, batch_size=512, verbose=0
     )
-    probabilities = evaluation.predict_probabilities(job.model, mnist.x_test)
+    probabilities = inspection.predict_probabilities(job.model, mnist.x_test)
     loss, accuracy = evaluation.loss_and_accuracy(probabilities, mnist.y_test)
     assert loss == pytest.approx(keras_loss, rel=1e-4)
     assert accuracy == pytest.approx(keras_accuracy)
@@ -185,7 +185,7 @@ def test_loss_and_accuracy_match_keras_evaluate(mnist):
 @pytest.mark.trains
 def test_a_job_with_test_time_flip_reports_the_flipped_accuracy(mnist):
     job = trained_job(mnist, test_time_flip=True)
-    both = evaluation.predict_probabilities(job.model, mnist.x_test, flip=True)
+    both = inspection.predict_probabilities(job.model, mnist.x_test, flip=True)
     assert job.test_accuracy == pytest.approx(evaluation.loss_and_accuracy(both, mnist.y_test)[1])
     # The Evaluate page judges the same way and so shows the same accuracy.
     result = evaluation.EvaluationCache().get(
@@ -219,7 +219,7 @@ def test_switching_back_to_float32_predicts_exactly_as_a_float32_model(mnist):
 def test_a_mixed_precision_job_trains_and_ends_in_float32(mnist):
     job = trained_job(mnist, mixed_precision=True)
     assert {layer.compute_dtype for layer in job.model.layers} == {"float32"}
-    probabilities = evaluation.predict_probabilities(job.model, mnist.x_test)
+    probabilities = inspection.predict_probabilities(job.model, mnist.x_test)
     assert job.test_accuracy == pytest.approx(
         evaluation.loss_and_accuracy(probabilities, mnist.y_test)[1]
     )

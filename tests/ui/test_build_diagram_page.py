@@ -27,6 +27,9 @@ def test_build_page_draws_the_diagram_and_follows_the_layers():
     assert boxes[:3] == ["0 Input", "1 Conv2D", "2 MaxPooling2D"]
     captions = " ".join(caption.value for caption in app.caption)
     assert "weights 879 KB" in captions  # 225,034 parameters x 4 bytes
+    # The memory estimate beside the parameters writes sizes the same way (it said "879.0 KB").
+    memory = [metric for metric in app.metric if metric.label == "Memory (estimate)"][0]
+    assert "weights 879 KB," in memory.proto.help
 
     # Add a residual block after the first pooling: the diagram shows it with its inside.
     selects = [box for box in app.selectbox if box.label == "Add a layer"]

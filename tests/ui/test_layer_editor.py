@@ -4,6 +4,8 @@ pooling strides that may follow the pool size)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -37,7 +39,7 @@ def test_every_argument_of_the_first_layers_has_its_widget(build_page):
     for index in (0, 1):  # Conv2D, MaxPooling2D
         arguments = layer_types.LAYER_TYPES[layer(app, index)["type"]]
         for name, argument in arguments.items():
-            suffix = "_same" if argument.nullable else ""
+            suffix = "_same" if argument.same_as else "_default" if argument.nullable else ""
             assert widget_key(app, index, name) + suffix in keys_shown, name
 
 
@@ -80,6 +82,27 @@ def test_pooling_strides_follow_the_pool_size_until_set(build_page):
     app.checkbox(key=same).check().run()
     assert "strides" not in layer(app, 1)
     assert not app.exception
+
+
+def test_the_same_as_checkbox_follows_the_record_not_nullable(monkeypatch):
+    # A nullable size that is not pooling strides (Conv2D's strides, made nullable here) gets
+    # "strides: default"; only an argument whose record names `same_as` gets "= pool size".
+    assert layer_types.LAYER_TYPES["MaxPooling2D"]["strides"].same_as == "pool_size"
+    conv = layer_types.LAYER_TYPES["Conv2D"]
+    assert conv["strides"].same_as is None
+    nullable = dataclasses.replace(conv["strides"], nullable=True)
+    monkeypatch.setitem(layer_types.LAYER_TYPES, "Conv2D", {**conv, "strides": nullable})
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page("pages/build.py").run()
+    assert not app.exception
+    labels = {box.key: box.label for box in app.checkbox}
+    assert labels[widget_key(app, 0, "strides_default")] == "strides: default"
+    assert labels[widget_key(app, 1, "strides_same")] == "strides = pool size"
+    spec_layers = app.session_state[keys.WORKSPACE][keys.SPEC]["layers"]
+    pooling = [index for index, layer in enumerate(spec_layers) if "Pooling2D" in layer["type"]]
+    same_keys = [key for key, label in labels.items() if label == "strides = pool size"]
+    assert same_keys == [widget_key(app, index, "strides_same") for index in pooling]
 
 
 def test_a_fraction_argument_reaches_the_spec(build_page):

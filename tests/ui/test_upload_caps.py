@@ -70,7 +70,7 @@ def test_a_keras_upload_over_its_cap_gets_cnnvizs_message():
     app.run()
     assert_no_exception(app)
     assert errors(app) == [
-        "Could not load huge.keras: The file is 65.0 MB; this server takes files of up to "
+        "Could not load huge.keras: The file is 65 MB; this server takes files of up to "
         "64 MB here. A model within this server's parameter limit is smaller, even saved with "
         "its optimizer's state; `cnnviz inspect --model` reads larger files on the command "
         "line. Your work is unchanged."
@@ -87,7 +87,7 @@ def test_zip_and_data_set_uploads_over_their_caps_get_cnnvizs_message_and_a_fres
         widget.set_value((name, b"PK\x03\x04" + bytes(OVER_64_MB), "application/zip")).run()
         assert_no_exception(app)
         assert any(
-            text.startswith(f"{name} is 65.0 MB; this server takes files of up to 64 MB here.")
+            text.startswith(f"{name} is 65 MB; this server takes files of up to 64 MB here.")
             and advice in text
             for text in errors(app)
         ), errors(app)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
-
 import keras
 from keras import layers
 
 from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_names import layer_name
 from cnnviz.model.with_keras.residual import ResidualBlock
 
 # Layer types that are cnnviz's own Keras layers rather than keras.layers classes.
 OWN_LAYERS = {"ResidualBlock": ResidualBlock}
 
 RESCALING_LAYER_NAME = "rescaling"
-
-
-def layer_name(position: int, layer_type: str) -> str:
-    """The model's name for the spec's layer at 1-based position, e.g. 'conv2d_1'.
-
-    Naming layers by spec position keeps the spec, the shape table and the model in step, and
-    does not depend on Keras's global name counters.
-    """
-    snake = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", layer_type).lower()
-    return f"{snake}_{position}"
 
 
 def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> keras.Model:
@@ -55,11 +44,6 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
         layer_class = OWN_LAYERS.get(layer["type"]) or getattr(layers, layer["type"])
         outputs = layer_class(**arguments, name=layer_name(position, layer["type"]))(outputs)
     return keras.Model(inputs, outputs, name=spec_module.keras_model_name(spec))
-
-
-def spec_position(name: str) -> int:
-    """The 1-based spec position a model layer's name carries: 'conv2d_3' -> 3."""
-    return int(name.rsplit("_", 1)[1])
 
 
 def spec_layers(model: keras.Model) -> list[keras.layers.Layer]:
