@@ -119,7 +119,7 @@ def format_shape(shape: Shape) -> str:
     return " x ".join(str(size) for size in shape)
 
 
-def _sliding_window(
+def sliding_window(
     size: tuple[int, int],
     window: tuple[int, int],
     strides: tuple[int, int],
@@ -158,7 +158,7 @@ def _sliding_window(
     return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
 
 
-def _check_tensor_size(what: str, count: int) -> None:
+def check_tensor_size(what: str, count: int) -> None:
     if count > MAX_TENSOR_ELEMENTS:
         raise ShapeError(
             f"{what} would hold {count:,} numbers, more than TensorFlow can hold in one "
@@ -177,10 +177,10 @@ def conv2d_output(layer: dict, input_shape: Shape) -> ShapeResult:
     kernel = pair(layer["kernel_size"])
     strides = pair(layer.get("strides", 1))
     padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), kernel, strides, padding, "kernel_size")
+    out_h, out_w = sliding_window((height, width), kernel, strides, padding, "kernel_size")
     filters = layer["filters"]
-    _check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
-    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
+    check_tensor_size("its output for one image", out_h * out_w * filters)
     params = kernel[0] * kernel[1] * channels * filters
     params += filters if layer.get("use_bias", True) else 0
     return (out_h, out_w, filters), params, params
@@ -192,7 +192,7 @@ def pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
     strides = layer.get("strides")
     strides = pool if strides is None else pair(strides)
     padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), pool, strides, padding, "pool_size")
+    out_h, out_w = sliding_window((height, width), pool, strides, padding, "pool_size")
     return (out_h, out_w, channels), 0, 0
 
 
@@ -211,7 +211,7 @@ def dense_output(layer: dict, input_shape: Shape) -> ShapeResult:
             f"Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D layer before it."
         )
     units = layer["units"]
-    _check_tensor_size("its weight matrix", input_shape[0] * units)
+    check_tensor_size("its weight matrix", input_shape[0] * units)
     params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
     return (units,), params, params
 
@@ -252,9 +252,9 @@ def residual_parts(layer: dict, input_shape: Shape) -> list[Part]:
     kernel = pair(layer.get("kernel_size", 3))
     strides = pair(layer.get("strides", 1))
     filters = layer["filters"]
-    out_h, out_w = _sliding_window((height, width), kernel, strides, "same", "kernel_size")
-    _check_tensor_size("its kernel", kernel[0] * kernel[1] * max(channels, filters) * filters)
-    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    out_h, out_w = sliding_window((height, width), kernel, strides, "same", "kernel_size")
+    check_tensor_size("its kernel", kernel[0] * kernel[1] * max(channels, filters) * filters)
+    check_tensor_size("its output for one image", out_h * out_w * filters)
     shape = (out_h, out_w, filters)
     # Batch norm: gamma and beta learn; the moving mean and variance do not.
     # Batch norm scales and shifts every value: one multiply-add each.

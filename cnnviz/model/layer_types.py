@@ -300,3 +300,22 @@ NEEDS_IMAGE_INPUT = tuple(
 AUGMENTATION_LAYERS = tuple(
     name for name, layer_type in CATALOGUE.items() if layer_type.augmentation
 )
+
+
+def register(layer_type: LayerType) -> None:
+    """Add a layer type to the catalogue (and its views): Build, validation, the diagram and
+    export then offer it with no other edit. Raises ValueError for a name already taken."""
+    if layer_type.name in CATALOGUE:
+        raise ValueError(
+            f"A layer type named {layer_type.name} is already in the catalogue. Choose another "
+            f"name. Received: name={layer_type.name!r}"
+        )
+    CATALOGUE[layer_type.name] = layer_type
+    LAYER_TYPES[layer_type.name] = layer_type.arguments
+    LAYER_DESCRIPTIONS[layer_type.name] = layer_type.description
+
+
+def unregister(name: str) -> None:
+    """Remove a layer type added with register (tests use it to clean up)."""
+    for view in (CATALOGUE, LAYER_TYPES, LAYER_DESCRIPTIONS):
+        view.pop(name, None)
