@@ -13,7 +13,7 @@ keras.layers. This is the catalogue the Build page offers and spec.py checks aga
 from __future__ import annotations
 
 # The building blocks live in layer_shapes; callers import them from here, with the catalogue.
-from cnnviz.model import kernel_rules
+from cnnviz.model import kernel_rules, mobile_layers
 from cnnviz.model import torch_translations as to_torch
 from cnnviz.model.augmentation_types import AUGMENTATION_TYPES
 from cnnviz.model.layer_record import (  # noqa: F401
@@ -125,6 +125,47 @@ CATALOGUE: dict[str, LayerType] = {
             torch=to_torch.torch_conv2d,
             kernels=kernel_rules.conv2d_kernels,
             as_convolution=kernel_rules.conv2d_as_convolution,
+        ),
+        LayerType(
+            "DepthwiseConv2D",
+            mobile_layers.mobile_arguments(with_filters=False),
+            "Filters each channel on its own (MobileNet): depth_multiplier filters per "
+            "channel, far fewer multiply-adds than Conv2D.",
+            mobile_layers.depthwise_output,
+            starting_arguments={"kernel_size": 3, "padding": "same", "activation": "relu"},
+            label=lambda layer: (
+                f"DepthwiseConv2D {format_size(layer.get('kernel_size', 3))}"
+                f" x{layer.get('depth_multiplier', 1)}"
+            ),
+            needs_image_input=True,
+            family=LayerFamily.CONVOLUTION,
+            multiply_adds=mobile_layers.depthwise_multiply_adds,
+            torch=mobile_layers.torch_depthwise,
+            kernels=mobile_layers.depthwise_kernels,
+            as_convolution=mobile_layers.depthwise_as_convolution,
+        ),
+        LayerType(
+            "SeparableConv2D",
+            mobile_layers.mobile_arguments(with_filters=True),
+            "A depthwise convolution, then a 1x1 convolution that mixes the channels "
+            "(MobileNet's block): Conv2D's job for a fraction of the work.",
+            mobile_layers.separable_output,
+            starting_arguments={
+                "filters": 32,
+                "kernel_size": 3,
+                "padding": "same",
+                "activation": "relu",
+            },
+            label=lambda layer: (
+                f"SeparableConv2D {layer.get('filters')} filters "
+                f"{format_size(layer.get('kernel_size', 3))}"
+            ),
+            needs_image_input=True,
+            family=LayerFamily.CONVOLUTION,
+            multiply_adds=mobile_layers.separable_multiply_adds,
+            torch=mobile_layers.torch_separable,
+            kernels=mobile_layers.separable_kernels,
+            as_convolution=mobile_layers.separable_as_convolution,
         ),
         _pooling_type(
             "MaxPooling2D",
