@@ -13,18 +13,19 @@ import keras
 import numpy as np
 
 from cnnviz.explain import inspection
+from cnnviz.model import layer_types
 from cnnviz.quantities import is_whole_number
 
-POOLING_KINDS = {
-    keras.layers.MaxPooling2D: "max",
-    keras.layers.AveragePooling2D: "average",
-    keras.layers.GlobalMaxPooling2D: "max",
-    keras.layers.GlobalAveragePooling2D: "average",
-}
+Family = layer_types.LayerFamily
 
 
-def _layer(model: keras.Model, name: str, kinds: tuple, what: str) -> keras.layers.Layer:
-    names = [layer.name for layer in model.layers if isinstance(layer, kinds)]
+def _pooling_kind(layer) -> str:
+    # Keras's pooling classes are named after what they keep: MaxPooling2D, GlobalMax...
+    return "max" if "Max" in type(layer).__name__ else "average"
+
+
+def _layer(model: keras.Model, name: str, family, what: str) -> keras.layers.Layer:
+    names = [layer.name for layer in model.layers if inspection.layer_family(layer) == family]
     if name not in names:
         raise ValueError(
             f"{name!r} is not a {what} layer of this model. Choose one of: "
@@ -96,11 +97,15 @@ def _activate(layer, value: float) -> float:
 
 
 def conv_detail(model: keras.Model, layer_name: str, image, row: int, column: int, channel: int):
-    """How a Conv2D layer computes one output value.
+    """How a convolution layer computes one output value.
+
+    Every convolution type's record gives the ordinary convolution that computes the same
+    (`as_convolution`): a depthwise filter is zero on all input channels but its own, and a
+    separable convolution's filter is its depthwise filters weighted by its pointwise weights.
 
     Args:
         model: the model.
-        layer_name: one of its Conv2D layers.
+        layer_name: one of its convolution layers.
         image: (height, width, channels) raw pixels, matching the model input.
         row, column: the output position.
         channel: the output channel (the filter).
@@ -114,23 +119,24 @@ def conv_detail(model: keras.Model, layer_name: str, image, row: int, column: in
         activation of pre_activation) and "layer_value" (what the layer output there).
 
     Raises:
-        ValueError: for a name that is not a Conv2D layer, a position or channel outside the
-            output, or an image of the wrong shape.
+        ValueError: for a name that is not a convolution layer, a position or channel outside
+            the output, or an image of the wrong shape.
     """
-    layer = _layer(model, layer_name, (keras.layers.Conv2D,), "Conv2D")
-    if tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
+    layer = _layer(model, layer_name, Family.CONVOLUTION, "convolution")
+    if tuple(layer.dilation_rate) != (1, 1) or getattr(layer, "groups", 1) != 1:
         raise ValueError(f"{layer_name} uses dilation or groups, which this view does not show.")
     received, produced = _input_and_output(model, layer, image)
     row = _check_index("row", row, produced.shape[0])
     column = _check_index("column", column, produced.shape[1])
     channel = _check_index("channel", channel, produced.shape[2])
-    kernel = np.asarray(keras.ops.convert_to_numpy(layer.kernel), dtype=np.float64)
+    weights = [np.asarray(array, dtype=np.float64) for array in layer.get_weights()]
+    kernel, bias_vector = inspection.layer_record(layer).as_convolution(weights)
     window = kernel.shape[:2]
     origin = _window_origin(layer, received, produced, window, row, column)
     patch, inside = _cut_window(received, origin, window)
     weights = kernel[:, :, :, channel]
     channel_sums = (patch * weights).sum(axis=(0, 1))
-    bias = float(keras.ops.convert_to_numpy(layer.bias)[channel]) if layer.use_bias else 0.0
+    bias = float(bias_vector[channel]) if bias_vector is not None else 0.0
     weighted_sum = float(channel_sums.sum())
     pre_activation = weighted_sum + bias
     return {
@@ -163,8 +169,8 @@ def pool_detail(model: keras.Model, layer_name: str, image, row: int, column: in
         ValueError: for a name that is not a pooling layer, a position or channel outside
             the output, or an image of the wrong shape.
     """
-    layer = _layer(model, layer_name, tuple(POOLING_KINDS), "pooling")
-    kind = next(value for key, value in POOLING_KINDS.items() if isinstance(layer, key))
+    layer = _layer(model, layer_name, Family.POOLING, "pooling")
+    kind = _pooling_kind(layer)
     received, produced = _input_and_output(model, layer, image)
     if produced.ndim == 1:  # global pooling: (channels,)
         _check_index("row", row, 1)
@@ -219,7 +225,7 @@ def dense_detail(model: keras.Model, layer_name: str, image, unit: int, top: int
         ValueError: for a name that is not a Dense layer, a unit it does not have, a top below
             1, or an image of the wrong shape.
     """
-    layer = _layer(model, layer_name, (keras.layers.Dense,), "Dense")
+    layer = _layer(model, layer_name, Family.DENSE, "Dense")
     if not is_whole_number(top) or top < 1:
         raise ValueError(f"top must be a whole number of at least 1. Received: top={top!r}")
     received, produced = _input_and_output(model, layer, image)

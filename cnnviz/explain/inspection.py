@@ -9,15 +9,31 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
 from cnnviz.model.layer_types import AUGMENTATION_LAYERS
 from cnnviz.model.with_keras import builder
 from cnnviz.quantities import is_whole_number
 
 
+def layer_record(layer: keras.layers.Layer) -> layer_types.LayerType | None:
+    """The catalogue's record of a model layer (its Keras class is named as the type), or None."""
+    return layer_types.CATALOGUE.get(type(layer).__name__)
+
+
+def layer_family(layer: keras.layers.Layer) -> layer_types.LayerFamily | None:
+    """The family of a model layer's type, or None for a layer outside the catalogue."""
+    record = layer_record(layer)
+    return record.family if record is not None else None
+
+
 def conv_layer_names(model: keras.Model) -> list[str]:
-    """Names of the model's Conv2D layers, from input to output."""
-    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    """Names of the model's convolution layers (every type whose record has kernels), in order."""
+    return [
+        layer.name
+        for layer in model.layers
+        if layer_family(layer) == layer_types.LayerFamily.CONVOLUTION
+    ]
 
 
 def _output_rank(layer: keras.layers.Layer) -> int | None:
@@ -52,11 +68,13 @@ def get_kernels(model: keras.Model, layer_name: str) -> np.ndarray:
     """The weights of one convolution layer, one filter per row.
 
     Keras stores a Conv2D kernel as (kernel_height, kernel_width, in_channels, filters); this
-    puts the filter first, which is how students count them and how plots lay them out.
+    puts the filter first, which is how students count them and how plots lay them out. Other
+    convolution types give their filters through their record's `kernels` rule (a depthwise
+    filter reads one input channel).
 
     Args:
         model: the model.
-        layer_name: the name of one of its Conv2D layers, e.g. "conv2d_1".
+        layer_name: the name of one of its convolution layers, e.g. "conv2d_1".
 
     Returns:
         float32 array (filters, kernel_height, kernel_width, in_channels).
@@ -69,9 +87,10 @@ def get_kernels(model: keras.Model, layer_name: str) -> np.ndarray:
     if layer_name not in names:
         raise ValueError(
             f"{layer_name!r} is not a convolution layer of this model, so it has no filters to "
-            f"show. Choose one of its Conv2D layers: {_listing(names)}."
+            f"show. Choose one of its convolution layers: {_listing(names)}."
         )
-    kernel = keras.ops.convert_to_numpy(model.get_layer(layer_name).kernel)
+    layer = model.get_layer(layer_name)
+    kernel = layer_record(layer).kernels([np.asarray(w) for w in layer.get_weights()])
     return np.ascontiguousarray(np.transpose(kernel, (3, 0, 1, 2)), dtype=np.float32)
 
 

@@ -17,24 +17,9 @@ import re
 from pathlib import Path
 
 from cnnviz.export import torch_layers
-from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
 from cnnviz.model.layer_names import layer_name
 
-KERAS_LAYER_TYPES = (
-    "Conv2D",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D",
-    "Flatten",
-    "Dense",
-    "Dropout",
-    "BatchNormalization",
-    "Activation",
-    "ResidualBlock",
-    *layer_types.AUGMENTATION_LAYERS,
-)
 # The ResidualBlock class as written in its module: the Keras code carries it, so the code runs
 # without cnnviz and saves .keras files that cnnviz reads back. Found by the module's name, not
 # beside this file, and without importing it (that would import Keras).
@@ -44,16 +29,8 @@ CODE_LINE_LENGTH = 99  # longer lines of written code are wrapped
 
 
 def _checked_infos(spec: dict, input_shape, num_classes: int, what: str):
-    """Validate the spec and refuse layer types this generator does not know."""
-    infos = spec_module.validate(spec, tuple(input_shape), num_classes)
-    for info in infos:
-        if info.type not in KERAS_LAYER_TYPES:
-            raise spec_module.SpecError(
-                f"Layer {info.position} ({info.type}): cnnviz cannot write it as {what} code "
-                f"yet. Export the spec as JSON instead.",
-                info.position,
-            )
-    return infos
+    """Validate the spec: every layer type in the catalogue has its Keras and PyTorch code."""
+    return spec_module.validate(spec, tuple(input_shape), num_classes)
 
 
 def _python_value(value) -> str:

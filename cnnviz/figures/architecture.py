@@ -12,32 +12,33 @@ import plotly.graph_objects as go
 
 from cnnviz import quantities
 from cnnviz.model import diagram as diagram_module
-from cnnviz.model.layer_types import AUGMENTATION_LAYERS, format_shape
+from cnnviz.model import layer_types
+from cnnviz.model.layer_types import LayerFamily, format_shape
 
 GAP = 0.35  # space between boxes
-# Colours by kind of layer, so a student sees where the image is transformed and where reduced.
-COLOURS = {
-    "Input": "#7f7f7f",
-    "Conv2D": "#1f77b4",
-    "ResidualBlock": "#9467bd",
-    "MaxPooling2D": "#ff7f0e",
-    "AveragePooling2D": "#ff7f0e",
-    "GlobalAveragePooling2D": "#ff7f0e",
-    "GlobalMaxPooling2D": "#ff7f0e",
-    "Dense": "#2ca02c",
-    "BatchNormalization": "#8c564b",
+# Colours by family of layer, so a student sees where the image is transformed and where
+# reduced. Every family has one (a test checks), so a new layer type is coloured by its record.
+INPUT_COLOUR = "#7f7f7f"
+FAMILY_COLOURS = {
+    LayerFamily.CONVOLUTION: "#1f77b4",
+    LayerFamily.BLOCK: "#9467bd",
+    LayerFamily.POOLING: "#ff7f0e",
+    LayerFamily.DENSE: "#2ca02c",
+    LayerFamily.NORMALIZATION: "#8c564b",
+    LayerFamily.AUGMENTATION: "#e377c2",
+    LayerFamily.RESHAPE: "#bcbd22",
+    LayerFamily.REGULARIZATION: "#bcbd22",
+    LayerFamily.ACTIVATION: "#bcbd22",
 }
-AUGMENTATION_COLOUR = "#e377c2"
-OTHER_COLOUR = "#bcbd22"
 PART_COLOURS = {"conv": "#1f77b4", "batch norm": "#8c564b", "relu": "#bcbd22"}
 SHORTCUT_COLOUR = "#d62728"
 
 
 def block_colour(layer_type: str) -> str:
-    """The fill colour of a layer type's box."""
-    if layer_type in AUGMENTATION_LAYERS:
-        return AUGMENTATION_COLOUR
-    return COLOURS.get(layer_type, OTHER_COLOUR)
+    """The fill colour of a layer type's box (or of the input, "Input"), by its family."""
+    if layer_type == "Input":
+        return INPUT_COLOUR
+    return FAMILY_COLOURS[layer_types.CATALOGUE[layer_type].family]
 
 
 def _hover(block: diagram_module.Block) -> str:

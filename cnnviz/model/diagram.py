@@ -13,6 +13,9 @@ prediction time, as papers report a network's cost:
 - pooling, flattening, activations, dropout and augmentation: none (augmentation does nothing
   at prediction time; the others compare, copy or add without multiplying).
 
+Each layer type's record carries its own rule (`multiply_adds`); a record without one cannot
+be made, so no layer draws 0 by omission.
+
 Memory is in 32-bit floats: the weights (every parameter), and the activations of one image
 (the input, every layer's output and the steps inside a ResidualBlock, as a forward pass keeps
 them for the backward pass).
@@ -33,14 +36,8 @@ from cnnviz.quantities import BYTES_PER_NUMBER
 MIN_SIZE = 0.12
 
 
-@dataclass(frozen=True)
-class Part:
-    """One step inside a ResidualBlock, drawn inside its block."""
-
-    name: str
-    output_shape: tuple[int, ...]
-    params: int
-    multiply_adds: int
+# One step inside a ResidualBlock, drawn inside its block (its record's `parts` rule).
+Part = layer_types.Part
 
 
 @dataclass(frozen=True)
@@ -79,44 +76,10 @@ class Diagram:
     error: str | None = None
 
 
-def _conv_multiply_adds(output_shape, kernel, input_channels: int) -> int:
-    out_h, out_w, filters = output_shape
-    return out_h * out_w * filters * kernel[0] * kernel[1] * input_channels
-
-
-def residual_parts(layer: dict, input_shape: tuple[int, ...]) -> list[Part]:
-    """The inside of a ResidualBlock with each step's multiply-adds."""
-    kernel = layer_types.pair(layer.get("kernel_size", 3))
-    channels = input_shape[-1]
-    parts = []
-    for name, shape, params, _trainable in layer_types.residual_parts(layer, input_shape):
-        if name.startswith("shortcut"):
-            work = _conv_multiply_adds(shape, (1, 1), channels)
-        elif name.startswith("conv"):
-            # The first convolution reads the block's input, the second the first's output.
-            first = not any(part.name.startswith("conv") for part in parts)
-            work = _conv_multiply_adds(shape, kernel, channels if first else shape[-1])
-        elif name == "batch norm":
-            work = math.prod(shape)
-        else:
-            work = 0
-        parts.append(Part(name, shape, params, work))
-    return parts
-
-
 def multiply_adds(layer: dict, input_shape: tuple[int, ...], output_shape) -> int:
-    """Multiply-adds of one checked layer for one image (see the module docstring)."""
-    layer_type = layer["type"]
-    if layer_type == "Conv2D":
-        kernel = layer_types.pair(layer["kernel_size"])
-        return _conv_multiply_adds(output_shape, kernel, input_shape[-1])
-    if layer_type == "Dense":
-        return input_shape[-1] * layer["units"]
-    if layer_type == "BatchNormalization":
-        return math.prod(output_shape)
-    if layer_type == "ResidualBlock":
-        return sum(part.multiply_adds for part in residual_parts(layer, input_shape))
-    return 0
+    """Multiply-adds of one checked layer for one image, as its layer type's record counts."""
+    record = layer_types.CATALOGUE[layer["type"]]
+    return record.multiply_adds(layer, tuple(input_shape), tuple(output_shape))
 
 
 def _scaled(value: int, largest: int) -> float:
@@ -153,9 +116,8 @@ def build_diagram(spec: dict, input_shape: tuple[int, ...], num_classes: int) ->
     for info, (height, width) in zip(infos, sizes[1:], strict=True):
         layer = layers[info.position - 1]
         before = shapes[info.position - 1]
-        parts = ()
-        if info.type == "ResidualBlock":
-            parts = tuple(residual_parts(layer, before))
+        record = layer_types.CATALOGUE[info.type]
+        parts = tuple(record.parts(layer, before)) if record.parts else ()
         blocks.append(
             Block(
                 info.position,

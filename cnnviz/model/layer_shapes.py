@@ -1,7 +1,7 @@
 """The facts layer types are made of: argument descriptions and shape arithmetic.
 
-Argument describes one argument a layer type takes; LayerType is the record of one type (see
-layer_types.py, which holds the catalogue of records). The shape rules compute a layer's output
+Argument describes one argument a layer type takes (layer_record.py holds the record of one
+type, layer_types.py the catalogue of records). The shape rules compute a layer's output
 shape and parameter counts as Keras's ``compute_output_shape`` and ``count_params`` would,
 without importing Keras.
 """
@@ -9,9 +9,8 @@ without importing Keras.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
 PADDINGS = ("valid", "same")
@@ -125,7 +124,7 @@ def format_shape(shape: Shape) -> str:
     return " x ".join(str(size) for size in shape)
 
 
-def _sliding_window(
+def sliding_window(
     size: tuple[int, int],
     window: tuple[int, int],
     strides: tuple[int, int],
@@ -164,7 +163,7 @@ def _sliding_window(
     return tuple((n - k) // s + 1 for n, k, s in zip(size, window, strides, strict=True))  # type: ignore[return-value]
 
 
-def _check_tensor_size(what: str, count: int) -> None:
+def check_tensor_size(what: str, count: int) -> None:
     if count > MAX_TENSOR_ELEMENTS:
         raise ShapeError(
             f"{what} would hold {count:,} numbers, more than TensorFlow can hold in one "
@@ -183,10 +182,10 @@ def conv2d_output(layer: dict, input_shape: Shape) -> ShapeResult:
     kernel = pair(layer["kernel_size"])
     strides = pair(layer.get("strides", 1))
     padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), kernel, strides, padding, "kernel_size")
+    out_h, out_w = sliding_window((height, width), kernel, strides, padding, "kernel_size")
     filters = layer["filters"]
-    _check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
-    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    check_tensor_size("its kernel", kernel[0] * kernel[1] * channels * filters)
+    check_tensor_size("its output for one image", out_h * out_w * filters)
     params = kernel[0] * kernel[1] * channels * filters
     params += filters if layer.get("use_bias", True) else 0
     return (out_h, out_w, filters), params, params
@@ -198,7 +197,7 @@ def pooling_output(layer: dict, input_shape: Shape) -> ShapeResult:
     strides = layer.get("strides")
     strides = pool if strides is None else pair(strides)
     padding = layer.get("padding", "valid")
-    out_h, out_w = _sliding_window((height, width), pool, strides, padding, "pool_size")
+    out_h, out_w = sliding_window((height, width), pool, strides, padding, "pool_size")
     return (out_h, out_w, channels), 0, 0
 
 
@@ -217,7 +216,7 @@ def dense_output(layer: dict, input_shape: Shape) -> ShapeResult:
             f"Dense needs a flat vector. Add a Flatten or GlobalAveragePooling2D layer before it."
         )
     units = layer["units"]
-    _check_tensor_size("its weight matrix", input_shape[0] * units)
+    check_tensor_size("its weight matrix", input_shape[0] * units)
     params = input_shape[0] * units + (units if layer.get("use_bias", True) else 0)
     return (units,), params, params
 
@@ -232,8 +231,24 @@ def same_output(layer: dict, input_shape: Shape) -> ShapeResult:
     return input_shape, 0, 0
 
 
-def residual_parts(layer: dict, input_shape: Shape) -> list[tuple[str, Shape, int, int]]:
-    """The inside of a ResidualBlock as (part, output shape, parameters, trainable) rows.
+class Part(NamedTuple):
+    """One step inside a layer made of steps (a ResidualBlock), as the diagram draws it."""
+
+    name: str
+    output_shape: Shape
+    params: int
+    trainable: int
+    multiply_adds: int
+
+
+def conv_multiply_adds(output_shape: Shape, kernel: tuple[int, int], input_channels: int) -> int:
+    """Multiply-adds of an ordinary convolution: every output value reads a whole patch."""
+    out_h, out_w, filters = output_shape
+    return out_h * out_w * filters * kernel[0] * kernel[1] * input_channels
+
+
+def residual_parts(layer: dict, input_shape: Shape) -> list[Part]:
+    """The inside of a ResidualBlock: each step's output shape, parameters and multiply-adds.
 
     The shortcut's projection (a 1x1 convolution and batch norm) is there only when the block
     changes the number of channels or the size, as in residual.ResidualBlock.
@@ -242,79 +257,60 @@ def residual_parts(layer: dict, input_shape: Shape) -> list[tuple[str, Shape, in
     kernel = pair(layer.get("kernel_size", 3))
     strides = pair(layer.get("strides", 1))
     filters = layer["filters"]
-    out_h, out_w = _sliding_window((height, width), kernel, strides, "same", "kernel_size")
-    _check_tensor_size("its kernel", kernel[0] * kernel[1] * max(channels, filters) * filters)
-    _check_tensor_size("its output for one image", out_h * out_w * filters)
+    out_h, out_w = sliding_window((height, width), kernel, strides, "same", "kernel_size")
+    check_tensor_size("its kernel", kernel[0] * kernel[1] * max(channels, filters) * filters)
+    check_tensor_size("its output for one image", out_h * out_w * filters)
     shape = (out_h, out_w, filters)
     # Batch norm: gamma and beta learn; the moving mean and variance do not.
-    norm = ("batch norm", shape, 4 * filters, 2 * filters)
+    # Batch norm scales and shifts every value: one multiply-add each.
+    norm = Part("batch norm", shape, 4 * filters, 2 * filters, math.prod(shape))
     first = kernel[0] * kernel[1] * channels * filters
     second = kernel[0] * kernel[1] * filters * filters
+    conv = f"conv {format_size(kernel)}"
     parts = [
-        (f"conv {format_size(kernel)}", shape, first, first),
+        Part(conv, shape, first, first, conv_multiply_adds(shape, kernel, channels)),
         norm,
-        ("relu", shape, 0, 0),
-        (f"conv {format_size(kernel)}", shape, second, second),
+        Part("relu", shape, 0, 0, 0),
+        Part(conv, shape, second, second, conv_multiply_adds(shape, kernel, filters)),
         norm,
     ]
     if channels != filters or strides != (1, 1):
-        parts += [("shortcut conv 1x1", shape, channels * filters, channels * filters), norm]
-    parts += [("add shortcut", shape, 0, 0), ("relu", shape, 0, 0)]
+        projection = channels * filters
+        work = conv_multiply_adds(shape, (1, 1), channels)
+        parts += [Part("shortcut conv 1x1", shape, projection, projection, work), norm]
+    parts += [Part("add shortcut", shape, 0, 0, 0), Part("relu", shape, 0, 0, 0)]
     return parts
 
 
 def residual_inner_values(layer: dict, input_shape: Shape) -> int:
     # Every step's output but the last, which is the block's own output.
-    return sum(math.prod(part[1]) for part in residual_parts(layer, input_shape)[:-1])
+    return sum(math.prod(part.output_shape) for part in residual_parts(layer, input_shape)[:-1])
 
 
 def residual_output(layer: dict, input_shape: Shape) -> ShapeResult:
     parts = residual_parts(layer, input_shape)
     return (
-        parts[-1][1],
-        sum(part[2] for part in parts),
-        sum(part[3] for part in parts),
+        parts[-1].output_shape,
+        sum(part.params for part in parts),
+        sum(part.trainable for part in parts),
     )
 
 
-# ----- the records -----
+# ----- multiply-add rules: (checked layer, input shape, output shape) -> count, one image -----
 
 
-@dataclass(frozen=True)
-class LayerType:
-    """Everything cnnviz knows about one Keras layer type.
+def conv2d_multiply_adds(layer: dict, input_shape: Shape, output_shape: Shape) -> int:
+    return conv_multiply_adds(output_shape, pair(layer["kernel_size"]), input_shape[-1])
 
-    Attributes:
-        name: the Keras class name, e.g. "Conv2D".
-        arguments: the arguments a spec may give, by Keras argument name.
-        description: one line shown when a student picks a layer to add.
-        starting_arguments: sensible arguments of a layer added from the editor.
-        output: the shape rule: (checked layer, input shape without the batch axis) ->
-            (output shape, parameters, trainable parameters); raises ShapeError.
-        label: the short label's words before the activation, e.g. "Dense 64".
-        needs_image_input: whether its input must be height x width x channels.
-        augmentation: whether it changes images at random in training only (and passes them
-            through unchanged when the network predicts).
-        inner_values: for a layer made of steps, (checked layer, input shape) -> how many
-            numbers per image its steps hold besides its output (kept for the backward pass).
-    """
 
-    name: str
-    arguments: dict[str, Argument]
-    description: str
-    output: Callable[[dict, Shape], ShapeResult]
-    starting_arguments: dict = field(default_factory=dict)
-    label: Callable[[dict], str] | None = None
-    needs_image_input: bool = False
-    augmentation: bool = False
-    inner_values: Callable[[dict, Shape], int] | None = None
+def dense_multiply_adds(layer: dict, input_shape: Shape, output_shape: Shape) -> int:
+    return input_shape[-1] * layer["units"]
 
-    def describe(self, layer: dict) -> str:
-        """A short human label such as 'Conv2D 32 filters 3x3, relu'."""
-        text = self.label(layer) if self.label else self.name
-        activation = layer.get("activation")
-        if self.name == "Activation":
-            return f"{text} {activation}"
-        if activation and activation != "linear":
-            text += f", {activation}"
-        return text
+
+def per_value_multiply_adds(layer: dict, input_shape: Shape, output_shape: Shape) -> int:
+    # Batch norm scales and shifts each value once.
+    return math.prod(output_shape)
+
+
+def residual_multiply_adds(layer: dict, input_shape: Shape, output_shape: Shape) -> int:
+    return sum(part.multiply_adds for part in residual_parts(layer, input_shape))

@@ -13,6 +13,14 @@ keras.layers. This is the catalogue the Build page offers and spec.py checks aga
 from __future__ import annotations
 
 # The building blocks live in layer_shapes; callers import them from here, with the catalogue.
+from cnnviz.model import kernel_rules, mobile_layers
+from cnnviz.model import torch_translations as to_torch
+from cnnviz.model.augmentation_types import AUGMENTATION_TYPES
+from cnnviz.model.layer_record import (  # noqa: F401
+    LayerFamily,
+    LayerType,
+    no_multiply_adds,
+)
 from cnnviz.model.layer_shapes import (  # noqa: F401
     ACTIVATIONS,
     MAX_FILTERS,
@@ -23,22 +31,26 @@ from cnnviz.model.layer_shapes import (  # noqa: F401
     PADDINGS,
     USE_BIAS_ARGUMENT,
     Argument,
-    LayerType,
+    Part,
     Shape,
     ShapeError,
     ShapeResult,
     activation_argument,
     batch_normalization_output,
+    conv2d_multiply_adds,
     conv2d_output,
+    dense_multiply_adds,
     dense_output,
     flatten_output,
     format_shape,
     format_size,
     global_pooling_output,
     pair,
+    per_value_multiply_adds,
     pooling_arguments,
     pooling_output,
     residual_inner_values,
+    residual_multiply_adds,
     residual_output,
     residual_parts,
     same_output,
@@ -54,99 +66,17 @@ def _pooling_type(name: str, description: str) -> LayerType:
         starting_arguments={"pool_size": 2},
         label=lambda layer: f"{name} {format_size(layer.get('pool_size', 2))}",
         needs_image_input=True,
+        family=LayerFamily.POOLING,
+        multiply_adds=no_multiply_adds,
+        torch=to_torch.torch_pooling,
     )
 
 
-def _factor(help_text: str, required: bool = True, minimum: float = 0.0) -> Argument:
-    return Argument(
-        "float",
-        0.1 if required else None,
-        required=required,
-        minimum=minimum,
-        maximum=1.0,
-        nullable=not required,
-        help=help_text,
-    )
+def _residual_block_class() -> type:
+    # Imported when a model is built, so that the catalogue loads without TensorFlow.
+    from cnnviz.model.with_keras.residual import ResidualBlock  # noqa: PLC0415
 
-
-def _augmentation_type(
-    name: str, arguments: dict[str, Argument], description: str, starting: dict, label
-) -> LayerType:
-    return LayerType(
-        name,
-        arguments,
-        description + " Only while training; predictions see the image unchanged.",
-        same_output,
-        starting_arguments=starting,
-        label=label,
-        needs_image_input=True,
-        augmentation=True,
-    )
-
-
-FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
-
-# Keras's own augmentation layers. Each is active only in training, so the network sees a
-# slightly different picture every epoch and cannot learn the training images by heart.
-AUGMENTATION_TYPES = (
-    _augmentation_type(
-        "RandomFlip",
-        {
-            "mode": Argument(
-                "choice",
-                "horizontal_and_vertical",
-                choices=FLIP_MODES,
-                help="Which mirror images to use: left-right, upside down, or both.",
-            )
-        },
-        "Mirrors each training image at random.",
-        {"mode": "horizontal"},
-        lambda layer: f"RandomFlip {layer.get('mode', 'horizontal_and_vertical')}",
-    ),
-    _augmentation_type(
-        "RandomRotation",
-        {"factor": _factor("Largest turn as a fraction of a full circle (0.05 = 18 degrees).")},
-        "Turns each training image by a random angle.",
-        {"factor": 0.05},
-        lambda layer: f"RandomRotation {layer.get('factor')}",
-    ),
-    _augmentation_type(
-        "RandomTranslation",
-        {
-            "height_factor": _factor("Largest shift up or down, as a fraction of the height."),
-            "width_factor": _factor("Largest shift left or right, as a fraction of the width."),
-        },
-        "Shifts each training image by a random offset.",
-        {"height_factor": 0.1, "width_factor": 0.1},
-        lambda layer: (
-            f"RandomTranslation {layer.get('height_factor')}, {layer.get('width_factor')}"
-        ),
-    ),
-    _augmentation_type(
-        "RandomZoom",
-        {
-            "height_factor": _factor(
-                "Largest zoom as a fraction of the height: above 0 zooms out, below 0 zooms in.",
-                minimum=-0.9,
-            ),
-            "width_factor": _factor(
-                "Largest zoom of the width; empty keeps the height's proportions.",
-                required=False,
-                minimum=-0.9,
-            ),
-        },
-        "Zooms each training image in or out at random.",
-        {"height_factor": 0.1},
-        lambda layer: f"RandomZoom {layer.get('height_factor')}",
-    ),
-    _augmentation_type(
-        "RandomContrast",
-        {"factor": _factor("Largest change of contrast (0.2: between 80 % and 120 %).")},
-        "Changes each training image's contrast at random.",
-        {"factor": 0.2},
-        lambda layer: f"RandomContrast {layer.get('factor')}",
-    ),
-)
+    return ResidualBlock
 
 
 CATALOGUE: dict[str, LayerType] = {
@@ -190,6 +120,52 @@ CATALOGUE: dict[str, LayerType] = {
                 f"Conv2D {layer.get('filters')} filters {format_size(layer.get('kernel_size', 3))}"
             ),
             needs_image_input=True,
+            family=LayerFamily.CONVOLUTION,
+            multiply_adds=conv2d_multiply_adds,
+            torch=to_torch.torch_conv2d,
+            kernels=kernel_rules.conv2d_kernels,
+            as_convolution=kernel_rules.conv2d_as_convolution,
+        ),
+        LayerType(
+            "DepthwiseConv2D",
+            mobile_layers.mobile_arguments(with_filters=False),
+            "Filters each channel on its own (MobileNet): depth_multiplier filters per "
+            "channel, far fewer multiply-adds than Conv2D.",
+            mobile_layers.depthwise_output,
+            starting_arguments={"kernel_size": 3, "padding": "same", "activation": "relu"},
+            label=lambda layer: (
+                f"DepthwiseConv2D {format_size(layer.get('kernel_size', 3))}"
+                f" x{layer.get('depth_multiplier', 1)}"
+            ),
+            needs_image_input=True,
+            family=LayerFamily.CONVOLUTION,
+            multiply_adds=mobile_layers.depthwise_multiply_adds,
+            torch=mobile_layers.torch_depthwise,
+            kernels=mobile_layers.depthwise_kernels,
+            as_convolution=mobile_layers.depthwise_as_convolution,
+        ),
+        LayerType(
+            "SeparableConv2D",
+            mobile_layers.mobile_arguments(with_filters=True),
+            "A depthwise convolution, then a 1x1 convolution that mixes the channels "
+            "(MobileNet's block): Conv2D's job for a fraction of the work.",
+            mobile_layers.separable_output,
+            starting_arguments={
+                "filters": 32,
+                "kernel_size": 3,
+                "padding": "same",
+                "activation": "relu",
+            },
+            label=lambda layer: (
+                f"SeparableConv2D {layer.get('filters')} filters "
+                f"{format_size(layer.get('kernel_size', 3))}"
+            ),
+            needs_image_input=True,
+            family=LayerFamily.CONVOLUTION,
+            multiply_adds=mobile_layers.separable_multiply_adds,
+            torch=mobile_layers.torch_separable,
+            kernels=mobile_layers.separable_kernels,
+            as_convolution=mobile_layers.separable_as_convolution,
         ),
         _pooling_type(
             "MaxPooling2D",
@@ -205,6 +181,9 @@ CATALOGUE: dict[str, LayerType] = {
             "Averages each feature map to one number: a light way to flatten.",
             global_pooling_output,
             needs_image_input=True,
+            family=LayerFamily.POOLING,
+            multiply_adds=no_multiply_adds,
+            torch=to_torch.torch_global_pooling,
         ),
         LayerType(
             "GlobalMaxPooling2D",
@@ -212,12 +191,18 @@ CATALOGUE: dict[str, LayerType] = {
             "Keeps the largest value of each feature map.",
             global_pooling_output,
             needs_image_input=True,
+            family=LayerFamily.POOLING,
+            multiply_adds=no_multiply_adds,
+            torch=to_torch.torch_global_pooling,
         ),
         LayerType(
             "Flatten",
             {},
             "Unrolls the feature maps into one long vector for Dense layers.",
             flatten_output,
+            family=LayerFamily.RESHAPE,
+            multiply_adds=no_multiply_adds,
+            torch=to_torch.torch_flatten,
         ),
         LayerType(
             "Dense",
@@ -237,6 +222,9 @@ CATALOGUE: dict[str, LayerType] = {
             dense_output,
             starting_arguments={"units": 64, "activation": "relu"},
             label=lambda layer: f"Dense {layer.get('units')}",
+            family=LayerFamily.DENSE,
+            multiply_adds=dense_multiply_adds,
+            torch=to_torch.torch_dense,
         ),
         LayerType(
             "Dropout",
@@ -254,6 +242,9 @@ CATALOGUE: dict[str, LayerType] = {
             same_output,
             starting_arguments={"rate": 0.25},
             label=lambda layer: f"Dropout {layer.get('rate')}",
+            family=LayerFamily.REGULARIZATION,
+            multiply_adds=no_multiply_adds,
+            torch=to_torch.torch_dropout,
         ),
         LayerType(
             "BatchNormalization",
@@ -275,6 +266,9 @@ CATALOGUE: dict[str, LayerType] = {
             },
             "Re-centres and re-scales its inputs, which makes training steadier.",
             batch_normalization_output,
+            family=LayerFamily.NORMALIZATION,
+            multiply_adds=per_value_multiply_adds,
+            torch=to_torch.torch_batch_normalization,
         ),
         LayerType(
             "Activation",
@@ -282,6 +276,9 @@ CATALOGUE: dict[str, LayerType] = {
             "Applies a function such as relu to every value.",
             same_output,
             starting_arguments={"activation": "relu"},
+            family=LayerFamily.ACTIVATION,
+            multiply_adds=no_multiply_adds,
+            torch=to_torch.torch_activation_only,
         ),
         LayerType(
             "ResidualBlock",
@@ -323,6 +320,11 @@ CATALOGUE: dict[str, LayerType] = {
             ),
             needs_image_input=True,
             inner_values=residual_inner_values,
+            family=LayerFamily.BLOCK,
+            multiply_adds=residual_multiply_adds,
+            torch=to_torch.torch_residual,
+            keras_layer=_residual_block_class,
+            parts=residual_parts,
         ),
         *AUGMENTATION_TYPES,
     )
@@ -339,3 +341,22 @@ NEEDS_IMAGE_INPUT = tuple(
 AUGMENTATION_LAYERS = tuple(
     name for name, layer_type in CATALOGUE.items() if layer_type.augmentation
 )
+
+
+def register(layer_type: LayerType) -> None:
+    """Add a layer type to the catalogue (and its views): Build, validation, the diagram and
+    export then offer it with no other edit. Raises ValueError for a name already taken."""
+    if layer_type.name in CATALOGUE:
+        raise ValueError(
+            f"A layer type named {layer_type.name} is already in the catalogue. Choose another "
+            f"name. Received: name={layer_type.name!r}"
+        )
+    CATALOGUE[layer_type.name] = layer_type
+    LAYER_TYPES[layer_type.name] = layer_type.arguments
+    LAYER_DESCRIPTIONS[layer_type.name] = layer_type.description
+
+
+def unregister(name: str) -> None:
+    """Remove a layer type added with register (tests use it to clean up)."""
+    for view in (CATALOGUE, LAYER_TYPES, LAYER_DESCRIPTIONS):
+        view.pop(name, None)

@@ -170,6 +170,42 @@ def _tiny_vgg(_input_shape):
     return [*block, *block, {"type": "Flatten"}]
 
 
+def _mobilenet_tiny(_input_shape):
+    # MobileNet's idea in miniature: after one ordinary convolution, each block filters the
+    # channels one by one (depthwise) and then mixes them (pointwise 1x1, or both at once in
+    # a SeparableConv2D), halving the size with strides instead of pooling.
+    return [
+        _conv(32, padding="same"),
+        _batch_norm(),
+        {
+            "type": "DepthwiseConv2D",
+            "kernel_size": 3,
+            "strides": 2,
+            "padding": "same",
+            "activation": "relu",
+        },
+        _conv(64, kernel_size=1),
+        _batch_norm(),
+        {
+            "type": "SeparableConv2D",
+            "filters": 128,
+            "kernel_size": 3,
+            "strides": 2,
+            "padding": "same",
+            "activation": "relu",
+        },
+        _batch_norm(),
+        {
+            "type": "SeparableConv2D",
+            "filters": 128,
+            "kernel_size": 3,
+            "padding": "same",
+            "activation": "relu",
+        },
+        {"type": "GlobalAveragePooling2D"},
+    ]
+
+
 def _augmentation() -> list[dict]:
     # Mirrored and slightly shifted images are still the same class: the network sees a new
     # variant of each training image every epoch and cannot learn them by heart.
@@ -309,6 +345,24 @@ PRESETS: dict[str, Preset] = {
             source=(
                 "He, Zhang, Ren and Sun, 'Deep residual learning' (ResNet, 2015), basic blocks; "
                 "flips and shifts as in its CIFAR-10 training."
+            ),
+        ),
+        Preset(
+            "mobilenet_tiny",
+            "Tiny MobileNet",
+            "Depthwise and separable convolutions, MobileNet's building blocks: each channel "
+            "filtered on its own, then mixed by a 1x1 convolution, for a fraction of Conv2D's "
+            "multiply-adds.",
+            _mobilenet_tiny,
+            {
+                "epochs": 4,
+                "batch_size": 128,
+                "learning_rate": 0.005,
+                "lr_schedule": "one_cycle",
+            },
+            source=(
+                "Howard et al., 'MobileNets: efficient convolutional neural networks for mobile "
+                "vision applications' (2017), four blocks instead of thirteen."
             ),
         ),
     )

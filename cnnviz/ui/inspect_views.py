@@ -7,7 +7,6 @@ arithmetic, explanation), cnnviz.figures draws, and these functions only hold wi
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import streamlit as st
 
@@ -16,6 +15,7 @@ from cnnviz.figures import layer_grids, overview, value_arithmetic
 from cnnviz.figures import techniques as technique_figures
 from cnnviz.model import layer_names
 from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_types import LayerFamily
 
 VIEWS = {
     "overview": "Path through the network",
@@ -35,8 +35,12 @@ def layer_label(spec: dict, name: str) -> str:
         return name
 
 
+# The families whose one value Inspect can explain (see cnnviz.explain.arithmetic).
+DETAILED_FAMILIES = (LayerFamily.CONVOLUTION, LayerFamily.POOLING, LayerFamily.DENSE)
+
+
 def _has_detail(layer) -> bool:
-    return isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense, *arithmetic.POOLING_KINDS))
+    return inspection.layer_family(layer) in DETAILED_FAMILIES
 
 
 def show_overview(model, spec: dict, image: np.ndarray, class_names) -> None:
@@ -93,11 +97,12 @@ def _show_detail(model, image, detailed, class_names) -> None:
     layer = model.get_layer(entry["name"])
     is_output = layer is model.layers[-1]
     channel = _choose_unit(columns[1], entry, class_names if is_output else None)
-    if isinstance(layer, keras.layers.Dense):
+    family = inspection.layer_family(layer)
+    if family == LayerFamily.DENSE:
         _show_dense_detail(model, image, entry["name"], channel)
         return
     row, column = _choose_position(entry, channel)
-    if isinstance(layer, keras.layers.Conv2D):
+    if family == LayerFamily.CONVOLUTION:
         _show_conv_detail(model, image, entry["name"], (row, column, channel))
     else:
         _show_pool_detail(model, image, entry["name"], (row, column, channel))
@@ -233,7 +238,7 @@ def show_filters(model, epoch_text: str, choices: dict) -> None:
     """The learned kernels of a conv layer and, on request, its filter pictures."""
     conv_layers = inspection.conv_layer_names(model)
     if not conv_layers:
-        st.info("This network has no Conv2D layer, so there are no filters to show.")
+        st.info("This network has no convolution layer, so there are no filters to show.")
         return
     columns = st.columns(2)
     layer_name = columns[0].selectbox("Convolution layer", conv_layers, key="filters_layer")

@@ -137,7 +137,7 @@ def test_dense_contributions_add_up(rgb_model, rgb_image):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda m, i: arithmetic.conv_detail(m, name_of(6), i, 0, 0, 0), "not a Conv2D"),
+        (lambda m, i: arithmetic.conv_detail(m, name_of(6), i, 0, 0, 0), "not a convolution"),
         (lambda m, i: arithmetic.conv_detail(m, name_of(1), i, 32, 0, 0), "row must lie"),
         (lambda m, i: arithmetic.conv_detail(m, name_of(1), i, 0, 0, 4), "channel must lie"),
         (lambda m, i: arithmetic.pool_detail(m, name_of(1), i, 0, 0, 0), "not a pooling"),

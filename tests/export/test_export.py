@@ -54,7 +54,28 @@ RESIDUAL_SPEC = {
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ],
 }
-SPECS = {"padding": PADDING_SPEC, "resnet_odd": RESIDUAL_SPEC}
+# MobileNet's layers with a depth multiplier, strides, uneven 'same' padding and no bias.
+MOBILE_SPEC = {
+    "name": "mobile check",
+    "layers": [
+        {"type": "Conv2D", "filters": 3, "kernel_size": 3, "activation": "relu"},
+        {"type": "DepthwiseConv2D", "kernel_size": 4, "depth_multiplier": 2, "padding": "same"},
+        {"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2, "padding": "same"},
+        {
+            "type": "SeparableConv2D",
+            "filters": 5,
+            "kernel_size": [3, 2],
+            "depth_multiplier": 3,
+            "strides": 2,
+            "padding": "same",
+            "activation": "relu",
+        },
+        {"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "activation": "tanh"},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ],
+}
+SPECS = {"padding": PADDING_SPEC, "resnet_odd": RESIDUAL_SPEC, "mobile": MOBILE_SPEC}
 
 
 def run_code(code: str) -> dict:
@@ -98,13 +119,15 @@ def test_keras_code_rebuilds_the_same_model(preset, data):
     )
 
 
-def test_keras_code_of_unusual_padding_matches_too():
+@pytest.mark.parametrize("name", ["padding", "mobile"])
+def test_keras_code_of_unusual_padding_matches_too(name):
     input_shape, classes = SHAPES["mnist"]
-    expected = builder.build_model(PADDING_SPEC, input_shape, classes)
-    model = run_code(python_code.keras_code(PADDING_SPEC, input_shape, classes))["build_model"]()
+    expected = builder.build_model(SPECS[name], input_shape, classes)
+    model = run_code(python_code.keras_code(SPECS[name], input_shape, classes))["build_model"]()
     assert [layer.output.shape for layer in model.layers] == [
         layer.output.shape for layer in expected.layers
     ]
+    assert model.count_params() == expected.count_params()
 
 
 def torch_counts(module) -> tuple[int, int]:
@@ -144,7 +167,18 @@ def keras_weight_groups(keras_model) -> list[list[np.ndarray]]:
     groups = []
     for layer in builder.spec_layers(keras_model):
         weights = layer.get_weights()
-        if type(layer).__name__ != "ResidualBlock":
+        kind = type(layer).__name__
+        if kind in ("DepthwiseConv2D", "SeparableConv2D"):
+            # PyTorch's grouped convolution holds the depthwise kernel as one input channel
+            # per output channel, in Keras's order (channel c's filters side by side).
+            height, width, channels, multiplier = weights[0].shape
+            depthwise = weights[0].reshape(height, width, 1, channels * multiplier)
+            if kind == "DepthwiseConv2D":
+                groups.append([depthwise, *weights[1:]])
+            else:
+                groups += [[depthwise], weights[1:]]
+            continue
+        if kind != "ResidualBlock":
             groups += [weights] if weights else []
             continue
         index = 0
@@ -187,6 +221,8 @@ def copy_keras_weights(keras_model, torch_module) -> None:
         ("padding", "mnist"),
         ("resnet_small", "cifar10"),
         ("resnet_odd", "mnist"),
+        ("mobile", "cifar10"),
+        ("mobilenet_tiny", "mnist"),
     ],
 )
 def test_pytorch_code_computes_what_keras_computes(name, data):

@@ -5,6 +5,7 @@ import math
 
 from cnnviz.figures import architecture
 from cnnviz.model import diagram
+from cnnviz.model.layer_types import LayerFamily
 from cnnviz.training import presets
 
 MNIST_SHAPE = (28, 28, 1)
@@ -99,4 +100,4 @@ def test_figure_draws_a_residual_blocks_inside_and_shortcut():
     assert len(shortcuts) == 2
     assert any(name.endswith("shortcut conv 1x1") for name in names)
     augmentation = [trace for trace in figure.data if trace.name.endswith("RandomFlip")]
-    assert augmentation[0].fillcolor == architecture.AUGMENTATION_COLOUR
+    assert augmentation[0].fillcolor == architecture.FAMILY_COLOURS[LayerFamily.AUGMENTATION]

@@ -89,6 +89,21 @@ SHAPE_STACKS = {
         {"type": "GlobalAveragePooling2D"},
         OUTPUT,
     ],
+    "depthwise_and_separable": [
+        {"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 3, "padding": "same"},
+        {"type": "DepthwiseConv2D", "kernel_size": [2, 4], "strides": [2, 3]},
+        {
+            "type": "SeparableConv2D",
+            "filters": 7,
+            "kernel_size": 3,
+            "depth_multiplier": 2,
+            "strides": 2,
+            "padding": "same",
+            "activation": "relu",
+        },
+        FLATTEN,
+        OUTPUT,
+    ],
     "dense_only": [
         FLATTEN,
         {"type": "Dense", "units": 16, "activation": "sigmoid"},

@@ -8,10 +8,6 @@ from keras import layers
 from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
 from cnnviz.model.layer_names import layer_name
-from cnnviz.model.with_keras.residual import ResidualBlock
-
-# Layer types that are cnnviz's own Keras layers rather than keras.layers classes.
-OWN_LAYERS = {"ResidualBlock": ResidualBlock}
 
 RESCALING_LAYER_NAME = "rescaling"
 
@@ -41,7 +37,8 @@ def build_model(spec: dict, input_shape: tuple[int, ...], num_classes: int) -> k
         for key in ("kernel_size", "pool_size", "strides"):
             if isinstance(arguments.get(key), list):
                 arguments[key] = tuple(arguments[key])
-        layer_class = OWN_LAYERS.get(layer["type"]) or getattr(layers, layer["type"])
+        # The record names the Keras class (cnnviz's own ResidualBlock, or keras.layers').
+        layer_class = layer_types.CATALOGUE[layer["type"]].keras_class()
         outputs = layer_class(**arguments, name=layer_name(position, layer["type"]))(outputs)
     return keras.Model(inputs, outputs, name=spec_module.keras_model_name(spec))
 
