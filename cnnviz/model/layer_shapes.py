@@ -8,6 +8,7 @@ without importing Keras.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -16,12 +17,22 @@ ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
 PADDINGS = ("valid", "same")
 
 
+class ArgumentKind(enum.StrEnum):
+    """What sort of value an argument takes; the editor picks its widget by it."""
+
+    INT = "int"
+    FLOAT = "float"
+    SIZE = "size"  # an int or a pair of ints
+    CHOICE = "choice"
+    BOOL = "bool"
+
+
 @dataclass(frozen=True)
 class Argument:
     """One argument a layer type accepts.
 
     Attributes:
-        kind: "int", "float", "size" (an int or a pair of ints), "choice" or "bool".
+        kind: an ArgumentKind (its plain name is accepted and turned into one).
         default: the value Keras uses when the argument is left out (shown in the editor).
         required: whether a spec must give it.
         choices: the allowed values of a "choice" argument.
@@ -36,7 +47,7 @@ class Argument:
         help: one short sentence for the editor.
     """
 
-    kind: str
+    kind: ArgumentKind
     default: Any = None
     required: bool = False
     choices: tuple = ()
@@ -46,6 +57,10 @@ class Argument:
     nullable: bool = False
     same_as: str | None = None
     help: str = ""
+
+    def __post_init__(self) -> None:
+        # A misspelt kind fails when the catalogue is built, not when a widget is drawn.
+        object.__setattr__(self, "kind", ArgumentKind(self.kind))
 
 
 def activation_argument(default: str = "linear", required: bool = False) -> Argument:

@@ -19,17 +19,16 @@ import reprlib
 from dataclasses import dataclass
 from typing import Any
 
+from cnnviz.model.layer_shapes import ArgumentKind
 from cnnviz.model.layer_types import (
     CATALOGUE,
     LAYER_TYPES,
     Argument,
     ShapeError,
     format_shape,
-    format_size,  # noqa: F401
+    format_size,  # noqa: F401 - pages format sizes through this module; it lives with the catalogue
     pair,
 )
-
-# Pages format sizes through this module too; the helper lives with the catalogue.
 from cnnviz.quantities import is_whole_number
 
 # Keys a spec may carry besides its layers; they describe it and do not change the model.
@@ -114,20 +113,20 @@ def _check_argument(where: str, name: str, value: Any, argument: Argument) -> No
         if argument.nullable:
             return
         raise SpecError(f"{where}: {name} needs a value. {received}")
-    if argument.kind == "bool":
+    if argument.kind == ArgumentKind.BOOL:
         if not isinstance(value, bool):
             raise SpecError(f"{where}: {name} must be true or false. {received}")
         return
-    if argument.kind == "choice":
+    if argument.kind == ArgumentKind.CHOICE:
         if value not in argument.choices:
             options = ", ".join(repr(choice) for choice in argument.choices)
             raise SpecError(f"{where}: {name} must be one of {options}. {received}")
         return
-    if argument.kind == "int":
+    if argument.kind == ArgumentKind.INT:
         numbers = [value]
         if not is_whole_number(value):
             raise SpecError(f"{where}: {name} must be a whole number. {received}")
-    elif argument.kind == "float":
+    elif argument.kind == ArgumentKind.FLOAT:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))

@@ -16,12 +16,12 @@ import tensorflow as tf
 from cnnviz.data.datasets import Dataset
 from cnnviz.model.with_keras import builder
 from cnnviz.training import losses
-from cnnviz.training.settings import TrainingSettings
+from cnnviz.training.settings import Optimizer, TrainingSettings
 
 OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
+    Optimizer.ADAM: keras.optimizers.Adam,
+    Optimizer.SGD: keras.optimizers.SGD,
+    Optimizer.RMSPROP: keras.optimizers.RMSprop,
 }
 
 # Held while a model is built with its seed set: Keras draws initial weights and dropout seeds

@@ -24,7 +24,7 @@ import numpy as np
 
 from cnnviz.data.datasets import Dataset
 from cnnviz.explain import evaluation, inspection
-from cnnviz.training import callbacks, fitting, gradient_registry, precision
+from cnnviz.training import callbacks, fitting, gradient_registry, lr_schedules, precision
 from cnnviz.training.job_base import OWNER_GRACE_SECONDS, JobBase
 from cnnviz.training.job_interface import JobStatus
 from cnnviz.training.job_state import JobState, StopReason
@@ -304,7 +304,7 @@ class TrainingJob(JobBase):
             ),
             callbacks.StopCheck(self),
         ]
-        if settings.lr_schedule != "constant":
+        if settings.lr_schedule != lr_schedules.Schedule.CONSTANT:
             with self._lock:
                 steps = (self._target_epochs - self._record.epoch) * self._record.batches_per_epoch
             segment_callbacks.append(

@@ -12,14 +12,24 @@ cycle, so a Continue starts a fresh cycle from its own learning rate (a warm res
 
 from __future__ import annotations
 
+import enum
 import math
 
-# The schedules a student can choose, by name, and how they are written for people.
-SCHEDULE_NAMES = ("constant", "cosine", "one_cycle")
+
+class Schedule(enum.StrEnum):
+    """The schedules a student can choose; the values are what settings and JSON hold."""
+
+    CONSTANT = "constant"
+    COSINE = "cosine"
+    ONE_CYCLE = "one_cycle"
+
+
+SCHEDULE_NAMES = tuple(schedule.value for schedule in Schedule)
+# How the schedules are written for people.
 SCHEDULE_TITLES = {
-    "constant": "Constant",
-    "cosine": "Cosine decay",
-    "one_cycle": "One cycle",
+    Schedule.CONSTANT: "Constant",
+    Schedule.COSINE: "Cosine decay",
+    Schedule.ONE_CYCLE: "One cycle",
 }
 # One cycle rises during this fraction of the segment's steps ...
 ONE_CYCLE_RISE = 0.25
@@ -45,10 +55,10 @@ def learning_rate_at(schedule: str, peak: float, step: int, total_steps: int) ->
             f"Unknown learning-rate schedule {schedule!r}. Choose one of: "
             f"{', '.join(SCHEDULE_NAMES)}."
         )
-    if schedule == "constant" or total_steps <= 1:
+    if schedule == Schedule.CONSTANT or total_steps <= 1:
         return peak
     fraction = min(max(step / total_steps, 0.0), 1.0)
-    if schedule == "cosine":
+    if schedule == Schedule.COSINE:
         return peak * _half_cosine(fraction)
     if fraction < ONE_CYCLE_RISE:
         start = peak * ONE_CYCLE_START

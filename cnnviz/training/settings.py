@@ -7,6 +7,7 @@ and pages can show the choices, without waiting seconds for TensorFlow to load.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +17,21 @@ from cnnviz.quantities import is_whole_number
 from cnnviz.training import precision
 from cnnviz.training.lr_schedules import SCHEDULE_NAMES
 
-# The optimizers a student can choose, by their lower-case Keras names.
-OPTIMIZER_NAMES = ("adam", "sgd", "rmsprop")
+
+class Optimizer(enum.StrEnum):
+    """The optimizers a student can choose, by their lower-case Keras names (what JSON holds)."""
+
+    ADAM = "adam"
+    SGD = "sgd"
+    RMSPROP = "rmsprop"
+
+
+OPTIMIZER_NAMES = tuple(optimizer.value for optimizer in Optimizer)
 # How the optimizers are written for people.
-OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+OPTIMIZER_TITLES = {Optimizer.ADAM: "Adam", Optimizer.SGD: "SGD", Optimizer.RMSPROP: "RMSprop"}
 # Numbers each optimizer keeps per trainable weight (Keras 3 defaults: Adam its two moments,
 # RMSprop its mean square, SGD without momentum nothing), for the memory estimate in limits.py.
-OPTIMIZER_STATE_SLOTS = {"adam": 2, "sgd": 0, "rmsprop": 1}
+OPTIMIZER_STATE_SLOTS = {Optimizer.ADAM: 2, Optimizer.SGD: 0, Optimizer.RMSPROP: 1}
 # The largest values any setting may take, whatever the server's limits: beyond them TensorFlow
 # or NumPy fails (a batch index past 32 bits, a seed past 32 bits).
 MAX_EPOCHS = 10_000

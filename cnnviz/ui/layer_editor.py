@@ -10,6 +10,7 @@ import streamlit as st
 
 from cnnviz.model import layer_types
 from cnnviz.model import spec as spec_module
+from cnnviz.model.layer_shapes import ArgumentKind
 from cnnviz.ui import state as keys
 
 
@@ -30,7 +31,7 @@ def _set_argument(layer_id: int, name: str, widget_keys: tuple[str, ...]) -> Non
     layer = dict(_spec()["layers"][index])
     argument = layer_types.LAYER_TYPES[layer["type"]][name]
     values = [st.session_state[key] for key in widget_keys]
-    if argument.kind == "size":
+    if argument.kind == ArgumentKind.SIZE:
         if values[0] is None:  # "same as pool size" ticked
             value = None
         elif len(values) == 2:
@@ -70,7 +71,7 @@ def _set_default(layer_id: int, name: str, toggle_key: str) -> None:
         layer.pop(name, None)
     else:
         argument = layer_types.LAYER_TYPES[layer["type"]][name]
-        if argument.kind == "float":
+        if argument.kind == ArgumentKind.FLOAT:
             # Start from a value the argument accepts: its bound nearest to 0.1.
             layer[name] = min(max(0.1, argument.minimum or 0.0), argument.maximum)
         else:
@@ -149,9 +150,9 @@ def _optional_input(layer_id: int, name: str, value, argument, column) -> None:
     )
     if value is None:
         return
-    if argument.kind == "float":
+    if argument.kind == ArgumentKind.FLOAT:
         _float_input(layer_id, name, value, argument, column)
-    elif argument.kind == "size":
+    elif argument.kind == ArgumentKind.SIZE:
         _size_inputs(layer_id, name, value, argument, column)
     else:
         _plain_input(layer_id, name, value, argument, column)
@@ -167,7 +168,7 @@ def _plain_input(layer_id: int, name: str, value, argument, column) -> None:
         "args": (layer_id, name, (key,)),
     }
     label = name.replace("_", " ")
-    if argument.kind == "int":
+    if argument.kind == ArgumentKind.INT:
         column.number_input(
             label,
             min_value=int(argument.minimum or 0),
@@ -176,11 +177,11 @@ def _plain_input(layer_id: int, name: str, value, argument, column) -> None:
             step=1,
             **common,
         )
-    elif argument.kind == "choice":
+    elif argument.kind == ArgumentKind.CHOICE:
         options = list(argument.choices)
         index = options.index(value) if value in options else 0
         column.selectbox(label, options, index=index, **common)
-    elif argument.kind == "bool":
+    elif argument.kind == ArgumentKind.BOOL:
         column.checkbox(label, value=bool(value), **common)
 
 
@@ -196,9 +197,9 @@ def argument_widgets(layer_id: int, layer: dict) -> None:
         value = layer.get(name, argument.default)
         if argument.nullable:
             _optional_input(layer_id, name, value, argument, column)
-        elif argument.kind == "size":
+        elif argument.kind == ArgumentKind.SIZE:
             _size_inputs(layer_id, name, value, argument, column)
-        elif argument.kind == "float":
+        elif argument.kind == ArgumentKind.FLOAT:
             _float_input(layer_id, name, value, argument, column)
         else:
             _plain_input(layer_id, name, value, argument, column)
