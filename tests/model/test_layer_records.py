@@ -130,3 +130,39 @@ def test_a_registered_dummy_layer_is_everywhere_with_no_other_edit(dummy_layer):
         spec_module.validate(bad, (4, 4, 1), 10)
     with pytest.raises(ValueError, match="already in the catalogue"):
         layer_types.register(DUMMY)
+
+
+class _ScaleByLayer(keras.layers.Layer):
+    """The Keras side of the dummy record: multiplies every value by `factor`."""
+
+    def __init__(self, factor: float = 2.0, **keywords):
+        super().__init__(**keywords)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+
+def test_a_registered_dummy_layer_builds_and_shows_on_inspect(dummy_layer):
+    import numpy as np
+
+    from cnnviz.explain import inspection
+    from cnnviz.model.with_keras import builder
+
+    layer_types.unregister(DUMMY.name)
+    layer_types.register(dataclasses.replace(DUMMY, keras_layer=lambda: _ScaleByLayer))
+    spec = {
+        "layers": [
+            {"type": "Conv2D", "filters": 2, "kernel_size": 3},
+            {"type": "ScaleBy", "factor": 3.0},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    }
+    model = builder.build_model(spec, (8, 8, 1), 10)
+    image = np.arange(64, dtype=np.float32).reshape(8, 8, 1)
+    overview = inspection.network_overview(model, image)
+    by_name = {entry["name"]: entry["values"] for entry in overview}
+    # The path through the network shows the dummy layer's own output: 3 times the conv's.
+    names = [layer.name for layer in builder.spec_layers(model)]
+    np.testing.assert_allclose(by_name[names[1]], 3.0 * by_name[names[0]], rtol=1e-6)
