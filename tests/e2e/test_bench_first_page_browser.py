@@ -5,11 +5,7 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from .conftest import REPO
-
-pytestmark = pytest.mark.e2e
 
 
 def test_bench_first_page_times_the_start_page_in_chromium():

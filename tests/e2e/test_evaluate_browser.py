@@ -12,13 +12,7 @@ import re
 import pytest
 
 from .conftest import assert_no_exception, wait_until_idle, wait_until_loaded
-from .test_browser import FINISHED, TRAINING_TIMEOUT_MS, UI_TIMEOUT_MS, go_to, start_training
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
+from .steps import FINISHED, TRAINING_TIMEOUT_MS, UI_TIMEOUT_MS, expect, go_to, start_training
 
 
 def click_cell(page, true_class: int, predicted_class: int, classes: int = 10) -> None:

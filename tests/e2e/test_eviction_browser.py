@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 from .conftest import (
     CONNECTED,
     PAGE_LOAD_TIMEOUT_MS,
@@ -22,22 +20,17 @@ from .conftest import (
     wait_until_loaded,
     workspace_id_of,
 )
-from .test_browser import (
+from .steps import (
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     app_button,
     choose,
+    expect,
     go_to,
     set_number,
     start_training,
     status_text,
 )
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 TINY_CAPS = {"CNNVIZ_MAX_WORKSPACES": "2", "CNNVIZ_WORKSPACE_MEMORY_MB": "1"}
 DROPPED = re.compile(r"dropped to make room at \d\d:\d\d")

@@ -6,26 +6,21 @@ from __future__ import annotations
 import base64
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from helpers.paths import MNIST_SAMPLE
 
 from .conftest import assert_no_exception, wait_until_idle
-from .test_browser import (
+from .steps import (
     FINISHED,
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
+    expect,
     go_to,
     start_training,
     status_text,
 )
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 # The z values of the plotly heatmap whose title holds `title`, as the page gave them to the
 # browser: plotly writes uint8 arrays as base64 bytes with their dtype and shape.
 HEATMAP_Z = """(title) => {

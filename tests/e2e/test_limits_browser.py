@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from .conftest import assert_no_exception
-from .test_browser import UI_TIMEOUT_MS, app_button, go_to
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
+from .steps import UI_TIMEOUT_MS, app_button, expect, go_to
 
 OUTPUT = {"type": "Dense", "units": 10, "activation": "softmax"}
 # 322 M parameters: the Dense layer after Flatten holds 156,800,000 of them on 28x28x1.

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from .conftest import assert_no_exception, wait_until_idle
-from .test_browser import (
+from .steps import (
     FINISHED,
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     app_button,
     choose,
+    expect,
     go_to,
     start_training,
     status_text,
 )
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 
 def test_mobilenet_layers_on_build_and_inspect(open_page, screenshot):

@@ -26,13 +26,16 @@ from .conftest import (
     wait_until_idle,
     wait_until_loaded,
 )
-from .test_browser import FINISHED, app_button, choose, go_to, start_training, status_text
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
+from .steps import (
+    FINISHED,
+    app_button,
+    choose,
+    expect,
+    go_to,
+    start_training,
+    status_text,
+    sync_api,
 )
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 UI_TIMEOUT_MS = 30_000
 TRAINING_TIMEOUT_MS = 180_000

@@ -11,14 +11,9 @@ import os
 import pytest
 
 from .conftest import assert_no_exception, serve_app, wait_until_loaded
-from .test_browser import FINISHED, UI_TIMEOUT_MS, app_button, go_to
+from .steps import FINISHED, UI_TIMEOUT_MS, app_button, expect, go_to
 
 pytest.importorskip("ray", reason="Ray is not installed; pip install -e '.[cluster]' runs this")
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 STUDENTS = 6
 ALL_TRAINED_TIMEOUT_MS = 600_000

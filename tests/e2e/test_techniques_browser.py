@@ -3,24 +3,17 @@ signed attributions over a test image, red for the class and blue against it."""
 
 from __future__ import annotations
 
-import pytest
-
 from .conftest import assert_no_exception, wait_until_idle
-from .test_browser import (
+from .steps import (
     FINISHED,
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     choose,
+    expect,
     go_to,
     start_training,
     status_text,
 )
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 
 def test_integrated_gradients_on_where_it_looked(open_page, screenshot, screenshot_dir, request):

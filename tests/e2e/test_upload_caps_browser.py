@@ -8,16 +8,8 @@ from __future__ import annotations
 import json
 import os
 
-import pytest
-
 from .conftest import assert_no_exception
-from .test_browser import go_to
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
+from .steps import expect, go_to
 
 # Reading 57 MB, rebuilding the model and measuring it on the test images takes a while on
 # two shared cores.

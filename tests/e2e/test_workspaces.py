@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
-
 from .conftest import (
     PAGE_LOAD_TIMEOUT_MS,
     VIEWPORT,
@@ -22,25 +20,20 @@ from .conftest import (
     wait_until_loaded,
     workspace_id_of,
 )
-from .test_browser import (
+from .steps import (
     FINISHED,
     STOP_TIMEOUT_MS,
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     app_button,
     choose,
+    expect,
     go_to,
     set_number,
     start_training,
     status_text,
     wait_for_one_progress_panel,
 )
-
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="browser tests need Python playwright (pip install playwright)"
-)
-expect = sync_api.expect
-pytestmark = pytest.mark.e2e
 
 # Every page, by its sidebar link and its title.
 PAGES = [
