@@ -38,6 +38,7 @@ ORDER = [
     "ui",
     "cli",
     "bench",
+    "lessons",
     "cluster",
     "training",
     "export",
