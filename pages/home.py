@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz.ui import data, frame, state
+from cnnviz.ui import data, frame, saving, state, workspace_panel
 
 frame.page_setup()
 
@@ -52,16 +52,16 @@ for column, (heading, text, page, label, icon) in zip(st.columns(3), steps, stri
         st.write(text)
         st.page_link(page, label=label, icon=icon, query_params=link_parameters)
 
-hours = state.registry().max_age_hours
 st.info(
-    "**This page's address is your workspace.** Your layers, trainings and runs stay on the "
-    f"server while you work and for up to {hours:g} hours after your last visit (sooner if "
-    "the server fills up; never while a training runs): reload the page or open the address "
-    "again later and they are still here, a running training included. "
-    "The address is private: whoever has it can see and change your work. To share a network, "
-    "hand out the Build page's share link or a downloaded spec instead: they hold only the "
-    "layers.",
-    icon=":material/lock:",
+    "**This page's address is your workspace: bookmark it.** Your layers, settings, runs, "
+    "models and pictures are saved on the server as you work, and kept for "
+    f"{saving.kept_for()} after your last visit, also when the server restarts: open the "
+    "address again (next week too) and they are still here. The address is the only key to "
+    "your work, and it is private: whoever has it can see and change your work. To share a "
+    "network, hand out the Build page's share link or a downloaded spec instead: they hold "
+    "only the layers.",
+    icon=":material/bookmark:",
 )
+workspace_panel.show()
 
 st.caption(f"Data: {dataset.info.credit}")

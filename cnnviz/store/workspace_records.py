@@ -1,10 +1,11 @@
 """Why a workspace id is no longer on the server, and what a student reads about it.
 
-The registry (cnnviz.store.workspaces) forgets a dropped workspace's work at once but keeps a small
-record of its id: why it went and when. A student who comes back to that address then reads the
-true reason ("dropped to make room at 14:05", "expired after 2 hours") rather than a guess. An id
-with no record was never on this server since it started: a mistyped address, or one from before
-a restart.
+Work is kept in the database, so an id is gone only when its workspace was deleted or expired
+(no visit for the retention time). The registry (cnnviz.store.workspaces) keeps a small record of
+such ids: why and when. A student who comes back to that address then reads the true reason
+("deleted at 14:05", "expired after 30 days") rather than a guess. An id with no record was
+never kept: a mistyped address, or one that went before this server started. (A registry
+without a database behind it drops work for its caps; it says so the same way.)
 
 Plain text and data only; the pages show these messages (cnnviz.ui.state).
 """
@@ -89,21 +90,23 @@ class GoneRecords:
             return self._records.get(workspace_id)
 
 
-def lost_message(record: GoneRecord | None, max_age_hours: float) -> str:
+def lost_message(record: GoneRecord | None, kept_for: str) -> str:
     """What a student reads when the address's workspace is no longer on the server.
 
     Args:
         record: the registry's record of the id, or None when it has none.
-        max_age_hours: how long the server keeps a workspace without a visit.
+        kept_for: how long the server keeps a workspace after its last visit, in words
+            ("30 days").
     """
     if record is None:
         return (
-            "This workspace is not on this server: a mistyped address, or one from before the "
-            "server restarted. Any training that was running there was lost. " + _WHAT_NOW
+            "No workspace is kept at this address: it may be mistyped or cut short, deleted by "
+            f"its owner, or not visited for {kept_for} (work is kept that long after the last "
+            "visit). " + _WHAT_NOW
         )
     if record.reason == GoneReason.EXPIRED:
         return (
-            f"This workspace expired after {max_age_hours:g} hours without a visit (at "
+            f"This workspace expired after {kept_for} without a visit (at "
             f"{record.clock_text}); its layers, model and runs went with it. " + _WHAT_NOW
         )
     if record.reason == GoneReason.DROPPED:
@@ -113,8 +116,8 @@ def lost_message(record: GoneRecord | None, max_age_hours: float) -> str:
             "layers, model and runs made way for another student's. " + _WHAT_NOW
         )
     return (
-        f"This workspace was closed on the server at {record.clock_text}; its layers, model and "
-        "runs went with it. " + _WHAT_NOW
+        f"This workspace was deleted at {record.clock_text}; its layers, models, runs and "
+        "pictures went with it. " + _WHAT_NOW
     )
 
 

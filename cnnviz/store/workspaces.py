@@ -27,13 +27,13 @@ from cnnviz.store.workspace_records import DEFAULT_RECORDS_KEPT, GoneReason, Gon
 
 # The id is this many random bytes, URL-safe base64: 22 characters, 128 bits.
 ID_BYTES = 16
-DEFAULT_MAX_AGE_HOURS = 2.0
+# A loaded workspace nobody visits is unloaded (its work kept) after this long.
+DEFAULT_MAX_AGE_HOURS = 1.0
 DEFAULT_MAX_WORKSPACES = 200
 DEFAULT_MAX_MEMORY_MB = 4096
 # A sweep for expired workspaces runs at most this often on attach (it also runs on create).
 SWEEP_INTERVAL_SECONDS = 30.0
 
-HOURS_VARIABLE = "CNNVIZ_WORKSPACE_HOURS"
 COUNT_VARIABLE = "CNNVIZ_MAX_WORKSPACES"
 MEMORY_VARIABLE = "CNNVIZ_WORKSPACE_MEMORY_MB"
 
@@ -98,6 +98,10 @@ class WorkspaceRegistry:
         release: frees a dropped workspace's data (stops its training, drops its model).
         new_data: makes a new workspace's (empty) data dict.
         records_kept: how many dropped or expired ids are remembered, at most.
+        load: reads a workspace the registry does not hold from where its work is kept (the
+            database), returning its data or None when there is none. With it, a workspace
+            the caps or idleness push out is only unloaded (release must keep its work first):
+            the next visit loads it again, and only `remove` makes an id gone.
 
     Raises:
         ValueError: when a limit is not positive.
@@ -116,6 +120,7 @@ class WorkspaceRegistry:
         release: Callable[[dict], None] = _clear,
         new_data: Callable[[], dict] = dict,
         records_kept: int = DEFAULT_RECORDS_KEPT,
+        load: Callable[[str], dict | None] | None = None,
     ):
         if not max_age_seconds > 0:
             raise ValueError(f"max_age_seconds must be positive. Received: {max_age_seconds}")
@@ -132,8 +137,12 @@ class WorkspaceRegistry:
         self._estimate_bytes = estimate_bytes
         self._release = release
         self._new_data = new_data
+        self._load = load
         self._gone = GoneRecords(records_kept)
         self._lock = threading.Lock()
+        # One lock per id being loaded, so that two sessions opening the same address at once
+        # load it once.
+        self._loading: dict[str, threading.Lock] = {}
         self._workspaces: dict[str, Workspace] = {}
         self._workspace_of_session: dict[str, str] = {}
         self._last_sweep = clock()
@@ -201,6 +210,46 @@ class WorkspaceRegistry:
             if workspace is not None:
                 self._attach_locked(workspace, session_id)
         self._release_all(dropped)
+        if workspace is None and self._load is not None:
+            workspace = self._load_into_memory(workspace_id, session_id)
+        return workspace
+
+    def _load_into_memory(self, workspace_id: str, session_id: str | None) -> Workspace | None:
+        """Load a kept workspace (outside the registry's lock: reading a model takes time).
+
+        Raises:
+            ServerFull: when it would not fit under the caps even with every idle workspace
+                unloaded.
+        """
+        with self._lock:
+            loading = self._loading.setdefault(workspace_id, threading.Lock())
+        with loading:
+            with self._lock:
+                workspace = self._workspaces.get(workspace_id)
+                if workspace is not None:  # another session loaded it meanwhile
+                    self._attach_locked(workspace, session_id)
+                    return workspace
+            try:
+                data = self._load(workspace_id)
+            finally:
+                with self._lock:
+                    self._loading.pop(workspace_id, None)
+            if data is None:
+                return None
+            with self._lock:
+                workspace = Workspace(id=workspace_id, data=data, last_visit=self._clock())
+                self._workspaces[workspace_id] = workspace
+                room = self._room_for_locked(workspace_id)
+                if room is None:
+                    del self._workspaces[workspace_id]
+                    dropped = []
+                else:
+                    self._attach_locked(workspace, session_id)
+                    dropped = self._drop_locked(room, GoneReason.DROPPED)
+        self._release_all(dropped)
+        if room is None:
+            self._release_all([workspace])
+            raise ServerFull("The caps are reached and no workspace can make room.")
         return workspace
 
     def has_live_session(self, workspace_id: str, is_session_alive: Callable[[str], bool]) -> bool:
@@ -296,12 +345,28 @@ class WorkspaceRegistry:
 
     def _drop_locked(self, workspaces: list[Workspace], reason: GoneReason) -> list[Workspace]:
         wall_time = self._wall_clock()
+        # Kept work (a load function) is only unloaded by the caps and idleness: it comes back
+        # on the next visit, so it is not gone.
+        unloads = self._load is not None and reason != GoneReason.REMOVED
         for workspace in workspaces:
             del self._workspaces[workspace.id]
             self._forget_sessions_locked(workspace, workspace.sessions)
+            if unloads:
+                _LOGGER.info("workspace %s... unloaded (%s)", workspace.id[:4], reason.value)
+                continue
             self._gone.add(workspace.id, reason, wall_time)
             _LOGGER.info("workspace %s... %s", workspace.id[:4], reason.value)
         return workspaces
+
+    def loaded(self) -> list[tuple[str, dict, float]]:
+        """(id, data, last visit on the registry's clock) of every workspace held now."""
+        with self._lock:
+            return [(ws.id, ws.data, ws.last_visit) for ws in self._workspaces.values()]
+
+    def forget(self, workspace_id: str, reason: GoneReason) -> None:
+        """Remember that an id not held in memory is gone (say a kept workspace expired)."""
+        with self._lock:
+            self._gone.add(workspace_id, reason, self._wall_clock())
 
     def _droppable_locked(self, keep: str | None) -> list[Workspace]:
         # Least valuable first: unattached before attached, then least recently visited. A
@@ -366,13 +431,16 @@ def _positive_number(variable: str, default: float) -> float:
 
 
 def registry_settings_from_environment() -> dict:
-    """The registry's limits from CNNVIZ_WORKSPACE_HOURS, CNNVIZ_MAX_WORKSPACES and
+    """The registry's limits from CNNVIZ_MAX_WORKSPACES (workspaces loaded at once) and
     CNNVIZ_WORKSPACE_MEMORY_MB, as keyword arguments for WorkspaceRegistry.
+
+    How long work is kept is the store's setting (CNNVIZ_WORKSPACE_DAYS); a loaded workspace
+    nobody visits is unloaded after DEFAULT_MAX_AGE_HOURS.
 
     Raises:
         ValueError: naming the variable when one is not a positive number.
     """
-    hours = _positive_number(HOURS_VARIABLE, DEFAULT_MAX_AGE_HOURS)
+    hours = DEFAULT_MAX_AGE_HOURS
     count = _positive_number(COUNT_VARIABLE, DEFAULT_MAX_WORKSPACES)
     megabytes = _positive_number(MEMORY_VARIABLE, DEFAULT_MAX_MEMORY_MB)
     return {

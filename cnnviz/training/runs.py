@@ -58,6 +58,23 @@ class RunRecord:
             dataset_title=job.dataset.info.title,
         )
 
+    def to_dict(self) -> dict:
+        """The record as plain data (JSON-ready)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> RunRecord:
+        """A record from to_dict's plain data; unknown keys are ignored, missing ones fail.
+
+        Raises:
+            ValueError: when a field the record needs is missing.
+        """
+        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
+        try:
+            return cls(**known)
+        except TypeError as error:
+            raise ValueError(f"A stored run record is incomplete: {error}.") from None
+
     def summary_row(self) -> dict:
         """One row of the comparison table, with the words students read."""
         settings = self.settings
@@ -104,11 +121,14 @@ class RunHistory:
         self.max_runs = max_runs
         self._records: list[RunRecord] = []
         self._next_id = 1
+        # Counts changes, so that whoever keeps the runs (the app's saver) writes only new ones.
+        self.revision = 0
 
     def new_run_id(self) -> int:
         """A fresh number for a run about to start, so its record can be found again."""
         run_id = self._next_id
         self._next_id += 1
+        self.revision += 1
         return run_id
 
     def record(self, run_id: int, job: TrainingJobInterface) -> RunRecord:
@@ -118,10 +138,22 @@ class RunHistory:
         self._records.append(record)
         # The oldest runs go first when the cap is reached.
         del self._records[: max(0, len(self._records) - self.max_runs)]
+        self.revision += 1
         return record
 
     def remove(self, run_id: int) -> None:
         self._records = [kept for kept in self._records if kept.run_id != run_id]
+        self.revision += 1
+
+    def restore(self, records: list[RunRecord], next_id: int) -> None:
+        """Take back kept records (oldest first) and the next run number, as stored."""
+        self._records = sorted(records, key=lambda kept: kept.run_id)[-self.max_runs :]
+        used = max((kept.run_id for kept in self._records), default=0)
+        self._next_id = max(int(next_id), used + 1)
+
+    @property
+    def next_id(self) -> int:
+        return self._next_id
 
     def records(self) -> list[RunRecord]:
         return list(self._records)

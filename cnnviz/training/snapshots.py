@@ -10,7 +10,9 @@ the newest), so replay always has both ends.
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 
 import numpy as np
 
@@ -82,3 +84,34 @@ class WeightSnapshots:
             self._items = []
             self._added = 0
             self._stride = 1
+
+
+def snapshots_to_bytes(items: list[tuple[float, list[np.ndarray]]]) -> bytes:
+    """Kept snapshots (epoch, float16 weights) as a NumPy archive without pickles."""
+    arrays = {"epochs": np.array([epoch for epoch, _ in items], dtype=np.float64)}
+    for number, (_, weights) in enumerate(items):
+        arrays.update({f"s{number}_{index}": array for index, array in enumerate(weights)})
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def snapshots_from_bytes(data: bytes) -> list[tuple[float, list[np.ndarray]]]:
+    """The snapshots kept by snapshots_to_bytes, oldest first.
+
+    Raises:
+        ValueError: when the bytes are not such an archive.
+    """
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            epochs = archive["epochs"]
+            items = []
+            for number, epoch in enumerate(epochs):
+                weights, index = [], 0
+                while f"s{number}_{index}" in archive.files:
+                    weights.append(archive[f"s{number}_{index}"])
+                    index += 1
+                items.append((float(epoch), weights))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"The kept replay weights are damaged ({error}).") from None
+    return items

@@ -11,17 +11,10 @@ import streamlit as st
 
 from cnnviz.data import data_folder, datasets, own_data
 from cnnviz.ui import state as keys
+from cnnviz.ui.shared_data import load_shared_dataset
 
 OWN_CHOICE = own_data.OWN_NAME
 CHOOSER_KEY = "dataset_widget"
-
-
-@st.cache_resource(show_spinner="Loading the data set...")
-def load_shared_dataset(name: str, data_dir: str | None) -> datasets.Dataset:
-    """The data set, loaded once and shared read-only by every session of this server."""
-    if name.startswith(data_folder.LOCAL_PREFIX):
-        return data_folder.load_local_dataset(name, data_dir)
-    return datasets.load_dataset(name, data_dir)
 
 
 def own_dataset() -> datasets.Dataset | None:

@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnviz import app_files
 from cnnviz.training import model_data
 from cnnviz.training.job_state import JobState, StopReason
+from cnnviz.ui import saving
 from cnnviz.ui import state as keys
 
 # How long Reset waits for a training to leave its current batch (it skips the test set).
@@ -93,12 +94,16 @@ def start_training(spec: dict, dataset, settings) -> None:
 
     state = keys.workspace()
     _retire_job(state)
+    saving.forget_model(keys.workspace_id(), state.get(keys.JOB_RUN_ID))
     run_id = state[keys.RUNS].new_run_id()
     job = executors.new_job(
         spec, dataset, settings, owner_alive=_owner_alive_check(), name=f"Run {run_id}"
     )
     state[keys.JOB] = job
     state[keys.JOB_RUN_ID] = run_id
+    workspace_id = keys.workspace_id()
+    saving.keep_run_data(workspace_id, run_id, dataset, state)
+    saving.watch_job(saving.store(), workspace_id, run_id, job, state)
     job.start()
 
 
@@ -137,6 +142,7 @@ def reset_job() -> None:
     """Forget the workspace's model; its run (even one stopped mid-training) stays in Compare."""
     state = keys.workspace()
     _retire_job(state)
+    saving.forget_model(keys.workspace_id(), state.get(keys.JOB_RUN_ID))
     state[keys.JOB] = None
     state[keys.JOB_RUN_ID] = None
 

@@ -13,17 +13,44 @@ training included.
 from __future__ import annotations
 
 import copy
-import logging
-import threading
 
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnviz.data.datasets import DATASETS
 from cnnviz.store import workspace_records, workspaces
-from cnnviz.training import presets
-from cnnviz.training.settings import TrainingSettings
+from cnnviz.ui import saving
+from cnnviz.ui.workspace_data import (  # noqa: F401 - named through this module too
+    WorkspaceData,
+    estimate_bytes,
+    is_busy,
+    is_session_alive,
+    release,
+)
+from cnnviz.ui.workspace_keys import (  # noqa: F401 - the pages name the keys through this module
+    DATASET,
+    DEFAULT_DATASET,
+    DEFAULT_TRAIN_SETTINGS,
+    EVALUATE,
+    INSPECT,
+    JOB,
+    JOB_RUN_ID,
+    LAYER_IDS,
+    LESSONS,
+    NAME,
+    NEXT_LAYER_ID,
+    OWN_DATA,
+    OWN_DATA_PAGE,
+    RECORDED,
+    RUNS,
+    SPEC,
+    SPEC_UNDO,
+    STORAGE_NOTICE,
+    TRAIN_PAGE_SETTINGS,
+    TRAIN_SETTINGS,
+    fill_defaults,
+    preset_train_settings,
+)
 
 # The URL's query parameter holding the workspace id.
 QUERY_PARAMETER = "w"
@@ -33,123 +60,10 @@ WORKSPACE = "cnnviz_workspace"  # the workspace dict this session is attached to
 WORKSPACE_ID = "cnnviz_workspace_id"  # its id, to put back into a URL that lost it
 NOTICE = "cnnviz_workspace_notice"  # a message for the next page drawn, shown once
 
-# Keys inside the workspace dict.
-DATASET = "cnnviz_dataset"  # name of the chosen data set, e.g. "mnist"
-SPEC = "cnnviz_spec"  # the spec being edited on the Build page
-LAYER_IDS = "cnnviz_layer_ids"  # a stable id per spec layer, so widgets follow moved layers
-NEXT_LAYER_ID = "cnnviz_next_layer_id"  # the counter behind those ids
-SPEC_UNDO = "cnnviz_spec_undo"  # the spec before the last preset load or import, for Undo
-TRAIN_SETTINGS = "cnnviz_train_settings"  # the Train page's settings as a plain dict
-JOB = "cnnviz_job"  # the current TrainingJob (its model is "the model"), or None
-JOB_RUN_ID = "cnnviz_job_run_id"  # the run id of the current job in the run history
-RUNS = "cnnviz_runs"  # the RunHistory
-RECORDED = "cnnviz_recorded"  # marker of the last job state written to the run history
-INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, layer)
-EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
-OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.data.own_data.OwnData
-OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
-
-DEFAULT_DATASET = "mnist"
-# The settings the Train page shows, starting from TrainingSettings's own defaults (the seed and
-# the validation share are not shown and keep theirs).
-TRAIN_PAGE_SETTINGS = (
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "lr_schedule",
-    "label_smoothing",
-    "test_time_flip",
-    "mixed_precision",
-    "train_limit",
-)
-DEFAULT_TRAIN_SETTINGS = {name: getattr(TrainingSettings(), name) for name in TRAIN_PAGE_SETTINGS}
-
-
-def preset_train_settings(preset_name: str, input_shape: tuple[int, ...]) -> dict:
-    """The Train page's settings for a preset: the ones it was tuned with, defaults for the rest."""
-    suggested = presets.PRESETS[preset_name].settings_for(input_shape)
-    return {name: suggested.get(name, default) for name, default in DEFAULT_TRAIN_SETTINGS.items()}
-
-
-# Memory estimate of a workspace, for the registry's cap: a model's weights in float32, two
-# optimizer slots (Adam) and the weight backup's copy make 16 bytes a parameter; a kept run
-# holds its curves.
-BYTES_PER_PARAMETER = 16
-BYTES_PER_RUN = 512 * 1024
-BYTES_PER_WORKSPACE = 64 * 1024
-
-_LOGGER = logging.getLogger(__name__)
-_registry: workspaces.WorkspaceRegistry | None = None
-_registry_lock = threading.Lock()
-
-
-class WorkspaceData(dict):
-    """A workspace's dict that, once released, makes a page reading it start over.
-
-    A page (or a fragment polling every second) may hold the dict while another student's
-    arrival or an expiry releases it, which empties it. Reading a missing key then reruns the
-    script, which finds the workspace gone and says why, instead of showing a KeyError.
-    """
-
-    released = False
-
-    def __missing__(self, key):
-        if self.released and get_script_run_ctx() is not None:
-            st.rerun()
-        raise KeyError(key)
-
-
-def is_busy(work: dict) -> bool:
-    """Whether a workspace has a training queued or running."""
-    job = work.get(JOB)
-    return job is not None and job.is_active
-
-
-def estimate_bytes(work: dict) -> int:
-    """Roughly how much memory a workspace holds: its model and its kept runs."""
-    job = work.get(JOB)
-    runs = work.get(RUNS)
-    model_bytes = BYTES_PER_PARAMETER * job.params if job is not None else 0
-    return BYTES_PER_WORKSPACE + model_bytes + BYTES_PER_RUN * (len(runs) if runs else 0)
-
-
-def release(work: dict) -> None:
-    """Free a dropped workspace: stop its training and let go of its model and runs."""
-    if isinstance(work, WorkspaceData):
-        # Marked before it empties, so that no reader sees an empty dict not marked.
-        work.released = True
-    job = work.get(JOB)
-    if job is not None:
-        # Without waiting: the training thread lets go of the rest as it ends.
-        job.dispose(timeout=0)
-    work.clear()
-
 
 def registry() -> workspaces.WorkspaceRegistry:
-    """The server's one workspace registry, made on first use from the environment's limits."""
-    global _registry
-    with _registry_lock:
-        if _registry is None:
-            try:
-                limits = workspaces.registry_settings_from_environment()
-            except ValueError as error:
-                # Whoever started the server reads the log; the students get the defaults.
-                _LOGGER.error("%s Using the default workspace limits.", error)
-                limits = {}
-            _registry = workspaces.WorkspaceRegistry(
-                **limits,
-                is_busy=is_busy,
-                estimate_bytes=estimate_bytes,
-                release=release,
-                new_data=WorkspaceData,
-            )
-        return _registry
-
-
-def is_session_alive(session_id: str) -> bool:
-    """Whether a Streamlit session is still connected (False when no server runs)."""
-    return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+    """The server's one workspace registry over the store (cnnviz.ui.saving)."""
+    return saving.registry()
 
 
 def _liveness_check():
@@ -160,8 +74,7 @@ def _liveness_check():
 def lost_workspace_message(workspace_id: str) -> str:
     """What a student reads when the URL's workspace is no longer on the server: the true
     reason when the server remembers the id, else that it never had it since it started."""
-    server = registry()
-    return workspace_records.lost_message(server.why_gone(workspace_id), server.max_age_hours)
+    return workspace_records.lost_message(registry().why_gone(workspace_id), saving.kept_for())
 
 
 def workspace() -> dict:
@@ -245,28 +158,7 @@ def new_layer_id() -> int:
 
 def init_session_state() -> None:
     """Give every key its first value, once per workspace."""
-    state = workspace()
-    if DATASET not in state:
-        state[DATASET] = DEFAULT_DATASET
-    if SPEC not in state:
-        info = DATASETS[state[DATASET]]
-        set_spec(presets.preset_spec(presets.DEFAULT_PRESET, info.input_shape, info.num_classes))
-    state.setdefault(SPEC_UNDO, None)
-    if TRAIN_SETTINGS not in state:
-        # The default preset's settings; its only shape-dependent one (test-time flips) is off
-        # for it anyway, so the default data set's shape serves whatever the data set is.
-        state[TRAIN_SETTINGS] = preset_train_settings(
-            presets.DEFAULT_PRESET, DATASETS[DEFAULT_DATASET].input_shape
-        )
-    state.setdefault(JOB, None)
-    state.setdefault(JOB_RUN_ID, None)
-    state.setdefault(RECORDED, None)
-    state.setdefault(INSPECT, {"source": "test", "index": 0, "upload": None})
-    if RUNS not in state:
-        # Imported here so the first screen does not wait for TensorFlow.
-        from cnnviz.training.runs import RunHistory
-
-        state[RUNS] = RunHistory()
+    fill_defaults(workspace())
 
 
 def set_spec(spec: dict, remember_undo: bool = False) -> None:
@@ -276,3 +168,21 @@ def set_spec(spec: dict, remember_undo: bool = False) -> None:
         state[SPEC_UNDO] = copy.deepcopy(state[SPEC])
     state[SPEC] = copy.deepcopy(spec)
     state[LAYER_IDS] = [new_layer_id() for _ in spec.get("layers", [])]
+
+
+def switch_workspace(workspace_id: str) -> None:
+    """Show the workspace with this id in this tab from now on (its address replaces this)."""
+    st.query_params[QUERY_PARAMETER] = workspace_id
+    st.session_state[WORKSPACE_ID] = workspace_id
+    st.session_state.pop(WORKSPACE, None)
+    st.rerun()
+
+
+def start_fresh_workspace(notice: str) -> None:
+    """Leave this tab's workspace for a new one, telling the student why."""
+    st.session_state[NOTICE] = notice
+    st.session_state.pop(WORKSPACE_ID, None)
+    st.session_state.pop(WORKSPACE, None)
+    if QUERY_PARAMETER in st.query_params:
+        del st.query_params[QUERY_PARAMETER]
+    st.rerun()
