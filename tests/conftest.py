@@ -6,12 +6,17 @@ cnnviz inside their bodies, so that collecting the tests imports no TensorFlow.
 """
 
 import os
+import tempfile
 
 import pytest
 
 os.environ["CNNVIZ_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.pop("CNNVIZ_DATA_DIR", None)
+# Work the app keeps goes to a folder of this test run's own, never a developer's state folder
+# (servers the tests start inherit it); CNNVIZ_DATABASE_URL is set by the tests that want one.
+os.environ["CNNVIZ_STATE_DIR"] = tempfile.mkdtemp(prefix="cnnviz-test-state-")
+os.environ.pop("CNNVIZ_DATABASE_URL", None)
 
 
 @pytest.fixture(scope="session")

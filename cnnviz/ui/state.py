@@ -80,8 +80,8 @@ def lost_workspace_message(workspace_id: str) -> str:
 def workspace() -> dict:
     """The dict holding this user's work (the keys above), found by the id in the URL.
 
-    No id in the URL: a new workspace, whose id is put there. An id the server does not have
-    (dropped, expired, or from before a restart): a fresh workspace and a notice saying why
+    No id in the URL: a new workspace, whose id is put there. An id not loaded is loaded from
+    the store. An id the store does not keep (deleted, expired): a fresh workspace and a notice saying why
     (shown by `pop_notice`); the script starts over on it, since a page part-way through may
     hold keys of the old one. No room for a fresh one (every workspace that could make room is
     training): the page says the server is full and stops.
@@ -94,7 +94,11 @@ def workspace() -> dict:
     # Without an id in the URL (a page switch that drops query parameters), this session's
     # workspace is still the one it had.
     wanted = in_url or remembered
-    found = server.attach(wanted, session_id, _liveness_check()) if wanted else None
+    try:
+        found = server.attach(wanted, session_id, _liveness_check()) if wanted else None
+    except workspaces.ServerFull:
+        # Kept, but no room to load it now: the address stays, and a reload tries again.
+        _refuse_server_full()
     lost = found is None and bool(wanted)
     if lost:
         st.session_state[NOTICE] = lost_workspace_message(wanted)
