@@ -1,6 +1,7 @@
 """`cnnviz app`: check the options, turn them into CNNVIZ_* variables and start the server.
 
 cnnviz app [--data-dir DIR] [--port N] [--address IP] [--max-trainings N] [--no-limits]
+           [--state-dir DIR] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cnnviz.cluster import executors
 from cnnviz.data import datasets
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
+from cnnviz.store import settings as store_settings
 from cnnviz.training import limits as training_limits
 from cnnviz.training import scheduler
 
@@ -47,6 +49,17 @@ def add_parser(commands) -> None:
     )
     app.add_argument("--max-trainings", help="trainings allowed at once (default: one per core)")
     app.add_argument("--ray-address", help=RAY_HELP)
+    app.add_argument(
+        "--state-dir",
+        help="folder where students' work is kept (the SQLite database and model files); or "
+        f"${store_settings.STATE_DIR_VARIABLE} (default: {store_settings.DEFAULT_STATE_DIR})",
+    )
+    app.add_argument(
+        "--database-url",
+        help="an SQLAlchemy database URL to keep the work in instead, e.g. "
+        "postgresql:///cnnviz?host=/var/run/postgresql for several app servers; or "
+        f"${store_settings.DATABASE_URL_VARIABLE} (default: SQLite in the state folder)",
+    )
     defaults = spec_limits.Limits()
     limit_helps = {
         "max_params": f"parameters per model (default {defaults.max_params:,})",
@@ -108,7 +121,27 @@ def server_environment(arguments: argparse.Namespace) -> dict[str, str]:
         checked(executors.cpus_per_training, environment)
     if arguments.address is not None:
         environment[launcher.ADDRESS_ENV] = arguments.address
+    if arguments.state_dir is not None:
+        environment[store_settings.STATE_DIR_VARIABLE] = str(
+            Path(arguments.state_dir).expanduser().resolve()
+        )
+    if arguments.database_url is not None:
+        environment[store_settings.DATABASE_URL_VARIABLE] = arguments.database_url
+    checked(store_settings.store_settings_from_environment, environment)
     return environment
+
+
+def describe_storage(environment: dict[str, str]) -> str:
+    """One line saying where students' work is kept, printed as the server starts."""
+    settings = store_settings.store_settings_from_environment(environment)
+    where = settings.state_dir
+    if settings.database_url.startswith("sqlite"):
+        return f"cnnviz keeps students' work in {where} (for {settings.retention_days:g} days)."
+    database = store_settings.safe_url(settings.database_url)
+    return (
+        f"cnnviz keeps students' work in the database {database} (for "
+        f"{settings.retention_days:g} days); temporary files in {where}."
+    )
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -124,6 +157,9 @@ def run(arguments: argparse.Namespace) -> int:
             f"cannot find the app's {', '.join(missing)} in {app_path.parent}; reinstall cnnviz "
             f"(`pip install -e .` in a checkout, or a wheel built with `pip wheel .`)."
         )
+    print(describe_storage(environment), file=sys.stderr, flush=True)
+    for warning in store_settings.legacy_warnings(environment):
+        print(warning, file=sys.stderr, flush=True)
     headless = not (sys.stdin is not None and sys.stdin.isatty())
     command = launcher.streamlit_command(app_path, port, headless, address)
     return launcher.run_server(command, environment, app_path.parent)
