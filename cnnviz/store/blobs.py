@@ -171,15 +171,27 @@ def upsert(connection: sa.Connection, table: sa.Table, values: dict, keys: tuple
         values: every column's value.
         keys: the primary key's column names.
     """
+    statement = _dialect_insert(connection)(table).values(**values)
+    changed = {name: statement.excluded[name] for name in values if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+
+
+def insert_if_missing(
+    connection: sa.Connection, table: sa.Table, values: dict, keys: tuple[str, ...]
+) -> None:
+    """Inserts a row unless one with the same keys exists (a replica may insert it at once)."""
+    statement = _dialect_insert(connection)(table).values(**values)
+    connection.execute(statement.on_conflict_do_nothing(index_elements=keys))
+
+
+def _dialect_insert(connection: sa.Connection):
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif connection.dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         raise NotImplementedError(f"No upsert for the {connection.dialect.name} database.")
-    statement = insert(table).values(**values)
-    changed = {name: statement.excluded[name] for name in values if name not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
+    return insert
 
 
 class DatabaseBlobs:
