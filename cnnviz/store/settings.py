@@ -152,7 +152,8 @@ def normalize_database_url(url: str, variable: str = DATABASE_URL_VARIABLE) -> s
             "state folder."
         ) from None
     if parsed.drivername == "postgresql" and _psycopg3_preferred():
-        text = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        # Only the scheme changes: the rest stays as the user wrote it (no re-encoding).
+        text = "postgresql+psycopg" + text[len("postgresql") :]
     return text
 
 
