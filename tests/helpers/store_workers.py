@@ -1,0 +1,33 @@
+"""Functions the store's tests run in separate processes (spawned, so importable by name)."""
+
+import os
+import signal
+from pathlib import Path
+
+
+def open_and_close(state_dir: str, database_url: str, start, results) -> None:
+    """Opens a store (so migrates) once `start` is set, closes it, and reports the outcome."""
+    from cnnviz.store.database import open_store
+    from cnnviz.store.settings import StoreSettings
+
+    start.wait(30)
+    try:
+        store = open_store(StoreSettings(state_dir=Path(state_dir), database_url=database_url))
+        store.close()
+        results.put("ok")
+    except Exception as error:  # the parent asserts on the text
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def die_between_write_and_rename(state_dir: str, workspace_id: str, name: str) -> None:
+    """Writes a blob, and is killed by SIGKILL after its temporary file, before its rename."""
+    from cnnviz.store.database import open_store
+    from cnnviz.store.settings import StoreSettings
+
+    store = open_store(StoreSettings.for_folder(state_dir))
+
+    def killed(*_args):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    os.replace = killed
+    store.put_blob(workspace_id, name, b"new" * 1000)
