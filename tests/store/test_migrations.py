@@ -11,12 +11,13 @@ from cnnviz.store import migrating, schema
 from cnnviz.store.database import StoreError, open_store
 from cnnviz.store.settings import StoreSettings
 
+# Alembic's own table, as it makes it.
+ALEMBIC_VERSION = sa.Table("alembic_version", sa.MetaData(), sa.Column("version_num", sa.String))
+
 
 def _versions(store) -> list[str]:
     with store.engine.connect() as connection:
-        return list(
-            connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()
-        )
+        return list(connection.execute(sa.select(ALEMBIC_VERSION.c.version_num)).scalars())
 
 
 def test_the_migrations_build_exactly_the_schema_the_code_uses(store):
