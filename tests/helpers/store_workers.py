@@ -5,12 +5,14 @@ import signal
 from pathlib import Path
 
 
-def open_and_close(state_dir: str, database_url: str, start, results) -> None:
-    """Opens a store (so migrates) once `start` is set, closes it, and reports the outcome."""
+def open_and_close(state_dir: str, database_url: str, barrier, results) -> None:
+    """Opens a store (so migrates) when every process reached `barrier`, closes it, and reports
+    the outcome ("ok" or the error)."""
+    # Imported before the barrier, so that the processes migrate at the same moment.
     from cnnviz.store.database import open_store
     from cnnviz.store.settings import StoreSettings
 
-    start.wait(30)
+    barrier.wait(60)
     try:
         store = open_store(StoreSettings(state_dir=Path(state_dir), database_url=database_url))
         store.close()

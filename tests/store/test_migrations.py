@@ -41,17 +41,16 @@ def test_two_processes_migrating_at_once_both_succeed(backend_settings):
     context = multiprocessing.get_context("spawn")
     from helpers.store_workers import open_and_close
 
-    start, results = context.Event(), context.Queue()
+    barrier, results = context.Barrier(2), context.Queue()
     processes = [
         context.Process(
             target=open_and_close,
-            args=(str(settings.state_dir), settings.database_url, start, results),
+            args=(str(settings.state_dir), settings.database_url, barrier, results),
         )
         for _ in range(2)
     ]
     for process in processes:
         process.start()
-    start.set()
     outcomes = sorted(results.get(timeout=60) for _ in processes)
     for process in processes:
         process.join(30)
