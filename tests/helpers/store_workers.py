@@ -33,3 +33,13 @@ def die_between_write_and_rename(state_dir: str, workspace_id: str, name: str) -
 
     os.replace = killed
     store.put_blob(workspace_id, name, b"new" * 1000)
+
+
+def die_while_training(state_dir: str) -> None:
+    """Opens a store, stamps a run as training on it, and is killed by SIGKILL."""
+    from cnnviz.store.database import open_store
+    from cnnviz.store.settings import StoreSettings
+
+    store = open_store(StoreSettings.for_folder(state_dir))
+    store.save_run("w", 1, {}, state="training", epochs_done=2, test_accuracy=None, training=True)
+    os.kill(os.getpid(), signal.SIGKILL)

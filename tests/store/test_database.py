@@ -1,5 +1,6 @@
 """The Store on each back end: workspaces, runs, expiry, orphaned trainings, servers, threads."""
 
+import multiprocessing
 import threading
 import time
 
@@ -199,20 +200,26 @@ def test_orphaned_runs_are_interrupted_but_a_live_servers_are_not(store, backend
         live.close()
 
 
-def test_a_sqlite_restart_interrupts_the_dead_processs_runs_at_once(tmp_path):
+def test_a_sqlite_restart_interrupts_the_killed_processs_runs_at_once(tmp_path):
     from cnnviz.store.settings import StoreSettings
+    from helpers.store_workers import die_while_training
 
-    settings = StoreSettings.for_folder(tmp_path)
-    first = open_store(settings)
-    first.save_run("w", 1, {}, state="training", epochs_done=2, test_accuracy=None, training=True)
-    # A SIGKILL: no close(), the heartbeat is fresh, only the process's lock is gone.
-    first._alive.release()
-    first.engine.dispose()
-    second = open_store(settings)
+    process = multiprocessing.get_context("spawn").Process(
+        target=die_while_training, args=(str(tmp_path),)
+    )
+    process.start()
+    process.join(60)
+    assert process.exitcode == -9
+    # Its heartbeat is fresh and its row not stopped: only its process's lock says it is gone.
+    store = open_store(StoreSettings.for_folder(tmp_path))
     try:
-        assert second.interrupt_orphaned_runs() == [("w", 1)]
+        (dead,) = [row for row in store.servers() if row["server_id"] != store.server_id]
+        assert dead["stopped_at"] is None
+        assert dead["heartbeat_at"] > time.time() - 60
+        assert store.interrupt_orphaned_runs() == [("w", 1)]
+        assert store.load_runs("w")[0].state == "interrupted"
     finally:
-        second.close()
+        store.close()
 
 
 def test_heartbeat_close_and_the_server_rows(store):
