@@ -33,11 +33,13 @@ from cnnviz.store.runs import (
     delete_run_row,
     mark_orphaned_runs,
     read_runs,
+    state_text,
     write_run,
 )
 from cnnviz.store.servers import (
     AliveLocks,
     beat,
+    forget_old_servers,
     mark_stopped,
     register_server,
     server_is_stopped,
@@ -48,6 +50,8 @@ __all__ = ["QuotaExceeded", "Store", "StoreError", "StoredRun", "StoredWorkspace
 
 WORKSPACES_FOLDER = "workspaces"
 SECONDS_PER_DAY = 86_400
+# A gone server's row is kept this long (for a teacher's or an admin's look), then deleted.
+SERVER_ROWS_KEPT_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Store:
         else:
             self._rows = DatabaseBlobs()
         with self._write() as connection:
+            forget_old_servers(connection, time.time() - SERVER_ROWS_KEPT_DAYS * SECONDS_PER_DAY)
             register_server(connection, self.server_id)
         if self._files is not None:
             self._remove_orphan_folders()
@@ -312,7 +317,7 @@ class Store:
         text = _to_json(record, f"run {run_id}'s record")
         now = time.time()
         values = {"workspace_id": workspace_id, "run_id": int(run_id), "record": text}
-        values |= {"state": str(state), "epochs_done": int(epochs_done)}
+        values |= {"state": state_text(state), "epochs_done": int(epochs_done)}
         values |= {"test_accuracy": None if test_accuracy is None else float(test_accuracy)}
         values |= {"server_id": self.server_id if training else None}
         values |= {"heartbeat_at": now if training else None, "updated_at": now}

@@ -5,6 +5,7 @@ Each function works inside the caller's transaction (cnnviz.store.database.Store
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 from collections.abc import Callable
@@ -27,6 +28,11 @@ class StoredRun:
     test_accuracy: float | None
     server_id: str | None
     updated_at: float
+
+
+def state_text(state) -> str:
+    """A job state's value as text (a str Enum member or a plain str)."""
+    return state.value if isinstance(state, enum.Enum) else str(state)
 
 
 def write_run(connection: sa.Connection, values: dict) -> None:
@@ -100,7 +106,7 @@ def mark_orphaned_runs(
                 runs.c.run_id == row.run_id,
                 runs.c.server_id == row.server_id,
             )
-            .values(state=str(state), server_id=None, heartbeat_at=None, updated_at=now)
+            .values(state=state_text(state), server_id=None, heartbeat_at=None, updated_at=now)
         )
         if result.rowcount:
             marked.append((row.workspace_id, row.run_id))

@@ -58,6 +58,25 @@ def mark_stopped(connection: sa.Connection, server_id: str) -> None:
     )
 
 
+def forget_old_servers(connection: sa.Connection, older_than: float) -> int:
+    """Deletes the rows of servers gone before `older_than` that no run names any more.
+
+    Every start adds a row; without this a server restarted daily would keep them all.
+
+    Returns:
+        How many rows were deleted.
+    """
+    servers, runs = schema.servers, schema.runs
+    named = sa.select(runs.c.server_id).where(runs.c.server_id.is_not(None))
+    result = connection.execute(
+        sa.delete(servers).where(
+            sa.or_(servers.c.stopped_at < older_than, servers.c.heartbeat_at < older_than),
+            servers.c.server_id.not_in(named),
+        )
+    )
+    return result.rowcount
+
+
 def server_is_stopped(row: sa.Row | None, stale_seconds: float, now: float) -> bool:
     """Whether a server is gone, from its row: missing, stopped, or its heartbeat stale."""
     if row is None or row.stopped_at is not None:

@@ -291,3 +291,40 @@ def test_two_threads_writing_at_once_lose_nothing(store):
         assert [run.run_id for run in store.load_runs(workspace_id)] == list(range(25))
         assert len(store.blob_names(workspace_id)) == 25
     assert store.total_bytes() == 2 * 25 * 100
+
+
+def test_rows_of_servers_gone_a_week_ago_are_forgotten_unless_a_run_names_them(
+    store, backend_settings
+):
+    long_ago = time.time() - 8 * DAY
+    with store.engine.begin() as connection:
+        for server_id in ("old-stopped", "old-named"):
+            connection.execute(
+                sa.insert(schema.servers).values(
+                    server_id=server_id,
+                    host="elsewhere",
+                    pid=1,
+                    started_at=long_ago,
+                    heartbeat_at=long_ago,
+                    stopped_at=long_ago,
+                )
+            )
+    store.save_run("w", 1, {}, state="training", epochs_done=1, test_accuracy=None, training=True)
+    with store.engine.begin() as connection:
+        connection.execute(sa.update(schema.runs).values(server_id="old-named"))
+    reopened = open_store(backend_settings())
+    try:
+        ids = {row["server_id"] for row in reopened.servers()}
+        assert ids == {"old-named", store.server_id, reopened.server_id}
+    finally:
+        reopened.close()
+
+
+def test_a_str_enum_state_is_kept_as_its_value(store):
+    import enum
+
+    class State(str, enum.Enum):  # noqa: UP042 (a plain (str, Enum) prints as "State.DONE")
+        DONE = "finished"
+
+    store.save_run("w", 1, {}, state=State.DONE, epochs_done=1, test_accuracy=0.5, training=False)
+    assert store.load_runs("w")[0].state == "finished"
