@@ -195,9 +195,19 @@ def _dialect_insert(connection: sa.Connection):
 
 
 class DatabaseBlobs:
-    """Blobs as rows of the `blobs` table (bytes in the database; for replicas)."""
+    """Blobs as rows of the `blobs` table (bytes in the database; for replicas).
+
+    The reads open their own connection; `put` and the `*_in` quota reads work inside the
+    caller's transaction, so that the check and the write are one.
+
+    Args:
+        engine: the store's engine.
+    """
 
     table = schema.blobs
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
 
     def _where(self, workspace_id: str, name: str | None = None):
         condition = self.table.c.workspace_id == check_workspace_id(workspace_id)
@@ -216,34 +226,47 @@ class DatabaseBlobs:
         }
         upsert(connection, self.table, values, ("workspace_id", "name"))
 
-    def get(self, connection: sa.Connection, workspace_id: str, name: str) -> bytes | None:
+    def get(self, workspace_id: str, name: str) -> bytes | None:
         """A blob's bytes, or None when there is none by that name."""
         query = sa.select(self.table.c.data).where(self._where(workspace_id, name))
-        value = connection.execute(query).scalar_one_or_none()
+        with self.engine.connect() as connection:
+            value = connection.execute(query).scalar_one_or_none()
         return None if value is None else bytes(value)
 
-    def delete(self, connection: sa.Connection, workspace_id: str, name: str) -> None:
+    def delete(self, workspace_id: str, name: str) -> None:
         """Deletes a blob (nothing when it is not there)."""
-        connection.execute(sa.delete(self.table).where(self._where(workspace_id, name)))
+        with self.engine.begin() as connection:
+            connection.execute(sa.delete(self.table).where(self._where(workspace_id, name)))
 
-    def names(self, connection: sa.Connection, workspace_id: str) -> list[str]:
+    def names(self, workspace_id: str) -> list[str]:
         """The workspace's blob names, sorted."""
         query = sa.select(self.table.c.name).where(self._where(workspace_id))
-        return sorted(connection.execute(query).scalars())
+        with self.engine.connect() as connection:
+            return sorted(connection.execute(query).scalars())
 
-    def size(self, connection: sa.Connection, workspace_id: str, name: str) -> int:
-        """A blob's size in bytes (0 when there is none)."""
+    def workspace_bytes(self, workspace_id: str) -> int:
+        """The bytes of all the workspace's blobs."""
+        with self.engine.connect() as connection:
+            return self.workspace_bytes_in(connection, workspace_id)
+
+    def total_bytes(self) -> int:
+        """The bytes of every workspace's blobs."""
+        with self.engine.connect() as connection:
+            return self.total_bytes_in(connection)
+
+    def size_in(self, connection: sa.Connection, workspace_id: str, name: str) -> int:
+        """A blob's size in bytes (0 when there is none), inside the caller's transaction."""
         query = sa.select(self.table.c.size).where(self._where(workspace_id, name))
         return connection.execute(query).scalar_one_or_none() or 0
 
-    def workspace_bytes(self, connection: sa.Connection, workspace_id: str) -> int:
-        """The bytes of all the workspace's blobs."""
+    def workspace_bytes_in(self, connection: sa.Connection, workspace_id: str) -> int:
+        """workspace_bytes inside the caller's transaction."""
         query = sa.select(sa.func.coalesce(sa.func.sum(self.table.c.size), 0)).where(
             self._where(workspace_id)
         )
         return int(connection.execute(query).scalar_one())
 
-    def total_bytes(self, connection: sa.Connection) -> int:
-        """The bytes of every workspace's blobs."""
+    def total_bytes_in(self, connection: sa.Connection) -> int:
+        """total_bytes inside the caller's transaction."""
         query = sa.select(sa.func.coalesce(sa.func.sum(self.table.c.size), 0))
         return int(connection.execute(query).scalar_one())

@@ -23,8 +23,6 @@ from cnnviz.store.blobs import (
     FileBlobs,
     check_blob_name,
     check_workspace_id,
-    insert_if_missing,
-    upsert,
 )
 from cnnviz.store.migrating import WRITE_OPTION, StoreError, make_engine, migrate
 from cnnviz.store.quotas import QuotaExceeded, check_quotas
@@ -45,6 +43,14 @@ from cnnviz.store.servers import (
     server_is_stopped,
 )
 from cnnviz.store.settings import StoreSettings
+from cnnviz.store.workspace_rows import (
+    delete_workspace_rows,
+    ensure_workspace,
+    expired_ids,
+    read_workspace,
+    to_json,
+    write_workspace,
+)
 
 __all__ = ["QuotaExceeded", "Store", "StoreError", "StoredRun", "StoredWorkspace", "open_store"]
 
@@ -115,7 +121,9 @@ class Store:
             self._alive = AliveLocks(settings.state_dir)
             self._alive.hold(self.server_id)
         else:
-            self._rows = DatabaseBlobs()
+            self._rows = DatabaseBlobs(engine)
+        # Reads go to whichever back end this database uses.
+        self._blobs: FileBlobs | DatabaseBlobs = self._files or self._rows
         with self._write() as connection:
             forget_old_servers(connection, time.time() - SERVER_ROWS_KEPT_DAYS * SECONDS_PER_DAY)
             register_server(connection, self.server_id)
@@ -163,13 +171,6 @@ class Store:
 
     # -- workspaces -----------------------------------------------------------------------
 
-    def _ensure_workspace(self, connection: sa.Connection, workspace_id: str, now: float):
-        # Runs and blobs belong to a workspace row; one that only trained so far gets an empty
-        # one (save_workspace fills it in).
-        values = {"workspace_id": workspace_id, "name": None, "data": "{}"}
-        values |= {"created_at": now, "changed_at": now, "last_visit": now}
-        insert_if_missing(connection, schema.workspaces, values, ("workspace_id",))
-
     def save_workspace(self, workspace_id: str, data: dict, *, name: str | None = None) -> None:
         """Stores a workspace's data (insert or replace); its change and visit times are now.
 
@@ -182,30 +183,15 @@ class Store:
             ValueError: when the id is malformed or the data cannot be written as JSON.
         """
         check_workspace_id(workspace_id)
-        text = _to_json(data, f"workspace {workspace_id}'s data")
-        now = time.time()
-        table = schema.workspaces
+        text = to_json(data, f"workspace {workspace_id}'s data")
         with self._write() as connection:
-            stored = connection.execute(
-                sa.select(table.c.created_at, table.c.name).where(
-                    table.c.workspace_id == workspace_id
-                )
-            ).first()
-            if stored is not None and name is None:
-                name = stored.name
-            created = now if stored is None else stored.created_at
-            values = {"workspace_id": workspace_id, "name": name, "data": text}
-            values |= {"created_at": created, "changed_at": now, "last_visit": now}
-            upsert(connection, table, values, ("workspace_id",))
+            write_workspace(connection, workspace_id, text, name, time.time())
 
     def load_workspace(self, workspace_id: str) -> StoredWorkspace | None:
         """The stored workspace, or None when this id was never stored (or was deleted)."""
         check_workspace_id(workspace_id)
-        table = schema.workspaces
         with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(table).where(table.c.workspace_id == workspace_id)
-            ).first()
+            row = read_workspace(connection, workspace_id)
         if row is None:
             return None
         return StoredWorkspace(
@@ -251,11 +237,7 @@ class Store:
         """
         check_workspace_id(workspace_id)
         with self._write() as connection:
-            for table in (schema.blobs, schema.runs, schema.workspaces):
-                result = connection.execute(
-                    sa.delete(table).where(table.c.workspace_id == workspace_id)
-                )
-            existed = result.rowcount > 0
+            existed = delete_workspace_rows(connection, workspace_id)
         if self._files is not None:
             # After the commit: a crash in between leaves a folder with no row, removed at open.
             self._files.delete_workspace(workspace_id)
@@ -273,14 +255,9 @@ class Store:
         """
         now = time.time() if now is None else now
         oldest = now - self.settings.retention_days * SECONDS_PER_DAY
-        table, runs = schema.workspaces, schema.runs
-        training = sa.select(runs.c.workspace_id).where(runs.c.server_id.is_not(None))
-        query = sa.select(table.c.workspace_id).where(
-            table.c.last_visit < oldest, table.c.workspace_id.not_in(training)
-        )
         with self.engine.connect() as connection:
-            candidates = [i for i in connection.execute(query).scalars() if i not in keep]
-        return [i for i in sorted(candidates) if self.delete_workspace(i)]
+            candidates = [i for i in expired_ids(connection, oldest) if i not in keep]
+        return [i for i in candidates if self.delete_workspace(i)]
 
     def _remove_orphan_folders(self) -> None:
         stored = set(self.workspace_ids())
@@ -314,7 +291,7 @@ class Store:
                 False clears the stamp.
         """
         check_workspace_id(workspace_id)
-        text = _to_json(record, f"run {run_id}'s record")
+        text = to_json(record, f"run {run_id}'s record")
         now = time.time()
         values = {"workspace_id": workspace_id, "run_id": int(run_id), "record": text}
         values |= {"state": state_text(state), "epochs_done": int(epochs_done)}
@@ -322,7 +299,7 @@ class Store:
         values |= {"server_id": self.server_id if training else None}
         values |= {"heartbeat_at": now if training else None, "updated_at": now}
         with self._write() as connection:
-            self._ensure_workspace(connection, workspace_id, now)
+            ensure_workspace(connection, workspace_id, now)
             write_run(connection, values)
 
     def load_runs(self, workspace_id: str) -> list[StoredRun]:
@@ -378,7 +355,7 @@ class Store:
         """Writes a database blob (True), or checks the quotas for a file blob (False)."""
         with self._write() as connection:
             now = time.time()
-            self._ensure_workspace(connection, workspace_id, now)
+            ensure_workspace(connection, workspace_id, now)
             if self._rows is not None:
                 # Locks the workspace's row: another replica's write to it waits for this one.
                 table = schema.workspaces
@@ -387,9 +364,9 @@ class Store:
                     .where(table.c.workspace_id == workspace_id)
                     .with_for_update()
                 )
-                old = self._rows.size(connection, workspace_id, name)
-                used = self._rows.workspace_bytes(connection, workspace_id)
-                total = self._rows.total_bytes(connection)
+                old = self._rows.size_in(connection, workspace_id, name)
+                used = self._rows.workspace_bytes_in(connection, workspace_id)
+                total = self._rows.total_bytes_in(connection)
                 check_quotas(self.settings, name, len(data), used - old, total - old)
                 self._rows.put(connection, workspace_id, name, data)
                 return True
@@ -402,43 +379,20 @@ class Store:
 
     def get_blob(self, workspace_id: str, name: str) -> bytes | None:
         """A file of the workspace, or None when there is none by that name."""
-        if self._files is not None:
-            return self._files.get(workspace_id, name)
-        with self.engine.connect() as connection:
-            return self._rows.get(connection, workspace_id, name)
+        return self._blobs.get(workspace_id, name)
 
     def delete_blob(self, workspace_id: str, name: str) -> None:
         """Deletes a file of the workspace (nothing when it is not there)."""
-        if self._files is not None:
-            self._files.delete(workspace_id, name)
-            return
-        with self._write() as connection:
-            self._rows.delete(connection, workspace_id, name)
+        self._blobs.delete(workspace_id, name)
 
     def blob_names(self, workspace_id: str) -> list[str]:
         """The names of the workspace's files, sorted."""
-        if self._files is not None:
-            return self._files.names(workspace_id)
-        with self.engine.connect() as connection:
-            return self._rows.names(connection, workspace_id)
+        return self._blobs.names(workspace_id)
 
     def workspace_bytes(self, workspace_id: str) -> int:
         """The bytes of the workspace's files."""
-        if self._files is not None:
-            return self._files.workspace_bytes(workspace_id)
-        with self.engine.connect() as connection:
-            return self._rows.workspace_bytes(connection, workspace_id)
+        return self._blobs.workspace_bytes(workspace_id)
 
     def total_bytes(self) -> int:
         """The bytes of every workspace's files."""
-        if self._files is not None:
-            return self._files.total_bytes()
-        with self.engine.connect() as connection:
-            return self._rows.total_bytes(connection)
-
-
-def _to_json(data, what: str) -> str:
-    try:
-        return json.dumps(data, separators=(",", ":"))
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"The store keeps plain JSON data only; {what} is not: {error}.") from None
+        return self._blobs.total_bytes()
