@@ -141,7 +141,12 @@ class Store:
                 yield connection
 
     def heartbeat(self) -> None:
-        """Tells the other servers this one lives (server row and the runs it trains)."""
+        """Tells the other servers this one lives (server row and the runs it trains).
+
+        Does nothing once the store is closed (a heartbeat thread may beat once more).
+        """
+        if self._closed:
+            return
         with self._write() as connection:
             beat(connection, self.server_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import importlib.resources
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from alembic.script import ScriptDirectory
 
 from cnnviz.store.settings import StoreSettings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The migrations package's folder (Alembic reads its files by path; wheels install it unzipped).
+MIGRATIONS_DIR = Path(str(importlib.resources.files("cnnviz.store.migrations")))
 MIGRATION_LOCK_FILE = "migrations.lock"
 # Any fixed 64-bit number works for pg_advisory_lock; every cnnviz server uses this one.
 POSTGRES_MIGRATION_LOCK = 0x636E6E76697A  # "cnnviz" in ASCII
