@@ -8,12 +8,10 @@ returns the Store. Every write is one transaction; the Store is safe to share be
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -44,10 +42,12 @@ from cnnviz.store.servers import (
 )
 from cnnviz.store.settings import StoreSettings
 from cnnviz.store.workspace_rows import (
+    StoredWorkspace,
     delete_workspace_rows,
     ensure_workspace,
     expired_ids,
     read_workspace,
+    stored_workspace,
     to_json,
     write_workspace,
 )
@@ -58,19 +58,6 @@ WORKSPACES_FOLDER = "workspaces"
 SECONDS_PER_DAY = 86_400
 # A gone server's row is kept this long (for a teacher's or an admin's look), then deleted.
 SERVER_ROWS_KEPT_DAYS = 7
-
-
-@dataclass(frozen=True)
-class StoredWorkspace:
-    """A workspace as the database keeps it (times are time.time() seconds)."""
-
-    id: str
-    data: dict
-    name: str | None
-    created_at: float
-    changed_at: float
-    last_visit: float
-    bytes_used: int
 
 
 def open_store(settings: StoreSettings) -> Store:
@@ -199,15 +186,7 @@ class Store:
             row = read_workspace(connection, workspace_id)
         if row is None:
             return None
-        return StoredWorkspace(
-            id=row.workspace_id,
-            data=json.loads(row.data),
-            name=row.name,
-            created_at=row.created_at,
-            changed_at=row.changed_at,
-            last_visit=row.last_visit,
-            bytes_used=self.workspace_bytes(workspace_id),
-        )
+        return stored_workspace(row, self.workspace_bytes(workspace_id))
 
     def touch(self, workspace_id: str) -> None:
         """Records a visit (last_visit = now), only when the workspace is stored."""

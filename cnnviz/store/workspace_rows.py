@@ -6,6 +6,7 @@ Each function works inside the caller's transaction (cnnviz.store.database.Store
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -13,6 +14,32 @@ from cnnviz.store import schema
 from cnnviz.store.blobs import insert_if_missing, upsert
 
 _KEY = ("workspace_id",)
+
+
+@dataclass(frozen=True)
+class StoredWorkspace:
+    """A workspace as the database keeps it (times are time.time() seconds)."""
+
+    id: str
+    data: dict
+    name: str | None
+    created_at: float
+    changed_at: float
+    last_visit: float
+    bytes_used: int
+
+
+def stored_workspace(row: sa.Row, bytes_used: int) -> StoredWorkspace:
+    """A StoredWorkspace from its row and the bytes of its files."""
+    return StoredWorkspace(
+        id=row.workspace_id,
+        data=json.loads(row.data),
+        name=row.name,
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+        last_visit=row.last_visit,
+        bytes_used=bytes_used,
+    )
 
 
 def to_json(data, what: str) -> str:
