@@ -1,0 +1,1 @@
+"""The store's Alembic migrations (run in code by cnnviz.store.migrating; no alembic.ini)."""
