@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -241,3 +242,11 @@ def legacy_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
             f"{LEGACY_HOURS_VARIABLE}={environ[LEGACY_HOURS_VARIABLE]!r}."
         )
     return warnings
+
+
+def safe_url(url: str) -> str:
+    """The database URL with any password hidden, for messages and logs."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(an unreadable database URL)"

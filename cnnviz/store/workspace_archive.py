@@ -15,7 +15,7 @@ import io
 import json
 import zipfile
 
-from cnnviz.store import blob_names
+from cnnviz.store import blobs
 from cnnviz.store.database import Store
 
 FORMAT = "cnnviz-workspace"
@@ -28,6 +28,7 @@ LEFT_OUT_SUFFIXES = (".replay.npz",)
 MAX_ZIP_BYTES = 64 * 2**20
 MAX_UNPACKED_BYTES = 256 * 2**20
 MAX_ENTRIES = 200
+ACTIVE_STATES = ("queued", "starting", "running")
 
 
 def export_workspace(store: Store, workspace_id: str) -> bytes:
@@ -77,6 +78,14 @@ def _refuse(detail: str) -> ValueError:
     )
 
 
+def _valid_blob_name(name: str) -> bool:
+    try:
+        blobs.check_blob_name(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_entries(data: bytes) -> tuple[dict, dict[str, bytes]]:
     if len(data) > MAX_ZIP_BYTES:
         raise ValueError(
@@ -98,8 +107,7 @@ def _read_entries(data: bytes) -> tuple[dict, dict[str, bytes]]:
             continue
         name = info.filename
         if name != MANIFEST and not (
-            name.startswith(FILES_FOLDER)
-            and blob_names.is_valid(name[len(FILES_FOLDER) :])
+            name.startswith(FILES_FOLDER) and _valid_blob_name(name[len(FILES_FOLDER) :])
         ):
             raise _refuse(f"it holds {name[:80]!r}")
         try:
@@ -164,11 +172,13 @@ def import_workspace(store: Store, data: bytes, workspace_id: str) -> None:
     )
     try:
         for run in runs:
+            state = str(run.get("state", "finished"))
             store.save_run(
                 workspace_id,
                 run["run_id"],
                 run["record"],
-                state=str(run.get("state", "finished")),
+                # A run downloaded while it trained is not training here.
+                state="interrupted" if state in ACTIVE_STATES else state,
                 epochs_done=int(run.get("epochs_done") or 0),
                 test_accuracy=run.get("test_accuracy"),
                 training=False,

@@ -17,7 +17,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from cnnviz.export import model_files
 from cnnviz.store import database, workspace_records, workspaces
 from cnnviz.store.database import QuotaExceeded, Store
 from cnnviz.store.settings import StoreSettings, store_settings_from_environment
@@ -222,6 +221,8 @@ def watch_job(kept: Store, workspace_id: str, run_id: int, job, work: dict) -> N
             kept.put_blob(workspace_id, keeping.checkpoint_blob(run_id), checkpoint.to_bytes())
             ended = not JobState(checkpoint.state).is_active
             if ended and job.model is not None:
+                from cnnviz.export import model_files  # the job has TensorFlow loaded already
+
                 kept.put_blob(
                     workspace_id,
                     keeping.model_blob(run_id),

@@ -81,10 +81,10 @@ def workspace() -> dict:
     """The dict holding this user's work (the keys above), found by the id in the URL.
 
     No id in the URL: a new workspace, whose id is put there. An id not loaded is loaded from
-    the store. An id the store does not keep (deleted, expired): a fresh workspace and a notice saying why
-    (shown by `pop_notice`); the script starts over on it, since a page part-way through may
-    hold keys of the old one. No room for a fresh one (every workspace that could make room is
-    training): the page says the server is full and stops.
+    the store. An id the store does not keep (deleted, expired): a fresh workspace and a
+    notice saying why (shown by `pop_notice`); the script starts over on it, since a page
+    part-way through may hold keys of the old one. No room for a fresh one (every workspace
+    that could make room is training): the page says the server is full and stops.
     """
     server = registry()
     context = get_script_run_ctx()
