@@ -120,6 +120,8 @@ class Keeper:
         self.saved_run_ids: set[int] = set()
         self.own_version: int | None = None
         self.job_marker: tuple | None = None
+        # The registry's time of the last visit written to the store (see cnnviz.ui.saving).
+        self.visit_written = float("-inf")
         self._lock = threading.Lock()
 
     def mark_saved(self, work: dict) -> None:

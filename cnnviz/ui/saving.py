@@ -28,6 +28,8 @@ from cnnviz.ui.shared_data import load_shared_dataset
 
 # The saver looks at every loaded workspace this often: a change is in the database within it.
 SAVE_SECONDS = 0.5
+# A visit is written to the database at most this often per workspace.
+VISIT_SECONDS = 60.0
 # Kept workspaces are checked for expiry this often.
 EXPIRY_SECONDS = 3600.0
 REPLAY_BLOB = "run-{run_id}.replay.npz"
@@ -110,10 +112,15 @@ def _open(settings: StoreSettings) -> KeptServer:
 def save_now(kept: KeptServer) -> int:
     """Write every loaded workspace's changes; returns how many wrote something."""
     written = 0
-    for workspace_id, work, _ in kept.registry.loaded():
+    for workspace_id, work, last_visit in kept.registry.loaded():
         try:
-            if keeping.keeper_of(kept.store, workspace_id, work).save(work):
+            keeper = keeping.keeper_of(kept.store, workspace_id, work)
+            if keeper.save(work):
                 written += 1
+            if keeper.stored and last_visit - keeper.visit_written >= VISIT_SECONDS:
+                # Visits count for how long the work is kept; written once a minute at most.
+                kept.store.touch(workspace_id)
+                keeper.visit_written = last_visit
         except QuotaExceeded as error:
             keeping.report_quota(work, error)
         except Exception:  # noqa: BLE001 - one workspace's failure must not stop the others
