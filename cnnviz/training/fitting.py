@@ -87,6 +87,12 @@ def compile_model(
     )
 
 
+def compile_afresh(model: keras.Model, settings: TrainingSettings) -> None:
+    """Compile with a fresh optimizer of `settings` (a restored model without optimizer state:
+    Evaluate needs a compiled model)."""
+    compile_model(model, settings.optimizer, settings.learning_rate, settings.label_smoothing)
+
+
 def set_optimizer_state(
     model: keras.Model, optimizer: str, values: list[np.ndarray], settings: TrainingSettings
 ) -> None:

@@ -83,3 +83,64 @@ def test_a_checkpoint_from_a_newer_format_is_refused_by_name(monkeypatch):
     monkeypatch.undo()
     with pytest.raises(ValueError, match="format 9.*upgrade cnnviz"):
         Checkpoint.from_bytes(data)
+
+
+# ----- the checkpoints a training job hands its listener -----
+
+
+@pytest.mark.trains
+def test_the_listener_hears_each_epoch_and_the_segment_end(mnist):
+    from helpers.jobs import make_job, run_to_finish
+
+    job = make_job(mnist, epochs=3)
+    assert job.checkpoint() is None  # nothing trained yet
+    heard = []
+    job.checkpoint_listener = heard.append
+    status = run_to_finish(job)
+    assert [(c.epochs_done, c.state) for c in heard] == [
+        (1, "running"),
+        (2, "running"),
+        (3, "running"),
+        (3, "finished"),
+    ]
+    assert [c.progress for c in heard] == [1.0, 2.0, 3.0, 3.0]
+    assert [len(c.history["epoch"]["epoch"]) for c in heard] == [1, 2, 3, 3]
+    steps = -(-270 // 64)
+    batches = [len(c.history["batch"]["loss"]) for c in heard]
+    assert batches == [steps, 2 * steps, 3 * steps, 3 * steps]
+    assert [c.samples_trained for c in heard] == [270, 540, 810, 810]
+    assert heard[0].test_accuracy is None and heard[-1].test_accuracy == status.test_accuracy
+    # Adam's iteration count goes with each epoch's weights: 5 steps an epoch.
+    assert [int(c.optimizer_state[1][0]) for c in heard] == [5, 10, 15, 15]
+    last = heard[-1]
+    assert last.message == "Finished 3 epochs."
+    for saved, now in zip(last.weights, job.model.get_weights(), strict=True):
+        assert saved.dtype == np.float32
+        np.testing.assert_array_equal(saved, now)
+    # An epoch's weights are the ones replay keeps for it (in float16).
+    snapshots = dict(job.weight_snapshots())
+    np.testing.assert_allclose(snapshots[1.0][0], heard[0].weights[0], atol=1e-3)
+    assert not np.allclose(heard[0].weights[0], heard[1].weights[0])
+    assert TrainingSettings.from_dict(last.settings) == job.settings
+    # Between segments checkpoint() is built from the model: the same as the last one heard.
+    now = job.checkpoint()
+    assert (now.epochs_done, now.state, now.test_accuracy) == (3, "finished", status.test_accuracy)
+
+
+@pytest.mark.trains
+def test_a_listener_that_raises_is_logged_and_training_goes_on(mnist, caplog):
+    from helpers.jobs import make_job, run_to_finish
+
+    job = make_job(mnist, epochs=2)
+    calls = []
+
+    def broken(checkpoint):
+        calls.append(checkpoint.epochs_done)
+        raise OSError("disk full")
+
+    job.checkpoint_listener = broken
+    status = run_to_finish(job)
+    assert status.epoch == 2 and status.test_accuracy is not None
+    assert calls == [1, 2, 2]
+    failures = [r for r in caplog.records if "checkpoint listener failed" in r.getMessage()]
+    assert len(failures) == 3 and "disk full" in failures[0].exc_text
