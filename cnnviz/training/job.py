@@ -277,6 +277,7 @@ class TrainingJob(RestorableJob, JobBase):
                 if self._stop_event.is_set():
                     break
                 order = fitting.epoch_order(settings.seed, epoch, len(x_train))
+                fitting.set_epoch_randomness(model, epoch)
                 model.fit(
                     x_train[order],
                     y_train[order],

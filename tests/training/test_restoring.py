@@ -10,10 +10,10 @@ from cnnviz.training.job_state import JobState
 from helpers.jobs import SLOWER_SPEC, TINY_SPEC, WAIT_SECONDS, make_job, run_to_finish
 
 
-def train_keeping_checkpoints(dataset, **settings):
+def train_keeping_checkpoints(dataset, spec=TINY_SPEC, **settings):
     """Train a job to the end; return it and the checkpoints its listener heard, through bytes
     as the store keeps them."""
-    job = make_job(dataset, **settings)
+    job = make_job(dataset, spec, **settings)
     heard = []
     job.checkpoint_listener = lambda checkpoint: heard.append(
         Checkpoint.from_bytes(checkpoint.to_bytes())
@@ -54,6 +54,31 @@ def test_continue_from_an_epochs_checkpoint_matches_the_uninterrupted_run(mnist,
     np.testing.assert_allclose(history["epoch"]["loss"], whole_history["epoch"]["loss"], rtol=1e-3)
     assert job.samples_trained == whole.samples_trained == 540
     assert status.test_accuracy == pytest.approx(whole.test_accuracy, abs=1e-6)
+
+
+# Dropout and a random flip draw from Keras's seed generators, which get_weights() leaves out.
+RANDOM_SPEC = {
+    "layers": [
+        {"type": "RandomFlip", "mode": "horizontal"},
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 4},
+        {"type": "Flatten"},
+        {"type": "Dropout", "rate": 0.5},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+}
+
+
+@pytest.mark.trains
+def test_continue_with_dropout_and_augmentation_matches_the_uninterrupted_run(mnist):
+    whole, heard = train_keeping_checkpoints(mnist, RANDOM_SPEC, epochs=2)
+    after_one = next(c for c in heard if c.epochs_done == 1)
+    job = restoring.restore_job(RANDOM_SPEC, mnist, after_one, name="Run 2")
+    run_to_finish(job, epochs=1)
+    for restored, uninterrupted in zip(
+        job.model.get_weights(), whole.model.get_weights(), strict=True
+    ):
+        np.testing.assert_allclose(restored, uninterrupted, rtol=1e-3, atol=1e-6)
 
 
 @pytest.mark.trains
