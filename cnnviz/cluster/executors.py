@@ -12,6 +12,7 @@ cluster elsewhere.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sys
@@ -255,6 +256,41 @@ def new_job(
         scheduler=scheduler,
         cpus=cpus_per_training(),
         unreachable=unreachable,
+    )
+
+
+def restore_job(
+    spec: dict,
+    dataset,
+    checkpoint,
+    *,
+    name: str,
+    owner_alive: Callable[[], bool] | None = None,
+    executor: Executor | str | None = None,
+    ray_address: str | None = None,
+):
+    """A job restored from a stored checkpoint, on the executor the server trains with.
+
+    See cnnviz.training.restoring.restore_job; this picks the kind of job as new_job does.
+
+    Args:
+        executor: Executor.LOCAL or Executor.RAY; None takes the configured one (Ray when a Ray
+            address is set).
+        ray_address: overrides CNNVIZ_RAY_ADDRESS for Ray; `local` when neither names one.
+
+    Raises:
+        ValueError: as restoring.restore_job, or when Ray is asked for but cannot be used.
+    """
+    from cnnviz.training import restoring
+
+    address = ray_address or configured_address()
+    if executor is None:
+        executor = Executor.RAY if address else Executor.LOCAL
+    factory = None
+    if Executor(executor) == Executor.RAY:
+        factory = functools.partial(new_job, ray_address=address or LOCAL_ADDRESS)
+    return restoring.restore_job(
+        spec, dataset, checkpoint, name=name, owner_alive=owner_alive, executor=factory
     )
 
 

@@ -106,6 +106,11 @@ class _Trainer:
     def optimizer_state(self) -> tuple[str, list[np.ndarray]] | None:
         return self.job.optimizer_state()
 
+    def checkpoint(self):
+        """The segment's last finished epoch's checkpoint: weights and optimizer state taken
+        together at the epoch's end, not midway through the next one (see JobBase.checkpoint)."""
+        return self.job.checkpoint()
+
 
 # Several calls at once, so that a status poll never waits behind another call. No restarts:
 # a dead actor's training is lost either way, and the pool starts a clean one instead.

@@ -22,6 +22,7 @@ actor reads it from there.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -263,11 +264,80 @@ class RayTrainingJob(JobBase):
             if status.epoch != snapshot_epoch:
                 snapshot_epoch = status.epoch
                 self._take_snapshots(ray.get(actor.weight_snapshots.remote(), timeout=CALL_SECONDS))
+                if status.epoch > self._base_epoch and status.state != JobState.DIVERGED:
+                    self._take_epoch_checkpoint(actor)
             if not status.state.is_active:
                 return
             # Waits at most POLL_SECONDS, and returns as soon as the segment ends (rather than
             # sleeping), so that the next training in the queue starts without delay.
             ray.get(actor.wait.remote(POLL_SECONDS), timeout=CALL_SECONDS)
+
+    def _take_epoch_checkpoint(self, actor) -> None:
+        """Fetch the actor's last epoch's checkpoint, count it over the job's life, pass it on."""
+        remote = ray.get(actor.checkpoint.remote(), timeout=CALL_SECONDS)
+        if remote is None:
+            return
+        with self._lock:
+            checkpoint = dataclasses.replace(
+                self._new_checkpoint_locked(
+                    epochs_done=remote.epochs_done,
+                    progress=remote.progress,
+                    weights=remote.weights,
+                    optimizer_state=remote.optimizer_state,
+                    history=join_histories(self._base_history, remote.history),
+                    train_seconds=self._base_seconds + remote.train_seconds,
+                    samples_trained=self._base_samples + remote.samples_trained,
+                ),
+                state=str(JobState.RUNNING),
+            )
+            self._epoch_checkpoint = checkpoint
+        self._tell_checkpoint_listener(checkpoint)
+
+    def _checkpoint_of_model(self):
+        model = self.model
+        if model is None:
+            return None
+        weights = model.get_weights()
+        optimizer_state = None
+        if self._compiled_optimizer is not None and model.optimizer.built:
+            values = [np.array(variable) for variable in model.optimizer.variables]
+            optimizer_state = (self._compiled_optimizer, values)
+        with self._lock:
+            return self._new_checkpoint_locked(
+                epochs_done=self._base_epoch,
+                progress=self._base_progress,
+                weights=weights,
+                optimizer_state=optimizer_state,
+                history=copy.deepcopy(self._base_history),
+                train_seconds=self._base_seconds,
+                samples_trained=self._base_samples,
+            )
+
+    def restore_from(self, checkpoint) -> None:
+        """Become the job the checkpoint was taken of (see TrainingJob.restore_from).
+
+        The server's model takes the weights and the optimizer's state, which the next Continue
+        hands to an actor as it would after a segment trained here.
+
+        Raises:
+            RuntimeError: when this job has trained already, is training, or was disposed of.
+            ValueError: when the weights or the optimizer's state do not fit the model.
+        """
+        self._check_restorable()
+        self.model.set_weights(checkpoint.weights)
+        if checkpoint.optimizer_state is None:
+            # Compiled so that Evaluate can run; a Continue starts this optimizer afresh.
+            fitting.compile_afresh(self.model, self.settings)
+        else:
+            self._take_optimizer(checkpoint.optimizer_state)
+        self._snapshots.add(round(checkpoint.progress, 4), checkpoint.weights)
+        with self._lock:
+            self._base_epoch = int(checkpoint.epochs_done)
+            self._base_progress = float(checkpoint.progress)
+            self._base_history = join_histories(empty_history(), checkpoint.history)
+            self._base_seconds = float(checkpoint.train_seconds)
+            self._base_samples = int(checkpoint.samples_trained)
+            self._set_restored_state_locked(checkpoint)
 
     def _take_snapshots(self, remote_snapshots) -> None:
         # The actor counts epochs over the job's life; a continued segment's start is the

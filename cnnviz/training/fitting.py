@@ -63,6 +63,26 @@ def epoch_order(seed: int, epoch: int, count: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(count)
 
 
+# Each epoch's random draws (dropout masks, augmentations) start this far apart in the counter
+# of every Keras seed generator: more batches than an epoch ever has.
+EPOCH_RANDOM_STRIDE = 2**20
+
+
+def set_epoch_randomness(model: keras.Model, epoch: int) -> None:
+    """Start epoch `epoch`'s random draws (dropout, augmentation) where seed and epoch say.
+
+    Keras's layers draw from seed generators whose counters are model variables left out of
+    get_weights(); set at each epoch's start, the draws of an epoch depend only on the model's
+    seed and the epoch, as its order of images does, so a job restored from a checkpoint or
+    continued on another Ray actor draws what an uninterrupted run would.
+    """
+    for variable in model.variables:
+        if variable.name == "seed_generator_state":
+            state = np.array(variable)
+            state[1] = epoch * EPOCH_RANDOM_STRIDE
+            variable.assign(state)
+
+
 def compile_model(
     model: keras.Model,
     optimizer: str | keras.optimizers.Optimizer,
@@ -85,6 +105,12 @@ def compile_model(
         loss=losses.training_loss(label_smoothing),
         metrics=["accuracy"],
     )
+
+
+def compile_afresh(model: keras.Model, settings: TrainingSettings) -> None:
+    """Compile with a fresh optimizer of `settings` (a restored model without optimizer state:
+    Evaluate needs a compiled model)."""
+    compile_model(model, settings.optimizer, settings.learning_rate, settings.label_smoothing)
 
 
 def set_optimizer_state(

@@ -5,7 +5,8 @@ thread, a stop Event and everything its callbacks (cnnviz.training.callbacks) re
 CallbackTarget interface (cnnviz.training.job_interface). The app, the CLI, the benchmarks and
 each Ray actor all train through this one path; readers take a consistent copy with `status()`.
 What it shares with the Ray job (queueing, stopping, the owner check, disposing) is
-cnnviz.training.job_base.
+cnnviz.training.job_base; going on from elsewhere (resume_from, checkpoints, restore_from) is
+cnnviz.training.job_restore.
 
 The same spec, settings and seed give the same weights however many jobs train at once: the
 model is built under a lock with the seed set (Keras draws initial weights and dropout seeds
@@ -20,13 +21,13 @@ import time
 from collections.abc import Callable
 
 import keras
-import numpy as np
 
 from cnnviz.data.datasets import Dataset
 from cnnviz.explain import evaluation, inspection
 from cnnviz.training import callbacks, fitting, gradient_registry, lr_schedules, precision
 from cnnviz.training.job_base import OWNER_GRACE_SECONDS, JobBase
 from cnnviz.training.job_interface import JobStatus
+from cnnviz.training.job_restore import RestorableJob
 from cnnviz.training.job_state import JobState, StopReason
 from cnnviz.training.recording import TrainingRecord
 from cnnviz.training.scheduler import TrainingScheduler, default_scheduler
@@ -35,7 +36,7 @@ from cnnviz.training.settings import OPTIMIZER_TITLES, TrainingSettings
 _LOGGER = logging.getLogger(__name__)
 
 
-class TrainingJob(JobBase):
+class TrainingJob(RestorableJob, JobBase):
     """One model, trained in this process in segments (Train, then any number of Continue).
 
     Args:
@@ -127,59 +128,6 @@ class TrainingJob(JobBase):
             self.message = message
             self.test_accuracy = test_accuracy
 
-    def optimizer_state(self) -> tuple[str, list[np.ndarray]] | None:
-        """The optimizer's name and a copy of its variables, as the last segment left them.
-
-        For Adam these are the iteration count, the learning rate and the moments. None before
-        the first segment has compiled the model, or once disposed of.
-        """
-        model = self.model
-        if model is None or self._compiled_optimizer is None or not model.optimizer.built:
-            return None
-        values = [np.array(variable) for variable in model.optimizer.variables]
-        return self._compiled_optimizer, values
-
-    def resume_from(
-        self,
-        epochs_done: int,
-        progress: float,
-        optimizer_state: tuple[str, list[np.ndarray]] | None = None,
-    ) -> None:
-        """Go on from where another copy of this job stopped (its weights already set).
-
-        The next segment counts its epochs, history and snapshots from there and shuffles as
-        that epoch would; with `optimizer_state` (from optimizer_state()) its optimizer goes on
-        too, as a Continue does in the job that trained. A segment with another optimizer still
-        starts that one afresh.
-
-        Raises:
-            RuntimeError: when this job has trained already, is training, or was disposed of.
-            ValueError: when the counts are out of range, the optimizer is unknown or its state
-                does not fit the model.
-        """
-        if self.state != JobState.READY:
-            raise RuntimeError("Only a job that has not trained can go on from another's state.")
-        if self.model is None:
-            raise RuntimeError("This job was closed; build a new model to train.")
-        if epochs_done < 0 or not 0 <= progress <= epochs_done:
-            raise ValueError(
-                f"epochs_done must be >= 0 and progress between 0 and it. Received: "
-                f"{epochs_done}, {progress}"
-            )
-        if optimizer_state is not None:
-            optimizer, values = optimizer_state
-            if optimizer not in fitting.OPTIMIZERS:
-                raise ValueError(
-                    f"Unknown optimizer {optimizer!r}; expected one of "
-                    f"{', '.join(fitting.OPTIMIZERS)}."
-                )
-            fitting.set_optimizer_state(self.model, optimizer, values, self.settings)
-            self._compiled_optimizer = optimizer
-            self._compiled_smoothing = self.settings.label_smoothing
-        with self._lock:
-            self._record.epoch = int(epochs_done)
-            self._record.progress = float(progress)
-
     # ----- reading -----
 
     def status(self) -> JobStatus:
@@ -223,7 +171,14 @@ class TrainingJob(JobBase):
             progress = self._record.end_epoch(epoch, logs, keep=self.state != JobState.DIVERGED)
         model = self.model
         if progress is not None and model is not None:  # None once disposed of
-            self._snapshots.add(progress, model.get_weights())
+            weights = model.get_weights()
+            self._snapshots.add(progress, weights)
+            # The epoch's checkpoint, from the same copy of the weights: the optimizer's
+            # variables are the only other thing read (see the README for the cost).
+            checkpoint = self._checkpoint_with(weights, running=True)
+            with self._lock:
+                self._epoch_checkpoint = checkpoint
+            self._tell_checkpoint_listener(checkpoint)
 
     def batches_trained(self) -> int:
         """Batches trained in this segment so far."""
@@ -322,6 +277,7 @@ class TrainingJob(JobBase):
                 if self._stop_event.is_set():
                     break
                 order = fitting.epoch_order(settings.seed, epoch, len(x_train))
+                fitting.set_epoch_randomness(model, epoch)
                 model.fit(
                     x_train[order],
                     y_train[order],

@@ -12,19 +12,20 @@ No TensorFlow here: the model comes built, from the subclass.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from cnnviz.training import limits as training_limits
 from cnnviz.training import snapshots
-from cnnviz.training.job_state import JobState, StopReason
+from cnnviz.training.checkpoints import Checkpoint
+from cnnviz.training.job_state import JobState, StopReason, interrupted_message
 from cnnviz.training.scheduler import TrainingScheduler
 from cnnviz.training.settings import TrainingSettings
 
@@ -92,6 +93,12 @@ class JobBase:
         self.stop_reason: StopReason | None = None
         self.test_accuracy: float | None = None
         self.test_loss: float | None = None
+        # Told each finished epoch's checkpoint and each segment's last (set by the app, which
+        # stores them); called on the training thread, so it must not take long.
+        self.checkpoint_listener: Callable[[Checkpoint], None] | None = None
+        # The checkpoint of the running segment's last finished epoch: what checkpoint() gives
+        # while the model's weights are midway through the next epoch.
+        self._epoch_checkpoint: Checkpoint | None = None
 
     # ----- what a subclass says -----
 
@@ -115,6 +122,10 @@ class JobBase:
     def _on_dispose(self, ended: bool) -> None:
         """Let go of what the subclass holds; `ended` says whether the segment has ended."""
 
+    def _checkpoint_of_model(self) -> Checkpoint | None:
+        """A checkpoint built from the model now (between segments, where it is consistent)."""
+        raise NotImplementedError
+
     # ----- control, called from the app or the CLI -----
 
     def start(self, epochs: int | None = None, settings: TrainingSettings | None = None) -> None:
@@ -133,7 +144,7 @@ class JobBase:
             settings.check()
             self.settings = settings
         if epochs is not None:
-            self.settings = replace(self.settings, epochs=epochs)
+            self.settings = dataclasses.replace(self.settings, epochs=epochs)
             self.settings.check()
         self._stop_event.clear()
         self._segment_done.clear()
@@ -234,6 +245,85 @@ class JobBase:
         """
         return self._snapshots.items()
 
+    def checkpoint(self) -> Checkpoint | None:
+        """The job's latest checkpoint: what restoring it needs (cnnviz.training.restoring).
+
+        While a segment trains, the one of its last finished epoch (or, before its first epoch
+        ends, the model as it is); between segments, built from the model now. None before the
+        job has trained, or once disposed of.
+        """
+        with self._lock:
+            if self.state == JobState.READY:
+                return None
+            kept = self._epoch_checkpoint if self.state.is_active else None
+        if kept is not None:
+            return kept
+        if self.model is None:
+            return None
+        return self._checkpoint_of_model()
+
+    def add_snapshots(self, items: list[tuple[float, list[np.ndarray]]]) -> None:
+        """Put (epoch, weights) replay snapshots beside the kept ones, in order of epoch.
+
+        For a restored job: the app hands back the snapshots it stored, so replay covers the
+        whole run again. An epoch already kept keeps its own weights.
+        """
+        kept = {round(epoch, 4): weights for epoch, weights in self._snapshots.items()}
+        for epoch, weights in items:
+            kept.setdefault(round(float(epoch), 4), weights)
+        self._snapshots.clear()
+        for epoch in sorted(kept):
+            self._snapshots.add(epoch, kept[epoch])
+
+    # ----- checkpoints and restoring, for the subclasses -----
+
+    def _new_checkpoint_locked(self, **parts) -> Checkpoint:
+        """A checkpoint of `parts` (weights, counts, history, ...) and the job's standing now."""
+        return Checkpoint(
+            settings=dataclasses.asdict(self.settings),
+            state=str(self.state),
+            message=self.message,
+            test_accuracy=self.test_accuracy,
+            test_loss=self.test_loss,
+            **parts,
+        )
+
+    def _tell_checkpoint_listener(self, checkpoint: Checkpoint | None = None) -> None:
+        """Hand the listener `checkpoint` (the latest when None); its failure never stops us."""
+        listener = self.checkpoint_listener
+        if listener is None:
+            return
+        try:
+            checkpoint = checkpoint if checkpoint is not None else self.checkpoint()
+            if checkpoint is not None:
+                listener(checkpoint)
+        except Exception:  # noqa: BLE001 - a failed save must not end the student's training
+            _LOGGER.exception("%s: its checkpoint listener failed", self.name)
+
+    def _check_restorable(self) -> None:
+        if self.state != JobState.READY:
+            raise RuntimeError("Only a job that has not trained can be restored.")
+        if self.model is None:
+            raise RuntimeError("This job was closed; build a new model to restore into.")
+
+    def _set_restored_state_locked(self, checkpoint: Checkpoint) -> None:
+        """Stand as the checkpoint's job stood; one that was training is now interrupted.
+
+        A checkpoint taken while its job trained (state running, queued or starting) comes from
+        a server that stopped mid-training: nobody trains it any more, so it is interrupted,
+        and a Continue goes on from its last finished epoch.
+        """
+        state = JobState(checkpoint.state)
+        message = checkpoint.message
+        if state.is_active:
+            state = JobState.INTERRUPTED
+            message = interrupted_message(checkpoint.epochs_done)
+        self.state = state
+        self.message = message
+        self.test_accuracy = checkpoint.test_accuracy
+        self.test_loss = checkpoint.test_loss
+        self._target_epochs = checkpoint.epochs_done
+
     # ----- the job's thread -----
 
     def _cancelled(self) -> bool:
@@ -252,5 +342,9 @@ class JobBase:
             finally:
                 self.scheduler.release(self)
         finally:
+            with self._lock:
+                self._epoch_checkpoint = None
+            # Before the segment counts as done, so that whoever waits for it finds it saved.
+            self._tell_checkpoint_listener()
             self._segment_done.set()
             self._on_segment_ended()

@@ -20,11 +20,19 @@ class JobState(enum.StrEnum):
     STOPPED = "stopped"  # asked to stop (see StopReason); the weights so far are kept
     DIVERGED = "diverged"  # the loss became NaN or infinite; the last finite weights are kept
     FAILED = "failed"  # TensorFlow or Keras raised an error
+    # The server stopped (a crash, a restart) while it trained; restored from its last
+    # checkpoint, a Continue goes on from the last finished epoch.
+    INTERRUPTED = "interrupted"
 
     @property
     def is_active(self) -> bool:
         """Whether the job still holds (or waits for) a training slot."""
         return self in (JobState.QUEUED, JobState.STARTING, JobState.RUNNING)
+
+
+def interrupted_message(epochs_done: int) -> str:
+    """What an interrupted job's message says: where it got to, and how to go on."""
+    return f"Interrupted at epoch {epochs_done} (the server stopped). Continue goes on from there."
 
 
 class StopReason(enum.StrEnum):

@@ -88,6 +88,14 @@ class TrainingRecord:
             record[name].append(None if value is None else float(value))
         return round(self.progress, 4)
 
+    def restore_history(self, history: dict) -> None:
+        """Take the history a restored job had recorded (its epoch and progress are set apart)."""
+        restored = empty_history()
+        for part, series in restored.items():
+            for name in series:
+                series[name] = list(history.get(part, {}).get(name, []))
+        self.history = restored
+
     def end_segment(self) -> tuple[float, int]:
         """The segment ended: its wall time and the samples it trained."""
         self.segment_ended = time.perf_counter()

@@ -30,6 +30,7 @@ STATUS_ICONS = {
     JobState.STOPPED: ":material/stop_circle:",
     JobState.DIVERGED: ":material/warning:",
     JobState.FAILED: ":material/error:",
+    JobState.INTERRUPTED: ":material/power_off:",
 }
 
 
@@ -68,6 +69,11 @@ def describe_status(name: str, status) -> str:
         return f"{name} stopped: test accuracy {status.test_accuracy:.1%}. {status.message}"
     if status.state == JobState.READY:
         return f"{name} is built but not trained yet."
+    if status.state == JobState.INTERRUPTED:
+        return (
+            f"{name} was interrupted at epoch {status.epoch} (the server stopped). Continue "
+            "goes on from there."
+        )
     return f"{name}: {status.message}"
 
 
