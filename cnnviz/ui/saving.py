@@ -187,7 +187,8 @@ def _load(kept: Store, workspace_id: str) -> dict | None:
 
 def _restore_job(kept: Store, workspace_id: str, work: dict, row, checkpoint_bytes: bytes):
     # TensorFlow loads here, only for a workspace that has a model.
-    from cnnviz.training import checkpoints, restoring
+    from cnnviz.cluster import executors
+    from cnnviz.training import checkpoints
 
     checkpoint = checkpoints.Checkpoint.from_bytes(checkpoint_bytes)
     if row.state == JobState.INTERRUPTED:
@@ -203,7 +204,15 @@ def _restore_job(kept: Store, workspace_id: str, work: dict, row, checkpoint_byt
     )
     if dataset is None:
         return None
-    job = restoring.restore_job(record["spec"], dataset, checkpoint, name=f"Run {row.run_id}")
+    job = executors.restore_job(
+        record["spec"],
+        dataset,
+        checkpoint,
+        name=f"Run {row.run_id}",
+        owner_alive=lambda: registry().has_live_session(
+            workspace_id, workspace_data.is_session_alive
+        ),
+    )
     replay = kept.get_blob(workspace_id, REPLAY_BLOB.format(run_id=row.run_id))
     if replay is not None:
         try:
