@@ -209,9 +209,7 @@ def _restore_job(kept: Store, workspace_id: str, work: dict, row, checkpoint_byt
         dataset,
         checkpoint,
         name=f"Run {row.run_id}",
-        owner_alive=lambda: registry().has_live_session(
-            workspace_id, workspace_data.is_session_alive
-        ),
+        owner_alive=workspace_data.owner_check(registry(), workspace_id),
     )
     replay = kept.get_blob(workspace_id, REPLAY_BLOB.format(run_id=row.run_id))
     if replay is not None:

@@ -71,3 +71,11 @@ def release(work: dict) -> None:
 def is_session_alive(session_id: str) -> bool:
     """Whether a Streamlit session is still connected (False when no server runs)."""
     return Runtime.exists() and Runtime.instance().is_active_session(session_id)
+
+
+def owner_check(registry, workspace_id: str):
+    """A function telling whether anyone has the workspace open; None without a server (tests
+    that run scripts directly), where no session can be asked about."""
+    if not Runtime.exists():
+        return None
+    return lambda: registry.has_live_session(workspace_id, is_session_alive)
