@@ -35,6 +35,7 @@ class GoneReason(enum.StrEnum):
     EXPIRED = "expired"  # no visit for the stated time
     DROPPED = "dropped"  # the server's caps needed room, and it was idle
     REMOVED = "removed"  # closed on purpose (registry.remove)
+    UNCHANGED = "unchanged"  # unloaded without being kept: nobody had changed anything
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,19 @@ class GoneRecords:
             return self._records.get(workspace_id)
 
 
-def lost_message(record: GoneRecord | None, kept_for: str) -> str:
+def lost_message(record: GoneRecord | None, kept_for: str) -> str | None:
     """What a student reads when the address's workspace is no longer on the server.
 
     Args:
         record: the registry's record of the id, or None when it has none.
         kept_for: how long the server keeps a workspace after its last visit, in words
             ("30 days").
+
+    Returns:
+        The message, or None when there is nothing to say (nothing had been changed there).
     """
+    if record is not None and record.reason == GoneReason.UNCHANGED:
+        return None
     if record is None:
         return (
             "No workspace is kept at this address: it may be mistyped or cut short, deleted by "

@@ -1,22 +1,17 @@
-"""Workspaces kept on the server, so a student's work survives a reload or a dropped connection.
+"""The workspaces loaded on this server, so a student's work is at hand while they use it.
 
-Each workspace is a plain dict of work (layers, settings, the training job, the runs) under an
-unguessable id that travels in the page's URL. Reopening that URL from any browser session
-reattaches to the same dict. The registry keeps a workspace for a stated time after its last
-visit, caps how many it keeps and how much memory their models may take, and frees what it drops.
-A workspace with a training queued or running is never dropped (until the database keeps work
-across drops, dropping one loses the run): a newcomer who would need one dropped when none can
-be is refused with ServerFull. Dropped and expired ids are remembered, with why and when, so
-the app can tell a returning student what happened (cnnviz.store.workspace_records).
-
-This module knows nothing about Streamlit or about what the dict holds: the app passes small
-functions that tell whether a workspace is busy (training), estimate its memory and release it.
+Each workspace is a plain dict of work under an unguessable id that travels in the page's URL;
+reopening the URL from any browser session reattaches to the same dict. With a `load` function
+(the app's store, cnnviz.ui.saving) the registry is a cache over kept work: it loads a workspace
+on a visit and unloads idle ones for its caps (count and memory) or after an idle hour, never
+one with a training queued or running; a newcomer who would need a busy one unloaded is refused
+with ServerFull. Ids that are gone (deleted, expired) are remembered with why and when
+(cnnviz.store.workspace_records). This module knows nothing about Streamlit or the dict's keys.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -34,8 +29,6 @@ DEFAULT_MAX_MEMORY_MB = 4096
 # A sweep for expired workspaces runs at most this often on attach (it also runs on create).
 SWEEP_INTERVAL_SECONDS = 30.0
 
-COUNT_VARIABLE = "CNNVIZ_MAX_WORKSPACES"
-MEMORY_VARIABLE = "CNNVIZ_WORKSPACE_MEMORY_MB"
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,7 +88,8 @@ class WorkspaceRegistry:
         is_busy: whether a workspace's data has a training queued or running; busy ones are
             never dropped, by the caps or by expiry.
         estimate_bytes: the memory a workspace's data holds (models, runs), in bytes.
-        release: frees a dropped workspace's data (stops its training, drops its model).
+        release: frees a dropped workspace's data (stops its training, drops its model); with
+            `load`, it returns whether the work was kept (False for one nobody changed).
         new_data: makes a new workspace's (empty) data dict.
         records_kept: how many dropped or expired ids are remembered, at most.
         load: reads a workspace the registry does not hold from where its work is kept (the
@@ -408,43 +402,12 @@ class WorkspaceRegistry:
         # Outside the registry's lock: releasing stops a training, which takes the job's locks.
         for workspace in workspaces:
             try:
-                self._release(workspace.data)
+                kept = self._release(workspace.data)
             except Exception:  # one broken release must not keep the others' memory
                 _LOGGER.exception("releasing a workspace failed")
+                kept = None
             workspace.sessions.clear()
-
-
-def _positive_number(variable: str, default: float) -> float:
-    text = os.environ.get(variable)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise ValueError(
-            f"{variable} must be a positive number. Received: {variable}={text!r}. "
-            f"Unset it to use the default, {default:g}."
-        )
-    return value
-
-
-def registry_settings_from_environment() -> dict:
-    """The registry's limits from CNNVIZ_MAX_WORKSPACES (workspaces loaded at once) and
-    CNNVIZ_WORKSPACE_MEMORY_MB, as keyword arguments for WorkspaceRegistry.
-
-    How long work is kept is the store's setting (CNNVIZ_WORKSPACE_DAYS); a loaded workspace
-    nobody visits is unloaded after DEFAULT_MAX_AGE_HOURS.
-
-    Raises:
-        ValueError: naming the variable when one is not a positive number.
-    """
-    hours = DEFAULT_MAX_AGE_HOURS
-    count = _positive_number(COUNT_VARIABLE, DEFAULT_MAX_WORKSPACES)
-    megabytes = _positive_number(MEMORY_VARIABLE, DEFAULT_MAX_MEMORY_MB)
-    return {
-        "max_age_seconds": hours * 3600,
-        "max_workspaces": max(1, int(count)),
-        "max_memory_bytes": max(1, int(megabytes * 2**20)),
-    }
+            if kept is False and self._load is not None and not self._gone.get(workspace.id):
+                # Unloaded but not kept (nobody changed it): a visit to its address gets a
+                # fresh workspace without a word, as there was nothing to lose.
+                self._gone.add(workspace.id, GoneReason.UNCHANGED, self._wall_clock())

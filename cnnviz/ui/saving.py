@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from cnnviz.store import database, workspace_records, workspaces
+from cnnviz.store import database, workspace_limits, workspace_records, workspaces
 from cnnviz.store.database import QuotaExceeded, Store
 from cnnviz.store.settings import StoreSettings, store_settings_from_environment
 from cnnviz.training import snapshots
@@ -65,6 +65,18 @@ def server() -> KeptServer:
         return _server
 
 
+def shutdown() -> None:
+    """Write what is pending, stop the saver and close the store (tests; a server's exit)."""
+    global _server
+    with _server_lock:
+        kept, _server = _server, None
+    if kept is None:
+        return
+    kept.stop.set()
+    save_now(kept)
+    kept.store.close()
+
+
 def registry() -> workspaces.WorkspaceRegistry:
     return server().registry
 
@@ -86,7 +98,7 @@ def _open(settings: StoreSettings) -> KeptServer:
             "%d run(s) were training when the server stopped: marked interrupted", len(interrupted)
         )
     try:
-        limits = workspaces.registry_settings_from_environment()
+        limits = workspace_limits.registry_settings_from_environment()
     except ValueError as error:
         # Whoever started the server reads the log; the students get the defaults.
         _LOGGER.error("%s Using the default workspace limits.", error)
@@ -153,15 +165,21 @@ def expire(kept: KeptServer) -> list[str]:
     return expired
 
 
-def _unload(kept: Store, work: dict) -> None:
-    # Written first, then let go of: an unloaded workspace loses nothing.
+def _unload(kept: Store, work: dict) -> bool:
+    """Write the workspace, then let go of it: an unloaded workspace loses nothing.
+
+    Returns whether it is kept (False for one nobody changed, which is not written).
+    """
     keeper = getattr(work, "keeper", None)
+    stored = False
     if keeper is not None:
         try:
             keeper.save(work)
         except Exception:  # noqa: BLE001 - the memory must still be freed
             _LOGGER.exception("saving a workspace before unloading it failed")
+        stored = keeper.stored
     workspace_data.release(work)
+    return stored
 
 
 def delete_workspace(workspace_id: str) -> None:

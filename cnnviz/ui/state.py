@@ -71,7 +71,7 @@ def _liveness_check():
     return is_session_alive if Runtime.exists() else None
 
 
-def lost_workspace_message(workspace_id: str) -> str:
+def lost_workspace_message(workspace_id: str) -> str | None:
     """What a student reads when the URL's workspace is no longer on the server: the true
     reason when the server remembers the id, else that it never had it since it started."""
     return workspace_records.lost_message(registry().why_gone(workspace_id), saving.kept_for())
@@ -101,7 +101,9 @@ def workspace() -> dict:
         _refuse_server_full()
     lost = found is None and bool(wanted)
     if lost:
-        st.session_state[NOTICE] = lost_workspace_message(wanted)
+        message = lost_workspace_message(wanted)
+        if message:
+            st.session_state[NOTICE] = message
     if found is None:
         try:
             found = server.create(session_id, _liveness_check())

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from cnnviz.store import workspace_records, workspaces
+from cnnviz.store import workspace_limits, workspace_records, workspaces
 from cnnviz.store.workspace_records import GoneReason, GoneRecord, GoneRecords
 from cnnviz.store.workspaces import ServerFull, WorkspaceRegistry
+from cnnviz.ui import saving, workspace_data
 from cnnviz.ui import state as keys
 from helpers.jobs import FakeJob
 
@@ -191,7 +192,7 @@ def test_a_training_or_queued_workspace_is_never_dropped_and_a_newcomer_hears_se
 
 def test_the_memory_cap_drops_idle_ones_for_a_newcomer_but_never_a_training():
     clock = FakeClock()
-    empty = keys.BYTES_PER_WORKSPACE
+    empty = workspace_data.BYTES_PER_WORKSPACE
     # Room for one 1 M-parameter model (16 MB) and two empty workspaces.
     registry = make_registry(clock, max_memory_bytes=16_000_000 + 3 * empty)
     big = registry.create()
@@ -213,7 +214,7 @@ def test_the_memory_cap_drops_idle_ones_for_a_newcomer_but_never_a_training():
 
 def test_a_newcomer_is_refused_without_dropping_idle_ones_that_would_not_make_room():
     clock = FakeClock()
-    empty = keys.BYTES_PER_WORKSPACE
+    empty = workspace_data.BYTES_PER_WORKSPACE
     registry = make_registry(clock, max_memory_bytes=16_000_000 + empty + empty // 2)
     big = registry.create()
     idle = registry.create()
@@ -234,7 +235,7 @@ def test_the_memory_cap_counts_model_parameters_and_runs():
     clock.advance(1)
     second = registry.create()
     second.data[keys.JOB] = FakeJob(params=1_000_000)
-    assert registry.estimated_bytes() == 2 * (16_000_000 + keys.BYTES_PER_WORKSPACE)
+    assert registry.estimated_bytes() == 2 * (16_000_000 + workspace_data.BYTES_PER_WORKSPACE)
     clock.advance(1)
     third = registry.create()
     third.data[keys.JOB] = FakeJob(params=1_000_000)
@@ -243,7 +244,7 @@ def test_the_memory_cap_counts_model_parameters_and_runs():
     assert second.id in registry and third.id in registry
     # Kept runs count as well.
     assert keys.estimate_bytes({keys.RUNS: [object()] * 3}) == (
-        keys.BYTES_PER_WORKSPACE + 3 * keys.BYTES_PER_RUN
+        workspace_data.BYTES_PER_WORKSPACE + 3 * workspace_data.BYTES_PER_RUN
     )
 
 
@@ -310,37 +311,37 @@ def test_limits_must_be_positive(keyword, value):
 
 
 def test_limits_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv(workspaces.HOURS_VARIABLE, "0.5")
-    monkeypatch.setenv(workspaces.COUNT_VARIABLE, "40")
-    monkeypatch.setenv(workspaces.MEMORY_VARIABLE, "512")
-    limits = workspaces.registry_settings_from_environment()
+    monkeypatch.setenv(workspace_limits.COUNT_VARIABLE, "40")
+    monkeypatch.setenv(workspace_limits.MEMORY_VARIABLE, "512")
+    # How long work is kept is the store's setting now (CNNVIZ_WORKSPACE_DAYS): the registry
+    # only unloads an idle workspace after an hour, whatever the old variable says.
+    monkeypatch.setenv("CNNVIZ_WORKSPACE_HOURS", "0.5")
+    limits = workspace_limits.registry_settings_from_environment()
     assert limits == {
-        "max_age_seconds": 1800.0,
+        "max_age_seconds": workspaces.DEFAULT_MAX_AGE_HOURS * 3600,
         "max_workspaces": 40,
         "max_memory_bytes": 512 * 2**20,
     }
-    assert WorkspaceRegistry(**limits).max_age_hours == 0.5
 
 
 @pytest.mark.parametrize("text", ["abc", "-1", "0", "nan", "inf"])
 def test_a_bad_environment_value_is_named_in_the_message(monkeypatch, text):
-    monkeypatch.setenv(workspaces.HOURS_VARIABLE, text)
-    with pytest.raises(ValueError, match=rf"CNNVIZ_WORKSPACE_HOURS.*{text!r}"):
-        workspaces.registry_settings_from_environment()
+    monkeypatch.setenv(workspace_limits.COUNT_VARIABLE, text)
+    with pytest.raises(ValueError, match=rf"CNNVIZ_MAX_WORKSPACES.*{text!r}"):
+        workspace_limits.registry_settings_from_environment()
 
 
 def test_each_reason_has_its_own_true_message():
-    dropped = workspace_records.lost_message(GoneRecord(GoneReason.DROPPED, WALL_TIME), 2.0)
+    dropped = workspace_records.lost_message(GoneRecord(GoneReason.DROPPED, WALL_TIME), "30 days")
     assert "dropped to make room at 14:05" in dropped
-    assert "expired" not in dropped and "restarted" not in dropped
-    expired = workspace_records.lost_message(GoneRecord(GoneReason.EXPIRED, WALL_TIME), 2.0)
-    assert "expired after 2 hours without a visit" in expired and "14:05" in expired
-    assert "dropped" not in expired and "restarted" not in expired
-    removed = workspace_records.lost_message(GoneRecord(GoneReason.REMOVED, WALL_TIME), 2.0)
-    assert "closed on the server at 14:05" in removed
-    unknown = workspace_records.lost_message(None, 2.0)
-    assert "not on this server: a mistyped address" in unknown
-    assert "from before the server restarted" in unknown
+    assert "expired" not in dropped
+    expired = workspace_records.lost_message(GoneRecord(GoneReason.EXPIRED, WALL_TIME), "30 days")
+    assert "expired after 30 days without a visit" in expired and "14:05" in expired
+    assert "dropped" not in expired
+    removed = workspace_records.lost_message(GoneRecord(GoneReason.REMOVED, WALL_TIME), "30 days")
+    assert "deleted at 14:05" in removed
+    unknown = workspace_records.lost_message(None, "30 days")
+    assert "mistyped" in unknown and "deleted" in unknown and "not visited for 30 days" in unknown
     for message in (dropped, expired, removed, unknown):
         assert "fresh workspace" in message and "share link" in message
     full = workspace_records.SERVER_FULL_MESSAGE
@@ -351,12 +352,12 @@ def test_each_reason_has_its_own_true_message():
 def test_the_app_reads_the_registrys_record_of_an_id(monkeypatch):
     clock = FakeClock()
     registry = make_registry(clock, max_workspaces=1)
-    monkeypatch.setattr(keys, "_registry", registry)
+    monkeypatch.setattr(saving, "registry", lambda: registry)
     first = registry.create()
     clock.advance(60)
-    registry.create()  # the first makes room for it
+    registry.create()  # the first makes room for it (a registry with nothing kept behind it)
     assert "dropped to make room at 14:06" in keys.lost_workspace_message(first.id)
-    assert "mistyped address" in keys.lost_workspace_message("never-heard-of")
+    assert "mistyped" in keys.lost_workspace_message("never-heard-of")
 
 
 def test_the_records_of_gone_ids_are_bounded_oldest_first():
@@ -388,12 +389,15 @@ def test_a_released_workspace_dict_is_marked_and_still_a_dict():
     assert registry.why_gone(workspace.id).reason == GoneReason.REMOVED
 
 
-def test_the_server_logs_a_bad_limit_and_keeps_the_defaults(monkeypatch, caplog):
-    monkeypatch.setattr(keys, "_registry", None)
-    monkeypatch.setenv(workspaces.HOURS_VARIABLE, "two")
-    with caplog.at_level("ERROR", logger=keys.__name__):
-        registry = keys.registry()
-    assert registry.max_age_hours == workspaces.DEFAULT_MAX_AGE_HOURS
-    assert registry.max_workspaces == workspaces.DEFAULT_MAX_WORKSPACES
-    assert "CNNVIZ_WORKSPACE_HOURS" in caplog.text and "'two'" in caplog.text
-    assert keys.registry() is registry  # one per server
+def test_the_server_logs_a_bad_limit_and_keeps_the_defaults(monkeypatch, caplog, tmp_path):
+    monkeypatch.setenv("CNNVIZ_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv(workspace_limits.COUNT_VARIABLE, "two")
+    monkeypatch.setattr(saving, "_server", None)
+    try:
+        with caplog.at_level("ERROR", logger=saving.__name__):
+            registry = keys.registry()
+        assert registry.max_workspaces == workspaces.DEFAULT_MAX_WORKSPACES
+        assert "CNNVIZ_MAX_WORKSPACES" in caplog.text and "'two'" in caplog.text
+        assert keys.registry() is registry  # one per server
+    finally:
+        saving.shutdown()
