@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from cnnviz.store import database, workspace_limits, workspace_records, workspaces
 from cnnviz.store.database import QuotaExceeded, Store
-from cnnviz.store.settings import StoreSettings, store_settings_from_environment
+from cnnviz.store.settings import StoreSettings, legacy_warnings, store_settings_from_environment
 from cnnviz.training import snapshots
 from cnnviz.training.job_state import JobState
 from cnnviz.ui import keeping, workspace_data
@@ -91,6 +91,8 @@ def kept_for() -> str:
 
 
 def _open(settings: StoreSettings) -> KeptServer:
+    for warning in legacy_warnings():
+        _LOGGER.warning(warning)
     kept = database.open_store(settings)
     interrupted = kept.interrupt_orphaned_runs(str(JobState.INTERRUPTED))
     if interrupted:

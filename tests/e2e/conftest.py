@@ -85,6 +85,7 @@ class AppServer:
 
     url: str
     log_path: Path
+    process: subprocess.Popen | None = None  # the server's process, to kill it in a test
 
     def log_text(self) -> str:
         """Everything the server printed so far (stdout and stderr together)."""
@@ -155,9 +156,10 @@ def serve_app(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log_path)
-        yield AppServer(url=url, log_path=log_path)
+        yield AppServer(url=url, log_path=log_path, process=process)
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -227,8 +227,8 @@ def test_an_unknown_workspace_id_gets_a_message_and_a_fresh_workspace():
     app.run()
     assert_no_exception(app)
     warnings = [warning.value for warning in app.warning]
-    assert len(warnings) == 1 and "not on this server: a mistyped address" in warnings[0]
-    assert "from before the server restarted" in warnings[0]
+    assert len(warnings) == 1 and "No workspace is kept at this address" in warnings[0]
+    assert "mistyped" in warnings[0] and "not visited for 30 days" in warnings[0]
     fresh_id = app.query_params[keys.QUERY_PARAMETER]
     assert fresh_id != "expired-or-from-before-a-restart" and fresh_id in keys.registry()
     # The message is shown once, not on every page after.
@@ -242,7 +242,8 @@ def test_start_page_says_the_address_is_private_and_what_to_share():
     notice = " ".join(info.value for info in app.info)
     assert "address is your workspace" in notice
     assert "private" in notice and "share link" in notice
-    assert "2 hours" in notice
+    assert "bookmark it" in notice and "kept for 30 days after your last visit" in notice
+    assert "also when the server restarts" in notice
     # Its links to the steps carry the workspace id.
     workspace_id = app.query_params[keys.QUERY_PARAMETER]
     links = app.get("page_link")

@@ -1,12 +1,13 @@
-"""Pages when the workspace went away: the true reason, never a traceback, and a plain
-"server is full" when there is no room for a new one (AppTest, with a tiny registry)."""
+"""Pages when the server unloads or cannot load a workspace: nothing lost, never a traceback,
+and a plain "server is full" when there is no room (AppTest, a kept server with small caps)."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.store import workspace_records, workspaces
+from cnnviz.store import workspace_limits, workspace_records
+from cnnviz.ui import saving
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception
 from helpers.jobs import FakeJob
@@ -14,17 +15,13 @@ from helpers.paths import APP
 
 
 @pytest.fixture
-def two_workspace_server(monkeypatch) -> workspaces.WorkspaceRegistry:
-    """The server's registry, replaced by one that keeps at most two workspaces."""
-    registry = workspaces.WorkspaceRegistry(
-        max_workspaces=2,
-        is_busy=keys.is_busy,
-        estimate_bytes=keys.estimate_bytes,
-        release=keys.release,
-        new_data=keys.WorkspaceData,
-    )
-    monkeypatch.setattr(keys, "_registry", registry)
-    return registry
+def two_workspace_server(monkeypatch, tmp_path):
+    """A fresh kept server (its own state folder) that loads at most two workspaces at once."""
+    saving.shutdown()
+    monkeypatch.setenv("CNNVIZ_STATE_DIR", str(tmp_path))
+    monkeypatch.setenv(workspace_limits.COUNT_VARIABLE, "2")
+    yield saving.registry()
+    saving.shutdown()
 
 
 def land_on(page: str, workspace_id: str | None = None) -> AppTest:
@@ -37,20 +34,43 @@ def land_on(page: str, workspace_id: str | None = None) -> AppTest:
     return app
 
 
-def test_a_dropped_student_reads_that_it_was_dropped_to_make_room(two_workspace_server):
+def change_the_spec(app: AppTest) -> dict:
+    """The student's own change: a layer less than the preset."""
+    work = app.session_state[keys.WORKSPACE]
+    spec = dict(work[keys.SPEC])
+    spec["layers"] = spec["layers"][:-2] + spec["layers"][-1:]
+    keys_ids = work[keys.LAYER_IDS]
+    work[keys.SPEC], work[keys.LAYER_IDS] = spec, keys_ids[:-2] + keys_ids[-1:]
+    saving.save_now(saving.server())
+    return spec
+
+
+def test_an_unloaded_student_finds_their_work_again(two_workspace_server):
+    first = land_on("pages/build.py")
+    first_id = first.query_params[keys.QUERY_PARAMETER]
+    changed = change_the_spec(first)
+    land_on("pages/build.py")
+    land_on("pages/home.py")  # a third: the least recently visited, the first, is unloaded
+    assert first_id not in two_workspace_server
+    # The student's next click: their own work, loaded again, at the same address, no notice.
+    first.run()
+    assert_no_exception(first)
+    assert not first.warning
+    assert first.query_params[keys.QUERY_PARAMETER] == first_id
+    assert first.session_state[keys.WORKSPACE][keys.SPEC] == changed
+    assert first_id in two_workspace_server
+
+
+def test_an_unchanged_workspace_unloaded_comes_back_fresh_without_a_word(two_workspace_server):
     idle = land_on("pages/train.py")
     idle_id = idle.query_params[keys.QUERY_PARAMETER]
     land_on("pages/build.py")
-    land_on("pages/home.py")  # a third: the least recently visited, the first, makes room
+    land_on("pages/home.py")
     assert idle_id not in two_workspace_server
-    # The dropped student's next click: the Train page again, no KeyError, the true reason.
     idle.run()
     assert_no_exception(idle)
-    warnings = [warning.value for warning in idle.warning]
-    assert len(warnings) == 1 and "dropped to make room at " in warnings[0]
-    assert "expired" not in warnings[0] and "restarted" not in warnings[0]
-    assert idle.query_params[keys.QUERY_PARAMETER] != idle_id
-    assert idle.title[0].value == "Train"  # the page is drawn on the fresh workspace
+    assert not idle.warning  # nothing was lost: there was nothing to lose
+    assert idle.title[0].value == "Train"
 
 
 def test_a_newcomer_hears_the_server_is_full_when_everyone_trains(two_workspace_server):
@@ -63,24 +83,29 @@ def test_a_newcomer_hears_the_server_is_full_when_everyone_trains(two_workspace_
     assert not newcomer.title  # the page stops there
     assert keys.QUERY_PARAMETER not in newcomer.query_params
     assert len(two_workspace_server) == 2
-    # A trainer's workspace was not touched.
     for app in trainers:
         assert app.query_params[keys.QUERY_PARAMETER] in two_workspace_server
+        app.session_state[keys.WORKSPACE][keys.JOB] = None  # so the server can close
 
 
-def test_a_dropped_student_with_no_room_left_reads_both_reasons(two_workspace_server):
-    dropped = land_on("pages/home.py")
-    dropped_id = dropped.query_params[keys.QUERY_PARAMETER]
+def test_a_kept_student_with_no_room_to_load_reads_the_server_is_full(two_workspace_server):
+    kept = land_on("pages/home.py")
+    kept_id = kept.query_params[keys.QUERY_PARAMETER]
+    change_the_spec(kept)
     trainers = [land_on("pages/train.py") for _ in range(2)]
-    assert dropped_id not in two_workspace_server
+    assert kept_id not in two_workspace_server
     for app in trainers:
         app.session_state[keys.WORKSPACE][keys.JOB] = FakeJob(params=0, active=True)
-    dropped.run()
-    assert not dropped.exception
-    assert "dropped to make room at " in dropped.warning[0].value
-    assert dropped.error[0].value.startswith("The server is full:")
-    # The address keeps the old id, so a reload says the same until there is room.
-    assert dropped.query_params[keys.QUERY_PARAMETER] == dropped_id
+    kept.run()
+    assert not kept.exception
+    assert kept.error[0].value.startswith("The server is full:")
+    # The address keeps the id, so a reload loads the work once there is room.
+    assert kept.query_params[keys.QUERY_PARAMETER] == kept_id
+    for app in trainers:
+        app.session_state[keys.WORKSPACE][keys.JOB] = None
+    kept.run()
+    assert_no_exception(kept)
+    assert not kept.error and kept.query_params[keys.QUERY_PARAMETER] == kept_id
 
 
 def test_reading_a_released_workspace_starts_the_page_over():
