@@ -1,0 +1,161 @@
+"""Figures of lessons 5 and 6: maps flattened into one list, scores and their softmax
+probabilities, and the cross-entropy loss against the right class's probability."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnviz.figures import colours
+
+SIGNED_SCALE = "RdBu"
+RIGHT_COLOUR = "#0072B2"  # the right class (Okabe-Ito blue)
+OTHER_COLOUR = "#BBBBBB"
+MARK_COLOUR = "#E69F00"  # the student's current point (Okabe-Ito orange)
+# The flattened strip shows this many values: enough to see the order, few enough to read.
+STRIP_LENGTH = 60
+
+
+def plot_flatten(maps: np.ndarray, flat: np.ndarray) -> go.Figure:
+    """The stacked maps on top; below, the first values of the flattened list, in order."""
+    channels = maps.shape[2]
+    figure = make_subplots(
+        rows=2,
+        cols=channels,
+        specs=[[{}] * channels, [{"colspan": channels}] + [None] * (channels - 1)],
+        subplot_titles=[f"map {k + 1}" for k in range(channels)]
+        + [f"flattened: the first {min(STRIP_LENGTH, flat.size)} of {flat.size} numbers"],
+        row_heights=[0.75, 0.25],
+        vertical_spacing=0.12,
+    )
+    extent = float(np.abs(maps).max()) or 1.0
+    for channel in range(channels):
+        figure.add_trace(
+            go.Heatmap(
+                z=maps[:, :, channel],
+                colorscale=SIGNED_SCALE,
+                zmid=0,
+                zmin=-extent,
+                zmax=extent,
+                showscale=False,
+                hovertemplate=f"map {channel + 1}, row %{{y}}, column %{{x}}: %{{z:.1f}}"
+                "<extra></extra>",
+            ),
+            1,
+            channel + 1,
+        )
+        figure.update_yaxes(autorange="reversed", row=1, col=channel + 1)
+    strip = flat[:STRIP_LENGTH]
+    figure.add_trace(
+        go.Heatmap(
+            z=strip[np.newaxis, :],
+            colorscale=SIGNED_SCALE,
+            zmid=0,
+            zmin=-extent,
+            zmax=extent,
+            showscale=False,
+            hovertemplate="number %{x}: %{z:.1f}<extra></extra>",
+        ),
+        2,
+        1,
+    )
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return figure
+
+
+def plot_scores_and_probabilities(
+    scores: np.ndarray, probabilities: np.ndarray, class_names: list[str]
+) -> go.Figure:
+    """The dense layer's scores (any sign) beside softmax's probabilities (0-1, summing to 1)."""
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=["scores (weighted sums)", "probabilities (softmax)"],
+        horizontal_spacing=0.12,
+    )
+    figure.add_trace(
+        go.Bar(
+            x=class_names,
+            y=scores,
+            marker_color=[RIGHT_COLOUR if s >= 0 else colours.NEGATIVE_COLOUR for s in scores],
+            text=[f"{s:.2f}" for s in scores],
+            textposition="outside",
+            hovertemplate="class %{x}: score %{y:.3f}<extra></extra>",
+        ),
+        1,
+        1,
+    )
+    figure.add_trace(
+        go.Bar(
+            x=class_names,
+            y=probabilities,
+            marker_color=colours.BAR_COLOUR,
+            text=[f"{p:.2f}" for p in probabilities],
+            textposition="outside",
+            hovertemplate="class %{x}: probability %{y:.3f}<extra></extra>",
+        ),
+        1,
+        2,
+    )
+    figure.update_yaxes(range=[0, 1.15], row=1, col=2)
+    figure.update_xaxes(type="category")
+    figure.update_layout(height=320, showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return figure
+
+
+def plot_class_probabilities(probabilities: np.ndarray, class_names: list[str], right: int):
+    """The probabilities the student set, the right class in blue."""
+    figure = go.Figure(
+        go.Bar(
+            x=class_names,
+            y=probabilities,
+            marker_color=[
+                RIGHT_COLOUR if k == right else OTHER_COLOUR for k in range(len(class_names))
+            ],
+            text=[f"{p:.2f}" for p in probabilities],
+            textposition="outside",
+            hovertemplate="%{x}: %{y:.3f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=260,
+        yaxis={"title": "probability", "range": [0, 1.15]},
+        xaxis={"type": "category"},
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+    )
+    return figure
+
+
+def plot_loss_curve(curve: dict, probability: float, loss: float) -> go.Figure:
+    """−log(p) against the right class's probability p, with the student's point marked."""
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=curve["probability"],
+                y=curve["loss"],
+                mode="lines",
+                name="loss = −log(p)",
+                line={"color": RIGHT_COLOUR, "width": 3},
+            ),
+            go.Scatter(
+                x=[probability],
+                y=[loss],
+                mode="markers+text",
+                name="your network",
+                text=[f"loss {loss:.2f}"],
+                textposition="top right",
+                marker={"color": MARK_COLOUR, "size": 14, "line": {"color": "black", "width": 1}},
+            ),
+        ]
+    )
+    figure.update_layout(
+        height=300,
+        xaxis={"title": "probability p of the right class", "range": [0, 1.02]},
+        yaxis={"title": "loss", "range": [0, 5]},
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+    )
+    return figure
