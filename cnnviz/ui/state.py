@@ -21,6 +21,7 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz.data.datasets import DATASETS
+from cnnviz.lessons import progress as lesson_progress
 from cnnviz.store import workspace_records, workspaces
 from cnnviz.training import presets
 from cnnviz.training.settings import TrainingSettings
@@ -48,6 +49,9 @@ INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, l
 EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
 OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.data.own_data.OwnData
 OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
+# The lessons: progress ({"done": [...], "right": {...}}) and the lessons' shared choices (the
+# picture and lesson 2's kernel), plain JSON data only (cnnviz.lessons.progress).
+LESSONS = "cnnviz_lessons"
 
 DEFAULT_DATASET = "mnist"
 # The settings the Train page shows, starting from TrainingSettings's own defaults (the seed and
@@ -262,6 +266,7 @@ def init_session_state() -> None:
     state.setdefault(JOB_RUN_ID, None)
     state.setdefault(RECORDED, None)
     state.setdefault(INSPECT, {"source": "test", "index": 0, "upload": None})
+    state.setdefault(LESSONS, lesson_progress.empty())
     if RUNS not in state:
         # Imported here so the first screen does not wait for TensorFlow.
         from cnnviz.training.runs import RunHistory
