@@ -13,19 +13,26 @@ SIGNED_SCALE = "RdBu"
 RIGHT_COLOUR = "#0072B2"  # the right class (Okabe-Ito blue)
 OTHER_COLOUR = "#BBBBBB"
 MARK_COLOUR = "#E69F00"  # the student's current point (Okabe-Ito orange)
-# The flattened strip shows this many values: enough to see the order, few enough to read.
-STRIP_LENGTH = 60
 
 
-def plot_flatten(maps: np.ndarray, flat: np.ndarray) -> go.Figure:
-    """The stacked maps on top; below, the first values of the flattened list, in order."""
-    channels = maps.shape[2]
+def plot_flatten(maps: np.ndarray, flat: np.ndarray, row: int | None = None) -> go.Figure:
+    """The stacked maps on top, one row of them marked; below, that row's stretch of the
+    flattened list, in order (a value of each map at each place in turn).
+
+    Args:
+        maps: (height, width, channels).
+        flat: the flattened maps.
+        row: the row shown in the list; the middle one (where a picture's object is) by default.
+    """
+    height, width, channels = maps.shape
+    row = height // 2 if row is None else row
+    start, stop = row * width * channels, (row + 1) * width * channels
     figure = make_subplots(
         rows=2,
         cols=channels,
         specs=[[{}] * channels, [{"colspan": channels}] + [None] * (channels - 1)],
         subplot_titles=[f"map {k + 1}" for k in range(channels)]
-        + [f"flattened: the first {min(STRIP_LENGTH, flat.size)} of {flat.size} numbers"],
+        + [f"flattened: numbers {start} to {stop - 1} of {flat.size} (row {row} of the maps)"],
         row_heights=[0.75, 0.25],
         vertical_spacing=0.12,
     )
@@ -46,7 +53,17 @@ def plot_flatten(maps: np.ndarray, flat: np.ndarray) -> go.Figure:
             channel + 1,
         )
         figure.update_yaxes(autorange="reversed", row=1, col=channel + 1)
-    strip = flat[:STRIP_LENGTH]
+        figure.add_shape(
+            type="rect",
+            x0=-0.5,
+            x1=width - 0.5,
+            y0=row - 0.5,
+            y1=row + 0.5,
+            line={"color": MARK_COLOUR, "width": 2},
+            row=1,
+            col=channel + 1,
+        )
+    strip = flat[start:stop]
     figure.add_trace(
         go.Heatmap(
             z=strip[np.newaxis, :],
@@ -55,7 +72,11 @@ def plot_flatten(maps: np.ndarray, flat: np.ndarray) -> go.Figure:
             zmin=-extent,
             zmax=extent,
             showscale=False,
-            hovertemplate="number %{x}: %{z:.1f}<extra></extra>",
+            x=np.arange(start, stop),
+            customdata=[
+                [f"map {k % channels + 1}, column {k // channels}" for k in range(stop - start)]
+            ],
+            hovertemplate="number %{x} (%{customdata}): %{z:.2f}<extra></extra>",
         ),
         2,
         1,

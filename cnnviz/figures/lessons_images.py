@@ -93,9 +93,13 @@ def plot_image_and_map(
     kernel_size: int,
     position: tuple[int, int],
     map_title: str = "feature map",
+    brightest: float = 1.0,
 ) -> go.Figure:
     """The gray picture with the kernel's window drawn on it, beside the feature map with the
-    value that window makes drawn on it (signed values on a diverging blue-red scale)."""
+    value that window makes drawn on it (signed values on a diverging blue-red scale).
+
+    `brightest` is the picture's white: 1 for pixels scaled to 0-1, as the lessons use them.
+    """
     gray = np.asarray(image, dtype=np.float64)
     values = np.asarray(feature_map, dtype=np.float64)
     figure = make_subplots(
@@ -112,9 +116,9 @@ def plot_image_and_map(
             z=gray,
             colorscale=[[0, "black"], [1, "white"]],
             zmin=0,
-            zmax=255,
+            zmax=brightest,
             showscale=False,
-            hovertemplate="input row %{y}, column %{x}: %{z:.0f}<extra></extra>",
+            hovertemplate="input row %{y}, column %{x}: %{z:.2f}<extra></extra>",
         ),
         1,
         1,

@@ -39,11 +39,11 @@ def plot_activation_curves(curves: dict, chosen: str) -> go.Figure:
             )
         )
     figure.update_layout(
-        height=300,
+        height=340,
         xaxis_title="input x (a value of the feature map)",
         yaxis_title="output",
         margin={"l": 10, "r": 10, "t": 20, "b": 10},
-        legend={"orientation": "h", "y": 1.12},
+        legend={"orientation": "h", "y": -0.3},
     )
     figure.update_xaxes(zeroline=True, zerolinecolor="#888")
     figure.update_yaxes(zeroline=True, zerolinecolor="#888")

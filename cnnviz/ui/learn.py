@@ -18,6 +18,9 @@ from cnnviz.ui.lesson_views.registry import VIEWS
 
 LESSON_PARAMETER = "lesson"
 PAGE = app_files.page_script("learn")
+# Streamlit's bundled icon font (an emoji tick needs a font the browser may not have).
+DONE_ICON = ":material/check_circle:"
+TO_DO_ICON = ":material/radio_button_unchecked:"
 
 
 def requested_number() -> str | None:
@@ -39,13 +42,14 @@ def lesson_list(lessons: list[Lesson], current: int | None) -> None:
     done = lesson_progress()
     st.markdown(f"**Lessons** · {progress.summary(done, len(lessons))}")
     for lesson in lessons:
-        tick = "✅" if progress.is_done(done, lesson.number) else "⬜"
-        label = f"{tick} {lesson.number}. {lesson.title}"
+        finished = progress.is_done(done, lesson.number)
+        label = f"{lesson.number}. {lesson.title}"
         if lesson.number == current:
             label += " (this one)"
         st.page_link(
             PAGE,
             label=label,
+            icon=DONE_ICON if finished else TO_DO_ICON,
             query_params={
                 LESSON_PARAMETER: str(lesson.number),
                 state.QUERY_PARAMETER: state.workspace_id(),
@@ -137,6 +141,7 @@ def draw() -> None:
         )
         lesson_list(lessons, None)
         return
+    show_lesson(lessons, lessons[number - 1])
+    # After the lesson: its answer, recorded while drawing it, is counted in the list.
     with st.sidebar:
         lesson_list(lessons, number)
-    show_lesson(lessons, lessons[number - 1])

@@ -86,7 +86,11 @@ def test_the_dense_and_loss_figures():
     maps = dense.stack_of_maps(images.digit(0)[0] / 255.0)
     flat = dense.flatten(maps)
     figure = lessons_dense.plot_flatten(maps, flat)
-    np.testing.assert_allclose(figure.data[3].z[0], flat[: lessons_dense.STRIP_LENGTH])
+    row = maps.shape[0] // 2
+    stretch = maps.shape[1] * maps.shape[2]
+    np.testing.assert_allclose(figure.data[3].z[0], flat[row * stretch : (row + 1) * stretch])
+    # The stretch reads map 1, 2, 3 at column 0, then at column 1, ...
+    np.testing.assert_allclose(figure.data[3].z[0][:3], maps[row, 0, :])
     scores = np.array([1.0, -2.0, 0.5])
     probabilities = dense.softmax(scores)
     bars = lessons_dense.plot_scores_and_probabilities(scores, probabilities, ["a", "b", "c"])

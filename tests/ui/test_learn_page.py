@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.lessons import texts
+from cnnviz.ui import learn
 from cnnviz.ui import state as keys
 from helpers.apptest import TIMEOUT_SECONDS, assert_no_exception, button
 from helpers.paths import APP, REPO
@@ -103,8 +104,13 @@ def test_a_wrong_then_a_right_answer_is_judged_and_kept_in_the_workspace():
     # Plain JSON, ready for the database (the lessons' shared choices included).
     assert json.loads(json.dumps(progress)) == progress
     # The list of lessons ticks lesson 2 and counts it.
-    labels = [link.proto.label for link in app.get("page_link")]
-    assert labels[1].startswith("✅ 2.") and labels[0].startswith("⬜ 1.")
+    links = [link.proto for link in app.get("page_link")]
+    assert links[1].label == "2. Convolution (this one)"
+    assert [link.icon for link in links[:3]] == [
+        learn.TO_DO_ICON,
+        learn.DONE_ICON,
+        learn.TO_DO_ICON,
+    ]
     assert any(f"1 of {len(LESSONS)} lessons done" in m.value for m in app.sidebar.markdown)
 
 

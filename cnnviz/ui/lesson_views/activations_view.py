@@ -24,6 +24,7 @@ def activations_view() -> None:
         st.plotly_chart(
             lessons_layers.plot_activation_curves(activations.curves(), name),
             key="lesson3_curves",
+            config=shared.CHART_CONFIG,
         )
         st.caption(
             f"Each activation's output against its input; {name} drawn thick. "
@@ -38,6 +39,7 @@ def activations_view() -> None:
                 [feature, change["result"]], ["lesson 2's feature map", f"after {name}"]
             ),
             key="lesson3_maps",
+            config=shared.CHART_CONFIG,
         )
         st.caption(
             f"Lesson 2's feature map of {description} before and after {name}: blue positive, "

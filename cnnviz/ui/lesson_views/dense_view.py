@@ -18,11 +18,13 @@ def dense_view() -> None:
     image, description = shared.gray_picture()
     maps = dense.stack_of_maps(image)
     flat = dense.flatten(maps)
-    st.plotly_chart(lessons_dense.plot_flatten(maps, flat), key="lesson5_flatten")
+    st.plotly_chart(
+        lessons_dense.plot_flatten(maps, flat), key="lesson5_flatten", config=shared.CHART_CONFIG
+    )
     st.caption(
         f"Three pooled feature maps of {description} ({', '.join(dense.STACK_KERNELS)} "
-        f"kernels), {maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}, and below them the "
-        f"start of the flat list of all {flat.size} numbers."
+        f"kernels), {maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}; below, the marked row's "
+        f"place in the flat list of all {flat.size} numbers."
     )
     weights, bias = dense.dense_weights(flat.size)
     scores = dense.dense(flat, weights, bias)
@@ -30,6 +32,7 @@ def dense_view() -> None:
     st.plotly_chart(
         lessons_dense.plot_scores_and_probabilities(scores, probabilities, CLASS_NAMES),
         key="lesson5_softmax",
+        config=shared.CHART_CONFIG,
     )
     st.caption(
         "Left: the 10 units' weighted sums (scores). Right: softmax's probabilities, all "
@@ -38,7 +41,7 @@ def dense_view() -> None:
     unit = st.slider("Look at unit", 0, dense.CLASS_COUNT - 1, value=0, key="lesson5_unit")
     detail = dense.unit_detail(flat, weights, bias, unit)
     terms = " + ".join(
-        f"{value:.2f}×{weight:.3f}"
+        f"{value:.2f}×({weight:.3f})"
         for value, weight in zip(detail["inputs"], detail["weights"], strict=True)
     )
     st.markdown(

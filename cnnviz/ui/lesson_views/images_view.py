@@ -22,6 +22,7 @@ def pixels_view() -> None:
         st.plotly_chart(
             lessons_images.plot_pixel_grid(pixels, f"{description}: hover a pixel"),
             key="lesson1_grid",
+            config=shared.CHART_CONFIG,
         )
         st.caption(
             f"The picture, {facts['height']} by {facts['width']} pixels: hover or tap a pixel "
@@ -48,6 +49,7 @@ def pixels_view() -> None:
         st.plotly_chart(
             lessons_images.plot_pixel_grid(crop, f"rows {row}-{row + CROP - 1}, zoomed"),
             key="lesson1_crop",
+            config=shared.CHART_CONFIG,
         )
         st.caption(
             f"An {CROP} by {CROP} crop of the picture in gray, each cell's brightness written "
@@ -61,7 +63,9 @@ def pixels_view() -> None:
     )
     if facts["channels"] == 3:
         st.plotly_chart(
-            lessons_images.plot_channels(images.channels(pixels)), key="lesson1_channels"
+            lessons_images.plot_channels(images.channels(pixels)),
+            key="lesson1_channels",
+            config=shared.CHART_CONFIG,
         )
         st.caption(
             "The photo's red, green and blue channels: three grids of the same size, darker "

@@ -5,17 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.figures import lessons_dense
-from cnnviz.lessons import loss
+from cnnviz.lessons import images, loss
+from cnnviz.ui.lesson_views import shared
 from cnnviz.ui.lesson_views.registry import lesson_view
 
 CLASS_NAMES = ["cat", "dog", "frog"]  # the picture is a cat: class 0 is the right one
+CAT_PHOTO = 6  # the bundled CIFAR-10 examples run two per class; class 3 (cat) starts at 6
 
 
 @lesson_view("loss")
 def loss_view() -> None:
-    st.markdown("The picture shows a **cat**. Drag what the network says:")
-    sliders, bars = st.columns(2)
+    photo, _ = images.photo(CAT_PHOTO)
+    picture, sliders, bars = st.columns([1, 3, 3])
+    with picture:
+        st.image(photo, width=96)
+        st.caption("The picture: a cat, 32×32 pixels, from CIFAR-10.")
     with sliders:
+        st.markdown("Drag what the network says:")
         right = st.slider(
             "Probability of cat (the right answer)",
             0.01,
@@ -38,6 +44,7 @@ def loss_view() -> None:
         st.plotly_chart(
             lessons_dense.plot_class_probabilities(probabilities, CLASS_NAMES, 0),
             key="lesson6_bars",
+            config=shared.CHART_CONFIG,
         )
         st.caption("The three probabilities the network gives; cat, the right class, in blue.")
     st.markdown(
@@ -47,6 +54,7 @@ def loss_view() -> None:
     st.plotly_chart(
         lessons_dense.plot_loss_curve(loss.loss_curve(), probabilities[0], value),
         key="lesson6_curve",
+        config=shared.CHART_CONFIG,
     )
     st.caption(
         "The loss against the right class's probability: near 0 when the network is sure and "

@@ -29,6 +29,7 @@ def pooling_view() -> None:
     st.plotly_chart(
         lessons_layers.plot_maps([feature, pooled], ["after ReLU", f"{kind} pooled"]),
         key="lesson4_maps",
+        config=shared.CHART_CONFIG,
     )
     st.caption(
         f"Lesson 2's map of {description} after ReLU, and the same map {kind} pooled with a "
@@ -45,13 +46,17 @@ def pooling_view() -> None:
     result = pooling.shift_survival(image, shared.kernel(), kind, 2)
     maps, bars = st.columns([3, 1])
     with maps:
-        st.plotly_chart(lessons_layers.plot_shift(result), key="lesson4_shift")
+        st.plotly_chart(
+            lessons_layers.plot_shift(result), key="lesson4_shift", config=shared.CHART_CONFIG
+        )
         st.caption(
             "The map and the 2×2 pooled map, for the picture and for the picture moved one "
             "pixel right."
         )
     with bars:
-        st.plotly_chart(lessons_layers.plot_kept(result), key="lesson4_kept")
+        st.plotly_chart(
+            lessons_layers.plot_kept(result), key="lesson4_kept", config=shared.CHART_CONFIG
+        )
         st.caption(
             f"Of the strong values, {100 * result['map_kept']:.0f} % stay in place in the map, "
             f"{100 * result['pooled_kept']:.0f} % in the pooled map."

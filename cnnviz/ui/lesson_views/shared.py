@@ -14,6 +14,9 @@ from cnnviz.lessons import convolution, images
 from cnnviz.ui import state
 
 LAB = "lab"  # the key inside workspace()[state.LESSONS]
+# The lessons' figures without plotly's tool bar: it covers titles on a tablet, and a student
+# needs hover, not zoom and export.
+CHART_CONFIG = {"displayModeBar": False}
 UPLOADED = "cnnviz_lesson_upload"  # session-state key of the uploaded picture's pixels
 DEFAULT_LAB = {
     "source": images.DIGIT,
