@@ -103,12 +103,16 @@ def test_the_kernel_editor_and_a_slider_work_by_touch(
         wait_until_idle(page)
         expect(page.get_by_label("weight row 1, column 1")).to_have_value("0.50")
         feature_map(page, unlike=sobel)
-        # The stride slider by a tap near its right end: the output shrinks.
-        track = page.get_by_test_id("stSlider").filter(has_text="Stride").get_by_role("slider")
-        box = page.get_by_test_id("stSlider").filter(has_text="Stride").bounding_box()
-        page.touchscreen.tap(box["x"] + box["width"] - 4, box["y"] + box["height"] - 12)
+        # The stride slider by a tap at the right end of its track: the output shrinks.
+        stride = page.get_by_role("slider", name="Stride")
+        # The range input sits on the thumb; the widget's box spans the whole track. A tap
+        # goes to window coordinates, so the slider is scrolled into the window first.
+        stride.scroll_into_view_if_needed()
+        thumb = stride.bounding_box()
+        widget = page.get_by_test_id("stSlider").filter(has=stride).bounding_box()
+        page.touchscreen.tap(widget["x"] + widget["width"] - 4, thumb["y"] + thumb["height"] / 2)
         wait_until_idle(page)
-        expect(track).to_have_attribute("aria-valuenow", "3", timeout=UI_TIMEOUT_MS)
+        expect(stride).to_have_value("3", timeout=UI_TIMEOUT_MS)
         expect(page.get_by_text("the map is 9×9")).to_be_visible(timeout=UI_TIMEOUT_MS)
         assert_no_exception(page)
         page.screenshot(path=str(screenshot_dir / f"touch-{orientation}.png"), full_page=True)
