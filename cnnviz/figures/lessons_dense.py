@@ -15,6 +15,19 @@ OTHER_COLOUR = "#BBBBBB"
 MARK_COLOUR = "#E69F00"  # the student's current point (Okabe-Ito orange)
 
 
+def _signed(values: np.ndarray, extent: float, hover: str, **extra) -> go.Heatmap:
+    return go.Heatmap(
+        z=values,
+        colorscale=SIGNED_SCALE,
+        zmid=0,
+        zmin=-extent,
+        zmax=extent,
+        showscale=False,
+        hovertemplate=f"{hover}<extra></extra>",
+        **extra,
+    )
+
+
 def plot_flatten(maps: np.ndarray, flat: np.ndarray, row: int | None = None) -> go.Figure:
     """The stacked maps on top, one row of them marked; below, that row's stretch of the
     flattened list, in order (a value of each map at each place in turn).
@@ -38,20 +51,8 @@ def plot_flatten(maps: np.ndarray, flat: np.ndarray, row: int | None = None) -> 
     )
     extent = float(np.abs(maps).max()) or 1.0
     for channel in range(channels):
-        figure.add_trace(
-            go.Heatmap(
-                z=maps[:, :, channel],
-                colorscale=SIGNED_SCALE,
-                zmid=0,
-                zmin=-extent,
-                zmax=extent,
-                showscale=False,
-                hovertemplate=f"map {channel + 1}, row %{{y}}, column %{{x}}: %{{z:.1f}}"
-                "<extra></extra>",
-            ),
-            1,
-            channel + 1,
-        )
+        hover = f"map {channel + 1}, row %{{y}}, column %{{x}}: %{{z:.1f}}"
+        figure.add_trace(_signed(maps[:, :, channel], extent, hover), 1, channel + 1)
         figure.update_yaxes(autorange="reversed", row=1, col=channel + 1)
         figure.add_shape(
             type="rect",
@@ -63,24 +64,15 @@ def plot_flatten(maps: np.ndarray, flat: np.ndarray, row: int | None = None) -> 
             row=1,
             col=channel + 1,
         )
-    strip = flat[start:stop]
-    figure.add_trace(
-        go.Heatmap(
-            z=strip[np.newaxis, :],
-            colorscale=SIGNED_SCALE,
-            zmid=0,
-            zmin=-extent,
-            zmax=extent,
-            showscale=False,
-            x=np.arange(start, stop),
-            customdata=[
-                [f"map {k % channels + 1}, column {k // channels}" for k in range(stop - start)]
-            ],
-            hovertemplate="number %{x} (%{customdata}): %{z:.2f}<extra></extra>",
-        ),
-        2,
-        1,
+    places = [f"map {k % channels + 1}, column {k // channels}" for k in range(stop - start)]
+    strip = _signed(
+        flat[start:stop][np.newaxis, :],
+        extent,
+        "number %{x} (%{customdata}): %{z:.2f}",
+        x=np.arange(start, stop),
+        customdata=[places],
     )
+    figure.add_trace(strip, 2, 1)
     figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10})
