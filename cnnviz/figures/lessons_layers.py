@@ -87,13 +87,31 @@ def plot_maps(maps: list[np.ndarray], titles: list[str], height: int = 330) -> g
 
 
 def plot_shift(result: dict) -> go.Figure:
-    """The feature map and the pooled map, for the picture and for it moved one pixel right."""
-    figure = plot_maps(
-        [result["map"], result["map_shifted"], result["pooled"], result["pooled_shifted"]],
-        ["map", "map, picture moved", "pooled", "pooled, picture moved"],
-        height=280,
+    """The feature map and the pooled map (columns), for the picture and for the picture moved
+    one pixel right (rows), on one diverging scale."""
+    maps = [result["map"], result["pooled"], result["map_shifted"], result["pooled_shifted"]]
+    titles = ["map", "pooled", "map, picture moved", "pooled, picture moved"]
+    extent = max(float(np.abs(values).max()) for values in maps) or 1.0
+    figure = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=[
+            f"{title} ({values.shape[0]}×{values.shape[1]})"
+            for title, values in zip(titles, maps, strict=True)
+        ],
+        vertical_spacing=0.1,
+        horizontal_spacing=0.06,
     )
+    for index, values in enumerate(maps):
+        row, column = divmod(index, 2)
+        figure.add_trace(_signed_heatmap(values, extent, index == 3), row + 1, column + 1)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed")
+    for index in range(4):
+        axis = "x" if index == 0 else f"x{index + 1}"
+        figure.update_yaxes(scaleanchor=axis, row=index // 2 + 1, col=index % 2 + 1)
     figure.update_annotations(font_size=11)
+    figure.update_layout(height=460, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return figure
 
 
@@ -102,7 +120,7 @@ def plot_kept(result: dict) -> go.Figure:
     shares = [100 * result["map_kept"], 100 * result["pooled_kept"]]
     figure = go.Figure(
         go.Bar(
-            x=["feature map", "pooled map"],
+            x=["map", "pooled"],
             y=shares,
             text=[f"{share:.0f} %" for share in shares],
             textposition="outside",

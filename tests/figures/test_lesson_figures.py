@@ -74,8 +74,10 @@ def test_the_pooling_figures():
     image = images.digit(0)[0] / 255.0
     result = pooling.shift_survival(image, convolution.KERNEL_PRESETS["vertical edge"])
     figure = lessons_layers.plot_shift(result)
-    np.testing.assert_allclose(figure.data[2].z, result["pooled"])
-    assert figure.layout.annotations[2].text == "pooled (13×13)"
+    np.testing.assert_allclose(figure.data[1].z, result["pooled"])
+    np.testing.assert_allclose(figure.data[3].z, result["pooled_shifted"])
+    assert figure.layout.annotations[1].text == "pooled (13×13)"
+    assert figure.layout.annotations[2].text == "map, picture moved (26×26)"
     bars = lessons_layers.plot_kept(result)
     np.testing.assert_allclose(
         bars.data[0].y, [100 * result["map_kept"], 100 * result["pooled_kept"]]

@@ -44,14 +44,14 @@ def pooling_view() -> None:
     )
     st.markdown("**Move the picture one pixel to the right:**")
     result = pooling.shift_survival(image, shared.kernel(), kind, 2)
-    maps, bars = st.columns([3, 1])
+    maps, bars = st.columns([2, 1])
     with maps:
         st.plotly_chart(
             lessons_layers.plot_shift(result), key="lesson4_shift", config=shared.CHART_CONFIG
         )
         st.caption(
-            "The map and the 2×2 pooled map, for the picture and for the picture moved one "
-            "pixel right."
+            f"Top: the map and its 2×2 {kind} pooled map. Bottom: the same for the picture "
+            "moved one pixel right."
         )
     with bars:
         st.plotly_chart(
