@@ -40,7 +40,7 @@ def plot_activation_curves(curves: dict, chosen: str) -> go.Figure:
         )
     figure.update_layout(
         height=340,
-        xaxis_title="input x (a value of the feature map)",
+        xaxis_title="input x (a value of the map)",
         yaxis_title="output",
         margin={"l": 10, "r": 10, "t": 20, "b": 10},
         legend={"orientation": "h", "y": -0.3},

@@ -19,7 +19,7 @@ def activations_view() -> None:
         required=True,
         key="lesson3_activation",
     )
-    curves, maps = st.columns([2, 3])
+    curves, maps = st.columns(2)
     with curves:
         st.plotly_chart(
             lessons_layers.plot_activation_curves(activations.curves(), name),
@@ -35,9 +35,7 @@ def activations_view() -> None:
     change = activations.what_changes(name, feature)
     with maps:
         st.plotly_chart(
-            lessons_layers.plot_maps(
-                [feature, change["result"]], ["lesson 2's feature map", f"after {name}"]
-            ),
+            lessons_layers.plot_maps([feature, change["result"]], ["before", f"after {name}"]),
             key="lesson3_maps",
             config=shared.CHART_CONFIG,
         )
