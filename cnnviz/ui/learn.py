@@ -100,6 +100,9 @@ def navigation(lessons: list[Lesson], number: int) -> None:
 
 def show_lesson(lessons: list[Lesson], lesson: Lesson) -> None:
     st.title(f"{lesson.number}. {lesson.title}")
+    # Filled at the end, once this run's answer is recorded (the sidebar is hidden on a tablet
+    # held upright, so the progress is said here too).
+    progress_line = st.empty()
     st.markdown(lesson.prose)
     view = VIEWS.get(lesson.view)
     if view is None:
@@ -115,6 +118,10 @@ def show_lesson(lessons: list[Lesson], lesson: Lesson) -> None:
     lesson_try_it.try_it_button(lesson.try_it, lesson.number)
     st.divider()
     navigation(lessons, lesson.number)
+    progress_line.caption(
+        f"Lesson {lesson.number} of {len(lessons)} · "
+        f"{progress.summary(lesson_progress(), len(lessons))}"
+    )
 
 
 def draw() -> None:

@@ -112,6 +112,9 @@ def test_a_wrong_then_a_right_answer_is_judged_and_kept_in_the_workspace():
         learn.TO_DO_ICON,
     ]
     assert any(f"1 of {len(LESSONS)} lessons done" in m.value for m in app.sidebar.markdown)
+    assert app.caption[0].value == (
+        f"Lesson 2 of {len(LESSONS)} · 1 of {len(LESSONS)} lessons done, 1 answered right"
+    )
 
 
 def test_the_kernel_editor_changes_the_feature_map_and_the_choice_carries_to_lesson_3():
@@ -188,3 +191,23 @@ for number in range(1, 7):
 assert "tensorflow" not in sys.modules, "the Learn page imported TensorFlow"
 """
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=300)
+
+
+def test_an_uploaded_picture_is_convolved(tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.zeros((30, 20), np.uint8)
+    pixels[:, 10:] = 255  # one vertical edge
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    app = open_lesson(2)
+    app.segmented_control(key="lesson2_source").set_value("Your picture").run()
+    assert "until you upload one" in app.info[0].value
+    app.file_uploader(key="lesson2_upload").upload("edge.png", buffer.getvalue(), "image/png")
+    app.run()
+    assert_no_exception(app)
+    assert any("the map is 28×18" in m.value for m in app.markdown)
+    assert "your picture" in app.caption[1].value
