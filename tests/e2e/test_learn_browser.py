@@ -59,7 +59,8 @@ def test_a_lesson_draws_and_its_question_answers(open_page, screenshot, lesson):
     assert query["lesson"] == [str(lesson.number)] and query["w"]
     answer_rightly(page, lesson)
     assert_no_exception(page)
-    expect(page.get_by_text(f"1 of {len(LESSONS)} lessons done")).to_be_visible()
+    progress = f"Lesson {lesson.number} of {len(LESSONS)} · 1 of {len(LESSONS)} lessons done"
+    expect(page.get_by_text(progress)).to_be_visible()
     screenshot(page, "answered")
 
 
