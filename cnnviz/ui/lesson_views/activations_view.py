@@ -19,30 +19,30 @@ def activations_view() -> None:
         required=True,
         key="lesson3_activation",
     )
-    curves, maps = st.columns(2)
-    with curves:
-        st.plotly_chart(
-            lessons_layers.plot_activation_curves(activations.curves(), name),
-            key="lesson3_curves",
-            config=shared.CHART_CONFIG,
-        )
-        st.caption(
-            f"Each activation's output against its input; {name} drawn thick. "
-            f"{activations.FORMULAS[name]}."
-        )
+    # One above the other: side by side, the maps are too small to read on a tablet.
+    st.plotly_chart(
+        lessons_layers.plot_activation_curves(activations.curves(), name),
+        key="lesson3_curves",
+        config=shared.CHART_CONFIG,
+    )
+    st.caption(
+        f"Each activation's output against its input; {name} drawn thick. "
+        f"{activations.FORMULAS[name]}."
+    )
     image, description = shared.gray_picture()
     feature = convolution.feature_map(image, shared.kernel())
     change = activations.what_changes(name, feature)
-    with maps:
-        st.plotly_chart(
-            lessons_layers.plot_maps([feature, change["result"]], ["before", f"after {name}"]),
-            key="lesson3_maps",
-            config=shared.CHART_CONFIG,
-        )
-        st.caption(
-            f"Lesson 2's feature map of {description} before and after {name}: blue positive, "
-            "red negative, white zero."
-        )
+    st.plotly_chart(
+        lessons_layers.plot_maps(
+            [feature, change["result"]], ["lesson 2's feature map", f"after {name}"]
+        ),
+        key="lesson3_maps",
+        config=shared.CHART_CONFIG,
+    )
+    st.caption(
+        f"Lesson 2's feature map of {description} before and after {name}: blue positive, "
+        "red negative, white zero."
+    )
     share = 100 * change["negative_share"]
     if name == "relu":
         st.markdown(
