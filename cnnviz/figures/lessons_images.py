@@ -11,7 +11,12 @@ from cnnviz.figures import images, value_arithmetic
 
 # Pixel values written in the cells only where a cell is large enough to read them.
 MAX_SIDE_WITH_NUMBERS = 16
-CHANNEL_COLOURS = {"red": "Reds", "green": "Greens", "blue": "Blues"}
+# From black (none of that light) to the full colour, as the screen mixes the three.
+CHANNEL_COLOURS = {
+    "red": [[0, "black"], [1, "rgb(255,0,0)"]],
+    "green": [[0, "black"], [1, "rgb(0,255,0)"]],
+    "blue": [[0, "black"], [1, "rgb(0,0,255)"]],
+}
 SIGNED_SCALE = "RdBu"  # colour-blind safe: blue for positive, red for negative, white for 0
 
 
@@ -57,8 +62,7 @@ def plot_channels(channels: dict[str, np.ndarray]) -> go.Figure:
         figure.add_trace(
             go.Heatmap(
                 z=channels[name],
-                colorscale=CHANNEL_COLOURS.get(name, "Greys"),
-                reversescale=False,
+                colorscale=CHANNEL_COLOURS.get(name, "Greys_r"),
                 zmin=0,
                 zmax=255,
                 showscale=False,

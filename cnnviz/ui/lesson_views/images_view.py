@@ -68,8 +68,8 @@ def pixels_view() -> None:
             config=shared.CHART_CONFIG,
         )
         st.caption(
-            "The photo's red, green and blue channels: three grids of the same size, darker "
-            "where that colour is strong."
+            "The photo's red, green and blue channels: three grids of the same size, brighter "
+            "where the photo has more of that colour."
         )
     else:
         st.info("Choose **Photo** above to see a colour picture's three channels.")

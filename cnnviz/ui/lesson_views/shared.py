@@ -41,7 +41,8 @@ def picture() -> tuple[np.ndarray, str]:
         return st.session_state[UPLOADED], "your picture"
     if choices["source"] == images.PHOTO:
         pixels, name = images.photo(choices["index"])
-        return pixels, f"a photo of a {name}"
+        article = "an" if name[:1].lower() in "aeiou" else "a"
+        return pixels, f"a photo of {article} {name}"
     pixels, name = images.digit(choices["index"] if choices["source"] == images.DIGIT else 0)
     return pixels, f"a handwritten {name}"
 
