@@ -12,6 +12,7 @@ frame.page_config()
 page = st.navigation(
     [
         st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),
+        st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
         st.Page("pages/my_data.py", title="My data", icon=":material/add_photo_alternate:"),
         st.Page("pages/build.py", title="Build", icon=":material/construction:"),
         st.Page("pages/train.py", title="Train", icon=":material/model_training:"),

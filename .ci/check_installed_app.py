@@ -38,6 +38,18 @@ def main() -> int:
     if missing:
         print(f"FAILED: the installed cnnviz lacks {', '.join(missing)}")
         return 1
+    # The Learn page reads its lessons from assets/lessons/ at run time.
+    from cnnviz.lessons import texts
+
+    try:
+        lessons = texts.load_lessons()
+    except ValueError as error:
+        print(f"FAILED: a lesson text of the installed cnnviz cannot be read: {error}")
+        return 1
+    if not lessons:
+        print(f"FAILED: the installed cnnviz has no lesson texts in {texts.lessons_dir()}")
+        return 1
+    print(f"{len(lessons)} lessons in {texts.lessons_dir()}")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

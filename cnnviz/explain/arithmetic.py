@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from cnnviz.explain import inspection
+from cnnviz.explain import inspection, window_arithmetic
 from cnnviz.model import layer_types
 from cnnviz.quantities import is_whole_number
 
@@ -53,38 +53,10 @@ def _check_index(name: str, value, size: int) -> int:
     return int(value)
 
 
-def _same_padding_before(input_size: int, output_size: int, window: int, stride: int) -> int:
-    """Rows (or columns) of zeros TensorFlow adds before the input for padding="same".
-
-    The total is what makes the last window fit; TensorFlow puts the smaller half first.
-    """
-    total = max((output_size - 1) * stride + window - input_size, 0)
-    return total // 2
-
-
 def _window_origin(layer, received: np.ndarray, produced: np.ndarray, window, row, column):
-    strides = layer.strides
-    if layer.padding == "same":
-        top = _same_padding_before(received.shape[0], produced.shape[0], window[0], strides[0])
-        left = _same_padding_before(received.shape[1], produced.shape[1], window[1], strides[1])
-    else:
-        top = left = 0
-    return row * strides[0] - top, column * strides[1] - left
-
-
-def _cut_window(received: np.ndarray, origin, window) -> tuple[np.ndarray, np.ndarray]:
-    """The input values under a window (zeros outside) and a mask of which lie inside."""
-    rows = np.arange(origin[0], origin[0] + window[0])
-    columns = np.arange(origin[1], origin[1] + window[1])
-    inside = ((rows >= 0) & (rows < received.shape[0]))[:, np.newaxis] & (
-        (columns >= 0) & (columns < received.shape[1])
-    )[np.newaxis, :]
-    patch = np.zeros((window[0], window[1], received.shape[2]))
-    patch[inside] = received[
-        np.clip(rows, 0, received.shape[0] - 1)[:, np.newaxis],
-        np.clip(columns, 0, received.shape[1] - 1)[np.newaxis, :],
-    ][inside]
-    return patch, inside
+    return window_arithmetic.window_origin(
+        received.shape[:2], produced.shape[:2], window, layer.strides, layer.padding, row, column
+    )
 
 
 def _activation_name(layer) -> str:
@@ -133,9 +105,9 @@ def conv_detail(model: keras.Model, layer_name: str, image, row: int, column: in
     kernel, bias_vector = inspection.layer_record(layer).as_convolution(weights)
     window = kernel.shape[:2]
     origin = _window_origin(layer, received, produced, window, row, column)
-    patch, inside = _cut_window(received, origin, window)
+    patch, inside = window_arithmetic.cut_window(received, origin, window)
     weights = kernel[:, :, :, channel]
-    channel_sums = (patch * weights).sum(axis=(0, 1))
+    _, channel_sums = window_arithmetic.weighted_sum(patch, weights)
     bias = float(bias_vector[channel]) if bias_vector is not None else 0.0
     weighted_sum = float(channel_sums.sum())
     pre_activation = weighted_sum + bias
@@ -185,7 +157,9 @@ def pool_detail(model: keras.Model, layer_name: str, image, row: int, column: in
         channel = _check_index("channel", channel, produced.shape[2])
         size = tuple(layer.pool_size)
         origin = _window_origin(layer, received, produced, size, row, column)
-        patch, inside = _cut_window(received[:, :, channel : channel + 1], origin, size)
+        patch, inside = window_arithmetic.cut_window(
+            received[:, :, channel : channel + 1], origin, size
+        )
         window = np.where(inside, patch[:, :, 0], np.nan)
         layer_value = float(produced[row, column, channel])
     value = float(np.nanmax(window) if kind == "max" else np.nanmean(window))

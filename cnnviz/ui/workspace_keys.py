@@ -7,6 +7,7 @@ to the store and reads it back) both name the keys from here.
 from __future__ import annotations
 
 from cnnviz.data.datasets import DATASETS
+from cnnviz.lessons import progress as lesson_progress
 from cnnviz.training import presets
 from cnnviz.training.settings import TrainingSettings
 
@@ -25,7 +26,9 @@ INSPECT = "cnnviz_inspect"  # the Inspect page's choices (image source, index, l
 EVALUATE = "cnnviz_evaluate"  # the Evaluate page's choices (the confusion cell shown)
 OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.data.own_data.OwnData
 OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
-LESSONS = "cnnviz_lessons"  # the Learn page's progress: plain JSON data
+# The lessons: progress ({"done": [...], "right": {...}}) and the lessons' shared choices (the
+# picture and lesson 2's kernel), plain JSON data only (cnnviz.lessons.progress).
+LESSONS = "cnnviz_lessons"
 NAME = "cnnviz_name"  # the student's display name, as they typed it (plain text)
 # A message about keeping the work (a disk quota reached), shown on the next page drawn.
 STORAGE_NOTICE = "cnnviz_storage_notice"
@@ -75,6 +78,7 @@ def fill_defaults(state: dict) -> None:
     state.setdefault(JOB_RUN_ID, None)
     state.setdefault(RECORDED, None)
     state.setdefault(INSPECT, {"source": "test", "index": 0, "upload": None})
+    state.setdefault(LESSONS, lesson_progress.empty())
     if RUNS not in state:
         # Imported here so the first screen does not wait for what the runs need.
         from cnnviz.training.runs import RunHistory

@@ -21,6 +21,7 @@ from helpers.paths import APP
 
 PAGES = [
     "pages/home.py",
+    "pages/learn.py",
     "pages/build.py",
     "pages/train.py",
     "pages/inspect.py",
