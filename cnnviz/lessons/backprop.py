@@ -225,8 +225,26 @@ def step_on_filter(
     )
 
 
+def chain(weights: Weights, values: Forward, gradients: Gradients) -> list[tuple]:
+    """The stages in the order the forward pass meets them, for the lesson's figure:
+    (title, values, dL/d(values) or None, whether the values can be negative)."""
+    return [
+        ("image", values.image, None, False),
+        ("filter", weights.kernel, gradients.kernel, True),
+        ("filter output", values.pre_activation, gradients.pre_activation, True),
+        ("after ReLU", values.relu, gradients.relu, False),
+        ("dense weights", weights.dense.T, gradients.dense.T, True),
+        ("scores", values.scores, gradients.scores, True),
+    ]
+
+
+def class_names() -> list[str]:
+    """The lesson's classes as people read them."""
+    return [f"digit {digit}" for digit in CLASSES]
+
+
 def bench_cases() -> list[tuple[int, str, object]]:
-    """(lesson, what, function) for `cnnviz bench lessons`."""
+    """(lesson, what, function) for `cnnviz bench lessons`: the lesson's numbers and figures."""
 
     def lesson():
         from cnnviz.figures import lessons_backprop
@@ -235,7 +253,14 @@ def bench_cases() -> list[tuple[int, str, object]]:
         image, label = lesson_image()
         step = step_on_filter(weights, image, label)
         finite_differences(weights, image, label)
-        lessons_backprop.plot_chain(step.before, step.gradients, weights)
-        lessons_backprop.plot_step(step)
+        lessons_backprop.plot_chain(chain(weights, step.before, step.gradients))
+        lessons_backprop.plot_step(
+            class_names(),
+            step.before.probabilities,
+            step.after.probabilities,
+            step.before.loss,
+            step.after.loss,
+            label,
+        )
 
     return [(8, "the chain rule, its check and one step", lesson)]

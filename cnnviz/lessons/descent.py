@@ -107,11 +107,15 @@ def descend(learning_rate: float, start: float = START_WEIGHT, steps: int = STEP
     return Descent(rate, weights, loss(weights), slope(weights), bottom, outcome)
 
 
-def loss_curve(descent: Descent, samples: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and losses to draw the bowl under the steps: wide enough to hold every step."""
-    low = min(descent.weights.min(), descent.best_weight - 3.5)
-    high = max(descent.weights.max(), descent.best_weight + 3.5)
-    weights = np.linspace(low, high, samples)
+def loss_curve(samples: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and losses to draw the bowl: the start and the bottom with room on both sides.
+
+    The window is fixed, so the picture stays still while the learning rate changes; steps that
+    diverge leave it (the figure says where they went).
+    """
+    bottom = best_weight()
+    reach = 1.5 * abs(START_WEIGHT - bottom)
+    weights = np.linspace(bottom - reach, bottom + reach, samples)
     return weights, loss(weights)
 
 
@@ -119,7 +123,11 @@ def bench_cases() -> list[tuple[int, str, object]]:
     """(lesson, what, function) for `cnnviz bench lessons`: one slider move of this lesson."""
 
     def slider_move():
+        from cnnviz.figures import lessons_descent
+
+        curve = loss_curve()
         for rate in RATES:
-            loss_curve(descend(rate))
+            steps = descend(rate)
+            lessons_descent.plot_descent(*curve, steps.weights, steps.losses, steps.best_weight)
 
     return [(7, "one weight: every learning rate's steps", slider_move)]

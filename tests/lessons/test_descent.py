@@ -69,10 +69,11 @@ def test_the_slider_offers_all_three_outcomes():
     assert descent.DEFAULT_RATE in descent.RATES
 
 
-def test_the_drawn_curve_holds_every_step():
-    steps = descent.descend(0.5)
-    weights, losses = descent.loss_curve(steps)
-    assert weights.min() <= steps.weights.min() and weights.max() >= steps.weights.max()
+def test_the_drawn_curve_holds_the_start_and_the_bottom_with_room_on_both_sides():
+    weights, losses = descent.loss_curve()
+    best = descent.best_weight()
+    assert weights.min() < descent.START_WEIGHT and weights.max() > best
+    assert weights.max() - best == pytest.approx(best - weights.min())
     assert losses == pytest.approx(descent.loss(weights))
 
 
