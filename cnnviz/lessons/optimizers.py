@@ -163,3 +163,17 @@ def trainings_run() -> int:
 def forget_all() -> None:
     """Drop every finished comparison (tests and the benchmark's cold measure)."""
     _CACHE.clear()
+
+
+def bench_cases() -> list[tuple[int, str, object]]:
+    """(lesson, what, function) for `cnnviz bench lessons`: a change of view once trained."""
+
+    def shared_curves():
+        from cnnviz.figures import lessons_descent
+
+        result = comparison()
+        lessons_descent.plot_optimizer_curves(
+            result.batch_losses, result.test_accuracy, TRAIN_IMAGES // BATCH_SIZE
+        )
+
+    return [(7, "three optimizers' curves (trained, shared)", shared_curves)]
