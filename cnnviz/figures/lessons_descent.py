@@ -16,6 +16,43 @@ BEST_COLOUR = "#009E73"
 OPTIMIZER_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7")
 
 
+def _add_steps(
+    figure: go.Figure, curve_weights: np.ndarray, step_weights: np.ndarray, step_losses
+) -> None:
+    """The numbered steps on the curve, up to the first that leaves its window (then a note)."""
+    inside = (step_weights >= curve_weights.min()) & (step_weights <= curve_weights.max())
+    # Draw the steps up to the first one that leaves the window.
+    shown = int(np.argmin(inside)) if not inside.all() else len(step_weights)
+    figure.add_trace(
+        go.Scatter(
+            x=step_weights[:shown],
+            y=step_losses[:shown],
+            mode="markers+lines+text",
+            text=[str(index) for index in range(shown)],
+            textposition="top center",
+            name="steps",
+            marker={"color": STEP_COLOUR, "size": 9},
+            line={"color": STEP_COLOUR, "width": 1},
+            hovertemplate="step %{text}<br>w = %{x:.3f}<br>loss = %{y:.3f}<extra></extra>",
+        ),
+        1,
+        1,
+    )
+    if shown < len(step_weights):
+        figure.add_annotation(
+            text=(
+                f"step {shown} leaves the picture; after step {len(step_weights) - 1}: "
+                f"w = {step_weights[-1]:,.3g}, loss = {step_losses[-1]:,.3g}"
+            ),
+            xref="x domain",
+            yref="y domain",
+            x=0.5,
+            y=1.0,
+            showarrow=False,
+            font={"color": STEP_COLOUR},
+        )
+
+
 def plot_descent(
     curve_weights: np.ndarray,
     curve_losses: np.ndarray,
@@ -43,38 +80,8 @@ def plot_descent(
         1,
         1,
     )
-    inside = (step_weights >= curve_weights.min()) & (step_weights <= curve_weights.max())
-    # Draw the steps up to the first one that leaves the window.
-    shown = int(np.argmin(inside)) if not inside.all() else len(step_weights)
-    figure.add_trace(
-        go.Scatter(
-            x=step_weights[:shown],
-            y=step_losses[:shown],
-            mode="markers+lines+text",
-            text=[str(index) for index in range(shown)],
-            textposition="top center",
-            name="steps",
-            marker={"color": STEP_COLOUR, "size": 9},
-            line={"color": STEP_COLOUR, "width": 1},
-            hovertemplate="step %{text}<br>w = %{x:.3f}<br>loss = %{y:.3f}<extra></extra>",
-        ),
-        1,
-        1,
-    )
+    _add_steps(figure, curve_weights, step_weights, step_losses)
     figure.add_vline(x=best_weight, line={"color": BEST_COLOUR, "dash": "dot"}, row=1, col=1)
-    if shown < len(step_weights):
-        figure.add_annotation(
-            text=(
-                f"step {shown} leaves the picture; after step {len(step_weights) - 1}: "
-                f"w = {step_weights[-1]:,.3g}, loss = {step_losses[-1]:,.3g}"
-            ),
-            xref="x domain",
-            yref="y domain",
-            x=0.5,
-            y=1.0,
-            showarrow=False,
-            font={"color": STEP_COLOUR},
-        )
     figure.add_trace(
         go.Scatter(
             x=np.arange(len(step_losses)),

@@ -20,6 +20,26 @@ WEIGHT_TITLES = {
 }
 
 
+def _gradient_check(weights, image, label, gradients) -> None:
+    """A table of each weight group's largest gradient and its finite-difference check."""
+    numeric = backprop.finite_differences(weights, image, label)
+    rows = [
+        {
+            "weights": WEIGHT_TITLES[name],
+            "largest |gradient|": float(np.max(np.abs(getattr(gradients, name)))),
+            "relative error against finite differences": backprop.relative_error(
+                getattr(gradients, name), numeric[name]
+            ),
+        }
+        for name in WEIGHT_TITLES
+    ]
+    st.dataframe(rows, hide_index=True)
+    st.caption(
+        f"The check: each weight nudged by ±{backprop.NUDGE:g}, the loss recomputed, and the "
+        "change divided by the nudge; the chain rule's gradients agree to the last digits."
+    )
+
+
 @lesson_view("backprop")
 def backpropagation() -> None:
     """Lesson 8: the chain rule through filter, ReLU, flatten, dense and softmax."""
@@ -52,22 +72,7 @@ def backpropagation() -> None:
         f"= **{values.loss:.3f}**. The last link of the chain: dL/dscore = p − y, so for the "
         f"right class {values.probabilities[label]:.3f} − 1 = **{right_gradient:.3f}**."
     )
-    numeric = backprop.finite_differences(weights, image, label)
-    rows = [
-        {
-            "weights": WEIGHT_TITLES[name],
-            "largest |gradient|": float(np.max(np.abs(getattr(gradients, name)))),
-            "relative error against finite differences": backprop.relative_error(
-                getattr(gradients, name), numeric[name]
-            ),
-        }
-        for name in WEIGHT_TITLES
-    ]
-    st.dataframe(rows, hide_index=True)
-    st.caption(
-        f"The check: each weight nudged by ±{backprop.NUDGE:g}, the loss recomputed, and the "
-        "change divided by the nudge; the chain rule's gradients agree to the last digits."
-    )
+    _gradient_check(weights, image, label, gradients)
     st.plotly_chart(
         lessons_backprop.plot_step(
             names,
