@@ -12,7 +12,7 @@ from cnnviz.figures.lessons_descent import OPTIMIZER_COLOURS
 
 SIGNED_SCALE = "RdBu"  # diverging and colour-blind safe: red below zero, blue above
 IMAGE_SCALE = "Greys"
-MAX_TEXT_CELLS = 30  # write the numbers in cells up to this many; bigger grids only colour
+MAX_TEXT_CELLS = 9  # write the numbers in grids up to 3x3; in bigger ones they overlap
 
 
 def _heatmap(values: np.ndarray, signed: bool, hover: str) -> go.Heatmap:

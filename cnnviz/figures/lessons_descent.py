@@ -16,6 +16,19 @@ BEST_COLOUR = "#009E73"
 OPTIMIZER_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7")
 
 
+def _step_labels(weights: np.ndarray, curve_weights: np.ndarray) -> list[str]:
+    """Each step's number, left blank where it would sit on top of the previous label."""
+    gap = 0.04 * (curve_weights.max() - curve_weights.min())
+    labels, last = [], None
+    for index, weight in enumerate(weights):
+        if last is None or abs(weight - last) > gap:
+            labels.append(str(index))
+            last = weight
+        else:
+            labels.append("")
+    return labels
+
+
 def _add_steps(
     figure: go.Figure, curve_weights: np.ndarray, step_weights: np.ndarray, step_losses
 ) -> None:
@@ -28,12 +41,13 @@ def _add_steps(
             x=step_weights[:shown],
             y=step_losses[:shown],
             mode="markers+lines+text",
-            text=[str(index) for index in range(shown)],
+            text=_step_labels(step_weights[:shown], curve_weights),
             textposition="top center",
             name="steps",
             marker={"color": STEP_COLOUR, "size": 9},
             line={"color": STEP_COLOUR, "width": 1},
-            hovertemplate="step %{text}<br>w = %{x:.3f}<br>loss = %{y:.3f}<extra></extra>",
+            customdata=np.arange(shown),
+            hovertemplate="step %{customdata}<br>w = %{x:.3f}<br>loss = %{y:.3f}<extra></extra>",
         ),
         1,
         1,
@@ -97,7 +111,8 @@ def plot_descent(
     figure.update_xaxes(title_text="weight w", row=1, col=1)
     figure.update_yaxes(title_text="loss", row=1, col=1)
     figure.update_xaxes(title_text="step", dtick=2, row=1, col=2)
-    figure.update_yaxes(title_text="loss (log scale)", type="log", row=1, col=2)
+    # One tick per power of ten: plotly's default log ticks (2, 5, 2, 5...) confuse a reader.
+    figure.update_yaxes(title_text="loss (log scale)", type="log", dtick=1, row=1, col=2)
     figure.update_layout(showlegend=False, height=380, margin={"t": 50, "b": 40})
     return figure
 

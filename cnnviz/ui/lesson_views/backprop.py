@@ -33,7 +33,16 @@ def _gradient_check(weights, image, label, gradients) -> None:
         }
         for name in WEIGHT_TITLES
     ]
-    st.dataframe(rows, hide_index=True)
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "largest |gradient|": st.column_config.NumberColumn(format="%.4f"),
+            "relative error against finite differences": st.column_config.NumberColumn(
+                format="scientific"
+            ),
+        },
+    )
     st.caption(
         f"The check: each weight nudged by ±{backprop.NUDGE:g}, the loss recomputed, and the "
         "change divided by the nudge; the chain rule's gradients agree to the last digits."
