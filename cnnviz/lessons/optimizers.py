@@ -97,7 +97,8 @@ def _optimizer(name: OptimizerName, learning_rate: float):
     return keras.optimizers.SGD(learning_rate, momentum=momentum)
 
 
-def _accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
+def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
+    """The share of `images` a Keras model classifies as `labels`."""
     # A direct call, not predict(): no tracing of a prediction function for 200 small images.
     scores = np.asarray(model(images, training=False))
     return float(np.mean(np.argmax(scores, axis=1) == labels))
@@ -125,14 +126,14 @@ def train_comparison(settings: ComparisonSettings) -> Comparison:
             optimizer=_optimizer(name, settings.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
-        losses, accuracy = [], [_accuracy(model, test_images, test_labels)]
+        losses, accuracies = [], [accuracy(model, test_images, test_labels)]
         for order in orders:
             for begin in range(0, TRAIN_IMAGES, BATCH_SIZE):
                 batch = order[begin : begin + BATCH_SIZE]
                 losses.append(float(model.train_on_batch(images[batch], labels[batch])))
-            accuracy.append(_accuracy(model, test_images, test_labels))
+            accuracies.append(accuracy(model, test_images, test_labels))
         batch_losses[name.value] = np.array(losses)
-        test_accuracy[name.value] = np.array(accuracy)
+        test_accuracy[name.value] = np.array(accuracies)
     return Comparison(
         settings,
         batch_losses,

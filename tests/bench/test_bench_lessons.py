@@ -30,8 +30,9 @@ def printed():
 def test_the_cases_come_from_the_lesson_modules_themselves():
     cases, without = lessons.discover_cases()
     numbers = [lesson for lesson, _, _ in cases]
-    assert numbers == sorted(numbers) and {7, 8} <= set(numbers)
-    assert "descent" not in without and "backprop" not in without and "once" in without
+    assert numbers == sorted(numbers) and {7, 8, 9} <= set(numbers)
+    assert {"descent", "optimizers", "backprop", "overfitting"}.isdisjoint(without)
+    assert "once" in without
 
 
 def test_a_run_prints_each_lesson_the_cold_comparison_and_one_training(printed):

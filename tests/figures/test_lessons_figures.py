@@ -98,3 +98,27 @@ def test_the_step_figure_shows_probabilities_and_the_loss_going_down():
     assert f"{step.after.loss:.3f} after" in figure.layout.title.text
     with pytest.raises(ValueError, match="at least one stage"):
         lessons_backprop.plot_chain([])
+
+
+def test_the_fit_figure_draws_both_scores_of_each_network_and_their_sizes():
+    from cnnviz.figures import lessons_overfitting
+
+    steps = np.array([30, 60])
+    train = {"CNN": np.array([0.5, 1.0]), "dense network": np.array([0.6, 1.0])}
+    test = {"CNN": np.array([0.4, 0.7]), "dense network": np.array([0.5, 0.6])}
+    sizes = {"CNN": 1898, "dense network": 13258}
+    figure = lessons_overfitting.plot_fit(steps, train, test, sizes)
+    lines = [trace for trace in figure.data if trace.type == "scatter"]
+    assert [trace.name for trace in lines] == [
+        "CNN, training digits",
+        "CNN, new digits",
+        "dense network, training digits",
+        "dense network, new digits",
+    ]
+    assert [trace.line.dash for trace in lines] == ["dash", "solid", "dash", "solid"]
+    assert list(lines[1].y) == [0.4, 0.7] and list(lines[1].x) == [30, 60]
+    (bars,) = [trace for trace in figure.data if trace.type == "bar"]
+    assert list(bars.y) == [1898, 13258]
+    assert bars.text[0] == "1,898 weights<br>70% on new digits"
+    with pytest.raises(ValueError, match="its size"):
+        lessons_overfitting.plot_fit(steps, train, test, {"CNN": 1})

@@ -1,3 +1,8 @@
-"""Import every lesson view module, so each registers its views in registry.VIEWS."""
+"""Import every lesson view module, so each registers its views in registry.VIEWS.
 
-from cnnviz.ui.lesson_views import backprop, descent  # noqa: F401 - imported to register
+One line per view module (a new lesson adds its line), each imported only to register.
+"""
+
+import cnnviz.ui.lesson_views.backprop  # noqa: F401
+import cnnviz.ui.lesson_views.descent  # noqa: F401
+import cnnviz.ui.lesson_views.overfitting  # noqa: F401

@@ -1,4 +1,4 @@
-"""Lessons 7 and 8's views, drawn alone (the Learn page draws them between text and question)."""
+"""Lessons 7, 8 and 9's views, drawn alone (the Learn page draws them between text and question)."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -22,7 +22,7 @@ def test_both_views_are_registered_by_the_names_their_texts_give():
     from cnnviz.ui.lesson_views import all_views  # noqa: F401
     from cnnviz.ui.lesson_views.registry import VIEWS
 
-    assert {"descent", "backprop"} <= set(VIEWS)
+    assert {"descent", "backprop", "overfitting"} <= set(VIEWS)
 
 
 def test_the_rate_slider_moves_the_steps_from_converging_to_diverging():
@@ -72,3 +72,17 @@ def test_the_backprop_view_shows_the_chain_the_check_and_the_step(digit):
     image, label = backprop.lesson_image(digit)
     step = backprop.step_on_filter(weights, image, label)
     assert f"the loss from {step.before.loss:.3f} to {step.after.loss:.3f}" in app.caption[-1].value
+
+
+def test_the_overfitting_view_trains_on_a_click_and_shows_both_networks():
+    from cnnviz.lessons import overfitting
+
+    app = _open("overfitting")
+    if app.button:  # nobody trained the default setting in this process yet
+        app.button(key="lesson9_train").click().run()
+        assert not app.exception
+    assert len(app.get("plotly_chart")) == 1
+    result = overfitting.fit(overfitting.FitSettings())
+    caption = app.caption[-1].value
+    assert f"CNN: {result.train_accuracy['CNN'][-1]:.0%} on its training digits" in caption
+    assert "(13,258 weights)" in caption
