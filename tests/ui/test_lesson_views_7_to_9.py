@@ -50,6 +50,7 @@ def test_the_comparison_waits_for_a_click_unless_someone_trained_it(monkeypatch)
     app.button(key="lesson7_train").click().run()
     assert not app.exception
     assert len(app.get("plotly_chart")) == 2
+    assert not app.button  # the gate is gone once the figure is there
     assert "Adam" in app.caption[-1].value and "SGD with momentum" in app.caption[-1].value
     # A second student (a fresh session) sees it at once, with no new training.
     trained = optimizers.trainings_run()
@@ -81,6 +82,7 @@ def test_the_overfitting_view_trains_on_a_click_and_shows_both_networks():
     if app.button:  # nobody trained the default setting in this process yet
         app.button(key="lesson9_train").click().run()
         assert not app.exception
+    assert not app.button
     assert len(app.get("plotly_chart")) == 1
     result = overfitting.fit(overfitting.FitSettings())
     caption = app.caption[-1].value

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnviz.figures import lessons_descent
 from cnnviz.lessons import descent, optimizers
+from cnnviz.ui.lesson_views import shared_training
 from cnnviz.ui.lesson_views.registry import lesson_view
 
 OUTCOME_WORDS = {
@@ -63,13 +64,10 @@ def _three_optimizers() -> None:
         key="lesson7_comparison_rate",
     )
     settings = optimizers.ComparisonSettings(learning_rate=rate)
-    if not optimizers.is_ready(settings):
-        st.caption(
-            "Nobody has trained this setting on this server yet: the first training takes a "
-            "few seconds, then everyone shares it."
-        )
-        if not st.button("Train the three", key="lesson7_train"):
-            return
+    if not shared_training.ready_or_asked(
+        optimizers.is_ready(settings), "Train the three", "lesson7_train"
+    ):
+        return
     with st.spinner("Training SGD, SGD with momentum and Adam..."):
         result = optimizers.comparison(settings)
     st.plotly_chart(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnviz.figures import lessons_overfitting
 from cnnviz.lessons import overfitting
+from cnnviz.ui.lesson_views import shared_training
 from cnnviz.ui.lesson_views.registry import lesson_view
 
 
@@ -23,13 +24,10 @@ def overfitting_and_cures() -> None:
     dropout = left.toggle("Dropout (half the last inputs off)", key="lesson9_dropout")
     shifts = right.toggle("Shift training digits at random", key="lesson9_shifts")
     settings = overfitting.FitSettings(train_images, dropout, shifts)
-    if not overfitting.is_ready(settings):
-        st.caption(
-            "Nobody has trained this setting on this server yet: the first training takes a "
-            "few seconds, then everyone shares it."
-        )
-        if not st.button("Train both networks", key="lesson9_train"):
-            return
+    if not shared_training.ready_or_asked(
+        overfitting.is_ready(settings), "Train both networks", "lesson9_train"
+    ):
+        return
     with st.spinner("Training the CNN and the dense network..."):
         result = overfitting.fit(settings)
     st.plotly_chart(
