@@ -105,6 +105,34 @@ def measure_students(students: int) -> tuple[int, float]:
     return optimizers.trainings_run() - before, seconds
 
 
+def _print_warm(rows: list[dict]) -> tuple[dict, bool]:
+    """Print each case and each lesson's total; return the totals and whether all met the goal."""
+    print(f"{'lesson':<8}{'case':<44}{'first':>9}{'median':>9}{'CPU':>9}")
+    for row in rows:
+        print(
+            f"{row['lesson']:<8}{row['what']:<44}{row['first_s'] * 1000:>7.0f}ms"
+            f"{row['median_s'] * 1000:>7.0f}ms{row['cpu_s'] * 1000:>7.0f}ms"
+        )
+    lessons = {}
+    for row in rows:
+        total = lessons.setdefault(str(row["lesson"]), {"median_ms": 0.0, "cpu_ms": 0.0})
+        total["median_ms"] += row["median_s"] * 1000
+        total["cpu_ms"] += row["cpu_s"] * 1000
+    all_ok = True
+    for lesson, total in lessons.items():
+        ok = total["median_ms"] < WARM_GOAL_SECONDS * 1000
+        all_ok = all_ok and ok
+        print(
+            f"lesson {lesson} warm: {total['median_ms']:.0f} ms, CPU {total['cpu_ms']:.0f} ms "
+            f"(goal < {WARM_GOAL_SECONDS * 1000:.0f} ms)  {'ok' if ok else 'SLOW'}"
+        )
+        total["median_ms"], total["cpu_ms"] = (
+            round(total["median_ms"], 1),
+            round(total["cpu_ms"], 1),
+        )
+    return lessons, all_ok
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="timed warm rounds per case")
     parser.add_argument(
@@ -127,31 +155,7 @@ def run(arguments: argparse.Namespace) -> dict:
         f"{' (with the TensorFlow import)' if with_import else ''}"
         f" (goal < {COLD_GOAL_SECONDS:.0f} s)  {'ok' if cold_ok else 'SLOW'}"
     )
-    rows = measure_warm(cases, arguments.rounds)
-    print(f"{'lesson':<8}{'case':<44}{'first':>9}{'median':>9}{'CPU':>9}")
-    for row in rows:
-        print(
-            f"{row['lesson']:<8}{row['what']:<44}{row['first_s'] * 1000:>7.0f}ms"
-            f"{row['median_s'] * 1000:>7.0f}ms"
-            f"{row['cpu_s'] * 1000:>7.0f}ms"
-        )
-    lessons = {}
-    for row in rows:
-        total = lessons.setdefault(str(row["lesson"]), {"median_ms": 0.0, "cpu_ms": 0.0})
-        total["median_ms"] += row["median_s"] * 1000
-        total["cpu_ms"] += row["cpu_s"] * 1000
-    warm_ok = True
-    for lesson, total in lessons.items():
-        ok = total["median_ms"] < WARM_GOAL_SECONDS * 1000
-        warm_ok = warm_ok and ok
-        print(
-            f"lesson {lesson} warm: {total['median_ms']:.0f} ms, CPU {total['cpu_ms']:.0f} ms "
-            f"(goal < {WARM_GOAL_SECONDS * 1000:.0f} ms)  {'ok' if ok else 'SLOW'}"
-        )
-        total["median_ms"], total["cpu_ms"] = (
-            round(total["median_ms"], 1),
-            round(total["cpu_ms"], 1),
-        )
+    lessons, warm_ok = _print_warm(measure_warm(cases, arguments.rounds))
     if without:
         print(
             f"modules of cnnviz.lessons without bench_cases() (not measured): {', '.join(without)}"
