@@ -56,7 +56,7 @@ def _add_steps(
         figure.add_annotation(
             text=(
                 f"step {shown} leaves the picture; after step {len(step_weights) - 1}: "
-                f"w = {step_weights[-1]:,.3g}, loss = {step_losses[-1]:,.3g}"
+                f"w = {step_weights[-1]:,.4g}, loss = {step_losses[-1]:,.4g}"
             ),
             xref="x domain",
             yref="y domain",

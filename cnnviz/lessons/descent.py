@@ -107,14 +107,23 @@ def descend(learning_rate: float, start: float = START_WEIGHT, steps: int = STEP
     return Descent(rate, weights, loss(weights), slope(weights), bottom, outcome)
 
 
-def loss_curve(samples: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and losses to draw the bowl: the start and the bottom with room on both sides.
+# How far the drawn window may reach, in distances from the start to the bottom: far enough to
+# show a diverging rate's first zigzags, near enough that the bowl's bottom stays visible.
+WIDEST_REACH = 4.0
 
-    The window is fixed, so the picture stays still while the learning rate changes; steps that
-    diverge leave it (the figure says where they went).
+
+def loss_curve(descent: Descent | None = None, samples: int = 200) -> tuple[np.ndarray, ...]:
+    """Weights and losses to draw the bowl: the start and the bottom with room on both sides,
+    widened (up to WIDEST_REACH times the start's distance) to hold the steps of `descent`.
+
+    Steps beyond the window leave the picture (the figure says where they went).
     """
     bottom = best_weight()
-    reach = 1.5 * abs(START_WEIGHT - bottom)
+    first = abs(START_WEIGHT - bottom)
+    reach = 1.5 * first
+    if descent is not None:
+        distances = np.abs(descent.weights - bottom)
+        reach = max(reach, float(distances[distances <= WIDEST_REACH * first].max()) * 1.05)
     weights = np.linspace(bottom - reach, bottom + reach, samples)
     return weights, loss(weights)
 
@@ -125,9 +134,10 @@ def bench_cases() -> list[tuple[int, str, object]]:
     def slider_move():
         from cnnviz.figures import lessons_descent
 
-        curve = loss_curve()
         for rate in RATES:
             steps = descend(rate)
-            lessons_descent.plot_descent(*curve, steps.weights, steps.losses, steps.best_weight)
+            lessons_descent.plot_descent(
+                *loss_curve(steps), steps.weights, steps.losses, steps.best_weight
+            )
 
     return [(7, "one weight: every learning rate's steps", slider_move)]

@@ -77,6 +77,17 @@ def test_the_drawn_curve_holds_the_start_and_the_bottom_with_room_on_both_sides(
     assert losses == pytest.approx(descent.loss(weights))
 
 
+def test_the_window_widens_for_diverging_steps_but_not_without_limit():
+    narrow, _ = descent.loss_curve(descent.descend(0.1))
+    assert narrow.tolist() == descent.loss_curve()[0].tolist()  # converging: the plain window
+    steps = descent.descend(0.5)
+    wide, _ = descent.loss_curve(steps)
+    first = abs(descent.START_WEIGHT - descent.best_weight())
+    assert wide.max() - descent.best_weight() <= descent.WIDEST_REACH * first * 1.05 + 1e-9
+    inside = (steps.weights >= wide.min()) & (steps.weights <= wide.max())
+    assert inside[:3].all() and not inside.all()
+
+
 @pytest.mark.parametrize(
     ("rate", "message"),
     [(0, "above 0"), (-0.1, "above 0"), (11, "at most 10"), ("fast", "must be a number")],

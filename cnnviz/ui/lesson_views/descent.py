@@ -36,7 +36,7 @@ def _one_weight() -> None:
     OUTCOME_BOXES[steps.outcome](OUTCOME_WORDS[steps.outcome].format(steps=descent.STEPS))
     st.plotly_chart(
         lessons_descent.plot_descent(
-            *descent.loss_curve(), steps.weights, steps.losses, steps.best_weight
+            *descent.loss_curve(steps), steps.weights, steps.losses, steps.best_weight
         ),
         width="stretch",
         key="lesson7_descent_figure",
