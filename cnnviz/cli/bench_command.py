@@ -22,6 +22,7 @@ from cnnviz.bench import (
     evaluation_speed,
     first_page,
     inspect_speed,
+    lessons,
     memory,
     own_data_import,
     responsiveness,
@@ -97,6 +98,12 @@ BENCHMARKS = (
         first_page.add_arguments,
         first_page.run,
     ),
+    Benchmark(
+        "lessons",
+        "each lesson warm; lesson 7's first comparison",
+        lessons.add_arguments,
+        lessons.run,
+    ),
 )
 BY_NAME = {benchmark.name: benchmark for benchmark in BENCHMARKS}
 
@@ -106,7 +113,7 @@ def add_parser(commands) -> None:
     bench = commands.add_parser(
         "bench",
         help="benchmarks: the training path (default), queue, Ray, Inspect, evaluation, own "
-        "data, memory, responsiveness, first page",
+        "data, memory, responsiveness, first page, lessons",
         description="Measure cnnviz. Without a benchmark's name, the training path: "
         "`cnnviz bench [--quick]` takes that benchmark's options.",
     )

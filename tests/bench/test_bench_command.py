@@ -22,6 +22,7 @@ EXPECTED = {
     "memory",
     "responsiveness",
     "first-page",
+    "lessons",
 }
 
 
@@ -74,6 +75,7 @@ def test_bench_help_lists_every_benchmark_on_one_line(capsys, monkeypatch):
         (["responsiveness", "--tf-threads", "1"], {"tf_threads": 1}),
         (["first-page"], {"what": "first-page", "servers": "5"}),
         (["first-page", "--servers", "2"], {"servers": "2"}),
+        (["lessons"], {"what": "lessons", "rounds": 5, "students": 30}),
     ],
 )
 def test_each_benchmark_parses_its_own_options(arguments, expected):
@@ -103,6 +105,7 @@ def test_an_unknown_benchmark_is_an_argparse_usage_error(capsys):
         (["memory", "--limit", "5"], "--limit must be at least 10"),
         (["responsiveness", "--edits", "0"], "--edits and --epochs must be at least 1"),
         (["first-page", "--servers", "none"], "--servers must be a whole number"),
+        (["lessons", "--rounds", "0"], "--rounds and --students must be at least 1"),
     ],
 )
 def test_bad_options_end_with_one_line_before_any_work(arguments, expected, capsys):
