@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnviz.lessons import small_digits
+from cnnviz.lessons import convolution, small_digits
 
 IMAGE_SIZE = 7
 KERNEL_SIZE = 3
@@ -93,14 +93,10 @@ def lesson_image(index: int = DEFAULT_IMAGE) -> tuple[np.ndarray, int]:
     return images[index], int(labels[index])
 
 
-# one-implementation seam: replace with the shared NumPy convolution core
 def convolve(image: np.ndarray, kernel: np.ndarray, bias: float) -> np.ndarray:
     """A valid convolution (stride 1, no padding): each output is its window times the kernel,
-    summed, plus the bias."""
-    rows = image.shape[0] - kernel.shape[0] + 1
-    columns = image.shape[1] - kernel.shape[1] + 1
-    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)[:rows, :columns]
-    return np.einsum("rcij,ij->rc", windows, kernel) + bias
+    summed, plus the bias; lesson 2's arithmetic, the one Inspect shows (one implementation)."""
+    return convolution.feature_map(image, kernel, bias, stride=1, padding="valid")
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
