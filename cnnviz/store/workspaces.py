@@ -57,8 +57,15 @@ class ServerFull(RuntimeError):
 
 
 def new_workspace_id() -> str:
-    """A fresh id with 128 random bits, safe in a URL."""
-    return secrets.token_urlsafe(ID_BYTES)
+    """A fresh id with 128 random bits, safe in a URL and as a folder name.
+
+    It starts with a letter or digit (drawn again otherwise, 1 time in 32): the store names
+    a folder after it, and a name starting with "-" reads as an option to many tools.
+    """
+    while True:
+        workspace_id = secrets.token_urlsafe(ID_BYTES)
+        if workspace_id[0].isalnum():
+            return workspace_id
 
 
 def _never_busy(_data: dict) -> bool:

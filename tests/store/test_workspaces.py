@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cnnviz.store import workspace_limits, workspace_records, workspaces
+from cnnviz.store import blobs, workspace_limits, workspace_records, workspaces
 from cnnviz.store.workspace_records import GoneReason, GoneRecord, GoneRecords
 from cnnviz.store.workspaces import ServerFull, WorkspaceRegistry
 from cnnviz.ui import saving, workspace_data
@@ -54,6 +54,10 @@ def test_ids_are_url_safe_and_carry_128_random_bits():
         # 16 bytes in URL-safe base64 without padding: 22 characters of [A-Za-z0-9_-].
         assert len(workspace_id) == 22
         assert all(char.isalnum() or char in "-_" for char in workspace_id)
+    # Each is a name the store takes for a folder: a letter or digit first.
+    assert all(workspace_id[0].isalnum() for workspace_id in ids)
+    for workspace_id in ids:
+        blobs.check_workspace_id(workspace_id)
 
 
 def test_reattaching_finds_the_same_dict_and_records_sessions():
