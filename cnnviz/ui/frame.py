@@ -42,6 +42,10 @@ def page_setup(show_job_status: bool = True) -> None:
     notice = state.pop_notice()
     if notice:
         st.warning(notice, icon=":material/history:")
+    storage = state.workspace().pop(state.STORAGE_NOTICE, None)
+    if storage:
+        # A disk quota stopped a file from being kept (the training itself went on).
+        st.error(storage, icon=":material/storage:")
     share.read_share_link()
     with st.sidebar:
         data.dataset_chooser()
