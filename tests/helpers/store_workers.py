@@ -43,3 +43,27 @@ def die_while_training(state_dir: str) -> None:
     store = open_store(StoreSettings.for_folder(state_dir))
     store.save_run("w", 1, {}, state="training", epochs_done=2, test_accuracy=None, training=True)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def die_inside_a_transaction(state_dir: str, database_url: str) -> None:
+    """Saves a workspace, then is killed by SIGKILL inside the transaction of its next save:
+    after the statement ran, before the commit."""
+    import sqlalchemy as sa
+
+    from cnnviz.store.database import open_store
+    from cnnviz.store.settings import StoreSettings
+
+    store = open_store(StoreSettings(state_dir=Path(state_dir), database_url=database_url))
+    store.save_workspace("w", {"version": 1})
+    store.save_run(
+        "w", 1, {"kept": True}, state="finished", epochs_done=1, test_accuracy=0.5, training=False
+    )
+
+    @sa.event.listens_for(store.engine, "after_cursor_execute")
+    def killed(_connection, _cursor, statement, *_args):
+        if "workspaces" in statement and statement.lstrip().upper().startswith(
+            ("INSERT", "UPDATE")
+        ):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    store.save_workspace("w", {"version": 2})
