@@ -160,8 +160,12 @@ if buttons[2].button(
     help=f"Train the same model for {int(epochs)} more epoch(s), keeping its weights.",
     width="stretch",
 ):
-    jobs.continue_training(int(epochs), settings)
-    st.rerun()
+    try:
+        jobs.continue_training(int(epochs), settings)
+    except ValueError as error:
+        st.error(str(error), icon=":material/dns:")
+    else:
+        st.rerun()
 if buttons[3].button(
     "Reset",
     icon=":material/restart_alt:",

@@ -131,6 +131,18 @@ def server_environment(arguments: argparse.Namespace) -> dict[str, str]:
     return environment
 
 
+def check_store(environment: dict[str, str]) -> None:
+    """Open the store once before the server starts: migrations run now, and a database this
+    version cannot use (a newer schema, unreachable) stops the command with one line."""
+    from cnnviz.store.database import StoreError, open_store
+
+    settings = store_settings.store_settings_from_environment(environment)
+    try:
+        open_store(settings).close()
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+
+
 def describe_storage(environment: dict[str, str]) -> str:
     """One line saying where students' work is kept, printed as the server starts."""
     settings = store_settings.store_settings_from_environment(environment)
@@ -157,6 +169,7 @@ def run(arguments: argparse.Namespace) -> int:
             f"cannot find the app's {', '.join(missing)} in {app_path.parent}; reinstall cnnviz "
             f"(`pip install -e .` in a checkout, or a wheel built with `pip wheel .`)."
         )
+    check_store(environment)
     print(describe_storage(environment), file=sys.stderr, flush=True)
     for warning in store_settings.legacy_warnings(environment):
         print(warning, file=sys.stderr, flush=True)

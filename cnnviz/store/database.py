@@ -26,6 +26,7 @@ from cnnviz.store.migrating import WRITE_OPTION, StoreError, make_engine, migrat
 from cnnviz.store.quotas import QuotaExceeded, check_quotas
 from cnnviz.store.runs import (
     StoredRun,
+    claim_run_row,
     delete_run_row,
     mark_orphaned_runs,
     read_runs,
@@ -317,6 +318,20 @@ class Store:
         """
         with self._write() as connection:
             return mark_orphaned_runs(connection, self.server_id, self._server_stopped, state)
+
+    def claim_run(self, workspace_id: str, run_id: int) -> str | None:
+        """Takes a run for this server to train (Continue), so two replicas never train it.
+
+        Returns None when taken; else the id of the live server that trains it now.
+        """
+        with self._write() as connection:
+            return claim_run_row(
+                connection,
+                check_workspace_id(workspace_id),
+                int(run_id),
+                self.server_id,
+                self._server_stopped,
+            )
 
     # -- blobs ----------------------------------------------------------------------------
 

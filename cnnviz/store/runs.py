@@ -111,3 +111,34 @@ def mark_orphaned_runs(
         if result.rowcount:
             marked.append((row.workspace_id, row.run_id))
     return sorted(marked)
+
+
+def claim_run_row(
+    connection: sa.Connection,
+    workspace_id: str,
+    run_id: int,
+    own_server_id: str,
+    server_stopped: Callable[[sa.Row | None], bool],
+) -> str | None:
+    """Stamps a run as trained by this server, unless another live server trains it.
+
+    Returns:
+        None when this server may train it now; else the id of the server training it.
+    """
+    runs, servers = schema.runs, schema.servers
+    holder = connection.execute(
+        sa.select(runs.c.server_id)
+        .where(runs.c.workspace_id == workspace_id, runs.c.run_id == run_id)
+        .with_for_update()
+    ).scalar()
+    if holder is not None and holder != own_server_id:
+        row = connection.execute(sa.select(servers).where(servers.c.server_id == holder)).first()
+        if not server_stopped(row):
+            return holder
+    now = time.time()
+    connection.execute(
+        sa.update(runs)
+        .where(runs.c.workspace_id == workspace_id, runs.c.run_id == run_id)
+        .values(server_id=own_server_id, heartbeat_at=now, updated_at=now)
+    )
+    return None

@@ -278,6 +278,17 @@ class WorkspaceRegistry:
         self._release_all([workspace])
         return True
 
+    def unload(self, workspace_id: str) -> bool:
+        """Let go of one idle workspace now, as the caps would (its work is kept elsewhere)."""
+        with self._lock:
+            workspace = self._workspaces.get(workspace_id)
+            if workspace is not None:
+                self._drop_locked([workspace], GoneReason.DROPPED)
+        if workspace is None:
+            return False
+        self._release_all([workspace], kept_elsewhere=True)
+        return True
+
     def why_gone(self, workspace_id: str) -> GoneRecord | None:
         """Why and when the workspace with this id was let go of; None when the server has no
         record (it never had it since it started, or the record was pushed out by newer ones)."""
@@ -405,7 +416,7 @@ class WorkspaceRegistry:
             return None
         return chosen
 
-    def _release_all(self, workspaces: list[Workspace]) -> None:
+    def _release_all(self, workspaces: list[Workspace], kept_elsewhere: bool = False) -> None:
         # Outside the registry's lock: releasing stops a training, which takes the job's locks.
         for workspace in workspaces:
             try:
@@ -414,7 +425,12 @@ class WorkspaceRegistry:
                 _LOGGER.exception("releasing a workspace failed")
                 kept = None
             workspace.sessions.clear()
-            if kept is False and self._load is not None and not self._gone.get(workspace.id):
+            if (
+                kept is False
+                and not kept_elsewhere
+                and self._load is not None
+                and not self._gone.get(workspace.id)
+            ):
                 # Unloaded but not kept (nobody changed it): a visit to its address gets a
                 # fresh workspace without a word, as there was nothing to lose.
                 self._gone.add(workspace.id, GoneReason.UNCHANGED, self._wall_clock())

@@ -136,11 +136,19 @@ def continue_training(epochs: int, settings) -> None:
     """Train the workspace's model for `epochs` more epochs with `settings`, keeping its weights.
 
     Raises:
-        ValueError: when there is no trained model to continue.
+        ValueError: when there is no trained model to continue, or another app server of this
+            class trains its run right now.
     """
-    job = keys.workspace().get(keys.JOB)
+    state = keys.workspace()
+    job = state.get(keys.JOB)
     if job is None or job.state == JobState.READY:
         raise ValueError("There is no trained model to continue; press Train first.")
+    run_id = state.get(keys.JOB_RUN_ID)
+    if run_id is not None and saving.store().claim_run(keys.workspace_id(), run_id) is not None:
+        raise ValueError(
+            f"{job.name} is training on another app server of this class right now, so it "
+            "cannot go on here as well. Reload this page in a while to see how far it got."
+        )
     job.start(epochs=epochs, settings=settings)
 
 

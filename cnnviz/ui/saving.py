@@ -143,7 +143,7 @@ def save_now(kept: KeptServer) -> int:
 
 
 def _saver_loop(kept: KeptServer) -> None:
-    last_beat = last_expiry = time.monotonic()
+    last_beat = last_expiry = last_orphans = time.monotonic()
     while not kept.stop.wait(SAVE_SECONDS):
         save_now(kept)
         now = time.monotonic()
@@ -151,11 +151,32 @@ def _saver_loop(kept: KeptServer) -> None:
             if now - last_beat >= kept.settings.heartbeat_seconds:
                 kept.store.heartbeat()
                 last_beat = now
+            if now - last_orphans >= kept.settings.server_stale_seconds / 2:
+                reload_orphans(kept)
+                last_orphans = now
             if now - last_expiry >= EXPIRY_SECONDS:
                 expire(kept)
                 last_expiry = now
         except Exception:  # noqa: BLE001 - the saver must keep saving
             _LOGGER.exception("the saver's heartbeat or expiry failed")
+
+
+def reload_orphans(kept: KeptServer) -> list[tuple[str, int]]:
+    """Mark the runs of app servers that stopped as interrupted (replicas of one class).
+
+    A workspace loaded here that holds such a run shows it as it was when loaded; it is let go
+    of without writing (its newer state is in the database), so the next visit loads it afresh
+    and Continue goes on from the stopped server's last finished epoch.
+    """
+    marked = kept.store.interrupt_orphaned_runs(str(JobState.INTERRUPTED))
+    affected = {workspace_id for workspace_id, _ in marked}
+    for workspace_id, work, _ in kept.registry.loaded():
+        if workspace_id in affected and not workspace_data.is_busy(work):
+            work.keeper = None  # nothing of the stale copy is written
+            kept.registry.unload(workspace_id)
+    if marked:
+        _LOGGER.warning("%d run(s) of a stopped app server marked interrupted", len(marked))
+    return marked
 
 
 def expire(kept: KeptServer) -> list[str]:
@@ -214,6 +235,14 @@ def _restore_job(kept: Store, workspace_id: str, work: dict, row, checkpoint_byt
     if row.state == JobState.INTERRUPTED:
         checkpoint.state = str(JobState.INTERRUPTED)
         checkpoint.message = keeping.INTERRUPTED_MESSAGE.format(epoch=checkpoint.epochs_done)
+    elif row.server_id is not None and row.server_id != kept.server_id:
+        # Another app server of the class trains it now: shown as it stood at its last
+        # finished epoch, and Continue waits for that server (see jobs.continue_training).
+        checkpoint.state = str(JobState.INTERRUPTED)
+        checkpoint.message = (
+            f"Training on another app server of this class (epoch {checkpoint.epochs_done} "
+            "finished so far); reload this page later to see how far it got."
+        )
     record = row.record
     dataset = keeping.load_dataset_of_run(
         kept,

@@ -13,12 +13,14 @@ training included.
 from __future__ import annotations
 
 import copy
+import logging
 
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnviz.store import workspace_records, workspaces
+from cnnviz.store.database import StoreError
 from cnnviz.ui import saving
 from cnnviz.ui.workspace_data import (  # noqa: F401 - named through this module too
     WorkspaceData,
@@ -51,6 +53,8 @@ from cnnviz.ui.workspace_keys import (  # noqa: F401 - the pages name the keys t
     fill_defaults,
     preset_train_settings,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 # The URL's query parameter holding the workspace id.
 QUERY_PARAMETER = "w"
@@ -86,7 +90,14 @@ def workspace() -> dict:
     part-way through may hold keys of the old one. No room for a fresh one (every workspace
     that could make room is training): the page says the server is full and stops.
     """
-    server = registry()
+    try:
+        server = registry()
+    except (StoreError, ValueError) as error:
+        # Whoever runs the server must act (a bad setting, a database it cannot use); the page
+        # says so in one line rather than a traceback, and so does the log.
+        _LOGGER.error("the store cannot be opened: %s", error)
+        st.error(f"This server cannot keep students' work: {error}", icon=":material/database:")
+        st.stop()
     context = get_script_run_ctx()
     session_id = context.session_id if context is not None else None
     in_url = st.query_params.get(QUERY_PARAMETER)
