@@ -56,8 +56,10 @@ def short_layer(layer: dict) -> str:
     short = kind.replace("Pooling2D", "Pool").replace("Normalization", "Norm")
     for argument in ("filters", "units", "rate"):
         if argument in layer:
-            return f"{short} {layer[argument]:g}" if isinstance(layer[argument], float) else (
-                f"{short} {layer[argument]}"
+            return (
+                f"{short} {layer[argument]:g}"
+                if isinstance(layer[argument], float)
+                else (f"{short} {layer[argument]}")
             )
     return short
 
@@ -139,9 +141,7 @@ def troubles_of(
             found.append(Trouble.AT_CHANCE)
     if spec_errors:
         found.append(Trouble.SPEC_ERRORS)
-    last_activity = max(
-        [work.last_visit, work.changed_at, *(run.updated_at for run in work.runs)]
-    )
+    last_activity = max([work.last_visit, work.changed_at, *(run.updated_at for run in work.runs)])
     training = latest is not None and JobState(latest.state).is_active if latest else False
     if now - last_activity > IDLE_SECONDS and not training:
         found.append(Trouble.IDLE)

@@ -92,9 +92,7 @@ def class_rows(engine: sa.Engine, since: float, exclude: str | None = None) -> l
             runs.c.updated_at,
             runs.c.record,
         )
-        .select_from(
-            numbered.outerjoin(runs, runs.c.workspace_id == numbered.c.workspace_id)
-        )
+        .select_from(numbered.outerjoin(runs, runs.c.workspace_id == numbered.c.workspace_id))
         .where(numbered.c.last_visit >= since)
         .order_by(numbered.c.number, runs.c.run_id)
     )

@@ -27,6 +27,8 @@ OWN_DATA = "cnnviz_own_data"  # the student's own pictures, a cnnviz.data.own_da
 OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget generations
 LESSONS = "cnnviz_lessons"  # the Learn page's progress: plain JSON data
 NAME = "cnnviz_name"  # the student's display name, as they typed it (plain text)
+# The ids of the teacher's hand-outs this student loaded or dismissed (issue 19): plain JSON.
+HANDOUTS_DONE = "cnnviz_handouts_done"
 # A message about keeping the work (a disk quota reached), shown on the next page drawn.
 STORAGE_NOTICE = "cnnviz_storage_notice"
 

@@ -1,0 +1,95 @@
+"""The Teacher page's class at a glance: one store query per refresh, a sortable table with the
+students in trouble standing out, a CSV of it, and the row chosen for a closer (read-only) look.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.classroom import csv_export, overview
+from cnnviz.classroom import settings as class_settings
+from cnnviz.store import classroom as class_store
+from cnnviz.ui import saving
+
+CHOSEN = "cnnviz_teacher_chosen"  # the workspace id of the row opened (this session only)
+TRAINING_SECONDS = 3  # refresh interval while someone trains or waits to
+QUIET_SECONDS = 15  # refresh interval otherwise (new students, names, idle flags)
+TABLE_KEY = "teacher_class_table"
+_TRAINING_MARK = "cnnviz_teacher_training"
+TROUBLE_COLOUR = "background-color: #fde2e1; color: #7a1212"
+
+
+def class_rows(own_id: str) -> list[overview.StudentRow]:
+    """The class now: every workspace visited in the window but the teacher's own."""
+    since = time.time() - class_settings.class_hours() * 3600
+    works = class_store.class_rows(saving.store().engine, since, exclude=own_id)
+    return overview.class_overview(works, time.time())
+
+
+def _is_training(rows: list[overview.StudentRow]) -> bool:
+    return any(row.state.startswith(("training", "queued")) for row in rows)
+
+
+def _styled(table: pd.DataFrame):
+    def colour(row):
+        return [TROUBLE_COLOUR if row["Trouble"] else ""] * len(row)
+
+    return table.style.apply(colour, axis=1).format(
+        {"Parameters": "{:,.0f}", "Best test accuracy": "{:.2f} %"}, na_rep="–"
+    )
+
+
+def _draw(own_id: str) -> None:
+    rows = class_rows(own_id)
+    training = _is_training(rows)
+    if st.session_state.get(_TRAINING_MARK, training) != training:
+        # The refresh interval is fixed when the fragment is made: make it again.
+        st.session_state[_TRAINING_MARK] = training
+        st.rerun(scope="app")
+    st.session_state[_TRAINING_MARK] = training
+    hours = class_settings.class_hours()
+    if not rows:
+        st.info(
+            f"No student has opened cnnviz in the last {hours:g} hours yet. They appear here "
+            "as soon as they change something (a name on Start, a layer on Build).",
+            icon=":material/groups:",
+        )
+        return
+    troubled = sum(1 for row in rows if row.troubles)
+    st.caption(
+        f"{len(rows)} students visited in the last {hours:g} hours; {troubled} may need you "
+        "(highlighted). Click a column's title to sort, a row to look at that student's network."
+    )
+    table = pd.DataFrame(csv_export.table_rows(rows))
+    event = st.dataframe(
+        _styled(table),
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        width="stretch",
+    )
+    picked = event.selection.rows if event is not None else []
+    chosen = rows[picked[0]].workspace_id if picked else None
+    if chosen != st.session_state.get(CHOSEN):
+        st.session_state[CHOSEN] = chosen
+        st.rerun(scope="app")
+    st.download_button(
+        "Download as CSV",
+        csv_export.to_csv(rows),
+        file_name="class.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        help="Names and figures only: no student's address is in it.",
+    )
+
+
+def show(own_id: str) -> list[overview.StudentRow]:
+    """Draws the live class view; returns the rows as of this full run (for the detail view)."""
+    training = st.session_state.get(_TRAINING_MARK, False)
+    interval = TRAINING_SECONDS if training else QUIET_SECONDS
+    st.fragment(run_every=interval)(_draw)(own_id)
+    return class_rows(own_id) if st.session_state.get(CHOSEN) else []
