@@ -45,3 +45,28 @@ def class_hours(environment: Mapping[str, str] | None = None) -> float:
             f"Received: {text!r}"
         )
     return hours
+
+
+def password_from_file(path: str | os.PathLike) -> str:
+    """The class password kept in a file (its first line), for `--teacher-password-file`.
+
+    A file, not a command-line argument: arguments show in `ps` to everyone on the machine.
+
+    Raises:
+        ValueError: when the file cannot be read or holds no password.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            first_line = file.readline()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"--teacher-password-file cannot be read: {error}. Give a readable text file "
+            "whose first line is the class password."
+        ) from None
+    password = first_line.rstrip("\r\n")
+    if not password.strip():
+        raise ValueError(
+            "--teacher-password-file's first line is empty: write the class password on it. "
+            f"Received: {str(path)!r}"
+        )
+    return password

@@ -62,6 +62,52 @@ def _loads(text: str, what: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def class_query(since: float, exclude: str | None = None) -> sa.Select:
+    """The one SELECT behind class_rows: workspaces visited since `since`, joined with runs."""
+    table, runs = schema.workspaces, schema.runs
+    # Numbered over all workspaces, before the window filters them, so numbers do not shift
+    # when someone leaves the window.
+    numbered = sa.select(
+        table,
+        sa.func.row_number()
+        .over(order_by=(table.c.created_at, table.c.workspace_id))
+        .label("number"),
+    ).subquery()
+    run_columns = (runs.c.run_id, runs.c.state, runs.c.epochs_done, runs.c.test_accuracy)
+    query = (
+        sa.select(numbered, *run_columns, runs.c.updated_at.label("run_updated_at"), runs.c.record)
+        .select_from(numbered.outerjoin(runs, runs.c.workspace_id == numbered.c.workspace_id))
+        .where(numbered.c.last_visit >= since)
+        .order_by(numbered.c.number, runs.c.run_id)
+    )
+    if exclude is not None:
+        query = query.where(numbered.c.workspace_id != exclude)
+    return query
+
+
+def _workspace(row) -> ClassWorkspace:
+    return ClassWorkspace(
+        workspace_id=row.workspace_id,
+        number=int(row.number),
+        name=row.name,
+        data=_loads(row.data, "a workspace's data"),
+        created_at=row.created_at,
+        changed_at=row.changed_at,
+        last_visit=row.last_visit,
+    )
+
+
+def _run(row) -> ClassRun:
+    return ClassRun(
+        run_id=int(row.run_id),
+        state=row.state,
+        epochs_done=int(row.epochs_done),
+        test_accuracy=row.test_accuracy,
+        updated_at=row.run_updated_at,
+        record=_loads(row.record, "a run's record"),
+    )
+
+
 def class_rows(engine: sa.Engine, since: float, exclude: str | None = None) -> list[ClassWorkspace]:
     """Every workspace visited since `since` (but `exclude`) with its runs, in one SELECT.
 
@@ -73,56 +119,14 @@ def class_rows(engine: sa.Engine, since: float, exclude: str | None = None) -> l
     Returns:
         The workspaces by creation order, each with its runs by run id.
     """
-    table, runs = schema.workspaces, schema.runs
-    # Numbered over all workspaces, before the window filters them, so numbers do not shift
-    # when someone leaves the window.
-    numbered = sa.select(
-        table,
-        sa.func.row_number()
-        .over(order_by=(table.c.created_at, table.c.workspace_id))
-        .label("number"),
-    ).subquery()
-    query = (
-        sa.select(
-            numbered,
-            runs.c.run_id,
-            runs.c.state,
-            runs.c.epochs_done,
-            runs.c.test_accuracy,
-            runs.c.updated_at,
-            runs.c.record,
-        )
-        .select_from(numbered.outerjoin(runs, runs.c.workspace_id == numbered.c.workspace_id))
-        .where(numbered.c.last_visit >= since)
-        .order_by(numbered.c.number, runs.c.run_id)
-    )
-    if exclude is not None:
-        query = query.where(numbered.c.workspace_id != exclude)
     found: dict[str, ClassWorkspace] = {}
     with engine.connect() as connection:
-        for row in connection.execute(query):
+        for row in connection.execute(class_query(since, exclude)):
             work = found.get(row.workspace_id)
             if work is None:
-                work = found[row.workspace_id] = ClassWorkspace(
-                    workspace_id=row.workspace_id,
-                    number=int(row.number),
-                    name=row.name,
-                    data=_loads(row.data, "a workspace's data"),
-                    created_at=row.created_at,
-                    changed_at=row.changed_at,
-                    last_visit=row.last_visit,
-                )
+                work = found[row.workspace_id] = _workspace(row)
             if row.run_id is not None:
-                work.runs.append(
-                    ClassRun(
-                        run_id=int(row.run_id),
-                        state=row.state,
-                        epochs_done=int(row.epochs_done),
-                        test_accuracy=row.test_accuracy,
-                        updated_at=row.updated_at,
-                        record=_loads(row.record, "a run's record"),
-                    )
-                )
+                work.runs.append(_run(row))
     return list(found.values())
 
 

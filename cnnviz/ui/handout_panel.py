@@ -113,10 +113,11 @@ def notice() -> None:
     )
     for handout in waiting:
         content = handout.content
+        teacher = names.markdown_text(handout.teacher_name)
+        title = names.markdown_text(content.get("title") or "a network")
         with st.container(border=True):
             st.markdown(
-                f":material/school: **From your teacher ({names.markdown_text(handout.teacher_name)})"
-                f":** {names.markdown_text(content.get('title') or 'a network')}, "
+                f":material/school: **From your teacher ({teacher}):** {title}, "
                 f"{names.markdown_text(handouts.describe(content))}."
             )
             load, dismiss, _ = st.columns([1, 1, 4])
