@@ -1,0 +1,142 @@
+"""The Teacher page, the Start page's name field and the Build page's hand-out notice (AppTest)."""
+
+from __future__ import annotations
+
+import types
+import uuid
+
+import pytest
+import sqlalchemy as sa
+import streamlit
+
+from cnnviz.classroom import signin
+from cnnviz.store import classroom as class_store
+from cnnviz.store import schema
+from cnnviz.training import presets
+from cnnviz.ui import saving, teacher_signin
+from cnnviz.ui import state as keys
+from helpers.apptest import assert_no_exception, by_label, open_app
+
+PASSWORD = "tulip-42"
+
+
+@pytest.fixture
+def classmates() -> list[str]:
+    """Two named students kept in the store, visited now (names unique to this test)."""
+    tag = uuid.uuid4().hex[:6]
+    names = [f"Ada {tag}", f"Bob {tag}"]
+    spec = presets.preset_spec("tiny", (28, 28, 1), 10)
+    for name in names:
+        workspace_id = f"student-{uuid.uuid4().hex}"
+        saving.store().save_workspace(workspace_id, {keys.SPEC: spec}, name=name)
+    return names
+
+
+@pytest.fixture
+def fresh_gate(monkeypatch):
+    # The server-wide gate remembers other tests' wrong tries; each test starts without any.
+    monkeypatch.setattr(signin, "GATE", signin.Gate())
+
+
+def page_text(app) -> str:
+    parts = [element.value for element in (*app.markdown, *app.caption, *app.error, *app.info)]
+    parts += [str(frame.value) for frame in app.dataframe]
+    return "\n".join(str(part) for part in parts)
+
+
+def sign_in(app, password: str):
+    by_label(app.text_input, "Class password").input(password)
+    by_label(app.button, "Sign in").click().run()
+    assert_no_exception(app)
+
+
+def test_without_a_password_the_page_says_how_to_set_one(monkeypatch, classmates):
+    monkeypatch.delenv("CNNVIZ_TEACHER_PASSWORD", raising=False)
+    app = open_app("pages/teacher.py")
+    assert "--teacher-password-file" in app.info[0].value
+    assert "CNNVIZ_TEACHER_PASSWORD" in app.info[0].value
+    assert not app.text_input and not app.dataframe
+    assert classmates[0] not in page_text(app)
+
+
+def test_a_wrong_password_shows_an_error_and_nothing_of_the_class(
+    monkeypatch, classmates, fresh_gate
+):
+    monkeypatch.setenv("CNNVIZ_TEACHER_PASSWORD", PASSWORD)
+    app = open_app("pages/teacher.py")
+    sign_in(app, "tulip-41")
+    assert "not the class password" in app.error[0].value
+    assert not app.dataframe
+    assert all(name not in page_text(app) for name in classmates)
+    assert teacher_signin.SIGNED_IN not in app.session_state
+    # At once again: this session waits, even with the right password.
+    sign_in(app, PASSWORD)
+    assert "Too many wrong tries" in app.error[0].value
+    assert not app.dataframe
+
+
+def test_the_right_password_shows_the_class_and_sign_out_ends_it(
+    monkeypatch, classmates, fresh_gate
+):
+    monkeypatch.setenv("CNNVIZ_TEACHER_PASSWORD", PASSWORD)
+    app = open_app("pages/teacher.py")
+    sign_in(app, PASSWORD)
+    (table,) = app.dataframe
+    students = list(table.value["Student"])
+    assert all(name in students for name in classmates)
+    row = table.value[table.value["Student"] == classmates[0]].iloc[0]
+    assert row["Layers"] == "Conv2D 8 · MaxPool · Flatten · Dense 10"
+    assert row["Parameters"] == 80 + 13_530
+    assert row["State"] == "building"
+    # The teacher's own workspace is not in the class.
+    assert app.session_state[keys.WORKSPACE_ID] not in str(table.value)
+    by_label(app.button, "Sign out").click().run()
+    assert not app.dataframe and by_label(app.text_input, "Class password")
+
+
+def test_the_allow_list_lets_in_only_listed_teachers(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_TEACHER_EMAILS", "teacher@school.org")
+    user = types.SimpleNamespace(is_logged_in=True, email="Teacher@School.org")
+    monkeypatch.setattr(streamlit, "user", user)
+    assert teacher_signin.sso_teacher()
+    user.email = "pupil@school.org"
+    assert not teacher_signin.sso_teacher()
+    user.is_logged_in, user.email = False, "teacher@school.org"
+    assert not teacher_signin.sso_teacher()
+    monkeypatch.delenv("CNNVIZ_TEACHER_EMAILS")
+    user.is_logged_in = True
+    assert not teacher_signin.sso_teacher()
+
+
+def test_the_name_on_start_is_kept_in_the_workspace():
+    app = open_app()
+    by_label(app.text_input, "Your name").input("  Ada   Lovelace ").run()
+    assert app.session_state[keys.WORKSPACE][keys.NAME] == "Ada Lovelace"
+
+
+@pytest.fixture
+def no_hand_outs_left():
+    """The test store is shared by the whole session: other tests' Build pages must not show
+    this test's hand-outs."""
+    yield
+    with saving.store().engine.begin() as connection:
+        connection.execute(sa.delete(schema.handouts))
+
+
+def test_a_hand_out_reaches_build_and_load_keeps_undo(no_hand_outs_left):
+    spec = presets.preset_spec("lenet5", (28, 28, 1), 10)
+    content = {"title": "LeNet *5*", "spec": spec, "settings": {"epochs": 2}, "dataset": None}
+    handout_id = class_store.add_handout(saving.store().engine, "Ms [T]", content)
+    app = open_app("pages/build.py")
+    before = app.session_state[keys.WORKSPACE][keys.SPEC]
+    notices = [m.value for m in app.markdown if "From your teacher" in m.value]
+    assert any(r"From your teacher (Ms \[T\]):** LeNet \*5\*" in text for text in notices)
+    app.button(key=f"handout_load_{handout_id}").click().run()
+    assert_no_exception(app)
+    work = app.session_state[keys.WORKSPACE]
+    assert work[keys.SPEC] == spec and work[keys.SPEC_UNDO] == before
+    assert work[keys.TRAIN_SETTINGS]["epochs"] == 2
+    assert handout_id in work[keys.HANDOUTS_DONE]
+    by_label(app.button, "Undo").click().run()
+    assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
+    assert f"handout_load_{handout_id}" not in [b.key for b in app.button]
