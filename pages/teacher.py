@@ -19,10 +19,7 @@ if st.button("Sign out", icon=":material/logout:"):
     st.rerun()
 
 st.subheader("The class", anchor=False)
-rows = class_view.show(own_id)
-chosen = next(
-    (row for row in rows if row.workspace_id == st.session_state.get(class_view.CHOSEN)), None
-)
+chosen = class_view.show(own_id)
 if chosen is not None:
     with st.container(border=True):
         student_view.show(chosen)

@@ -9,16 +9,19 @@ import time
 import pandas as pd
 import streamlit as st
 
-from cnnviz.classroom import csv_export, overview
+from cnnviz.classroom import csv_export, names, overview
 from cnnviz.classroom import settings as class_settings
 from cnnviz.store import classroom as class_store
 from cnnviz.ui import saving
 
 CHOSEN = "cnnviz_teacher_chosen"  # the workspace id of the row opened (this session only)
+ROWS = "cnnviz_teacher_rows"  # the rows of the last refresh, for the chooser below the table
+CHOOSER_KEY = "teacher_open_student"
 TRAINING_SECONDS = 3  # refresh interval while someone trains or waits to
 QUIET_SECONDS = 15  # refresh interval otherwise (new students, names, idle flags)
 TABLE_KEY = "teacher_class_table"
 _TRAINING_MARK = "cnnviz_teacher_training"
+_PICKED = "cnnviz_teacher_picked"
 TROUBLE_COLOUR = "background-color: #fde2e1; color: #7a1212"
 
 
@@ -72,10 +75,14 @@ def _draw(own_id: str) -> None:
         hide_index=True,
         width="stretch",
     )
+    st.session_state[ROWS] = rows
     picked = event.selection.rows if event is not None else []
-    chosen = rows[picked[0]].workspace_id if picked else None
-    if chosen != st.session_state.get(CHOSEN):
-        st.session_state[CHOSEN] = chosen
+    picked_id = rows[picked[0]].workspace_id if picked else None
+    if picked_id is not None and picked_id != st.session_state.get(_PICKED):
+        # A row clicked opens that student below (the chooser outside this fragment shows it).
+        st.session_state[_PICKED] = picked_id
+        st.session_state[CHOSEN] = picked_id
+        st.session_state.pop(CHOOSER_KEY, None)
         st.rerun(scope="app")
     st.download_button(
         "Download as CSV",
@@ -87,9 +94,29 @@ def _draw(own_id: str) -> None:
     )
 
 
-def show(own_id: str) -> list[overview.StudentRow]:
-    """Draws the live class view; returns the rows as of this full run (for the detail view)."""
+def _label(row: overview.StudentRow | None) -> str:
+    if row is None:
+        return "(nobody)"
+    return names.display_name(row.name, row.number)
+
+
+def show(own_id: str) -> overview.StudentRow | None:
+    """Draws the live class view and a chooser of one student; returns the one chosen."""
     training = st.session_state.get(_TRAINING_MARK, False)
     interval = TRAINING_SECONDS if training else QUIET_SECONDS
     st.fragment(run_every=interval)(_draw)(own_id)
-    return class_rows(own_id) if st.session_state.get(CHOSEN) else []
+    rows = st.session_state.get(ROWS) or []
+    if not rows:
+        return None
+    ids = [None, *(row.workspace_id for row in rows)]
+    by_id = {row.workspace_id: row for row in rows}
+    chosen = st.session_state.get(CHOSEN)
+    chosen_id = st.selectbox(
+        "Look at a student's work (read-only)",
+        ids,
+        index=ids.index(chosen) if chosen in ids else 0,
+        format_func=lambda workspace_id: _label(by_id.get(workspace_id)),
+        key=CHOOSER_KEY,
+    )
+    st.session_state[CHOSEN] = chosen_id
+    return by_id.get(chosen_id)

@@ -13,7 +13,7 @@ from cnnviz.classroom import signin
 from cnnviz.store import classroom as class_store
 from cnnviz.store import schema
 from cnnviz.training import presets
-from cnnviz.ui import saving, teacher_signin
+from cnnviz.ui import class_view, saving, teacher_signin
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, by_label, open_app
 
@@ -90,6 +90,15 @@ def test_the_right_password_shows_the_class_and_sign_out_ends_it(
     assert row["State"] == "building"
     # The teacher's own workspace is not in the class.
     assert app.session_state[keys.WORKSPACE_ID] not in str(table.value)
+    # Choosing a student opens their network, read-only.
+    chooser = by_label(app.selectbox, "Look at a student's work (read-only)")
+    workspace_id = next(
+        row.workspace_id for row in app.session_state[class_view.ROWS] if row.name == classmates[0]
+    )
+    chooser.set_value(workspace_id).run()
+    assert_no_exception(app)
+    assert any(classmates[0] in header.value for header in app.subheader)
+    assert "Read-only" in page_text(app)
     by_label(app.button, "Sign out").click().run()
     assert not app.dataframe and by_label(app.text_input, "Class password")
 
