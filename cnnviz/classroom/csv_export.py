@@ -20,14 +20,20 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def table_rows(rows: list[StudentRow]) -> list[dict]:
-    """The class view's table as plain dicts, one per student (the page's table and the CSV)."""
+def table_rows(rows: list[StudentRow], escaped: bool = False) -> list[dict]:
+    """The class view's table as plain dicts, one per student (the page's table and the CSV).
+
+    Args:
+        escaped: escape the text cells a spreadsheet could take for formulas (the name, the
+            data set's), as `safe_cell` does.
+    """
+    text = safe_cell if escaped else str
     return [
         {
-            "Student": display_name(row.name, row.number),
+            "Student": text(display_name(row.name, row.number)),
             "Layers": row.layers,
             "Parameters": row.params,
-            "Data set": row.dataset,
+            "Data set": text(row.dataset),
             "State": row.state,
             "Best test accuracy": (
                 None if row.best_accuracy is None else round(100 * row.best_accuracy, 2)

@@ -66,7 +66,11 @@ def _draw(own_id: str) -> None:
         f"{len(rows)} students visited in the last {hours:g} hours; {troubled} may need you "
         "(highlighted). Click a column's title to sort, a row to look at that student's network."
     )
-    table = pd.DataFrame(csv_export.table_rows(rows))
+    # Text cells escaped as in the CSV: the table's own toolbar downloads a CSV of it too.
+    table = pd.DataFrame(csv_export.table_rows(rows, escaped=True))
+    # Numbers as numbers (missing ones NaN, drawn as a dash), so that they sort as numbers.
+    for column in ("Parameters", "Best test accuracy"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     event = st.dataframe(
         _styled(table),
         key=TABLE_KEY,
@@ -74,6 +78,11 @@ def _draw(own_id: str) -> None:
         selection_mode="single-row",
         hide_index=True,
         width="stretch",
+        column_config={
+            "Layers": st.column_config.TextColumn(width="large"),
+            "State": st.column_config.TextColumn(width="medium"),
+            "Trouble": st.column_config.TextColumn(width="medium"),
+        },
     )
     st.session_state[ROWS] = rows
     picked = event.selection.rows if event is not None else []
@@ -85,7 +94,7 @@ def _draw(own_id: str) -> None:
         st.session_state.pop(CHOOSER_KEY, None)
         st.rerun(scope="app")
     st.download_button(
-        "Download as CSV",
+        "Download the class as CSV",
         csv_export.to_csv(rows),
         file_name="class.csv",
         mime="text/csv",

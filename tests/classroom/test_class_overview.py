@@ -132,4 +132,6 @@ def test_the_csv_has_names_and_figures_and_escapes_formulas():
     assert rows[0]["Best test accuracy"] == "50.0"
     assert rows[0]["Parameters"] == str(80 + 13_530)
     assert "w1" not in text and "w2" not in text  # no workspace ids (addresses)
+    shown = csv_export.table_rows(overview.class_overview([evil], NOW), escaped=True)
+    assert shown[0]["Student"] == "'=HYPERLINK(1)"
     assert [csv_export.safe_cell(v) for v in ("@a", "+1", "a=b", None)] == ["'@a", "'+1", "a=b", ""]

@@ -80,7 +80,7 @@ def sign_in(page, password: str) -> None:
 def class_csv(page) -> list[dict]:
     """The class view as the teacher downloads it."""
     with page.expect_download(timeout=UI_TIMEOUT_MS) as download:
-        page.get_by_role("button", name="Download as CSV").click()
+        page.get_by_role("button", name="Download the class as CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -121,6 +121,7 @@ def test_a_teacher_sees_three_students_train_and_hands_out_a_network(browser, sc
             assert all(name not in body for name in STUDENTS[:2])
             assert intruder.get_by_test_id("stDataFrame").count() == 0
             screenshot(intruder, "01-wrong-password")
+            go_to(intruder, "Train", "Train")
 
             # The teacher signs in and sees the three, building.
             context, teacher, teacher_watch = open_context(
