@@ -11,10 +11,30 @@ from cnnviz.store.classroom import Handout
 from cnnviz.training.settings import TrainingSettings
 
 MAX_TITLE_LENGTH = 80
+# A data set the teacher uploaded travels with its hand-out: content["dataset"] says UPLOADED,
+# and a student who loads it gets the data set named dataset_name(handout_id).
+UPLOADED = "uploaded"
+PREFIX = "handout:"
+
+
+def dataset_name(handout_id: int) -> str:
+    """The name of the data set handed out with this hand-out ("handout:3")."""
+    return f"{PREFIX}{int(handout_id)}"
+
+
+def handout_id_of(name: str) -> int | None:
+    """The hand-out a data set name comes from, or None for any other name."""
+    if not name.startswith(PREFIX) or not name[len(PREFIX) :].isdigit():
+        return None
+    return int(name[len(PREFIX) :])
 
 
 def make_content(
-    spec: dict, title: str, settings: dict | None = None, dataset: str | None = None
+    spec: dict,
+    title: str,
+    settings: dict | None = None,
+    dataset: str | None = None,
+    dataset_title: str | None = None,
 ) -> dict:
     """A hand-out's plain content, checked.
 
@@ -22,7 +42,9 @@ def make_content(
         spec: the layers to send (checked layer by layer with cnnviz.model.spec).
         title: what the student reads ("the Keras example", "your Build layers").
         settings: Train page settings to send too, or None.
-        dataset: a data set's name to send too (a built-in or a data-folder one), or None.
+        dataset: a data set's name to send too (a built-in or a data-folder one), UPLOADED
+            for an uploaded .npz kept with the hand-out, or None.
+        dataset_title: what students read for an uploaded data set.
 
     Raises:
         ValueError: naming what is wrong with the spec or the settings.
@@ -41,6 +63,7 @@ def make_content(
         "spec": copy.deepcopy(spec),
         "settings": copy.deepcopy(settings),
         "dataset": dataset,
+        "dataset_title": dataset_title,
     }
 
 
@@ -50,7 +73,8 @@ def describe(content: dict) -> str:
     if content.get("settings"):
         parts.append("training settings")
     if content.get("dataset"):
-        parts.append(f"the data set {content['dataset'].removeprefix('local:')}")
+        title = content.get("dataset_title") or content["dataset"].removeprefix("local:")
+        parts.append(f"the data set {title}")
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 

@@ -183,9 +183,13 @@ def handouts(engine: sa.Engine, with_data: bool = False) -> list[Handout]:
     ]
 
 
-def handout_dataset(engine: sa.Engine, handout_id: int) -> bytes | None:
-    """The .npz bytes handed out with a hand-out, or None."""
+def handout_by_id(engine: sa.Engine, handout_id: int) -> Handout | None:
+    """One hand-out with its data set's bytes, or None when there is no such hand-out."""
     table = schema.handouts
-    query = sa.select(table.c.dataset_bytes).where(table.c.handout_id == int(handout_id))
+    query = sa.select(table).where(table.c.handout_id == int(handout_id))
     with engine.connect() as connection:
-        return connection.execute(query).scalar()
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    content = _loads(row.content, "a hand-out")
+    return Handout(row.handout_id, row.created_at, row.teacher_name, content, row.dataset_bytes)

@@ -7,15 +7,16 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.classroom import handouts, names
-from cnnviz.data import data_folder, datasets
-from cnnviz.model import spec as spec_module
+from cnnviz.data import data_folder, datasets, extra_datasets, file_reading
+from cnnviz.model import spec_limits
 from cnnviz.store import classroom as class_store
 from cnnviz.training import presets
-from cnnviz.ui import saving
+from cnnviz.ui import data, saving
 from cnnviz.ui import state as keys
 
 SOURCES = ("My Build page's layers", "A preset", "An uploaded spec (.json)")
 NO_DATASET = "(keep each student's own)"
+UPLOAD_DATASET = "(upload a .npz data set)"
 
 
 def _dataset_choices() -> dict[str, str]:
@@ -23,10 +24,37 @@ def _dataset_choices() -> dict[str, str]:
     choices.update({name: info.title for name, info in datasets.DATASETS.items()})
     for name in data_folder.find_local_datasets():
         choices[name] = f"{name.removeprefix(data_folder.LOCAL_PREFIX)} (data folder)"
+    choices[UPLOAD_DATASET] = UPLOAD_DATASET
     return choices
 
 
-def _chosen_spec(source: str, dataset_name: str) -> tuple[dict | None, str]:
+def _uploaded_dataset() -> tuple[bytes, str, datasets.DatasetInfo] | None:
+    """The .npz data set the teacher uploads to hand out: (its bytes, title, info), checked."""
+    upload = st.file_uploader(
+        "Data set file (.npz: x_train, y_train, x_test, y_test, optionally class_names)",
+        type=["npz"],
+        key="teacher_handout_npz",
+    )
+    if upload is None:
+        return None
+    if upload.size > file_reading.UPLOAD_NPZ_BYTES:
+        st.error(
+            f"A handed-out data set has at most {file_reading.UPLOAD_NPZ_BYTES // 2**20} MB. "
+            f"Received: {upload.size / 2**20:.0f} MB"
+        )
+        return None
+    title = upload.name.removesuffix(".npz")
+    try:
+        dataset = extra_datasets.read_labelled_npz(
+            upload.getvalue(), "upload", title, max_bytes=extra_datasets.MAX_UPLOAD_NPZ_BYTES
+        )
+    except ValueError as error:
+        st.error(str(error))
+        return None
+    return upload.getvalue(), title, dataset.info
+
+
+def _chosen_spec(source: str, info: datasets.DatasetInfo) -> tuple[dict | None, str]:
     work = keys.workspace()
     if source == SOURCES[0]:
         return work[keys.SPEC], "the teacher's layers"
@@ -34,7 +62,6 @@ def _chosen_spec(source: str, dataset_name: str) -> tuple[dict | None, str]:
         name = st.selectbox(
             "Preset", list(presets.PRESETS), format_func=lambda n: presets.PRESETS[n].title
         )
-        info = datasets.DATASETS.get(dataset_name) or datasets.DATASETS[work[keys.DATASET]]
         return presets.preset_spec(name, info.input_shape, info.num_classes), presets.PRESETS[
             name
         ].title
@@ -42,10 +69,18 @@ def _chosen_spec(source: str, dataset_name: str) -> tuple[dict | None, str]:
     if upload is None:
         return None, ""
     try:
-        return spec_module.from_json(upload.getvalue()), upload.name.removesuffix(".json")
+        # Within the server's limits (size, nesting, layers), as the Build page's uploads are.
+        spec = spec_limits.read_spec(upload.getvalue(), spec_limits.from_environment())
+        return spec, upload.name.removesuffix(".json")
     except ValueError as error:
         st.error(str(error))
         return None, ""
+
+
+def _sent_dataset(choice: str) -> str | None:
+    if choice == NO_DATASET:
+        return None
+    return handouts.UPLOADED if choice == UPLOAD_DATASET else choice
 
 
 def sender() -> None:
@@ -63,9 +98,15 @@ def sender() -> None:
     dataset_name = st.selectbox(
         "With the data set", list(choices), format_func=choices.get, key="teacher_handout_data"
     )
-    spec, title = _chosen_spec(source, dataset_name)
+    uploaded = _uploaded_dataset() if dataset_name == UPLOAD_DATASET else None
+    # A preset is fitted to the data set sent with it, else to the teacher's own.
+    info = datasets.DATASETS.get(dataset_name) or data.current_dataset().info
+    if uploaded is not None:
+        info = uploaded[2]
+    spec, title = _chosen_spec(source, info)
     with_settings = st.checkbox("With my Train page's settings")
-    if st.button("Send to class", icon=":material/send:", disabled=spec is None):
+    missing_upload = dataset_name == UPLOAD_DATASET and uploaded is None
+    if st.button("Send to class", icon=":material/send:", disabled=spec is None or missing_upload):
         try:
             name = names.clean_name(teacher) or "your teacher"
             work[keys.NAME] = name if name != "your teacher" else work.get(keys.NAME)
@@ -73,12 +114,15 @@ def sender() -> None:
                 spec,
                 title,
                 settings=dict(work[keys.TRAIN_SETTINGS]) if with_settings else None,
-                dataset=None if dataset_name == NO_DATASET else dataset_name,
+                dataset=_sent_dataset(dataset_name),
+                dataset_title=uploaded[1] if uploaded else None,
             )
         except ValueError as error:
             st.error(str(error))
             return
-        class_store.add_handout(saving.store().engine, name, content)
+        class_store.add_handout(
+            saving.store().engine, name, content, uploaded[0] if uploaded else None
+        )
         st.success(
             f"Sent {handouts.describe(content)} to every student: they see it on Build.",
             icon=":material/send:",
@@ -89,7 +133,10 @@ def _load(handout: class_store.Handout) -> None:
     work = keys.workspace()
     content = handout.content
     dataset_name = content.get("dataset")
-    if dataset_name and (
+    if dataset_name == handouts.UPLOADED:
+        dataset_name = handouts.dataset_name(handout.handout_id)
+        work[keys.DATASET] = dataset_name
+    elif dataset_name and (
         dataset_name in datasets.DATASETS or dataset_name in data_folder.find_local_datasets()
     ):
         work[keys.DATASET] = dataset_name

@@ -119,5 +119,6 @@ def test_hand_outs_are_kept_newest_first_with_their_data(store):
         (second, "two", None),
         (first, "one", None),
     ]
-    assert classroom.handout_dataset(store.engine, second) == b"npz"
+    assert classroom.handout_by_id(store.engine, second).dataset_bytes == b"npz"
+    assert classroom.handout_by_id(store.engine, second + 1) is None
     assert classroom.handouts(store.engine, with_data=True)[0].dataset_bytes == b"npz"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import types
 import uuid
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 import streamlit
@@ -13,7 +15,7 @@ from cnnviz.classroom import signin
 from cnnviz.store import classroom as class_store
 from cnnviz.store import schema
 from cnnviz.training import presets
-from cnnviz.ui import class_view, saving, teacher_signin
+from cnnviz.ui import class_view, handout_panel, saving, teacher_signin
 from cnnviz.ui import state as keys
 from helpers.apptest import assert_no_exception, by_label, open_app
 
@@ -149,3 +151,49 @@ def test_a_hand_out_reaches_build_and_load_keeps_undo(no_hand_outs_left):
     by_label(app.button, "Undo").click().run()
     assert app.session_state[keys.WORKSPACE][keys.SPEC] == before
     assert f"handout_load_{handout_id}" not in [b.key for b in app.button]
+
+
+def small_npz() -> bytes:
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        x_train=rng.integers(0, 255, (40, 12, 12, 1), dtype=np.uint8),
+        y_train=np.arange(40) % 3,
+        x_test=rng.integers(0, 255, (9, 12, 12, 1), dtype=np.uint8),
+        y_test=np.arange(9) % 3,
+        class_names=np.array(["circle", "square", "star"]),
+    )
+    return buffer.getvalue()
+
+
+def test_an_uploaded_data_set_is_handed_out_with_a_preset_fitted_to_it(
+    monkeypatch, fresh_gate, no_hand_outs_left
+):
+    monkeypatch.setenv("CNNVIZ_TEACHER_PASSWORD", PASSWORD)
+    teacher = open_app("pages/teacher.py")
+    sign_in(teacher, PASSWORD)
+    by_label(teacher.text_input, "Your name, as students see it").input("Ms Rivera")
+    teacher.radio[0].set_value("A preset")
+    teacher.selectbox(key="teacher_handout_data").set_value(handout_panel.UPLOAD_DATASET).run()
+    uploader = next(u for u in teacher.get("file_uploader") if u.key == "teacher_handout_npz")
+    uploader.set_value(("shapes.npz", small_npz(), "application/octet-stream")).run()
+    by_label(teacher.selectbox, "Preset").set_value("tiny").run()
+    by_label(teacher.button, "Send to class").click().run()
+    assert_no_exception(teacher)
+    assert "the data set shapes" in teacher.success[0].value
+
+    (handout,) = class_store.handouts(saving.store().engine)
+    assert handout.content["spec"] == presets.preset_spec("tiny", (12, 12, 1), 3)
+    student = open_app("pages/build.py")
+    student.button(key=f"handout_load_{handout.handout_id}").click().run()
+    assert_no_exception(student)
+    work = student.session_state[keys.WORKSPACE]
+    assert work[keys.DATASET] == f"handout:{handout.handout_id}"
+    # The sidebar offers it by its title, and every page uses it.
+    chooser = student.sidebar.selectbox[0]
+    assert chooser.value == f"handout:{handout.handout_id}"
+    assert "shapes (from your teacher)" in chooser.format_func(chooser.value)
+    # Build reads the handed-out data set: its shape, and the preset fits it.
+    assert "**Input**: shapes images, 12 x 12 x 1" in page_text(student)
+    assert "This network is ready to train." in [s.value for s in student.success]
