@@ -65,7 +65,10 @@ class ServerFull(RuntimeError):
 
 def new_workspace_id() -> str:
     """A fresh id with 128 random bits, safe in a URL."""
-    return secrets.token_urlsafe(ID_BYTES)
+    # The store refuses ids starting with "-" or "_" (they name folders): draw again.
+    while not (workspace_id := secrets.token_urlsafe(ID_BYTES))[0].isalnum():
+        pass
+    return workspace_id
 
 
 def _never_busy(_data: dict) -> bool:
