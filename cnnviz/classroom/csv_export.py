@@ -10,7 +10,8 @@ import io
 from cnnviz.classroom.names import display_name
 from cnnviz.classroom.overview import StudentRow
 
-COLUMNS = ("Student", "Layers", "Parameters", "Data set", "State", "Best test accuracy", "Trouble")
+# What a teacher scans first comes first: who, doing what, how well, and any trouble.
+COLUMNS = ("Student", "State", "Best test accuracy", "Trouble", "Parameters", "Data set", "Layers")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,14 +32,14 @@ def table_rows(rows: list[StudentRow], escaped: bool = False) -> list[dict]:
     return [
         {
             "Student": text(display_name(row.name, row.number)),
-            "Layers": row.layers,
-            "Parameters": row.params,
-            "Data set": text(row.dataset),
             "State": row.state,
             "Best test accuracy": (
                 None if row.best_accuracy is None else round(100 * row.best_accuracy, 2)
             ),
             "Trouble": ", ".join(row.troubles),
+            "Parameters": row.params,
+            "Data set": text(row.dataset),
+            "Layers": row.layers,
         }
         for row in rows
     ]

@@ -79,7 +79,6 @@ def _draw(own_id: str) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Layers": st.column_config.TextColumn(width="large"),
             "State": st.column_config.TextColumn(width="medium"),
             "Trouble": st.column_config.TextColumn(width="medium"),
         },

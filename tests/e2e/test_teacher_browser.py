@@ -82,6 +82,8 @@ def class_csv(page) -> list[dict]:
     with page.expect_download(timeout=UI_TIMEOUT_MS) as download:
         page.get_by_role("button", name="Download the class as CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")
+    # Away from the button, so that its help does not cover the table in screenshots.
+    page.mouse.move(5, 5)
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -163,8 +165,24 @@ def test_a_teacher_sees_three_students_train_and_hands_out_a_network(browser, sc
                 assert row["State"] == "finished"
                 assert 0 < float(row["Best test accuracy"]) <= 100
                 assert row["Layers"] == "Conv2D 8 · MaxPool · Flatten · Dense 10"
+            # Ada removes her Flatten layer: a Dense on feature maps is an error to flag.
+            go_to(pages[0], "Build", "Build your network")
+            wait_until_idle(pages[0])
+            # One container per layer card's Remove button (it holds the button twice over).
+            removes = pages[0].locator("[class*=st-key-remove]")
+            expect(removes).to_have_count(4, timeout=UI_TIMEOUT_MS)
+            removes.nth(2).locator("button").first.click()  # the third layer, Flatten
+            expect(pages[0].get_by_text("needs a flat vector").first).to_be_visible(
+                timeout=UI_TIMEOUT_MS
+            )
+            wait_until_idle(pages[0])
+            time.sleep(1)  # the saver writes within 0.5 s
+            refresh_class(teacher)
+            rows = {row["Student"]: row for row in class_csv(teacher)}
+            assert rows[STUDENTS[0]]["Trouble"] == "spec has errors"
+            assert rows[STUDENTS[1]]["Trouble"] == ""
             expect(teacher.get_by_test_id("stDataFrame")).to_be_visible()
-            screenshot(teacher, "03-class-finished")
+            screenshot(teacher, "03-class-finished-one-in-trouble")
 
             # One student's work, read-only: network, curves, confusion matrix.
             choose(teacher, "Look at a student's work (read-only)", STUDENTS[0])
