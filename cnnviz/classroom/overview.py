@@ -123,7 +123,8 @@ def _analyse(spec: dict, dataset: str) -> tuple[int | None, bool]:
         return None, False
     info = DATASETS[dataset]
     infos, error = spec_module.analyse(spec, info.input_shape, info.num_classes, info.title)
-    return spec_module.total_params(infos), error is not None
+    # A spec with an error has no parameter count (the layers before it are not the network).
+    return (None if error else spec_module.total_params(infos)), error is not None
 
 
 def troubles_of(
@@ -167,7 +168,7 @@ def class_overview(works: list[ClassWorkspace], now: float) -> list[StudentRow]:
         dataset = str(work.data.get(DATASET_KEY) or "mnist")
         params, spec_errors = _analyse(spec, dataset)
         latest = work.runs[-1] if work.runs else None
-        if params is None and latest is not None:
+        if params is None and latest is not None and not spec_errors:
             params = latest.record.get("params")
         accuracies = [run.test_accuracy for run in work.runs if run.test_accuracy is not None]
         rows.append(

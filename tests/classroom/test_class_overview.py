@@ -92,6 +92,7 @@ def test_troubles_stand_out():
     broken = work([], spec={"layers": [{"type": "Dense", "units": 3}]}, number=4)
     idle = work([], number=5, visited=NOW - 16 * 60)
     rows = overview.class_overview([diverged, at_chance, learning, broken, idle], NOW)
+    assert rows[3].params is None  # not a network yet: no count to show
     assert [row.troubles for row in rows] == [
         [Trouble.DIVERGED],
         [Trouble.AT_CHANCE],
