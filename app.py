@@ -19,6 +19,7 @@ page = st.navigation(
         st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
         st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/teacher.py", title="Teacher", icon=":material/school:"),
     ]
 )
 page.run()

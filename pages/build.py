@@ -9,12 +9,13 @@ from cnnviz.model import spec as spec_module
 from cnnviz.training import limits as training_limits
 from cnnviz.training import presets
 from cnnviz.training import settings as training_settings
-from cnnviz.ui import data, export_panel, frame, layer_editor
+from cnnviz.ui import data, export_panel, frame, handout_panel, layer_editor
 from cnnviz.ui import state as keys
 
 frame.page_setup()
 
 st.title("Build your network")
+handout_panel.notice()
 dataset = data.current_dataset()
 info = dataset.info
 

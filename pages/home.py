@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz.ui import data, frame, saving, state, workspace_panel
+from cnnviz.ui import data, frame, saving, state, student_name, workspace_panel
 
 frame.page_setup()
 
@@ -11,6 +11,8 @@ st.markdown(
     "Learn how **convolutional neural networks** see images by building one yourself: "
     "stack layers, train them on real pictures and look inside at what each layer has learned."
 )
+
+student_name.name_field()
 
 dataset = data.current_dataset()
 notice = dataset.sample_notice()

@@ -39,6 +39,7 @@ ORDER = [
     "cli",
     "bench",
     "lessons",
+    "classroom",
     "cluster",
     "training",
     "export",
@@ -70,7 +71,13 @@ LONG_FUNCTION_REASON = re.compile(r"\s*# long: \S")
 
 # Packages whose every module imports without TensorFlow or Keras, and the subpackages of them
 # that do need Keras (kept apart under a name that says so).
-KERAS_FREE_PACKAGES = ("cnnviz.model", "cnnviz.data", "cnnviz.figures", "cnnviz.store")
+KERAS_FREE_PACKAGES = (
+    "cnnviz.model",
+    "cnnviz.data",
+    "cnnviz.figures",
+    "cnnviz.store",
+    "cnnviz.classroom",
+)
 KERAS_SUBPACKAGES = ("cnnviz.model.with_keras",)
 # The page that must open without TensorFlow: it and everything it imports on load.
 KERAS_FREE_PAGES = ("pages/build.py",)

@@ -1,7 +1,7 @@
 """`cnnviz app`: check the options, turn them into CNNVIZ_* variables and start the server.
 
 cnnviz app [--data-dir DIR] [--port N] [--address IP] [--max-trainings N] [--no-limits]
-           [--state-dir DIR] [--database-url URL]
+           [--state-dir DIR] [--database-url URL] [--teacher-password-file FILE]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from cnnviz import app_files
+from cnnviz.classroom import settings as class_settings
 from cnnviz.cli import launcher
 from cnnviz.cli.checks import (
     DATA_DIR_HELP,
@@ -59,6 +60,11 @@ def add_parser(commands) -> None:
         help="an SQLAlchemy database URL to keep the work in instead, e.g. "
         "postgresql:///cnnviz?host=/var/run/postgresql for several app servers; or "
         f"${store_settings.DATABASE_URL_VARIABLE} (default: SQLite in the state folder)",
+    )
+    app.add_argument(
+        "--teacher-password-file",
+        help="a file whose first line is the class password for the Teacher page (a file, "
+        f"so that the password never shows in `ps`); or ${class_settings.PASSWORD_VARIABLE}",
     )
     defaults = spec_limits.Limits()
     limit_helps = {
@@ -128,6 +134,11 @@ def server_environment(arguments: argparse.Namespace) -> dict[str, str]:
     if arguments.database_url is not None:
         environment[store_settings.DATABASE_URL_VARIABLE] = arguments.database_url
     checked(store_settings.store_settings_from_environment, environment)
+    if getattr(arguments, "teacher_password_file", None) is not None:
+        environment[class_settings.PASSWORD_VARIABLE] = checked(
+            class_settings.password_from_file, arguments.teacher_password_file
+        )
+    checked(class_settings.class_hours, environment)
     return environment
 
 

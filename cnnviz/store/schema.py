@@ -83,3 +83,17 @@ blobs = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
 )
+
+# What a teacher sent to the whole class (issue 19): kept, so a student who joins later gets it.
+handouts = sa.Table(
+    "handouts",
+    metadata,
+    sa.Column("handout_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    # The name the teacher gave on the Teacher page (plain text, shown escaped).
+    sa.Column("teacher_name", sa.String(NAME_LENGTH), nullable=False),
+    # JSON: {"title", "spec", "settings" (or null), "dataset" (a data set's name, or null)}.
+    sa.Column("content", sa.Text, nullable=False),
+    # An uploaded .npz data set handed out with it, or None.
+    sa.Column("dataset_bytes", sa.LargeBinary, nullable=True),
+)

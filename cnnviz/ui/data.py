@@ -7,9 +7,14 @@ student's own data set from the My data page, which lives in their workspace onl
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
-from cnnviz.data import data_folder, datasets, own_data
+from cnnviz.classroom import handouts
+from cnnviz.data import data_folder, datasets, extra_datasets, own_data
+from cnnviz.store import classroom as class_store
+from cnnviz.ui import saving
 from cnnviz.ui import state as keys
 from cnnviz.ui.shared_data import load_shared_dataset
 
@@ -34,7 +39,28 @@ def current_dataset() -> datasets.Dataset:
             return own
         # The own data set stopped being usable (say a class was deleted): fall back.
         keys.workspace()[keys.DATASET] = name = keys.DEFAULT_DATASET
+    if handouts.handout_id_of(name) is not None:
+        return handed_out_dataset(name)
     return load_shared_dataset(name, None)
+
+
+@st.cache_resource(show_spinner="Loading your teacher's data set...")
+def handed_out_dataset(name: str) -> datasets.Dataset:
+    """The .npz data set a teacher uploaded with a hand-out (kept in the database), loaded
+    once per server and shared read-only, as the built-in ones are.
+
+    Raises:
+        ValueError: when the hand-out is gone or its file cannot be read.
+    """
+    handout_id = handouts.handout_id_of(name)
+    handout = class_store.handout_by_id(saving.store().engine, handout_id)
+    if handout is None or handout.dataset_bytes is None:
+        raise ValueError(
+            f"The data set your teacher handed out ({name}) is not on the server any more. "
+            "Choose another data set in the sidebar."
+        )
+    title = handout.content.get("dataset_title") or f"your teacher's data set {handout_id}"
+    return extra_datasets.read_labelled_npz(handout.dataset_bytes, name, title)
 
 
 def _choices() -> dict[str, str]:
@@ -47,6 +73,12 @@ def _choices() -> dict[str, str]:
     choices.update({name: f"{name[len(data_folder.LOCAL_PREFIX) :]} (shared)" for name in local})
     if own_dataset() is not None:
         choices[OWN_CHOICE] = "My data"
+    current = keys.workspace().get(keys.DATASET, "")
+    if current.startswith(handouts.PREFIX):
+        # A data set the teacher handed out, loaded from a hand-out on Build.
+        # Gone (unreadable): left out, so the chooser falls back to the default.
+        with contextlib.suppress(ValueError):
+            choices[current] = f"{handed_out_dataset(current).info.title} (from your teacher)"
     return choices
 
 

@@ -37,6 +37,7 @@ PLAIN_KEYS = (
     keys.EVALUATE,
     keys.LESSONS,
     keys.NAME,
+    keys.HANDOUTS_DONE,
 )
 # Kept beside the plain keys: the number the next run gets.
 NEXT_RUN_KEY = "next_run_id"

@@ -34,6 +34,7 @@ from cnnviz.ui.workspace_keys import (  # noqa: F401 - the pages name the keys t
     DEFAULT_DATASET,
     DEFAULT_TRAIN_SETTINGS,
     EVALUATE,
+    HANDOUTS_DONE,
     INSPECT,
     JOB,
     JOB_RUN_ID,

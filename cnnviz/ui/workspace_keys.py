@@ -30,6 +30,8 @@ OWN_DATA_PAGE = "cnnviz_own_data_page"  # the My data page's notes and widget ge
 # picture and lesson 2's kernel), plain JSON data only (cnnviz.lessons.progress).
 LESSONS = "cnnviz_lessons"
 NAME = "cnnviz_name"  # the student's display name, as they typed it (plain text)
+# The ids of the teacher's hand-outs this student loaded or dismissed (issue 19): plain JSON.
+HANDOUTS_DONE = "cnnviz_handouts_done"
 # A message about keeping the work (a disk quota reached), shown on the next page drawn.
 STORAGE_NOTICE = "cnnviz_storage_notice"
 

@@ -1,0 +1,72 @@
+"""The teacher's settings, all from CNNVIZ_* environment variables (`cnnviz app` sets them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+PASSWORD_VARIABLE = "CNNVIZ_TEACHER_PASSWORD"
+EMAILS_VARIABLE = "CNNVIZ_TEACHER_EMAILS"
+CLASS_HOURS_VARIABLE = "CNNVIZ_CLASS_HOURS"
+# A lesson and a bit: students who visited in the last three hours make the class.
+DEFAULT_CLASS_HOURS = 3.0
+
+
+def teacher_password(environment: Mapping[str, str] | None = None) -> str | None:
+    """The class password, or None when none is set (an empty value counts as none)."""
+    environment = os.environ if environment is None else environment
+    return environment.get(PASSWORD_VARIABLE) or None
+
+
+def teacher_emails(environment: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The teachers' e-mail addresses allowed through Streamlit's login, lower-cased."""
+    environment = os.environ if environment is None else environment
+    text = environment.get(EMAILS_VARIABLE, "")
+    return frozenset(part.strip().lower() for part in text.split(",") if part.strip())
+
+
+def class_hours(environment: Mapping[str, str] | None = None) -> float:
+    """How far back a visit counts for the class view, in hours.
+
+    Raises:
+        ValueError: when CNNVIZ_CLASS_HOURS is not a positive number.
+    """
+    environment = os.environ if environment is None else environment
+    text = environment.get(CLASS_HOURS_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_CLASS_HOURS
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = float("nan")
+    if not hours > 0 or hours == float("inf"):
+        raise ValueError(
+            f"{CLASS_HOURS_VARIABLE} must be a positive number of hours, for example 3. "
+            f"Received: {text!r}"
+        )
+    return hours
+
+
+def password_from_file(path: str | os.PathLike) -> str:
+    """The class password kept in a file (its first line), for `--teacher-password-file`.
+
+    A file, not a command-line argument: arguments show in `ps` to everyone on the machine.
+
+    Raises:
+        ValueError: when the file cannot be read or holds no password.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            first_line = file.readline()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"--teacher-password-file cannot be read: {error}. Give a readable text file "
+            "whose first line is the class password."
+        ) from None
+    password = first_line.rstrip("\r\n")
+    if not password.strip():
+        raise ValueError(
+            "--teacher-password-file's first line is empty: write the class password on it. "
+            f"Received: {str(path)!r}"
+        )
+    return password
