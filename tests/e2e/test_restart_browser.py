@@ -1,4 +1,4 @@
-"""Work survives a server killed with SIGKILL: the student's own address, on a server started
+"""Work survives a server killed with SIGKILL (SQLite, and PostgreSQL where one is reachable): the student's own address, on a server started
 again on the same state folder, shows the finished run, the interrupted one, the model on
 Inspect and the runs on Compare; Continue goes on from the interrupted run's last epoch."""
 
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import signal
+
+import pytest
 
 from .conftest import assert_no_exception, serve_app, wait_until_loaded, workspace_id_of
 from .steps import (
@@ -25,8 +27,11 @@ FINISHED = re.compile(r"Run 1 finished: test accuracy (\d+\.\d)%")
 INTERRUPTED = re.compile(r"Run 2 was interrupted at epoch (\d+)")
 
 
-def test_a_killed_server_loses_no_work(browser, screenshot, tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_killed_server_loses_no_work(browser, screenshot, tmp_path, request, backend):
     state = {"CNNVIZ_STATE_DIR": str(tmp_path / "state")}
+    if backend == "postgresql":  # skipped with the reason where none is reachable
+        state["CNNVIZ_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
@@ -70,9 +75,7 @@ def test_a_killed_server_loses_no_work(browser, screenshot, tmp_path):
             assert "interrupted" in compare_text
 
             go_to(page, "Inspect", "Look inside")
-            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(
-                timeout=UI_TIMEOUT_MS
-            )
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible(timeout=UI_TIMEOUT_MS)
             assert_no_exception(page)
             screenshot(page, "03-inspect")
 
