@@ -1,6 +1,7 @@
-"""Work survives a server killed with SIGKILL (SQLite, and PostgreSQL where one is reachable): the student's own address, on a server started
-again on the same state folder, shows the finished run, the interrupted one, the model on
-Inspect and the runs on Compare; Continue goes on from the interrupted run's last epoch."""
+"""Work survives a server killed with SIGKILL (SQLite, and PostgreSQL where one is reachable):
+the student's own address, on a server started again on the same state folder (or database),
+shows the finished run, the interrupted one, the model on Inspect and the runs on Compare;
+Continue goes on from the interrupted run's last epoch."""
 
 from __future__ import annotations
 
