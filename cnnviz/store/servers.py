@@ -78,10 +78,27 @@ def forget_old_servers(connection: sa.Connection, older_than: float) -> int:
 
 
 def server_is_stopped(row: sa.Row | None, stale_seconds: float, now: float) -> bool:
-    """Whether a server is gone, from its row: missing, stopped, or its heartbeat stale."""
+    """Whether a server is gone, from its row: missing, stopped, its heartbeat stale, or (on
+    this machine) its process no longer there."""
     if row is None or row.stopped_at is not None:
         return True
-    return row.heartbeat_at < now - stale_seconds
+    if row.heartbeat_at < now - stale_seconds:
+        return True
+    return row.host == socket.gethostname() and not _process_exists(row.pid)
+
+
+def _process_exists(pid: int | None) -> bool:
+    # Signal 0 asks whether the process exists without touching it. A server restarted on the
+    # same machine after a kill need not wait for the old one's heartbeat to go stale.
+    if not pid:
+        return True  # unknown: leave it to the heartbeat
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process with that number
+    return True
 
 
 class AliveLocks:

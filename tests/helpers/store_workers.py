@@ -67,3 +67,13 @@ def die_inside_a_transaction(state_dir: str, database_url: str) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     store.save_workspace("w", {"version": 2})
+
+
+def die_while_training_on(state_dir: str, database_url: str) -> None:
+    """As die_while_training, on any database: stamps run ("w", 1) as training, then SIGKILL."""
+    from cnnviz.store.database import open_store
+    from cnnviz.store.settings import StoreSettings
+
+    store = open_store(StoreSettings(state_dir=Path(state_dir), database_url=database_url))
+    store.save_run("w", 1, {}, state="running", epochs_done=2, test_accuracy=None, training=True)
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -30,3 +30,25 @@ def test_a_run_nobody_trains_is_claimed_at_once(store):
     )
     assert store.claim_run("w", 1) is None
     assert store.load_runs("w")[0].server_id == store.server_id
+
+
+def test_a_killed_server_on_this_machine_is_known_at_once(backend_settings):
+    import multiprocessing
+
+    from helpers.store_workers import die_while_training_on
+
+    settings = backend_settings()
+    process = multiprocessing.get_context("spawn").Process(
+        target=die_while_training_on,
+        args=(str(settings.state_dir / "killed"), settings.database_url),
+    )
+    process.start()
+    process.join(60)
+    assert process.exitcode == -9
+    # Its heartbeat is fresh (well within the stale time): its missing process tells.
+    store = open_store(settings)
+    try:
+        assert store.interrupt_orphaned_runs() == [("w", 1)]
+        assert store.claim_run("w", 1) is None
+    finally:
+        store.close()
