@@ -25,6 +25,7 @@ from cnnviz.bench import (
     memory,
     own_data_import,
     responsiveness,
+    store,
 )
 from cnnviz.cli import bench_training
 from cnnviz.cli.checks import EXIT_TRAINING_FAILED, CommandError
@@ -97,6 +98,12 @@ BENCHMARKS = (
         first_page.add_arguments,
         first_page.run,
     ),
+    Benchmark(
+        "store",
+        "what keeping work costs: saving, restart, loading, memory",
+        store.add_arguments,
+        store.run,
+    ),
 )
 BY_NAME = {benchmark.name: benchmark for benchmark in BENCHMARKS}
 
@@ -106,7 +113,7 @@ def add_parser(commands) -> None:
     bench = commands.add_parser(
         "bench",
         help="benchmarks: the training path (default), queue, Ray, Inspect, evaluation, own "
-        "data, memory, responsiveness, first page",
+        "data, memory, responsiveness, first page, store",
         description="Measure cnnviz. Without a benchmark's name, the training path: "
         "`cnnviz bench [--quick]` takes that benchmark's options.",
     )

@@ -1,0 +1,119 @@
+"""The saving's cost while training, for `cnnviz bench store`.
+
+Two jobs of the Keras example train one epoch per round, one with the listener the app sets
+(cnnviz.ui.saving.watch_job: a checkpoint blob and the run's row per epoch; the .keras file and
+the replay weights when a segment ends) and one without, alternating which goes first. Each
+round is one segment, so every round pays the segment end's writes too: the case of a student
+who trains one epoch at a time, the dearest for the saving.
+
+The machine's speed swings from minute to minute, so the rounds are compared side by side
+(the ratio of the two sides' times in the same round), and the listener's own calls are timed
+directly (a share of the same segment's time, the steadier figure).
+
+Both jobs build their epoch checkpoint (weights and optimizer state) whether or not a listener
+is set: that part of the cost is in both sides and is not in the listener's time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+from cnnviz.store.database import Store
+from cnnviz.training import presets
+from cnnviz.training import settings as training_settings
+from cnnviz.training.job_state import JobState
+from cnnviz.ui import saving
+
+PRESET = "keras_example"
+
+
+class _TimedListener:
+    """Wraps a checkpoint listener, adding up the seconds its calls take."""
+
+    def __init__(self, listener: Callable):
+        self.listener = listener
+        self.seconds = 0.0
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, checkpoint) -> None:
+        started = time.perf_counter()
+        try:
+            self.listener(checkpoint)
+        finally:
+            with self._lock:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+
+def _train_one_epoch(job) -> float:
+    """Train one more epoch (one segment); its wall time in seconds, evaluation included."""
+    started = time.perf_counter()
+    job.start(epochs=1)
+    job.wait()
+    seconds = time.perf_counter() - started
+    if job.state != JobState.FINISHED:
+        raise RuntimeError(f"a timed epoch ended {job.state}: {job.message}")
+    return seconds
+
+
+def measure_saving(
+    store: Store, dataset, rounds: int, report: Callable[[str], None] = print
+) -> dict:
+    """Time `rounds` paired epochs with and without the app's checkpoint writing."""
+    from cnnviz.training.job import TrainingJob
+
+    spec = presets.preset_spec(PRESET, dataset.input_shape, dataset.num_classes)
+    suggested = presets.PRESETS[PRESET].settings_for(dataset.input_shape)
+    settings = training_settings.TrainingSettings.from_dict({**suggested, "epochs": 1})
+    plain = TrainingJob(spec, dataset, settings, name="Run 1")
+    kept = TrainingJob(spec, dataset, settings, name="Run 1")
+    workspace_id = uuid.uuid4().hex
+    saving.watch_job(store, workspace_id, 1, kept, {})
+    timed = _TimedListener(kept.checkpoint_listener)
+    kept.checkpoint_listener = timed
+    ratios, shares, rows = [], [], []
+    kept_bytes = 0
+    try:
+        for number in range(1, rounds + 1):
+            # Alternate which side trains first, so that neither always gets the warmer start.
+            first, second = (plain, kept) if number % 2 else (kept, plain)
+            listener_before = timed.seconds
+            seconds = {id(job): _train_one_epoch(job) for job in (first, second)}
+            without, with_saving = seconds[id(plain)], seconds[id(kept)]
+            listener = timed.seconds - listener_before
+            ratio = with_saving / without
+            share = listener / (with_saving - listener)
+            ratios.append(ratio)
+            shares.append(share)
+            rows.append(
+                {
+                    "without_seconds": round(without, 3),
+                    "with_seconds": round(with_saving, 3),
+                    "listener_seconds": round(listener, 4),
+                }
+            )
+            report(
+                f"  round {number}: {without:.2f} s without saving, {with_saving:.2f} s with "
+                f"(ratio {ratio:.3f}); the listener's writes {listener:.3f} s = "
+                f"{100 * share:.2f} % of that epoch"
+            )
+        kept_bytes = store.workspace_bytes(workspace_id)
+    finally:
+        plain.dispose()
+        kept.dispose()
+        store.delete_workspace(workspace_id)
+    return {
+        "preset": PRESET,
+        "training_images": int(len(dataset.x_train)),
+        "dataset_source": dataset.source,
+        "rounds": rows,
+        "median_ratio": round(statistics.median(ratios), 4),
+        "median_listener_share": round(statistics.median(shares), 5),
+        "listener_calls": timed.calls,
+        "kept_bytes": kept_bytes,
+    }
