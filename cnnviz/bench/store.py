@@ -197,7 +197,10 @@ def _server_starts(settings: StoreSettings, servers: int, report) -> dict:
         CNNVIZ_DATABASE_URL=settings.database_url,
     )
     times = []
-    with first_page.page_opener() as (open_start_page, method), tempfile.TemporaryDirectory() as logs:
+    with (
+        first_page.page_opener() as (open_start_page, method),
+        tempfile.TemporaryDirectory() as logs,
+    ):
         if method != first_page.BROWSER_METHOD:
             environment[first_page.SCRIPT_CHECK_ENV] = "true"
         for number in range(1, servers + 1):
@@ -223,9 +226,10 @@ def _restart_figures(store, settings, arguments, sample, report) -> dict:
         f"one in {store_workspaces.MODEL_EVERY} with a model)"
     )
     child = _restart_in_child(settings, ids[: arguments.active])
+    opening = child["open_seconds"]
     report(
         f"  opening the store in a fresh process (imports, migrations, orphan marking): "
-        f"{child['open_seconds']:.2f} s ({_goal(child['open_seconds'], RESTART_GOAL_SECONDS, ' s')})"
+        f"{opening:.2f} s ({_goal(opening, RESTART_GOAL_SECONDS, ' s')})"
     )
     result = {"store_seconds": round(made, 3), "open_seconds": child["open_seconds"]}
     goal_met = child["open_seconds"] < RESTART_GOAL_SECONDS
@@ -280,7 +284,5 @@ def run(arguments: argparse.Namespace, report: Callable[[str], None] | None = No
         "model_load": loading,
         "restart": restart,
         # None: not judged here (the training goal on the sample).
-        "goal_met": all(
-            part["goal_met"] is not False for part in (training, loading, restart)
-        ),
+        "goal_met": all(part["goal_met"] is not False for part in (training, loading, restart)),
     }
