@@ -10,8 +10,9 @@ Figures, each printed with its goal:
    MNIST with --data-dir; the bundled sample otherwise. Goal: under 3 % of the training time,
    judged on the listener's directly timed share (the steadier figure; the ratio is printed too).
 2. A returning student's model loaded: per preset that fits the bundled MNIST sample, a
-   checkpoint stored, then cnnviz.ui.keeping.load_workspace timed with TensorFlow already
-   imported (warm, after one untimed load). Goal: under 1 s for each.
+   checkpoint stored, then the app's load of that workspace timed (cnnviz.ui.keeping's
+   load_workspace with the server's restore, done again in store_workspaces.load_kept), with
+   TensorFlow already imported (warm, after one untimed load). Goal: under 1 s for each.
 3. Restart with `--workspaces` stored (a few runs each, one in four with a model): opening the
    store in a fresh process (imports, migrations, orphan marking) and a real `cnnviz app`
    server's time to its Start page (cnnviz.bench.first_page; in headless Chromium where there is

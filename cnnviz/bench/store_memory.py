@@ -39,7 +39,6 @@ def measure(state_dir: str, database_url: str, workspace_ids: list[str]) -> dict
         import keras  # noqa: F401 - its import is what is measured here
 
         from cnnviz.bench import store_workspaces
-        from cnnviz.ui import workspace_keys as keys
 
         sample = store_workspaces.load_sample()
         ready_mb = resident_megabytes()
@@ -50,7 +49,7 @@ def measure(state_dir: str, database_url: str, workspace_ids: list[str]) -> dict
         ]
         load_seconds = time.perf_counter() - started
         loaded_mb = resident_megabytes()
-        models = sum(work[keys.JOB] is not None for work in loaded)
+        models = sum(work["job"] is not None for work in loaded)
         workspaces = len(store.workspace_ids())
     finally:
         store.close()

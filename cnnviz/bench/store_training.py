@@ -1,8 +1,9 @@
 """The saving's cost while training, for `cnnviz bench store`.
 
-Two jobs of the Keras example train one epoch per round, one with the listener the app sets
-(cnnviz.ui.saving.watch_job: a checkpoint blob and the run's row per epoch; the .keras file and
-the replay weights when a segment ends) and one without, alternating which goes first. Each
+Two jobs of the Keras example train one epoch per round, one writing what the app's listener
+writes (cnnviz.ui.saving.watch_job, done again in store_workspaces.watch: a checkpoint blob and
+the run's row per epoch; the .keras file and the replay weights when a segment ends) and one
+without, alternating which goes first. Each
 round is one segment, so every round pays the segment end's writes too: the case of a student
 who trains one epoch at a time, the dearest for the saving.
 
@@ -22,11 +23,11 @@ import time
 import uuid
 from collections.abc import Callable
 
+from cnnviz.bench import store_workspaces
 from cnnviz.store.database import Store
 from cnnviz.training import presets
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job_state import JobState
-from cnnviz.ui import saving
 
 PRESET = "keras_example"
 
@@ -73,7 +74,7 @@ def measure_saving(
     plain = TrainingJob(spec, dataset, settings, name="Run 1")
     kept = TrainingJob(spec, dataset, settings, name="Run 1")
     workspace_id = uuid.uuid4().hex
-    saving.watch_job(store, workspace_id, 1, kept, {})
+    store_workspaces.watch(store, workspace_id, 1, kept)
     timed = _TimedListener(kept.checkpoint_listener)
     kept.checkpoint_listener = timed
     ratios, shares, rows = [], [], []

@@ -1,8 +1,15 @@
-"""Stored workspaces for `cnnviz bench store`: made through the library, loaded as the app does.
+"""Stored workspaces for `cnnviz bench store`: made through the store, loaded as the app does.
 
 A trained sample run (its record, checkpoint, .keras file and replay weights) is made once per
-preset and copied into as many workspaces as asked; each workspace's plain part is that of a
-filled workspace dict (cnnviz.ui.keeping.plain_part), so the rows are as large as the app's.
+preset and copied into as many workspaces as asked, with the plain part a student's workspace
+has (the spec, the settings, the page choices, the lessons), so the rows are as large as the
+app's.
+
+The house's import order keeps the benchmarks below cnnviz/ui/, so the app's writes (the
+listener of cnnviz.ui.saving.watch_job) and its load (cnnviz.ui.keeping.load_workspace with
+the server's restore) are done here again through the store's public API, step for step;
+tests/bench/test_bench_store.py checks that the names and the plain keys are the app's and
+that the app's own load reads what this module stores.
 """
 
 from __future__ import annotations
@@ -17,9 +24,13 @@ from cnnviz.store.database import Store
 from cnnviz.training import presets
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job_state import JobState
-from cnnviz.ui import keeping, saving, workspace_data
-from cnnviz.ui import workspace_keys as keys
 
+# The app's names (cnnviz.ui.keeping, cnnviz.ui.saving, cnnviz.ui.workspace_keys).
+CHECKPOINT_BLOB = "run-{run_id}.ckpt"
+MODEL_BLOB = "run-{run_id}.keras"
+REPLAY_BLOB = "run-{run_id}.replay.npz"
+NEXT_RUN_KEY = "next_run_id"
+JOB_RUN_KEY = "cnnviz_job_run_id"
 RUNS_PER_WORKSPACE = 3
 # One workspace in this many keeps a model (a checkpoint of its last run), at least --active.
 MODEL_EVERY = 4
@@ -57,19 +68,25 @@ def fitting_presets(dataset) -> list[str]:
     return names
 
 
-def train_sample_run(preset: str, dataset, images: int = SAMPLE_TRAIN_IMAGES) -> SampleRun:
-    """Train `preset` one epoch on `images` training images and keep what the app would store."""
-    from cnnviz.export import model_files
-    from cnnviz.training import snapshots
+def new_sample_job(preset: str, dataset, images: int = SAMPLE_TRAIN_IMAGES):
+    """A job training `preset` one epoch on `images` training images, with its settings."""
     from cnnviz.training.job import TrainingJob
-    from cnnviz.training.runs import RunRecord
 
     spec = presets.preset_spec(preset, dataset.input_shape, dataset.num_classes)
     suggested = presets.PRESETS[preset].settings_for(dataset.input_shape)
     settings = training_settings.TrainingSettings.from_dict(
         {**suggested, "epochs": 1, "train_limit": images}
     )
-    job = TrainingJob(spec, dataset, settings, name="Run 1")
+    return TrainingJob(spec, dataset, settings, name="Run 1")
+
+
+def train_sample_run(preset: str, dataset, images: int = SAMPLE_TRAIN_IMAGES) -> SampleRun:
+    """Train `preset` one epoch on `images` training images and keep what the app would store."""
+    from cnnviz.export import model_files
+    from cnnviz.training import snapshots
+    from cnnviz.training.runs import RunRecord
+
+    job = new_sample_job(preset, dataset, images)
     try:
         job.start()
         job.wait()
@@ -86,19 +103,31 @@ def train_sample_run(preset: str, dataset, images: int = SAMPLE_TRAIN_IMAGES) ->
         job.dispose()
 
 
+def plain_data(spec: dict, number: int, job_run_id: int | None) -> dict:
+    """The plain part of a student's workspace, as the app's saver writes it."""
+    return {
+        "cnnviz_dataset": "mnist",
+        "cnnviz_spec": spec,
+        "cnnviz_layer_ids": list(range(1, len(spec["layers"]) + 1)),
+        "cnnviz_next_layer_id": len(spec["layers"]) + 1,
+        "cnnviz_spec_undo": None,
+        # Every training setting: a little more than the Train page keeps.
+        "cnnviz_train_settings": dataclasses.asdict(training_settings.TrainingSettings()),
+        JOB_RUN_KEY: job_run_id,
+        "cnnviz_inspect": {"source": "test", "index": 3, "layer": 1},
+        "cnnviz_evaluate": {"cell": [4, 9]},
+        "cnnviz_lessons": {"done": ["layers", "training"], "answers": {"q1": "b", "q2": "a"}},
+        "cnnviz_name": f"Student {number}",
+        NEXT_RUN_KEY: RUNS_PER_WORKSPACE + 1,
+    }
+
+
 def store_workspace(store: Store, number: int, sample: SampleRun, with_model: bool) -> str:
     """Store one workspace as a student leaves it; returns its id."""
     workspace_id = uuid.uuid4().hex
-    work: dict = {}
-    keys.fill_defaults(work)
-    work[keys.NAME] = f"Student {number}"
-    work[keys.SPEC] = sample.record["spec"]
-    work[keys.LESSONS] = {"done": ["layers", "training"], "answers": {"q1": "b", "q2": "a"}}
-    if with_model:
-        work[keys.JOB_RUN_ID] = RUNS_PER_WORKSPACE
-    plain = keeping.plain_part(work)
-    plain[keeping.NEXT_RUN_KEY] = RUNS_PER_WORKSPACE + 1
-    store.save_workspace(workspace_id, plain, name=work[keys.NAME])
+    job_run_id = RUNS_PER_WORKSPACE if with_model else None
+    plain = plain_data(sample.record["spec"], number, job_run_id)
+    store.save_workspace(workspace_id, plain, name=plain["cnnviz_name"])
     for run_id in range(1, RUNS_PER_WORKSPACE + 1):
         record = {**sample.record, "run_id": run_id, "name": f"Run {run_id}"}
         store.save_run(
@@ -111,11 +140,20 @@ def store_workspace(store: Store, number: int, sample: SampleRun, with_model: bo
             training=False,
         )
     if with_model:
-        run_id = RUNS_PER_WORKSPACE
-        store.put_blob(workspace_id, keeping.checkpoint_blob(run_id), sample.checkpoint)
-        store.put_blob(workspace_id, keeping.model_blob(run_id), sample.model)
-        store.put_blob(workspace_id, saving.REPLAY_BLOB.format(run_id=run_id), sample.replay)
+        names = blob_names(RUNS_PER_WORKSPACE)
+        store.put_blob(workspace_id, names["checkpoint"], sample.checkpoint)
+        store.put_blob(workspace_id, names["model"], sample.model)
+        store.put_blob(workspace_id, names["replay"], sample.replay)
     return workspace_id
+
+
+def blob_names(run_id: int) -> dict[str, str]:
+    """The names the app gives a run's files."""
+    return {
+        "checkpoint": CHECKPOINT_BLOB.format(run_id=run_id),
+        "model": MODEL_BLOB.format(run_id=run_id),
+        "replay": REPLAY_BLOB.format(run_id=run_id),
+    }
 
 
 def store_workspaces(store: Store, count: int, active: int, sample: SampleRun) -> list[str]:
@@ -132,53 +170,77 @@ def store_workspaces(store: Store, count: int, active: int, sample: SampleRun) -
     return with_model + without
 
 
-def restorer(store: Store, workspace_id: str, load_shared: Callable[[str], object]):
-    """The restore_job function keeping.load_workspace takes, doing what the app's does.
+def watch(store: Store, workspace_id: str, run_id: int, job) -> None:
+    """Have the job write what the app's listener writes (cnnviz.ui.saving.watch_job).
 
-    As cnnviz.ui.saving: the checkpoint read, the run's data set found (cached per server), the
-    job restored on this process's executor, the replay weights added back, and the job watched
-    so that its next training writes checkpoints. (The app's own function is private to
-    cnnviz.ui.saving; a public one there would let this call it.)
+    After every epoch its checkpoint and the run's row; when a segment ends, also the .keras
+    file and the replay weights. On the training thread, as in the app.
     """
+    from cnnviz.export import model_files
+    from cnnviz.training import snapshots
+    from cnnviz.training.runs import RunRecord
 
-    def restore(work: dict, row, checkpoint_bytes: bytes):
-        from cnnviz.cluster import executors
-        from cnnviz.training import checkpoints, snapshots
+    names = blob_names(run_id)
 
-        checkpoint = checkpoints.Checkpoint.from_bytes(checkpoint_bytes)
-        record = row.record
-        dataset = keeping.load_dataset_of_run(
-            store, workspace_id, row.run_id, record["dataset"], load_shared
+    def on_checkpoint(checkpoint) -> None:
+        store.put_blob(workspace_id, names["checkpoint"], checkpoint.to_bytes())
+        ended = not JobState(checkpoint.state).is_active
+        if ended and job.model is not None:
+            store.put_blob(workspace_id, names["model"], model_files.save_keras_bytes(job.model))
+            replay = snapshots.snapshots_to_bytes(job.weight_snapshots())
+            store.put_blob(workspace_id, names["replay"], replay)
+        record = RunRecord.from_job(run_id, job)
+        store.save_run(
+            workspace_id,
+            run_id,
+            record.to_dict(),
+            state=record.state,
+            epochs_done=job.epochs_done,
+            test_accuracy=record.test_accuracy,
+            training=not ended,
         )
-        if dataset is None:
-            return None
-        job = executors.restore_job(
-            record["spec"], dataset, checkpoint, name=f"Run {row.run_id}", executor="local"
-        )
-        replay = store.get_blob(workspace_id, saving.REPLAY_BLOB.format(run_id=row.run_id))
-        if replay is not None:
-            job.add_snapshots(snapshots.snapshots_from_bytes(replay))
-        saving.watch_job(store, workspace_id, row.run_id, job, work)
-        return job
 
-    return restore
+    job.checkpoint_listener = on_checkpoint
 
 
 def load_kept(store: Store, workspace_id: str, load_shared: Callable[[str], object]) -> dict:
-    """A stored workspace loaded as the app loads it on a visit (its model restored).
+    """A stored workspace loaded as the app loads it on a visit, its model restored.
+
+    As cnnviz.ui.keeping.load_workspace with cnnviz.ui.saving's restore: the plain data and
+    the runs read, the run history made, the current run's checkpoint read, its data set found
+    (cached per server), the job restored on this process's executor, the replay weights added
+    back and the job watched. Returns {"data", "runs", "job"}.
 
     Raises:
-        RuntimeError: when it is not stored, or its model was not restored.
+        RuntimeError: when it is not stored.
     """
-    work = keeping.load_workspace(
-        store,
-        workspace_id,
-        restorer(store, workspace_id, load_shared),
-        workspace_data.WorkspaceData,
-    )
-    if work is None:
+    from cnnviz.cluster import executors
+    from cnnviz.training import checkpoints, snapshots
+    from cnnviz.training.runs import RunHistory, RunRecord
+
+    stored = store.load_workspace(workspace_id)
+    if stored is None:
         raise RuntimeError(f"workspace {workspace_id} is not stored")
-    return work
+    data = dict(stored.data)
+    stored_runs = store.load_runs(workspace_id)
+    history = RunHistory()
+    history.restore([RunRecord.from_dict(run.record) for run in stored_runs], data[NEXT_RUN_KEY])
+    run_id = data.get(JOB_RUN_KEY)
+    row = next((run for run in stored_runs if run.run_id == run_id), None)
+    names = blob_names(run_id or 0)
+    checkpoint_bytes = store.get_blob(workspace_id, names["checkpoint"]) if row else None
+    job = None
+    if checkpoint_bytes is not None:
+        checkpoint = checkpoints.Checkpoint.from_bytes(checkpoint_bytes)
+        dataset = load_shared(row.record["dataset"])
+        job = executors.restore_job(
+            row.record["spec"], dataset, checkpoint, name=f"Run {run_id}", executor="local"
+        )
+        replay = store.get_blob(workspace_id, names["replay"])
+        if replay is not None:
+            job.add_snapshots(snapshots.snapshots_from_bytes(replay))
+        watch(store, workspace_id, run_id, job)
+    return {"data": data, "runs": history, "job": job}
 
 
 def time_model_load(store: Store, sample: SampleRun, load_shared) -> float:
@@ -188,9 +250,9 @@ def time_model_load(store: Store, sample: SampleRun, load_shared) -> float:
         started = time.perf_counter()
         work = load_kept(store, workspace_id, load_shared)
         seconds = time.perf_counter() - started
-        if work[keys.JOB] is None:
+        if work["job"] is None:
             raise RuntimeError(f"the {sample.preset} model was not restored")
-        work[keys.JOB].dispose()
+        work["job"].dispose()
         return seconds
     finally:
         store.delete_workspace(workspace_id)

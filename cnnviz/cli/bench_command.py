@@ -100,7 +100,7 @@ BENCHMARKS = (
     ),
     Benchmark(
         "store",
-        "what keeping work costs: saving, restart, loading, memory",
+        "saving, restart, loading and memory of kept work",
         store.add_arguments,
         store.run,
     ),

@@ -22,6 +22,7 @@ EXPECTED = {
     "memory",
     "responsiveness",
     "first-page",
+    "store",
 }
 
 
