@@ -28,7 +28,8 @@ def test_bench_store_refuses_bad_options_in_one_line(options, start, capsys):
 def test_bench_store_prints_each_figure_with_its_goal_and_a_json_line(capsys):
     status = cli.main(["bench", "store", *SMALL, "--presets", "keras_example,tiny"])
     lines = capsys.readouterr().out.strip().splitlines()
-    assert status == 0, lines
+    # 1 is a goal missed on a busy machine: a figure, not a failure of the benchmark.
+    assert status in (0, 1), lines
     assert lines[0].startswith("Keeping work on SQLite (sqlite:///")
     assert (
         lines[1]
@@ -44,6 +45,7 @@ def test_bench_store_prints_each_figure_with_its_goal_and_a_json_line(capsys):
     assert lines[10].startswith("4. Memory of that process: ")
     assert "with 2 of 2 workspaces loaded with models" in lines[10]
     summary = json.loads(lines[-1])
+    assert summary["goal_met"] is (status == 0)
     assert summary["backend"] == "SQLite"
     training = summary["training"]
     # One write per epoch and one as the segment ends; not judged on the sample.

@@ -18,8 +18,10 @@ def test_bench_store_times_a_server_on_the_stored_workspaces_in_chromium():
     command = [sys.executable, "-m", "cnnviz.cli", "bench", "store", "--workspaces", "5"]
     command += ["--active", "1", "--rounds", "1", "--presets", "tiny", "--servers", "1"]
     result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
+    # 1 is a goal missed on a busy machine: a figure, not a failure of the benchmark.
+    assert result.returncode in (0, 1), result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
+    assert json.loads(lines[-1])["goal_met"] is (result.returncode == 0)
     (server,) = [line for line in lines if line.startswith("  server 1 ")]
     assert server.startswith("  server 1 (headless Chromium): listening after ")
     restart = json.loads(lines[-1])["restart"]
