@@ -142,6 +142,7 @@ def _training_figure(store, arguments, report) -> dict:
         goal = _goal(100 * share, 100 * SAVING_GOAL_SHARE, " %")
     report(
         f"  median: the listener's writes {100 * share:.2f} % of an epoch ({goal}); "
+        f"the writes after each epoch alone {100 * result['median_epoch_write_share']:.2f} %; "
         f"epoch time with/without saving {result['median_ratio']:.3f}"
     )
     return result
