@@ -75,6 +75,18 @@ def _train_one_epoch(job) -> float:
     return seconds
 
 
+def _paired_round(plain, kept, first, second, timed: _TimedListener) -> dict[str, float]:
+    """One epoch each, in the order given; the seconds of each side and of the writes."""
+    listener_before, epoch_before = timed.seconds, timed.epoch_seconds
+    seconds = {id(job): _train_one_epoch(job) for job in (first, second)}
+    return {
+        "without_seconds": seconds[id(plain)],
+        "with_seconds": seconds[id(kept)],
+        "listener_seconds": timed.seconds - listener_before,
+        "epoch_write_seconds": timed.epoch_seconds - epoch_before,
+    }
+
+
 def measure_saving(
     store: Store, dataset, rounds: int, report: Callable[[str], None] = print
 ) -> dict:
@@ -96,28 +108,17 @@ def measure_saving(
         for number in range(1, rounds + 1):
             # Alternate which side trains first, so that neither always gets the warmer start.
             first, second = (plain, kept) if number % 2 else (kept, plain)
-            listener_before, epoch_before = timed.seconds, timed.epoch_seconds
-            seconds = {id(job): _train_one_epoch(job) for job in (first, second)}
-            without, with_saving = seconds[id(plain)], seconds[id(kept)]
-            listener = timed.seconds - listener_before
-            epoch_writes = timed.epoch_seconds - epoch_before
-            ratio = with_saving / without
-            share = listener / (with_saving - listener)
-            ratios.append(ratio)
-            shares.append(share)
+            row = _paired_round(plain, kept, first, second, timed)
+            rows.append({name: round(value, 4) for name, value in row.items()})
+            without, with_saving = row["without_seconds"], row["with_seconds"]
+            listener, epoch_writes = row["listener_seconds"], row["epoch_write_seconds"]
+            ratios.append(with_saving / without)
+            shares.append(listener / (with_saving - listener))
             epoch_shares.append(epoch_writes / (with_saving - listener))
-            rows.append(
-                {
-                    "without_seconds": round(without, 3),
-                    "with_seconds": round(with_saving, 3),
-                    "listener_seconds": round(listener, 4),
-                    "epoch_write_seconds": round(epoch_writes, 4),
-                }
-            )
             report(
                 f"  round {number}: {without:.2f} s without saving, {with_saving:.2f} s with "
-                f"(ratio {ratio:.3f}); the listener's writes {listener:.3f} s = "
-                f"{100 * share:.2f} % of that epoch ({epoch_writes:.3f} s after the epoch, "
+                f"(ratio {ratios[-1]:.3f}); the listener's writes {listener:.3f} s = "
+                f"{100 * shares[-1]:.2f} % of that epoch ({epoch_writes:.3f} s after the epoch, "
                 f"{listener - epoch_writes:.3f} s as the segment ended)"
             )
         kept_bytes = store.workspace_bytes(workspace_id)
