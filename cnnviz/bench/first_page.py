@@ -37,6 +37,7 @@ START_PAGE_LAST_TEXT = "This page's address is your workspace"
 # Streamlit's hidden option behind /_stcore/script-health-check, for the browser-free measure.
 SCRIPT_CHECK_ENV = "STREAMLIT_SERVER_SCRIPT_HEALTH_CHECK_ENABLED"
 TIMEOUT_SECONDS = 120.0
+BROWSER_METHOD = "headless Chromium"
 POLL_SECONDS = 0.05
 
 
@@ -126,8 +127,13 @@ def time_one_server(
 
 
 @contextlib.contextmanager
-def _page_opener():
-    """The function that opens a Start page, and how it measures; in a browser if possible."""
+def page_opener():
+    """The function that opens a Start page, and how it measures; in a browser if possible.
+
+    Yields:
+        (open_start_page(url), method): method is BROWSER_METHOD in a browser, else a
+        sentence saying why the script health check is timed instead.
+    """
     missing = browser.browser_missing()
     if missing is not None:
         yield _script_check, f"no browser ({missing}): time until the script health check"
@@ -137,7 +143,7 @@ def _page_opener():
     with sync_playwright() as playwright:
         chromium = browser.launch(playwright)
         try:
-            yield _browser_page_opener(chromium), "headless Chromium"
+            yield _browser_page_opener(chromium), BROWSER_METHOD
         finally:
             chromium.close()
 
@@ -172,8 +178,8 @@ def measure(
     environment["PYTHONUNBUFFERED"] = "1"
     load_before = os.getloadavg()[0]
     results = []
-    with _page_opener() as (open_start_page, method), tempfile.TemporaryDirectory() as logs:
-        in_browser = open_start_page is not _script_check
+    with page_opener() as (open_start_page, method), tempfile.TemporaryDirectory() as logs:
+        in_browser = method == BROWSER_METHOD
         if not in_browser:
             environment[SCRIPT_CHECK_ENV] = "true"
         shown = "Start page shown" if in_browser else "first script run done"

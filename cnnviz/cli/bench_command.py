@@ -26,6 +26,7 @@ from cnnviz.bench import (
     memory,
     own_data_import,
     responsiveness,
+    store,
 )
 from cnnviz.cli import bench_training
 from cnnviz.cli.checks import EXIT_TRAINING_FAILED, CommandError
@@ -104,6 +105,12 @@ BENCHMARKS = (
         lessons.add_arguments,
         lessons.run,
     ),
+    Benchmark(
+        "store",
+        "saving, restart, loading and memory of kept work",
+        store.add_arguments,
+        store.run,
+    ),
 )
 BY_NAME = {benchmark.name: benchmark for benchmark in BENCHMARKS}
 
@@ -113,7 +120,7 @@ def add_parser(commands) -> None:
     bench = commands.add_parser(
         "bench",
         help="benchmarks: the training path (default), queue, Ray, Inspect, evaluation, own "
-        "data, memory, responsiveness, first page, lessons",
+        "data, memory, responsiveness, first page, lessons, store",
         description="Measure cnnviz. Without a benchmark's name, the training path: "
         "`cnnviz bench [--quick]` takes that benchmark's options.",
     )
