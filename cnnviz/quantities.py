@@ -7,7 +7,9 @@ Pure Python: every package may import it, the Build page's TensorFlow-free path 
 
 from __future__ import annotations
 
+import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 # Weights, gradients and activations are float32 everywhere in cnnviz.
@@ -43,3 +45,35 @@ def format_bytes(count: int) -> str:
         if count >= size:
             return f"{_three_digits(count / size)} {unit}"
     return f"{int(count):,} bytes"
+
+
+def number_setting(
+    environ: Mapping[str, str],
+    variable: str,
+    default: float,
+    *,
+    what: str = "a positive number",
+    allow_zero: bool = False,
+) -> float:
+    """A number read from a CNNVIZ_* variable: the one way every setting's number is read.
+
+    Unset or blank gives `default`. A finite number above 0 (0 too with `allow_zero`) is
+    taken as it is.
+
+    Raises:
+        ValueError: for anything else, naming the variable, what it must be (`what`, e.g.
+            "a positive number of hours, such as 3"), what it got and the default.
+    """
+    text = environ.get(variable, "")
+    if not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and (value >= 0 if allow_zero else value > 0)):
+        raise ValueError(
+            f"{variable} must be {what}. Received: {variable}={text!r}. Unset it to use the "
+            f"default, {default:g}."
+        )
+    return value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from cnnviz.quantities import number_setting
+
 PASSWORD_VARIABLE = "CNNVIZ_TEACHER_PASSWORD"
 EMAILS_VARIABLE = "CNNVIZ_TEACHER_EMAILS"
 CLASS_HOURS_VARIABLE = "CNNVIZ_CLASS_HOURS"
@@ -32,19 +34,12 @@ def class_hours(environment: Mapping[str, str] | None = None) -> float:
         ValueError: when CNNVIZ_CLASS_HOURS is not a positive number.
     """
     environment = os.environ if environment is None else environment
-    text = environment.get(CLASS_HOURS_VARIABLE, "").strip()
-    if not text:
-        return DEFAULT_CLASS_HOURS
-    try:
-        hours = float(text)
-    except ValueError:
-        hours = float("nan")
-    if not hours > 0 or hours == float("inf"):
-        raise ValueError(
-            f"{CLASS_HOURS_VARIABLE} must be a positive number of hours, for example 3. "
-            f"Received: {text!r}"
-        )
-    return hours
+    return number_setting(
+        environment,
+        CLASS_HOURS_VARIABLE,
+        DEFAULT_CLASS_HOURS,
+        what="a positive number of hours, for example 3",
+    )
 
 
 def password_from_file(path: str | os.PathLike) -> str:

@@ -11,6 +11,8 @@ import importlib.util
 import os
 from collections.abc import Mapping
 
+from cnnviz.quantities import number_setting
+
 RAY_ADDRESS_ENV = "CNNVIZ_RAY_ADDRESS"
 RAY_CPUS_ENV = "CNNVIZ_RAY_CPUS_PER_TRAINING"
 LOCAL_ADDRESS = "local"
@@ -43,13 +45,6 @@ def cpus_per_training(environment: Mapping[str, str] | None = None) -> float:
         ValueError: when the setting is not a positive number.
     """
     environment = os.environ if environment is None else environment
-    text = environment.get(RAY_CPUS_ENV, "").strip()
-    if not text:
-        return DEFAULT_CPUS_PER_TRAINING
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ValueError(f"{RAY_CPUS_ENV} must be a number above 0, e.g. 1. Received: {text!r}")
-    return value
+    return number_setting(
+        environment, RAY_CPUS_ENV, DEFAULT_CPUS_PER_TRAINING, what="a number above 0, e.g. 1"
+    )

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from cnnviz.quantities import number_setting
+
 STATE_DIR_VARIABLE = "CNNVIZ_STATE_DIR"
 DATABASE_URL_VARIABLE = "CNNVIZ_DATABASE_URL"
 WORKSPACE_DAYS_VARIABLE = "CNNVIZ_WORKSPACE_DAYS"
@@ -166,19 +168,7 @@ def _psycopg3_preferred() -> bool:
 
 
 def _positive(environ: Mapping[str, str], variable: str, default: float, unit: str) -> float:
-    text = environ.get(variable, "")
-    if not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise ValueError(
-            f"{variable} must be a positive number of {unit}. Received: {variable}={text!r}. "
-            f"Unset it to use the default, {default:g}."
-        )
-    return value
+    return number_setting(environ, variable, default, what=f"a positive number of {unit}")
 
 
 def store_settings_from_environment(environ: Mapping[str, str] | None = None) -> StoreSettings:

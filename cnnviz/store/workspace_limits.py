@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from cnnviz.quantities import number_setting
 from cnnviz.store.workspaces import (
     DEFAULT_MAX_AGE_HOURS,
     DEFAULT_MAX_MEMORY_MB,
@@ -21,19 +22,7 @@ MEMORY_VARIABLE = "CNNVIZ_WORKSPACE_MEMORY_MB"
 
 
 def _positive_number(variable: str, default: float) -> float:
-    text = os.environ.get(variable)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise ValueError(
-            f"{variable} must be a positive number. Received: {variable}={text!r}. "
-            f"Unset it to use the default, {default:g}."
-        )
-    return value
+    return number_setting(os.environ, variable, default)
 
 
 def registry_settings_from_environment() -> dict:

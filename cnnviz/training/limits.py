@@ -17,7 +17,7 @@ from typing import Any
 
 from cnnviz.model import spec as spec_module
 from cnnviz.model.spec_limits import Limits, check_layer_count, from_environment
-from cnnviz.quantities import BYTES_PER_NUMBER, format_bytes
+from cnnviz.quantities import BYTES_PER_NUMBER, format_bytes, number_setting
 from cnnviz.training import settings as training_settings
 
 SESSION_GRACE_ENV = "CNNVIZ_SESSION_GRACE_SECONDS"
@@ -31,19 +31,13 @@ def session_grace_seconds(environ: Mapping[str, str] | None = None) -> float:
         ValueError: when the variable is not a number of seconds, 0 or more.
     """
     environ = os.environ if environ is None else environ
-    text = environ.get(SESSION_GRACE_ENV, "").strip()
-    if not text:
-        return DEFAULT_SESSION_GRACE_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ValueError(
-            f"{SESSION_GRACE_ENV} must be a number of seconds, 0 or more, such as 60. "
-            f"Received: {text!r}"
-        )
-    return seconds
+    return number_setting(
+        environ,
+        SESSION_GRACE_ENV,
+        DEFAULT_SESSION_GRACE_SECONDS,
+        what="a number of seconds, 0 or more, such as 60",
+        allow_zero=True,
+    )
 
 
 @dataclass(frozen=True)

@@ -185,7 +185,8 @@ def test_a_bad_grace_period_variable_is_one_line_with_status_2(tmp_path, capsys,
     assert status == 2
     assert stderr.strip().splitlines() == [
         "cnnviz train: error: CNNVIZ_SESSION_GRACE_SECONDS must be a number of seconds, 0 or "
-        "more, such as 60. Received: 'abc'"
+        "more, such as 60. Received: CNNVIZ_SESSION_GRACE_SECONDS='abc'. Unset it to use the "
+        "default, 60."
     ]
 
 
