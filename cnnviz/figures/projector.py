@@ -53,6 +53,10 @@ def high_contrast(figure: go.Figure) -> go.Figure:
     for annotation in shown.layout.annotations or ():
         annotation.font.size = max(annotation.font.size or 0, FONT_SIZE - 6)
     shown.update_traces(textfont={"size": FONT_SIZE - 4}, selector={"type": "scatter"})
+    if shown.layout.title.text:
+        shown.update_layout(title_font={"size": FONT_SIZE, "color": "#000000"})
+    # Room for the larger type.
+    shown.update_layout(height=max(shown.layout.height or 0, 520), margin_t=80)
     return shown
 
 

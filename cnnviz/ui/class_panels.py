@@ -143,7 +143,7 @@ def controls_form() -> None:
             list(controls_module.HIDEABLE_PAGES),
             default=list(current.hidden_pages),
             format_func=controls_module.HIDEABLE_PAGES.get,
-            help="Students cannot open them (an address typed shows a short notice); you still can.",
+            help="Students cannot open them (a typed address shows a short notice); you can.",
         )
         submitted = st.form_submit_button(
             "Apply to the class", type="primary", icon=":material/tune:"

@@ -17,7 +17,8 @@ _PRESENTING = "cnnviz_presenting"  # remembered for this tab, across page switch
 PRESENT_CSS = """
 <style>
 html { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+[data-testid="stMarkdownContainer"] p,
+[data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
 </style>
 """
 PROJECTOR_CSS = """
