@@ -13,6 +13,7 @@ import time
 
 import streamlit as st
 
+from cnnviz import app_files
 from cnnviz.classroom import challenge as challenge_module
 from cnnviz.classroom import controls as controls_module
 from cnnviz.model import spec as spec_module
@@ -81,7 +82,7 @@ def refuse_if_hidden(page: str) -> None:
         "again; the other pages work as before.",
         icon=":material/visibility_off:",
     )
-    st.page_link("pages/home.py", label="Go to Start", icon=":material/home:")
+    st.page_link(app_files.page_script("home"), label="Go to Start", icon=":material/home:")
     st.stop()
 
 

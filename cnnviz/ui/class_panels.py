@@ -26,6 +26,45 @@ def _limit(value: int) -> int | None:
     return int(value) or None
 
 
+def _limit_inputs(current: challenge_module.Challenge | None) -> tuple[int, int, int]:
+    """The form's limits: parameters, epochs, training images (0: no limit)."""
+    columns = st.columns(3)
+    max_params = columns[0].number_input(
+        "Most parameters (0: no limit)",
+        min_value=0,
+        step=10_000,
+        value=(current.max_params or 0) if current else 100_000,
+    )
+    max_epochs = columns[1].number_input(
+        "Most epochs (0: no limit)",
+        min_value=0,
+        value=(current.max_epochs or 0) if current else 5,
+    )
+    max_images = columns[2].number_input(
+        "Most training images (0: no limit)",
+        min_value=0,
+        step=1000,
+        value=(current.max_train_images or 0) if current else 0,
+    )
+    return max_params, max_epochs, max_images
+
+
+def _deadline_inputs(current: challenge_module.Challenge | None) -> float | None:
+    """The form's deadline as epoch seconds (this server's local time), or None without one."""
+    has_deadline = st.checkbox("A deadline", value=bool(current and current.deadline))
+    when = datetime.datetime.fromtimestamp(
+        current.deadline if current and current.deadline else time.time() + 3600
+    )
+    day_column, time_column = st.columns(2)
+    day = day_column.date_input("Deadline day", value=when.date())
+    hour = time_column.time_input(
+        "Deadline time", value=when.time().replace(second=0, microsecond=0)
+    )
+    if not has_deadline:
+        return None
+    return time.mktime(datetime.datetime.combine(day, hour).timetuple())
+
+
 def challenge_form() -> None:
     """Set, change or end the class's challenge."""
     current = class_controls.challenge()
@@ -48,45 +87,17 @@ def challenge_form() -> None:
             index=names.index(current.dataset) if current else 0,
             format_func=lambda name: DATASETS[name].title,
         )
-        columns = st.columns(3)
-        max_params = columns[0].number_input(
-            "Most parameters (0: no limit)",
-            min_value=0,
-            step=10_000,
-            value=(current.max_params or 0) if current else 100_000,
-        )
-        max_epochs = columns[1].number_input(
-            "Most epochs (0: no limit)",
-            min_value=0,
-            value=(current.max_epochs or 0) if current else 5,
-        )
-        max_images = columns[2].number_input(
-            "Most training images (0: no limit)",
-            min_value=0,
-            step=1000,
-            value=(current.max_train_images or 0) if current else 0,
-        )
+        max_params, max_epochs, max_images = _limit_inputs(current)
         layer_types = st.multiselect(
             "Allowed layer types (none chosen: all)",
             sorted(LAYER_TYPES),
             default=list(current.layer_types or ()) if current else [],
         )
-        has_deadline = st.checkbox("A deadline", value=bool(current and current.deadline))
-        when = datetime.datetime.fromtimestamp(
-            current.deadline if current and current.deadline else time.time() + 3600
-        )
-        day_column, time_column = st.columns(2)
-        day = day_column.date_input("Deadline day", value=when.date())
-        hour = time_column.time_input(
-            "Deadline time", value=when.time().replace(second=0, microsecond=0)
-        )
+        deadline = _deadline_inputs(current)
         submitted = st.form_submit_button(
             "Set the challenge", type="primary", icon=":material/emoji_events:"
         )
     if submitted:
-        deadline = (
-            time.mktime(datetime.datetime.combine(day, hour).timetuple()) if has_deadline else None
-        )
         try:
             made = challenge_module.make(
                 title,
