@@ -18,8 +18,8 @@ from cnnviz.ui import saving
 CHOSEN = "cnnviz_teacher_chosen"  # the workspace id of the row opened (this session only)
 ROWS = "cnnviz_teacher_rows"  # the rows of the last refresh, for the chooser below the table
 CHOOSER_KEY = "teacher_open_student"
-TRAINING_SECONDS = 3  # refresh interval while someone trains or waits to
-QUIET_SECONDS = 15  # refresh interval otherwise (new students, names, idle flags)
+TRAINING_SECONDS = class_settings.CLASS_VIEW_TRAINING_SECONDS
+QUIET_SECONDS = class_settings.CLASS_VIEW_QUIET_SECONDS
 TABLE_KEY = "teacher_class_table"
 _TRAINING_MARK = "cnnviz_teacher_training"
 _PICKED = "cnnviz_teacher_picked"

@@ -8,12 +8,13 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.classroom import leaderboard
+from cnnviz.classroom import settings as class_settings
 from cnnviz.classroom.challenge import Challenge
 from cnnviz.figures import projector
-from cnnviz.store import class_settings
+from cnnviz.store import class_settings as settings_store
 from cnnviz.ui import class_controls, saving
 
-REFRESH_SECONDS = 10
+REFRESH_SECONDS = class_settings.LEADERBOARD_SECONDS
 NO_CHALLENGE = (
     "No challenge is set yet. A teacher sets one on the **Teacher** page (sign in, then "
     "*Class challenge*): a data set, limits such as the number of parameters, and a deadline. "
@@ -23,7 +24,7 @@ NO_CHALLENGE = (
 
 def board(challenge: Challenge) -> leaderboard.Leaderboard:
     """The leaderboard now: the runs since the challenge began, in one SELECT."""
-    runs = class_settings.challenge_runs(saving.store().engine, challenge.started_at)
+    runs = settings_store.challenge_runs(saving.store().engine, challenge.started_at)
     return leaderboard.rank(challenge, runs)
 
 

@@ -23,6 +23,7 @@ EXPECTED = {
     "responsiveness",
     "first-page",
     "lessons",
+    "class",
 }
 
 
