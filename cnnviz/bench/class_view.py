@@ -178,8 +178,8 @@ def teacher_page_render(rounds: int, students: int) -> float | None:
     return statistics.median(_timed(app.run)[0] for _ in range(rounds))
 
 
-def run(arguments: argparse.Namespace) -> dict:
-    """Make the class, measure, print the figures and return the summary."""
+def _prepare(arguments: argparse.Namespace):
+    """Checks the options; makes the class and its challenge in a new state folder."""
     if arguments.students < 1 or not 0 <= arguments.training <= arguments.students:
         raise ValueError(
             "--students must be at least 1 and --training between 0 and --students. "
@@ -188,7 +188,6 @@ def run(arguments: argparse.Namespace) -> dict:
     if arguments.rounds < 1:
         raise ValueError(f"--rounds must be at least 1. Received: --rounds {arguments.rounds}")
     from cnnviz.classroom import challenge as challenge_module
-    from cnnviz.classroom import settings as class_settings
     from cnnviz.store import class_settings as settings_store
     from cnnviz.store import database, settings
 
@@ -203,6 +202,14 @@ def run(arguments: argparse.Namespace) -> dict:
     )
     settings_store.write_setting(store.engine, settings_store.CHALLENGE, challenge.to_dict())
     print(f"class of {arguments.students} ({arguments.training} training) made in {made:.1f} s")
+    return store, challenge
+
+
+def run(arguments: argparse.Namespace) -> dict:
+    """Make the class, measure, print the figures and return the summary."""
+    from cnnviz.classroom import settings as class_settings
+
+    store, challenge = _prepare(arguments)
     counter = StatementCounter()
     try:
         view_wall, view_cpu, view_sql = _median_rounds(
@@ -213,9 +220,11 @@ def run(arguments: argparse.Namespace) -> dict:
         )
         page_before = counter.count
         page = teacher_page_render(arguments.rounds, arguments.students)
+        # Per script run: the rounds and the three runs that opened and signed in.
         page_sql = (counter.count - page_before) / (arguments.rounds + 3)
     finally:
         counter.close()
+        store.close()
     interval = class_settings.CLASS_VIEW_TRAINING_SECONDS
     cpu_percent = 100 * view_cpu / interval
     board_percent = 100 * board_cpu / class_settings.LEADERBOARD_SECONDS
@@ -230,13 +239,7 @@ def run(arguments: argparse.Namespace) -> dict:
         f"of one core (leaderboard every {class_settings.LEADERBOARD_SECONDS} s: "
         f"{board_percent:.2f} %)"
     )
-    goal_met = (
-        view_wall < RENDER_GOAL_SECONDS
-        and board_wall < RENDER_GOAL_SECONDS
-        and (page is None or page < RENDER_GOAL_SECONDS)
-        and cpu_percent + board_percent < CPU_GOAL_PERCENT
-    )
-    store.close()
+    renders = [view_wall, board_wall, *([] if page is None else [page])]
     return {
         "benchmark": "class",
         "students": arguments.students,
@@ -248,5 +251,6 @@ def run(arguments: argparse.Namespace) -> dict:
         "sql_per_class_view_refresh": view_sql,
         "sql_per_leaderboard_refresh": board_sql,
         "sql_per_teacher_page_run": round(page_sql, 1),
-        "goal_met": goal_met,
+        "goal_met": max(renders) < RENDER_GOAL_SECONDS
+        and cpu_percent + board_percent < CPU_GOAL_PERCENT,
     }
