@@ -84,9 +84,10 @@ def plot_leaderboard(rows: list[dict], top: int = 10) -> go.Figure:
     )
     figure.update_layout(
         template=HIGH_CONTRAST,
-        yaxis={"autorange": "reversed", "tickfont": {"size": FONT_SIZE}},
+        # Room on the left for the names, however long (automargin grows it further).
+        yaxis={"autorange": "reversed", "tickfont": {"size": FONT_SIZE}, "automargin": True},
         xaxis={"title": "test accuracy (%)", "range": [0, 100]},
         height=max(300, 90 * len(shown) + 120),
-        margin={"l": 20, "r": 20, "t": 20, "b": 60},
+        margin={"l": 240, "r": 20, "t": 20, "b": 60},
     )
     return figure

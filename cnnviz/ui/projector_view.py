@@ -57,7 +57,8 @@ def show(own_id: str) -> None:
         st.title("Choose a student's network below", anchor=False)
     else:
         leaderboard_view.show_projected()
-    with st.expander("What to show", expanded=False):
+    # Open while a student is still to be chosen; otherwise out of the way of the view.
+    with st.expander("What to show", expanded=showing == NETWORK and chosen is None):
         st.radio("Show", [LEADERBOARD, NETWORK], key=_SHOW, horizontal=True)
         ids = [row.workspace_id for row in rows]
         st.selectbox(
