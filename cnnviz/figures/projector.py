@@ -56,7 +56,11 @@ def high_contrast(figure: go.Figure) -> go.Figure:
     if shown.layout.title.text:
         shown.update_layout(title_font={"size": FONT_SIZE, "color": "#000000"})
     # Room for the larger type.
-    shown.update_layout(height=max(shown.layout.height or 0, 520), margin_t=80)
+    shown.update_layout(
+        height=max(shown.layout.height or 0, 520),
+        margin_t=80,
+        margin_l=max(shown.layout.margin.l or 0, 90),
+    )
     return shown
 
 
