@@ -109,6 +109,10 @@ def max_epochs() -> int | None:
     return controls_module.class_limits(server, controls()).max_epochs
 
 
+class ClassCapError(spec_module.SpecError):
+    """A model over the teacher's cap (under the server's own limit)."""
+
+
 def training_problem(spec, info, settings_values) -> ValueError | None:
     """What stops this spec training here: the server's limits first, then the class's caps.
 
@@ -123,4 +127,4 @@ def training_problem(spec, info, settings_values) -> ValueError | None:
         return None
     infos = spec_module.validate(spec, info.input_shape, info.num_classes, info.title)
     problem = controls_module.params_problem(spec_module.total_params(infos), caps)
-    return spec_module.SpecError(problem) if problem else None
+    return ClassCapError(problem) if problem else None

@@ -151,3 +151,14 @@ def test_the_teacher_sets_a_challenge_and_controls_and_the_projector_shows_the_b
     assert any(title.value == "Tiny nets" for title in app.title)
     (chart,) = [chart for chart in app.get("plotly_chart")]
     assert "Eve" in chart.proto.spec
+
+
+def test_build_says_a_model_is_too_big_for_the_class():
+    class_controls.write(class_settings.CONTROLS, controls.make(max_params=1000).to_dict())
+    app = open_app("pages/build.py")
+    assert_no_exception(app)
+    assert any(
+        "Too big for this class" in error.value
+        and "your teacher allows at most 1,000" in error.value
+        for error in app.error
+    )
