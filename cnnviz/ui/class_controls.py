@@ -8,9 +8,11 @@ forgets the copy).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
+import sqlalchemy as sa
 import streamlit as st
 
 from cnnviz import app_files
@@ -19,23 +21,37 @@ from cnnviz.classroom import controls as controls_module
 from cnnviz.model import spec as spec_module
 from cnnviz.model import spec_limits
 from cnnviz.store import class_settings
+from cnnviz.store.database import StoreError
 from cnnviz.training import limits as training_limits
 from cnnviz.ui import saving, teacher_signin
 
+_LOGGER = logging.getLogger(__name__)
 READ_SECONDS = 2.0  # how old a read copy of the settings may be
 _LOCK = threading.Lock()
 _READ: dict[int, tuple[float, dict]] = {}  # id(engine) -> (when read, the settings)
 
 
 def settings() -> dict[str, dict]:
-    """Every class setting (a short-lived copy of the database's; one SELECT when stale)."""
-    engine = saving.store().engine
+    """Every class setting (a short-lived copy of the database's; one SELECT when stale).
+
+    A store that cannot be opened or read gives no settings: the page then says in one line
+    what is wrong with the store (state.workspace), rather than a traceback from here.
+    """
+    try:
+        engine = saving.store().engine
+    except (StoreError, ValueError) as error:
+        _LOGGER.error("the class settings cannot be read: %s", error)
+        return {}
     now = time.monotonic()
     with _LOCK:
         kept = _READ.get(id(engine))
     if kept is not None and now - kept[0] < READ_SECONDS:
         return kept[1]
-    read = class_settings.read_settings(engine)
+    try:
+        read = class_settings.read_settings(engine)
+    except sa.exc.SQLAlchemyError as error:
+        _LOGGER.error("the class settings cannot be read: %s", error)
+        return {}
     with _LOCK:
         _READ[id(engine)] = (now, read)
     return read
