@@ -6,20 +6,26 @@ cnnviz.ui.frame.page_setup(), because Streamlit may run a page without this file
 
 import streamlit as st
 
-from cnnviz.ui import frame
+from cnnviz.ui import class_controls, frame
 
 frame.page_config()
+# Built on every run: a page the teacher hid is left out of the sidebar (issue 20).
 page = st.navigation(
     [
-        st.Page("pages/home.py", title="Start", icon=":material/home:", default=True),
-        st.Page("pages/learn.py", title="Learn", icon=":material/school:"),
-        st.Page("pages/my_data.py", title="My data", icon=":material/add_photo_alternate:"),
-        st.Page("pages/build.py", title="Build", icon=":material/construction:"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("pages/inspect.py", title="Inspect", icon=":material/visibility:"),
-        st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-        st.Page("pages/teacher.py", title="Teacher", icon=":material/school:"),
+        class_controls.navigation_page(script, title, icon, default=script == "pages/home.py")
+        for script, title, icon in [
+            ("pages/home.py", "Start", ":material/home:"),
+            ("pages/learn.py", "Learn", ":material/school:"),
+            ("pages/my_data.py", "My data", ":material/add_photo_alternate:"),
+            ("pages/build.py", "Build", ":material/construction:"),
+            ("pages/train.py", "Train", ":material/model_training:"),
+            ("pages/inspect.py", "Inspect", ":material/visibility:"),
+            ("pages/evaluate.py", "Evaluate", ":material/fact_check:"),
+            ("pages/compare.py", "Compare", ":material/compare_arrows:"),
+            ("pages/leaderboard.py", "Leaderboard", ":material/leaderboard:"),
+            ("pages/teacher.py", "Teacher", ":material/school:"),
+            ("pages/projector.py", "Projector", ":material/co_present:"),
+        ]
     ]
 )
 page.run()

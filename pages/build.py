@@ -9,7 +9,7 @@ from cnnviz.model import spec as spec_module
 from cnnviz.training import limits as training_limits
 from cnnviz.training import presets
 from cnnviz.training import settings as training_settings
-from cnnviz.ui import data, export_panel, frame, handout_panel, layer_editor
+from cnnviz.ui import class_controls, data, export_panel, frame, handout_panel, layer_editor
 from cnnviz.ui import state as keys
 
 frame.page_setup()
@@ -60,7 +60,8 @@ estimate = training_limits.estimate_training_memory(
 # A spec that builds but is over a server limit is shown at the layer the message names.
 size_error = None
 if error is None:
-    size_error = training_limits.training_problem(spec, info, settings, server_limits)
+    # The server's limits, then the class's caps (issue 20).
+    size_error = class_controls.training_problem(spec, info, settings)
 infos_by_position = {layer_info.position: layer_info for layer_info in infos}
 
 editor_column, summary_column = st.columns([3, 2], gap="large")
@@ -138,7 +139,8 @@ with summary_column:
         st.success("This network is ready to train.", icon=":material/check:")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     elif error is None:
-        st.error(f"Too big for this server: {size_error}", icon=":material/block:")
+        where = "class" if isinstance(size_error, class_controls.ClassCapError) else "server"
+        st.error(f"Too big for this {where}: {size_error}", icon=":material/block:")
     else:
         where = f"layer {error.position}" if error.position else "the layer list"
         st.warning(f"Fix {where} before training (see the message there).")

@@ -4,7 +4,7 @@ network. Signing in belongs to this browser session, never to the workspace addr
 
 import streamlit as st
 
-from cnnviz.ui import class_view, frame, handout_panel, student_view, teacher_signin
+from cnnviz.ui import class_panels, class_view, frame, handout_panel, student_view, teacher_signin
 from cnnviz.ui import state as keys
 
 frame.page_setup()
@@ -25,3 +25,11 @@ if chosen is not None:
         student_view.show(chosen)
 
 handout_panel.sender()
+
+st.subheader("Class challenge", anchor=False)
+class_panels.challenge_form()
+st.page_link("pages/leaderboard.py", label="Open the leaderboard", icon=":material/leaderboard:")
+st.page_link("pages/projector.py", label="Projector mode", icon=":material/co_present:")
+
+st.subheader("Classroom controls", anchor=False)
+class_panels.controls_form()

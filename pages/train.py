@@ -3,12 +3,10 @@
 import streamlit as st
 
 from cnnviz.figures import training_curves
-from cnnviz.model import spec_limits
-from cnnviz.training import limits as training_limits
 from cnnviz.training import lr_schedules, precision
 from cnnviz.training import settings as training_settings
 from cnnviz.training.job_state import JobState
-from cnnviz.ui import data, frame, jobs
+from cnnviz.ui import class_controls, data, frame, jobs
 from cnnviz.ui import state as keys
 
 frame.page_setup(show_job_status=False)
@@ -22,9 +20,11 @@ st.title("Train")
 dataset = data.current_dataset()
 info = dataset.info
 spec = keys.workspace()[keys.SPEC]
-# The server's epoch limit bounds the box; without one, a generous bound keeps it a number box.
-MAX_EPOCHS = spec_limits.from_environment().max_epochs or 1000
-spec_error = training_limits.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
+# The server's epoch limit (or the teacher's lower cap) bounds the box; without one, a generous
+# bound keeps it a number box.
+MAX_EPOCHS = class_controls.max_epochs() or 1000
+# The server's limits, then the class's caps (issue 20), each with its own message.
+spec_error = class_controls.training_problem(spec, info, keys.workspace()[keys.TRAIN_SETTINGS])
 job = keys.workspace()[keys.JOB]
 if dataset.is_sample:
     st.caption(

@@ -11,7 +11,16 @@ from cnnviz.classroom.names import display_name
 from cnnviz.classroom.overview import StudentRow
 
 # What a teacher scans first comes first: who, doing what, how well, and any trouble.
-COLUMNS = ("Student", "State", "Best test accuracy", "Trouble", "Parameters", "Data set", "Layers")
+COLUMNS = (
+    "Student",
+    "State",
+    "Best test accuracy",
+    "Trouble",
+    "Lessons",
+    "Parameters",
+    "Data set",
+    "Layers",
+)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -21,12 +30,20 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def table_rows(rows: list[StudentRow], escaped: bool = False) -> list[dict]:
+def lessons_text(done: int, lesson_count: int | None) -> str:
+    """ "3 of 9" lessons done, or "3" when the number of lessons is not known."""
+    return f"{done} of {lesson_count}" if lesson_count else str(done)
+
+
+def table_rows(
+    rows: list[StudentRow], escaped: bool = False, lesson_count: int | None = None
+) -> list[dict]:
     """The class view's table as plain dicts, one per student (the page's table and the CSV).
 
     Args:
         escaped: escape the text cells a spreadsheet could take for formulas (the name, the
             data set's), as `safe_cell` does.
+        lesson_count: the number of lessons, for the Lessons column's "done of all".
     """
     text = safe_cell if escaped else str
     return [
@@ -37,6 +54,7 @@ def table_rows(rows: list[StudentRow], escaped: bool = False) -> list[dict]:
                 None if row.best_accuracy is None else round(100 * row.best_accuracy, 2)
             ),
             "Trouble": ", ".join(row.troubles),
+            "Lessons": lessons_text(row.lessons_done, lesson_count),
             "Parameters": row.params,
             "Data set": text(row.dataset),
             "Layers": row.layers,
@@ -45,10 +63,10 @@ def table_rows(rows: list[StudentRow], escaped: bool = False) -> list[dict]:
     ]
 
 
-def to_csv(rows: list[StudentRow]) -> str:
+def to_csv(rows: list[StudentRow], lesson_count: int | None = None) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for values in table_rows(rows):
+    for values in table_rows(rows, lesson_count=lesson_count):
         writer.writerow([safe_cell(values[column]) for column in COLUMNS])
     return buffer.getvalue()

@@ -17,6 +17,7 @@ from cnnviz.training.job_state import JobState
 # a test checks that they still match.
 SPEC_KEY = "cnnviz_spec"
 DATASET_KEY = "cnnviz_dataset"
+LESSONS_KEY = "cnnviz_lessons"  # {"done": [numbers], ...} (cnnviz.lessons.progress)
 
 IDLE_SECONDS = 15 * 60
 # An accuracy under this many times chance (1 / classes) after an epoch is "stuck at chance".
@@ -48,6 +49,7 @@ class StudentRow:
     troubles: list[Trouble] = field(default_factory=list)
     spec: dict = field(default_factory=dict)
     latest_run: ClassRun | None = None
+    lessons_done: int = 0
 
 
 def short_layer(layer: dict) -> str:
@@ -159,6 +161,15 @@ def _queue_places(works: list[ClassWorkspace]) -> dict[tuple[str, int], int]:
     return {(wid, run_id): place for place, (_, wid, run_id) in enumerate(sorted(queued), 1)}
 
 
+def lessons_done(data: dict) -> int:
+    """How many lessons the kept progress marks done (0 for none, or for data not understood)."""
+    progress = data.get(LESSONS_KEY)
+    done = progress.get("done") if isinstance(progress, dict) else None
+    if not isinstance(done, list):
+        return 0
+    return len({number for number in done if isinstance(number, int)})
+
+
 def class_overview(works: list[ClassWorkspace], now: float) -> list[StudentRow]:
     """The class view's rows, one per workspace, in the order given."""
     places = _queue_places(works)
@@ -184,6 +195,7 @@ def class_overview(works: list[ClassWorkspace], now: float) -> list[StudentRow]:
                 troubles=troubles_of(work, spec_errors, _num_classes(spec, dataset), now),
                 spec=spec,
                 latest_run=latest,
+                lessons_done=lessons_done(work.data),
             )
         )
     return rows

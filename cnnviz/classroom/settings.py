@@ -12,6 +12,11 @@ EMAILS_VARIABLE = "CNNVIZ_TEACHER_EMAILS"
 CLASS_HOURS_VARIABLE = "CNNVIZ_CLASS_HOURS"
 # A lesson and a bit: students who visited in the last three hours make the class.
 DEFAULT_CLASS_HOURS = 3.0
+# How often the Teacher page's class view refreshes: while someone trains or waits to, and
+# otherwise (new students, names, idle flags); and the leaderboard (issue 20).
+CLASS_VIEW_TRAINING_SECONDS = 3
+CLASS_VIEW_QUIET_SECONDS = 15
+LEADERBOARD_SECONDS = 10
 
 
 def teacher_password(environment: Mapping[str, str] | None = None) -> str | None:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 
 from cnnviz.bench import (
+    class_view,
     evaluation_speed,
     first_page,
     inspect_speed,
@@ -111,6 +112,12 @@ BENCHMARKS = (
         store.add_arguments,
         store.run,
     ),
+    Benchmark(
+        "class",
+        "the class view and leaderboard with 100 students",
+        class_view.add_arguments,
+        class_view.run,
+    ),
 )
 BY_NAME = {benchmark.name: benchmark for benchmark in BENCHMARKS}
 
@@ -120,7 +127,7 @@ def add_parser(commands) -> None:
     bench = commands.add_parser(
         "bench",
         help="benchmarks: the training path (default), queue, Ray, Inspect, evaluation, own "
-        "data, memory, responsiveness, first page, lessons, store",
+        "data, memory, responsiveness, first page, lessons, store, class",
         description="Measure cnnviz. Without a benchmark's name, the training path: "
         "`cnnviz bench [--quick]` takes that benchmark's options.",
     )

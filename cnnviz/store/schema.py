@@ -97,3 +97,13 @@ handouts = sa.Table(
     # An uploaded .npz data set handed out with it, or None.
     sa.Column("dataset_bytes", sa.LargeBinary, nullable=True),
 )
+
+# The class's own settings (issue 20): the challenge, the classroom controls. One row per kind,
+# its value JSON, so that every app server of the class reads the same settings.
+class_settings = sa.Table(
+    "class_settings",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -11,18 +11,25 @@ import streamlit as st
 
 from cnnviz.classroom import csv_export, names, overview
 from cnnviz.classroom import settings as class_settings
+from cnnviz.lessons import texts as lesson_texts
 from cnnviz.store import classroom as class_store
 from cnnviz.ui import saving
 
 CHOSEN = "cnnviz_teacher_chosen"  # the workspace id of the row opened (this session only)
 ROWS = "cnnviz_teacher_rows"  # the rows of the last refresh, for the chooser below the table
 CHOOSER_KEY = "teacher_open_student"
-TRAINING_SECONDS = 3  # refresh interval while someone trains or waits to
-QUIET_SECONDS = 15  # refresh interval otherwise (new students, names, idle flags)
+TRAINING_SECONDS = class_settings.CLASS_VIEW_TRAINING_SECONDS
+QUIET_SECONDS = class_settings.CLASS_VIEW_QUIET_SECONDS
 TABLE_KEY = "teacher_class_table"
 _TRAINING_MARK = "cnnviz_teacher_training"
 _PICKED = "cnnviz_teacher_picked"
 TROUBLE_COLOUR = "background-color: #fde2e1; color: #7a1212"
+
+
+@st.cache_resource(show_spinner=False)
+def lesson_count() -> int:
+    """How many lessons there are (the bundled texts, read once per server)."""
+    return len(lesson_texts.load_lessons())
 
 
 def class_rows(own_id: str) -> list[overview.StudentRow]:
@@ -67,7 +74,7 @@ def _draw(own_id: str) -> None:
         "(highlighted). Click a column's title to sort, a row to look at that student's network."
     )
     # Text cells escaped as in the CSV: the table's own toolbar downloads a CSV of it too.
-    table = pd.DataFrame(csv_export.table_rows(rows, escaped=True))
+    table = pd.DataFrame(csv_export.table_rows(rows, escaped=True, lesson_count=lesson_count()))
     # Numbers as numbers (missing ones NaN, drawn as a dash), so that they sort as numbers.
     for column in ("Parameters", "Best test accuracy"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
@@ -94,7 +101,7 @@ def _draw(own_id: str) -> None:
         st.rerun(scope="app")
     st.download_button(
         "Download the class as CSV",
-        csv_export.to_csv(rows),
+        csv_export.to_csv(rows, lesson_count()),
         file_name="class.csv",
         mime="text/csv",
         icon=":material/download:",

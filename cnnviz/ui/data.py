@@ -14,7 +14,7 @@ import streamlit as st
 from cnnviz.classroom import handouts
 from cnnviz.data import data_folder, datasets, extra_datasets, own_data
 from cnnviz.store import classroom as class_store
-from cnnviz.ui import saving
+from cnnviz.ui import class_controls, saving
 from cnnviz.ui import state as keys
 from cnnviz.ui.shared_data import load_shared_dataset
 
@@ -64,7 +64,11 @@ def handed_out_dataset(name: str) -> datasets.Dataset:
 
 
 def _choices() -> dict[str, str]:
-    """Every data set the user can choose, name -> title."""
+    """Every data set the user can choose, name -> title: only the class's, when fixed."""
+    fixed = class_controls.controls().dataset
+    if fixed is not None:
+        # The teacher fixed the class's data set (issue 20): the chooser offers only it.
+        return {fixed: f"{datasets.DATASETS[fixed].title} (set by your teacher)"}
     choices = {name: info.title for name, info in datasets.DATASETS.items()}
     try:
         local = data_folder.find_local_datasets()
@@ -101,7 +105,8 @@ def dataset_chooser() -> None:
     choices = _choices()
     state = keys.workspace()
     if state[keys.DATASET] not in choices:
-        state[keys.DATASET] = keys.DEFAULT_DATASET
+        default = keys.DEFAULT_DATASET
+        state[keys.DATASET] = default if default in choices else next(iter(choices))
     names = list(choices)
     key = chooser_key()
     st.selectbox(

@@ -14,7 +14,7 @@ from cnnviz import app_files
 from cnnviz.data.datasets import DATASETS
 from cnnviz.lessons.texts import TryIt
 from cnnviz.training import presets
-from cnnviz.ui import state
+from cnnviz.ui import class_controls, state
 
 PAGES = {"build": "build", "train": "train", "inspect": "inspect"}
 
@@ -22,10 +22,10 @@ PAGES = {"build": "build", "train": "train", "inspect": "inspect"}
 def may_open(page: str) -> bool:
     """Whether this student may open a page from a lesson.
 
-    Every page may be opened today. When a teacher can hide pages, this is the one place that
-    asks, and a hidden page's Try it is shown disabled.
+    The one place that asks: a page the teacher hid (issue 20) is not opened, and its Try it is
+    shown disabled.
     """
-    return page in PAGES
+    return page in PAGES and not class_controls.is_hidden(PAGES[page])
 
 
 def with_first_kernel(spec: dict, kernel_size: int) -> dict:

@@ -24,6 +24,7 @@ EXPECTED = {
     "first-page",
     "lessons",
     "store",
+    "class",
 }
 
 

@@ -136,3 +136,15 @@ def test_the_csv_has_names_and_figures_and_escapes_formulas():
     shown = csv_export.table_rows(overview.class_overview([evil], NOW), escaped=True)
     assert shown[0]["Student"] == "'=HYPERLINK(1)"
     assert [csv_export.safe_cell(v) for v in ("@a", "+1", "a=b", None)] == ["'@a", "'+1", "a=b", ""]
+
+
+def test_the_class_view_shows_lessons_done_of_all():
+    assert overview.LESSONS_KEY == workspace_keys.LESSONS
+    student = work([], number=1)
+    student.data[overview.LESSONS_KEY] = {"done": [1, 2, 5], "right": {"1": True}}
+    fresh = work([], number=2)
+    rows = overview.class_overview([student, fresh], NOW)
+    assert [row.lessons_done for row in rows] == [3, 0]
+    table = csv_export.table_rows(rows, lesson_count=9)
+    assert [row["Lessons"] for row in table] == ["3 of 9", "0 of 9"]
+    assert list(csv.DictReader(io.StringIO(csv_export.to_csv(rows, 9))))[0]["Lessons"] == "3 of 9"
