@@ -103,7 +103,12 @@ class RestorableJob:
         model = self.model
         if model is None:
             return None
-        return self._checkpoint_with(model.get_weights(), running=False)
+        # Asked for while a segment trains (before its first epoch's checkpoint is kept, or
+        # between an epoch's end and its checkpoint): the segment's own samples and time count
+        # too, as the epochs do.
+        with self._lock:
+            running = self.state.is_active
+        return self._checkpoint_with(model.get_weights(), running=running)
 
     def _checkpoint_with(self, weights: list[np.ndarray], running: bool) -> Checkpoint:
         """A checkpoint with these weights; `running` counts the running segment's time."""
