@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 
+from cnnviz.bench import lesson_pages
+
 COLD_GOAL_SECONDS = 10.0
 WARM_GOAL_SECONDS = 1.0
 
@@ -156,9 +158,19 @@ def run(arguments: argparse.Namespace) -> dict:
         f" (goal < {COLD_GOAL_SECONDS:.0f} s)  {'ok' if cold_ok else 'SLOW'}"
     )
     lessons, warm_ok = _print_warm(measure_warm(cases, arguments.rounds))
+    pages = lesson_pages.page_times(arguments.rounds)
+    for page in pages:
+        ok = page["median_s"] < WARM_GOAL_SECONDS
+        warm_ok = warm_ok and ok
+        print(
+            f"lesson {page['lesson']} whole page warm (AppTest): {page['median_s'] * 1000:.0f} ms"
+            f" (first visit {page['first_s'] * 1000:.0f} ms; goal < "
+            f"{WARM_GOAL_SECONDS * 1000:.0f} ms)  {'ok' if ok else 'SLOW'}"
+        )
     if without:
         print(
-            f"modules of cnnviz.lessons without bench_cases() (not measured): {', '.join(without)}"
+            "modules of cnnviz.lessons without bench_cases() (their lessons are timed as whole "
+            f"pages above): {', '.join(without)}"
         )
     trainings, seconds = measure_students(arguments.students)
     shared_ok = trainings == 1
@@ -171,6 +183,7 @@ def run(arguments: argparse.Namespace) -> dict:
         "cold_comparison_s": round(cold, 2),
         "cold_with_tensorflow_import": with_import,
         "lessons": lessons,
+        "pages": pages,
         "students": arguments.students,
         "trainings_for_students": trainings,
         "students_answered_s": round(seconds, 2),

@@ -47,6 +47,10 @@ def test_a_run_prints_each_lesson_the_cold_comparison_and_one_training(printed):
     assert summary["cold_comparison_s"] < lessons.COLD_GOAL_SECONDS
     assert set(summary["lessons"]) >= {"7", "8"}
     assert all(row["median_ms"] < 1000 for row in summary["lessons"].values())
+    # Every lesson's whole page, 1 to 6 included, timed as a student's rerun.
+    assert [page["lesson"] for page in summary["pages"]] == list(range(1, 10))
+    assert all(0 < page["median_s"] < 1 for page in summary["pages"])
+    assert any(line.startswith("lesson 2 whole page warm (AppTest): ") for line in lines)
     assert summary["goal_met"] is True
 
 
@@ -54,6 +58,7 @@ def test_a_missed_goal_ends_with_status_1(capsys, monkeypatch):
     monkeypatch.setattr(lessons, "discover_cases", lambda: ([(7, "slow", lambda: None)], []))
     monkeypatch.setattr(lessons, "measure_cold", lambda: (12.5, True))
     monkeypatch.setattr(lessons, "measure_students", lambda students: (2, 1.0))
+    monkeypatch.setattr(lessons.lesson_pages, "page_times", lambda rounds: [])
     status, out, _ = run_cli(["bench", "lessons", "--rounds", "1"], capsys)
     assert status == 1
     lines = out.strip().splitlines()
