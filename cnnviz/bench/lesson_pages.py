@@ -14,7 +14,7 @@ import time
 from cnnviz import app_files
 from cnnviz.lessons import texts
 
-LEARN_PAGE = "pages/learn.py"
+LEARN_PAGE = app_files.page_script("learn")
 
 
 def page_times(rounds: int) -> list[dict]:

@@ -183,7 +183,7 @@ def run(arguments: argparse.Namespace) -> dict:
         "cold_comparison_s": round(cold, 2),
         "cold_with_tensorflow_import": with_import,
         "lessons": lessons,
-        "pages": pages,
+        "whole_lessons": pages,
         "students": arguments.students,
         "trainings_for_students": trainings,
         "students_answered_s": round(seconds, 2),

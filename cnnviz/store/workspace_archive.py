@@ -125,8 +125,8 @@ def _read_entries(data: bytes) -> tuple[dict, dict[str, bytes]]:
         raise _refuse(f"{MANIFEST} is missing")
     try:
         manifest = json.loads(manifest_bytes)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _refuse(f"{MANIFEST} is not JSON") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise _refuse(f"{MANIFEST} is not JSON a workspace holds") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refuse("its description is not a cnnviz workspace's")
     if manifest.get("version") != VERSION:

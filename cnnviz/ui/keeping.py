@@ -21,6 +21,7 @@ from cnnviz.data import data_folder, datasets, stored_arrays
 from cnnviz.store.database import QuotaExceeded, Store
 from cnnviz.training.job_state import JobState
 from cnnviz.training.runs import RunHistory, RunRecord
+from cnnviz.ui import kept_checks
 from cnnviz.ui import workspace_keys as keys
 
 # The workspace keys kept as plain JSON; everything JSON cannot hold inside them (an uploaded
@@ -300,7 +301,7 @@ def load_workspace(store: Store, workspace_id: str, restore_job, new_data=dict) 
     work = new_data()
     plain = dict(stored.data)
     next_run_id = plain.pop(NEXT_RUN_KEY, 1)
-    work.update({key: value for key, value in plain.items() if key in PLAIN_KEYS})
+    work.update(kept_checks.checked_plain(plain))
     keys.fill_defaults(work)
     stored_runs = store.load_runs(workspace_id)
     history = RunHistory()

@@ -48,8 +48,8 @@ def test_a_run_prints_each_lesson_the_cold_comparison_and_one_training(printed):
     assert set(summary["lessons"]) >= {"7", "8"}
     assert all(row["median_ms"] < 1000 for row in summary["lessons"].values())
     # Every lesson's whole page, 1 to 6 included, timed as a student's rerun.
-    assert [page["lesson"] for page in summary["pages"]] == list(range(1, 10))
-    assert all(0 < page["median_s"] < 1 for page in summary["pages"])
+    assert [page["lesson"] for page in summary["whole_lessons"]] == list(range(1, 10))
+    assert all(0 < page["median_s"] < 1 for page in summary["whole_lessons"])
     assert any(line.startswith("lesson 2 whole page warm (AppTest): ") for line in lines)
     assert summary["goal_met"] is True
 

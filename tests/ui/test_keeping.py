@@ -203,3 +203,35 @@ def test_a_zip_over_the_quota_leaves_nothing_behind(backend_settings):
         assert not small.workspace_exists("new")
     finally:
         small.close()
+
+
+def test_kept_values_that_do_not_pass_their_checks_open_as_first_values(store):
+    work = filled_workspace()
+    keeping.Keeper(store, "odd").save(work)
+    plain = store.load_workspace("odd").data
+    good_settings = plain[keys.TRAIN_SETTINGS]
+    plain[keys.SPEC] = {"layers": "not a list"}
+    plain[keys.DATASET] = "../../etc/passwd"
+    plain[keys.NAME] = "x" * 500
+    plain[keys.LESSONS] = {"done": ["one"], "right": {}}
+    store.save_workspace("odd", plain)
+    back = keeping.load_workspace(store, "odd", no_job)
+    fresh: dict = {}
+    keys.fill_defaults(fresh)
+    assert back[keys.SPEC] == fresh[keys.SPEC]  # the first spec, with ids of its own
+    assert len(back[keys.LAYER_IDS]) == len(back[keys.SPEC]["layers"])
+    assert back[keys.DATASET] == keys.DEFAULT_DATASET
+    assert keys.NAME not in back or back[keys.NAME] is None
+    assert back[keys.LESSONS] == fresh[keys.LESSONS]
+    assert back[keys.TRAIN_SETTINGS] == good_settings  # what passed is kept
+    assert len(back[keys.RUNS]) == 2
+
+
+def test_kept_layer_ids_that_do_not_fit_the_spec_are_made_again(store):
+    work = filled_workspace()
+    work[keys.LAYER_IDS] = [5, 5]  # repeated and too few
+    keeping.Keeper(store, "ids").save(work)
+    back = keeping.load_workspace(store, "ids", no_job)
+    ids = back[keys.LAYER_IDS]
+    assert len(ids) == len(back[keys.SPEC]["layers"]) == len(set(ids))
+    assert back[keys.NEXT_LAYER_ID] > max(ids) and min(ids) > 5
