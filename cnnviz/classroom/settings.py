@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from cnnviz.data import file_reading
 from cnnviz.quantities import number_setting
 
 PASSWORD_VARIABLE = "CNNVIZ_TEACHER_PASSWORD"
@@ -47,6 +48,10 @@ def class_hours(environment: Mapping[str, str] | None = None) -> float:
     )
 
 
+# A password file holds one line; anything much larger is not one.
+PASSWORD_FILE_BYTES = 64 * 1024
+
+
 def password_from_file(path: str | os.PathLike) -> str:
     """The class password kept in a file (its first line), for `--teacher-password-file`.
 
@@ -55,13 +60,15 @@ def password_from_file(path: str | os.PathLike) -> str:
     Raises:
         ValueError: when the file cannot be read or holds no password.
     """
+    # Read like every path the command takes: a regular file, capped (never /dev/zero or a
+    # pipe that would never end).
+    data = file_reading.read_bytes(path, "--teacher-password-file", PASSWORD_FILE_BYTES)
     try:
-        with open(path, encoding="utf-8") as file:
-            first_line = file.readline()
-    except (OSError, UnicodeDecodeError) as error:
+        first_line = data.decode("utf-8").split("\n", 1)[0]
+    except UnicodeDecodeError:
         raise ValueError(
-            f"--teacher-password-file cannot be read: {error}. Give a readable text file "
-            "whose first line is the class password."
+            "--teacher-password-file is not UTF-8 text. Give a text file whose first line is "
+            f"the class password. Received: {str(path)!r}"
         ) from None
     password = first_line.rstrip("\r\n")
     if not password.strip():

@@ -33,5 +33,11 @@ def test_the_password_file_gives_its_first_line(tmp_path):
     path.write_text("\n", encoding="utf-8")
     with pytest.raises(ValueError, match="first line is empty"):
         settings.password_from_file(path)
-    with pytest.raises(ValueError, match="cannot be read"):
+    with pytest.raises(ValueError, match="missing.txt does not exist"):
         settings.password_from_file(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize(("path", "message"), [("/dev/zero", "is a device"), ("/tmp", "a folder")])
+def test_a_password_file_that_is_not_a_file_is_refused_at_once(path, message):
+    with pytest.raises(ValueError, match=message):
+        settings.password_from_file(path)
