@@ -143,7 +143,8 @@ def save_now(kept: KeptServer) -> int:
 
 
 def _saver_loop(kept: KeptServer) -> None:
-    last_beat = last_expiry = last_orphans = time.monotonic()
+    last_beat = last_orphans = time.monotonic()
+    last_expiry = last_beat - EXPIRY_SECONDS  # the first sweep for expired work at once
     while not kept.stop.wait(SAVE_SECONDS):
         save_now(kept)
         now = time.monotonic()
