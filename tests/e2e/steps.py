@@ -98,3 +98,16 @@ def start_training(page, epochs: int | None = None) -> None:
     train = app_button(page, "Train")
     expect(train).to_be_enabled(timeout=UI_TIMEOUT_MS)
     train.click()
+
+
+# The Tiny CNN preset on 28x28 gray images, 10 classes: Conv2D(8, 3x3) 80 + Dense(10) on
+# 13 x 13 x 8 = 1,352 inputs 13,530.
+TINY_CNN_PARAMETERS = "13,610"
+
+
+def load_tiny_cnn(page) -> None:
+    """On Build: load the Tiny CNN preset and wait until its parameter count shows (a click
+    that lands during a rerun can otherwise be lost)."""
+    choose(page, "Start from a preset", "Tiny CNN")
+    app_button(page, "Load preset").click()
+    expect(page.get_by_text(TINY_CNN_PARAMETERS).first).to_be_visible(timeout=UI_TIMEOUT_MS)

@@ -23,10 +23,9 @@ from .conftest import (
 from .steps import (
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
-    app_button,
-    choose,
     expect,
     go_to,
+    load_tiny_cnn,
     set_number,
     start_training,
     status_text,
@@ -65,9 +64,7 @@ def test_at_the_caps_a_training_keeps_going_and_nobody_loses_work(browser, scree
             # The first student trains the Tiny CNN for long (its 13,610 parameters stay under
             # the 1 MB cap): 100 epochs of the whole sample outlast the test.
             open_at(trainer, "build", "Build your network")
-            choose(trainer, "Start from a preset", "Tiny CNN")
-            app_button(trainer, "Load preset").click()
-            expect(trainer.get_by_text("13,610").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+            load_tiny_cnn(trainer)
             go_to(trainer, "Train", "Train")
             set_number(trainer, "Training images", 6000)
             start_training(trainer, epochs=100)
@@ -76,9 +73,7 @@ def test_at_the_caps_a_training_keeps_going_and_nobody_loses_work(browser, scree
             # A second student changes their layers, then idles; a third arrives: the second is
             # unloaded (written first) to make room.
             open_at(idle, "build", "Build your network")
-            choose(idle, "Start from a preset", "Tiny CNN")
-            app_button(idle, "Load preset").click()
-            expect(idle.get_by_text("13,610").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+            load_tiny_cnn(idle)
             idle_id = workspace_id_of(idle)
             time.sleep(1.5)  # the saver writes within a second
             open_at(newcomer, "train", "Train")

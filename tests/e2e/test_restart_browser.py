@@ -15,9 +15,9 @@ from .steps import (
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     app_button,
-    choose,
     expect,
     go_to,
+    load_tiny_cnn,
     set_number,
     start_training,
     status_text,
@@ -39,9 +39,7 @@ def test_a_killed_server_loses_no_work(browser, screenshot, tmp_path, request, b
         with serve_app(tmp_path / "first.log", environment=state) as first:
             page.goto(f"{first.url}/build")
             wait_until_loaded(page, "Build your network")
-            choose(page, "Start from a preset", "Tiny CNN")
-            app_button(page, "Load preset").click()
-            expect(page.get_by_text("13,610").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+            load_tiny_cnn(page)
             workspace_id = workspace_id_of(page)
             go_to(page, "Train", "Train")
             set_number(page, "Training images", 2000)

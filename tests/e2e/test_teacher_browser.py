@@ -33,6 +33,7 @@ from .steps import (
     choose,
     expect,
     go_to,
+    load_tiny_cnn,
     set_number,
 )
 
@@ -60,17 +61,10 @@ def name_student(page, name: str) -> None:
     wait_until_idle(page)
 
 
-TINY_PARAMETERS = "13,610"
-
-
 def prepare_training(page) -> None:
     """Tiny CNN, 500 training images, one epoch: ready to press Train."""
     go_to(page, "Build", "Build your network")
-    choose(page, "Start from a preset", "Tiny CNN")
-    app_button(page, "Load preset").click()
-    # The Tiny CNN's parameter count on Build: the preset is loaded, not only chosen (a click
-    # that lands during a rerun can be lost otherwise).
-    expect(page.get_by_text(TINY_PARAMETERS).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    load_tiny_cnn(page)
     wait_until_idle(page)
     go_to(page, "Train", "Train")
     set_number(page, "Training images", TRAIN_IMAGES)

@@ -23,12 +23,13 @@ from .conftest import (
 from .steps import (
     FINISHED,
     STOP_TIMEOUT_MS,
+    TINY_CNN_PARAMETERS,
     TRAINING_TIMEOUT_MS,
     UI_TIMEOUT_MS,
     app_button,
-    choose,
     expect,
     go_to,
+    load_tiny_cnn,
     set_number,
     start_training,
     status_text,
@@ -43,8 +44,6 @@ PAGES = [
     ("Inspect", "Look inside", "inspect"),
     ("Compare", "Compare runs", "compare"),
 ]
-# The Tiny CNN preset: Conv2D(8, 3x3) 80 + Dense(10) on 13 x 13 x 8 = 1,352 inputs 13,530.
-TINY_PARAMETERS = "13,610"
 # All of the bundled MNIST sample's training images.
 ALL_SAMPLE_IMAGES = 6000
 
@@ -90,9 +89,7 @@ def test_a_reload_finds_the_layers_the_running_training_and_the_runs(watched_pag
     expect(page.get_by_text("address is your workspace")).to_be_visible()
 
     go_to(page, "Build", "Build your network")
-    choose(page, "Start from a preset", "Tiny CNN")
-    app_button(page, "Load preset").click()
-    expect(page.get_by_text(TINY_PARAMETERS).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    load_tiny_cnn(page)
 
     # A first, short run that finishes, then a long one left running.
     go_to(page, "Train", "Train")
@@ -124,7 +121,7 @@ def test_a_reload_finds_the_layers_the_running_training_and_the_runs(watched_pag
     expect_only_run_one_on_compare(page)
     screenshot(page, "03-after-reload-runs")
     go_to(page, "Build", "Build your network")
-    expect(page.get_by_text(TINY_PARAMETERS).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_text(TINY_CNN_PARAMETERS).first).to_be_visible(timeout=UI_TIMEOUT_MS)
     screenshot(page, "04-after-reload-layers")
 
     # A new tab without the address is somebody else: a fresh workspace.
@@ -236,9 +233,7 @@ def test_after_a_server_restart_the_address_finds_the_work(browser, screenshot, 
         page = first_visit.new_page()
         page.goto(f"{server.url}/build", timeout=PAGE_LOAD_TIMEOUT_MS)
         wait_until_loaded(page, "Build your network")
-        choose(page, "Start from a preset", "Tiny CNN")
-        app_button(page, "Load preset").click()
-        expect(page.get_by_text("13,610").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        load_tiny_cnn(page)
         workspace_id = workspace_id_of(page)
         first_visit.close()
     # The student comes back to the same address once the server is up again (stopped with
