@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz import app_files
 from cnnviz.ui import data, frame, saving, state, student_name, workspace_panel
 
 frame.page_setup()
@@ -10,6 +11,12 @@ st.title("cnnviz")
 st.markdown(
     "Learn how **convolutional neural networks** see images by building one yourself: "
     "stack layers, train them on real pictures and look inside at what each layer has learned."
+)
+st.page_link(
+    app_files.page_script("learn"),
+    label="New to CNNs? Start with the lessons: what a convolution, a pooling layer and a loss do",
+    icon=":material/school:",
+    query_params={state.QUERY_PARAMETER: state.workspace_id()},
 )
 
 student_name.name_field()

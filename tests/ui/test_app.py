@@ -248,7 +248,8 @@ def test_start_page_says_the_address_is_private_and_what_to_share():
     # Its links to the steps carry the workspace id.
     workspace_id = app.query_params[keys.QUERY_PARAMETER]
     links = app.get("page_link")
-    assert len(links) == 3
+    assert len(links) == 4  # the lessons, then the three steps
+    assert "learn" in links[0].proto.page
     assert all(f"w={workspace_id}" in link.proto.query_string for link in links)
 
 
