@@ -65,6 +65,9 @@ def set_number(page, label: str, value: int) -> None:
     field.fill(str(value))
     field.press("Enter")
     expect(field).to_have_value(str(value))
+    # Enter reruns the page: a button clicked while it is redrawn can be replaced under the
+    # click, which is then lost.
+    wait_until_idle(page)
 
 
 def choose(page, label: str, option: str) -> None:
