@@ -235,3 +235,19 @@ def test_kept_layer_ids_that_do_not_fit_the_spec_are_made_again(store):
     ids = back[keys.LAYER_IDS]
     assert len(ids) == len(back[keys.SPEC]["layers"]) == len(set(ids))
     assert back[keys.NEXT_LAYER_ID] > max(ids) and min(ids) > 5
+
+
+def test_a_runs_data_set_comes_back_by_name_or_from_its_kept_copy(store):
+    from cnnviz.data import stored_arrays
+
+    own = filled_workspace()[keys.OWN_DATA]
+    dataset = own.dataset()
+    store.put_blob("ws", keeping.run_data_blob(3), stored_arrays.dataset_to_bytes(dataset))
+    back = keeping.load_dataset_of_run(store, "ws", 3, dataset.info.name, no_job)
+    assert back.class_names == dataset.class_names
+    np.testing.assert_array_equal(back.x_test, dataset.x_test)
+    np.testing.assert_array_equal(back.y_train, dataset.y_train)
+    # A built-in data set is loaded by name (shared by the server), not kept per run.
+    assert keeping.load_dataset_of_run(store, "ws", 3, "mnist", lambda name: name) == "mnist"
+    # A run whose own data set was not kept cannot be restored: None, not an error.
+    assert keeping.load_dataset_of_run(store, "ws", 4, "own-9", no_job) is None
