@@ -148,10 +148,6 @@ class WorkspaceRegistry:
         self._workspace_of_session: dict[str, str] = {}
         self._last_sweep = clock()
 
-    @property
-    def max_age_hours(self) -> float:
-        return self.max_age_seconds / 3600
-
     def __len__(self) -> int:
         with self._lock:
             return len(self._workspaces)
